@@ -1,0 +1,151 @@
+//! Events: Prefect's event model (`prefect.flow-run.Running`, `prefect.task-run.Completed`…) and the filter
+//! that a websocket subscriber sends, matched here as a pure function.
+
+use super::{time, Doc, Ts};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// One event. `resource` and each `related` entry are label maps with `prefect.resource.id`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub id: Uuid,
+    pub occurred: Ts,
+    pub event: String,
+    pub resource: Doc,
+    pub related: Vec<Doc>,
+    pub payload: Doc,
+    pub follows: Option<Uuid>,
+    pub received: Ts,
+}
+
+impl Event {
+    /// The `prefect.resource.id` of the primary resource.
+    pub fn resource_id(&self) -> &str {
+        self.resource.get("prefect.resource.id").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The id of the related resource with `role`, e.g. the flow run of a task-run event.
+    pub fn related_id(&self, role: &str) -> Option<&str> {
+        self.related
+            .iter()
+            .find(|r| r.get("prefect.resource.role").and_then(Value::as_str) == Some(role))
+            .and_then(|r| r.get("prefect.resource.id").and_then(Value::as_str))
+    }
+}
+
+/// A resource label map entry: `prefect.resource.id` and friends.
+pub fn resource(id: String, extra: &[(&str, Value)]) -> Doc {
+    let mut doc = Doc::new();
+    doc.insert("prefect.resource.id".into(), Value::String(id));
+    for (k, v) in extra {
+        doc.insert((*k).to_string(), v.clone());
+    }
+    doc
+}
+
+/// What a subscriber wants to see (the subset of Prefect's `EventFilter` Baton interprets).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EventFilter {
+    pub since: Option<Ts>,
+    pub until: Option<Ts>,
+    pub names: Vec<String>,
+    pub name_prefixes: Vec<String>,
+    pub exclude_names: Vec<String>,
+    pub exclude_prefixes: Vec<String>,
+    pub resource_ids: Vec<String>,
+    pub resource_id_prefixes: Vec<String>,
+    pub any_resource_ids: Vec<String>,
+    pub any_resource_id_prefixes: Vec<String>,
+    pub related_ids: Vec<String>,
+}
+
+impl EventFilter {
+    /// Whether `event` passes the filter. Empty lists do not restrict.
+    pub fn matches(&self, event: &Event) -> bool {
+        let name = event.event.as_str();
+        if self.since.is_some_and(|s| event.occurred < s) || self.until.is_some_and(|u| event.occurred > u) {
+            return false;
+        }
+        if !self.names.is_empty() || !self.name_prefixes.is_empty() {
+            let named = self.names.iter().any(|n| n == name) || self.name_prefixes.iter().any(|p| name.starts_with(p.as_str()));
+            if !named {
+                return false;
+            }
+        }
+        if self.exclude_names.iter().any(|n| n == name) || self.exclude_prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+            return false;
+        }
+        let id = event.resource_id();
+        if !id_matches(id, &self.resource_ids, &self.resource_id_prefixes) {
+            return false;
+        }
+        let related: Vec<&str> = event
+            .related
+            .iter()
+            .filter_map(|r| r.get("prefect.resource.id").and_then(Value::as_str))
+            .collect();
+        if !self.any_resource_ids.is_empty() || !self.any_resource_id_prefixes.is_empty() {
+            let any = std::iter::once(id)
+                .chain(related.iter().copied())
+                .any(|r| id_matches(r, &self.any_resource_ids, &self.any_resource_id_prefixes));
+            if !any {
+                return false;
+            }
+        }
+        if !self.related_ids.is_empty() && !related.iter().any(|r| self.related_ids.iter().any(|x| x == r)) {
+            return false;
+        }
+        true
+    }
+}
+
+fn id_matches(id: &str, ids: &[String], prefixes: &[String]) -> bool {
+    if ids.is_empty() && prefixes.is_empty() {
+        return true;
+    }
+    ids.iter().any(|x| x == id) || prefixes.iter().any(|p| id.starts_with(p.as_str()))
+}
+
+/// Reads a timestamp label or payload field.
+pub fn ts_field(doc: &Doc, key: &str) -> Option<Ts> {
+    doc.get(key).and_then(Value::as_str).and_then(time::parse)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(name: &str, id: &str, related: &[&str]) -> Event {
+        let now = time::parse("2026-01-01T00:00:00Z").unwrap();
+        Event {
+            id: Uuid::now_v7(),
+            occurred: now,
+            event: name.into(),
+            resource: resource(id.into(), &[]),
+            related: related.iter().map(|r| resource((*r).into(), &[])).collect(),
+            payload: Doc::new(),
+            follows: None,
+            received: now,
+        }
+    }
+
+    #[test]
+    fn filters_by_name_and_resource() {
+        let e = ev("prefect.flow-run.Cancelling", "prefect.flow-run.1", &["prefect.flow.9"]);
+        assert!(EventFilter::default().matches(&e));
+        let by_name = EventFilter { names: vec!["prefect.flow-run.Cancelling".into()], ..Default::default() };
+        assert!(by_name.matches(&e));
+        let other = EventFilter { names: vec!["prefect.flow-run.Suspended".into()], ..Default::default() };
+        assert!(!other.matches(&e));
+        let prefix = EventFilter { name_prefixes: vec!["prefect.flow-run.".into()], ..Default::default() };
+        assert!(prefix.matches(&e));
+        let res = EventFilter { resource_ids: vec!["prefect.flow-run.2".into()], ..Default::default() };
+        assert!(!res.matches(&e));
+        let any = EventFilter { any_resource_ids: vec!["prefect.flow.9".into()], ..Default::default() };
+        assert!(any.matches(&e));
+        let excl = EventFilter { exclude_prefixes: vec!["prefect.flow-run".into()], ..Default::default() };
+        assert!(!excl.matches(&e));
+        let late = EventFilter { since: time::parse("2026-01-02T00:00:00Z"), ..Default::default() };
+        assert!(!late.matches(&e));
+    }
+}

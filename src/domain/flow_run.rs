@@ -1,0 +1,210 @@
+//! Flow runs: the record of one execution of a flow, with its current state and timing bookkeeping.
+
+use super::{Doc, State, StateType, Ts};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// A flow run as stored. `state` is the current state (also kept in the history).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlowRun {
+    pub id: Uuid,
+    pub created: Ts,
+    pub updated: Ts,
+    pub name: String,
+    pub flow_id: Uuid,
+    pub deployment_id: Option<Uuid>,
+    pub deployment_version: Option<String>,
+    pub work_queue_name: Option<String>,
+    pub work_queue_id: Option<Uuid>,
+    pub work_pool_id: Option<Uuid>,
+    pub work_pool_name: Option<String>,
+    pub flow_version: Option<String>,
+    pub parameters: Doc,
+    pub idempotency_key: Option<String>,
+    pub context: Doc,
+    pub empirical_policy: Doc,
+    pub tags: Vec<String>,
+    pub labels: Doc,
+    pub parent_task_run_id: Option<Uuid>,
+    pub state: Option<State>,
+    pub run_count: i64,
+    pub expected_start_time: Option<Ts>,
+    pub next_scheduled_start_time: Option<Ts>,
+    pub start_time: Option<Ts>,
+    pub end_time: Option<Ts>,
+    pub total_run_time: f64,
+    pub auto_scheduled: bool,
+    pub infrastructure_document_id: Option<Uuid>,
+    pub infrastructure_pid: Option<String>,
+    pub created_by: Option<Value>,
+    pub job_variables: Doc,
+}
+
+impl FlowRun {
+    /// The current state type, if the run has a state.
+    pub fn state_type(&self) -> Option<StateType> {
+        self.state.as_ref().map(|s| s.kind)
+    }
+
+    /// `empirical_policy.retries` (Prefect also accepts the older `max_retries`).
+    pub fn retries(&self) -> i64 {
+        int_field(&self.empirical_policy, "retries")
+            .or_else(|| int_field(&self.empirical_policy, "max_retries"))
+            .unwrap_or(0)
+    }
+
+    /// `empirical_policy.retry_delay` in seconds (or the older `retry_delay_seconds`).
+    pub fn retry_delay_seconds(&self) -> f64 {
+        num_field(&self.empirical_policy, "retry_delay")
+            .or_else(|| num_field(&self.empirical_policy, "retry_delay_seconds"))
+            .unwrap_or(0.0)
+            .max(0.0)
+    }
+
+    /// The pause keys already used by this run.
+    pub fn pause_keys(&self) -> Vec<String> {
+        match self.empirical_policy.get("pause_keys") {
+            Some(Value::Array(keys)) => keys.iter().filter_map(|k| k.as_str().map(String::from)).collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn int_field(doc: &Doc, key: &str) -> Option<i64> {
+    doc.get(key).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+}
+
+fn num_field(doc: &Doc, key: &str) -> Option<f64> {
+    doc.get(key).and_then(Value::as_f64)
+}
+
+/// What a client asks for when it creates a flow run (already validated).
+#[derive(Clone, Debug, Default)]
+pub struct NewFlowRun {
+    pub id: Option<Uuid>,
+    pub flow_id: Uuid,
+    pub name: Option<String>,
+    pub flow_version: Option<String>,
+    pub parameters: Doc,
+    pub context: Doc,
+    pub parent_task_run_id: Option<Uuid>,
+    pub infrastructure_document_id: Option<Uuid>,
+    pub empirical_policy: Doc,
+    pub tags: Vec<String>,
+    pub labels: Doc,
+    pub idempotency_key: Option<String>,
+    pub work_queue_name: Option<String>,
+    pub job_variables: Doc,
+    pub deployment_id: Option<Uuid>,
+    pub state: Option<ProposedState>,
+}
+
+/// A state as a client proposes it: no id or timestamp yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProposedState {
+    pub kind: StateType,
+    pub name: Option<String>,
+    pub message: Option<String>,
+    pub data: Option<Value>,
+    pub details: Doc,
+}
+
+impl ProposedState {
+    /// A proposal of `kind` with no name, message or details.
+    pub fn of(kind: StateType) -> ProposedState {
+        ProposedState { kind, name: None, message: None, data: None, details: Doc::new() }
+    }
+
+    /// Turns the proposal into a state stamped `now` (default name when none was given).
+    pub fn into_state(self, now: Ts) -> State {
+        let mut state = State::new(self.kind, now);
+        if let Some(name) = self.name.filter(|n| !n.is_empty()) {
+            state.name = name;
+        }
+        state.message = self.message;
+        state.data = self.data;
+        state.details = self.details;
+        state
+    }
+}
+
+/// A partial update of a flow run (`PATCH /flow_runs/{id}`): only the given fields change.
+#[derive(Clone, Debug, Default)]
+pub struct FlowRunPatch {
+    pub name: Option<String>,
+    pub flow_version: Option<String>,
+    pub parameters: Option<Doc>,
+    pub empirical_policy: Option<Doc>,
+    pub tags: Option<Vec<String>>,
+    pub infrastructure_pid: Option<String>,
+    pub job_variables: Option<Doc>,
+}
+
+impl FlowRunPatch {
+    /// Applies the patch to a run.
+    pub fn apply(self, run: &mut FlowRun) {
+        if let Some(v) = self.name {
+            run.name = v;
+        }
+        if let Some(v) = self.flow_version {
+            run.flow_version = Some(v);
+        }
+        if let Some(v) = self.parameters {
+            run.parameters = v;
+        }
+        if let Some(v) = self.empirical_policy {
+            run.empirical_policy = v;
+        }
+        if let Some(v) = self.tags {
+            run.tags = v;
+        }
+        if let Some(v) = self.infrastructure_pid {
+            run.infrastructure_pid = Some(v);
+        }
+        if let Some(v) = self.job_variables {
+            run.job_variables = v;
+        }
+    }
+}
+
+/// Generates a friendly run name (`adjective-animal`) from a seed, as Prefect names runs.
+pub fn generate_name(seed: u128) -> String {
+    const ADJ: [&str; 32] = [
+        "amber", "brave", "calm", "daring", "eager", "fancy", "gentle", "happy", "icy", "jolly",
+        "keen", "lively", "merry", "nimble", "olive", "proud", "quick", "rapid", "silver", "tidy",
+        "upbeat", "vivid", "witty", "young", "zesty", "bold", "crimson", "dusty", "golden", "hidden",
+        "lucky", "misty",
+    ];
+    const NOUN: [&str; 32] = [
+        "otter", "falcon", "badger", "heron", "lynx", "marmot", "newt", "osprey", "panda", "quail",
+        "raven", "salmon", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "bison", "cobra",
+        "dingo", "egret", "ferret", "gecko", "ibis", "jackal", "koala", "lemur", "moose", "narwhal",
+        "okapi", "puffin",
+    ];
+    let a = ADJ[(seed % 32) as usize];
+    let n = NOUN[((seed >> 5) % 32) as usize];
+    format!("{a}-{n}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_accessors() {
+        let mut doc = Doc::new();
+        doc.insert("retries".into(), Value::from(2));
+        doc.insert("retry_delay".into(), Value::from(5));
+        doc.insert("pause_keys".into(), serde_json::json!(["a"]));
+        let run = FlowRun { empirical_policy: doc, ..crate::domain::policy::tests::run(None) };
+        assert_eq!(run.retries(), 2);
+        assert_eq!(run.retry_delay_seconds(), 5.0);
+        assert_eq!(run.pause_keys(), vec!["a".to_string()]);
+    }
+
+    #[test]
+    fn names_are_two_words() {
+        assert_eq!(generate_name(0), "amber-otter");
+        assert!(generate_name(u128::MAX).contains('-'));
+    }
+}

@@ -1,0 +1,21 @@
+//! Pure types and rules of Baton: states, the orchestration policy, runs, filters, time helpers.
+//!
+//! Architecture invariant: nothing here does I/O, reads the clock, or knows Prefect's wire JSON or SQL.
+//! Callers pass `now` in. Semi-structured documents that Baton stores but does not interpret (state details,
+//! run policies, parameters) are kept as JSON values with typed accessors for the keys the rules need.
+
+pub mod event;
+pub mod filter;
+pub mod flow;
+pub mod flow_run;
+pub mod log;
+pub mod policy;
+pub mod state;
+pub mod task_run;
+pub mod time;
+
+pub use state::{State, StateType};
+pub use time::Ts;
+
+/// A JSON object, as stored for documents Baton keeps whole (parameters, labels, state details…).
+pub type Doc = serde_json::Map<String, serde_json::Value>;

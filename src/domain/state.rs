@@ -1,0 +1,160 @@
+//! Run states: the nine state types, named states, and the details a state carries.
+
+use super::{time, Doc, Ts};
+use serde_json::Value;
+use uuid::Uuid;
+
+/// The type of a run's state, as Prefect names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StateType {
+    Scheduled,
+    Pending,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    Crashed,
+    Paused,
+    Cancelling,
+}
+
+impl StateType {
+    /// Every state type, in Prefect's order.
+    pub const ALL: [StateType; 9] = [
+        StateType::Scheduled,
+        StateType::Pending,
+        StateType::Running,
+        StateType::Completed,
+        StateType::Failed,
+        StateType::Cancelled,
+        StateType::Crashed,
+        StateType::Paused,
+        StateType::Cancelling,
+    ];
+
+    /// The upper-case name used on the wire and in the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateType::Scheduled => "SCHEDULED",
+            StateType::Pending => "PENDING",
+            StateType::Running => "RUNNING",
+            StateType::Completed => "COMPLETED",
+            StateType::Failed => "FAILED",
+            StateType::Cancelled => "CANCELLED",
+            StateType::Crashed => "CRASHED",
+            StateType::Paused => "PAUSED",
+            StateType::Cancelling => "CANCELLING",
+        }
+    }
+
+    /// Parses the upper-case name; `None` for anything else.
+    pub fn parse(text: &str) -> Option<StateType> {
+        StateType::ALL.into_iter().find(|t| t.as_str() == text)
+    }
+
+    /// The default state name for this type (`Scheduled`, `Pending`, …).
+    pub fn default_name(self) -> &'static str {
+        match self {
+            StateType::Scheduled => "Scheduled",
+            StateType::Pending => "Pending",
+            StateType::Running => "Running",
+            StateType::Completed => "Completed",
+            StateType::Failed => "Failed",
+            StateType::Cancelled => "Cancelled",
+            StateType::Crashed => "Crashed",
+            StateType::Paused => "Paused",
+            StateType::Cancelling => "Cancelling",
+        }
+    }
+
+    /// COMPLETED, FAILED, CANCELLED and CRASHED are final.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            StateType::Completed | StateType::Failed | StateType::Cancelled | StateType::Crashed
+        )
+    }
+}
+
+/// A state of a flow or task run. `details` is Prefect's `state_details` object, kept whole.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub id: Uuid,
+    pub kind: StateType,
+    pub name: String,
+    pub timestamp: Ts,
+    pub message: Option<String>,
+    pub data: Option<Value>,
+    pub details: Doc,
+}
+
+impl State {
+    /// A fresh state of `kind` with its default name, stamped `now`.
+    pub fn new(kind: StateType, now: Ts) -> State {
+        State {
+            id: Uuid::now_v7(),
+            kind,
+            name: kind.default_name().to_string(),
+            timestamp: now,
+            message: None,
+            data: None,
+            details: Doc::new(),
+        }
+    }
+
+    /// Same state with another name.
+    pub fn named(mut self, name: &str) -> State {
+        self.name = name.to_string();
+        self
+    }
+
+    /// Same state with a message.
+    pub fn with_message(mut self, message: impl Into<String>) -> State {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// `state_details.scheduled_time`, when present and valid.
+    pub fn scheduled_time(&self) -> Option<Ts> {
+        self.details.get("scheduled_time").and_then(Value::as_str).and_then(time::parse)
+    }
+
+    /// Sets `state_details.scheduled_time`.
+    pub fn set_scheduled_time(&mut self, at: Ts) {
+        self.details.insert("scheduled_time".into(), Value::String(time::format(at)));
+    }
+
+    /// A string field of the details (`transition_id`, `pause_key`…).
+    pub fn detail_str(&self, key: &str) -> Option<&str> {
+        self.details.get(key).and_then(Value::as_str)
+    }
+
+    /// Sets a details field.
+    pub fn set_detail(&mut self, key: &str, value: Value) {
+        self.details.insert(key.to_string(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for t in StateType::ALL {
+            assert_eq!(StateType::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(StateType::parse("running"), None);
+        assert!(StateType::Crashed.is_terminal());
+        assert!(!StateType::Cancelling.is_terminal());
+    }
+
+    #[test]
+    fn scheduled_time_accessor() {
+        let now = time::parse("2026-01-01T00:00:00Z").unwrap();
+        let mut s = State::new(StateType::Scheduled, now);
+        assert_eq!(s.scheduled_time(), None);
+        s.set_scheduled_time(now);
+        assert_eq!(s.scheduled_time(), Some(now));
+    }
+}

@@ -1,0 +1,75 @@
+//! Time helpers: Baton's timestamps are UTC with microsecond precision, written as RFC 3339 with `Z`.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, SubsecRound, Utc};
+
+/// A point in time, always UTC and truncated to microseconds.
+pub type Ts = DateTime<Utc>;
+
+/// Truncates to microseconds, the precision Baton stores and Prefect emits.
+pub fn micros(ts: Ts) -> Ts {
+    ts.trunc_subsecs(6)
+}
+
+/// Formats as `2026-11-22T11:40:06.084511Z` (always six fractional digits, so text order is time order).
+pub fn format(ts: Ts) -> String {
+    ts.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Parses the forms Prefect clients send: `T` or space separator, any offset or `Z`, optional fraction;
+/// a time without an offset is taken as UTC.
+pub fn parse(text: &str) -> Option<Ts> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(micros(t.with_timezone(&Utc)));
+    }
+    let with_t = text.replacen(' ', "T", 1);
+    if let Ok(t) = DateTime::parse_from_rfc3339(&with_t) {
+        return Some(micros(t.with_timezone(&Utc)));
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%:z"] {
+        if let Ok(t) = DateTime::parse_from_str(&with_t, fmt) {
+            return Some(micros(t.with_timezone(&Utc)));
+        }
+    }
+    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(&with_t, fmt) {
+            return Some(micros(t.and_utc()));
+        }
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    }
+    None
+}
+
+/// Seconds between two instants as a float (negative when `b` is before `a`).
+pub fn seconds_between(a: Ts, b: Ts) -> f64 {
+    (b - a).num_microseconds().unwrap_or(0) as f64 / 1e6
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_client_forms() {
+        let want = "2026-11-22T11:40:06.084511Z";
+        for s in [
+            "2026-11-22 11:40:06.084511+00:00",
+            "2026-11-22T11:40:06.084511Z",
+            "2026-11-22T12:40:06.084511+01:00",
+            "2026-11-22T11:40:06.084511",
+        ] {
+            assert_eq!(format(parse(s).unwrap()), want, "{s}");
+        }
+        assert_eq!(format(parse("2026-11-22T11:40:06Z").unwrap()), "2026-11-22T11:40:06.000000Z");
+        assert!(parse("yesterday").is_none());
+        assert!(parse("2026-13-01T00:00:00Z").is_none());
+    }
+
+    #[test]
+    fn truncates_to_micros() {
+        let t = parse("2026-01-01T00:00:00.123456789Z").unwrap();
+        assert_eq!(format(t), "2026-01-01T00:00:00.123456Z");
+    }
+}

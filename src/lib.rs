@@ -1,0 +1,6 @@
+//! Baton: a workflow orchestration server in one binary that speaks Prefect 3's REST API.
+//!
+//! Data flows one way: `api` / `cli` / `worker` → `services` → `domain` (pure rules) + `store` (the only SQL).
+//! See ARCHITECTURE.md for the code map and the invariants.
+
+pub mod domain;

@@ -1,0 +1,2 @@
+//! The `baton` binary: parses the command line and dispatches.
+fn main() {}
