@@ -3,4 +3,10 @@
 //! Data flows one way: `api` / `cli` / `worker` → `services` → `domain` (pure rules) + `store` (the only SQL).
 //! See ARCHITECTURE.md for the code map and the invariants.
 
+pub mod api;
+pub mod app;
+pub mod config;
 pub mod domain;
+pub mod services;
+pub mod store;
+pub mod wire;

@@ -149,3 +149,68 @@ mod tests {
         assert!(!late.matches(&e));
     }
 }
+
+/// The event Prefect emits when a flow run enters a state (`prefect.flow-run.<StateName>`).
+pub fn flow_run_state_event(
+    run: &super::flow_run::FlowRun,
+    flow_name: Option<&str>,
+    from: Option<&super::State>,
+    to: &super::State,
+) -> Event {
+    let state_json = |s: &super::State| {
+        serde_json::json!({
+            "type": s.kind.as_str(), "name": s.name, "message": s.message.clone().unwrap_or_default(),
+            "state_details": s.details, "timestamp": time::format(s.timestamp),
+        })
+    };
+    let mut res = resource(
+        format!("prefect.flow-run.{}", run.id),
+        &[
+            ("prefect.resource.name", Value::from(run.name.clone())),
+            ("prefect.run-count", Value::from(run.run_count)),
+            ("prefect.state-message", Value::from(to.message.clone().unwrap_or_default())),
+            ("prefect.state-name", Value::from(to.name.clone())),
+            ("prefect.state-timestamp", Value::from(time::format(to.timestamp))),
+            ("prefect.state-type", Value::from(to.kind.as_str())),
+        ],
+    );
+    if let Some(pid) = &run.infrastructure_pid {
+        res.insert("prefect.infrastructure-pid".into(), Value::from(pid.clone()));
+    }
+    let mut related = vec![resource(
+        format!("prefect.flow.{}", run.flow_id),
+        &[
+            ("prefect.resource.role", Value::from("flow")),
+            ("prefect.resource.name", Value::from(flow_name.unwrap_or_default())),
+        ],
+    )];
+    if let Some(d) = run.deployment_id {
+        related.push(resource(format!("prefect.deployment.{d}"), &[("prefect.resource.role", Value::from("deployment"))]));
+    }
+    if let Some(q) = run.work_queue_id {
+        related.push(resource(format!("prefect.work-queue.{q}"), &[("prefect.resource.role", Value::from("work-queue"))]));
+    }
+    if let Some(p) = run.work_pool_id {
+        related.push(resource(format!("prefect.work-pool.{p}"), &[("prefect.resource.role", Value::from("work-pool"))]));
+    }
+    for tag in &run.tags {
+        related.push(resource(format!("prefect.tag.{tag}"), &[("prefect.resource.role", Value::from("tag"))]));
+    }
+    let mut payload = Doc::new();
+    payload.insert(
+        "intended".into(),
+        serde_json::json!({"from": from.map(|s| s.kind.as_str()), "to": to.kind.as_str()}),
+    );
+    payload.insert("initial_state".into(), from.map(state_json).unwrap_or(Value::Null));
+    payload.insert("validated_state".into(), state_json(to));
+    Event {
+        id: Uuid::now_v7(),
+        occurred: to.timestamp,
+        event: format!("prefect.flow-run.{}", to.name),
+        resource: res,
+        related,
+        payload,
+        follows: None,
+        received: to.timestamp,
+    }
+}

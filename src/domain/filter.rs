@@ -62,6 +62,8 @@ pub enum Cond {
     NotIn(Field, Vec<Val>),
     /// Case-insensitive substring match.
     Like(Field, String),
+    /// Case-insensitive substring exclusion.
+    NotLike(Field, String),
     StartsWith(Field, String),
     /// Field ≤ time.
     Before(Field, Ts),

@@ -14,6 +14,7 @@ pub mod state;
 pub mod task_run;
 pub mod time;
 
+pub use policy::Decision;
 pub use state::{State, StateType};
 pub use time::Ts;
 

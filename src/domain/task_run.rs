@@ -240,3 +240,30 @@ mod tests {
         assert!(report_from_event(&e, e.occurred).is_none());
     }
 }
+
+/// Applies a state proposed over REST (older clients) to a task run: terminal runs only accept a retry
+/// (SCHEDULED) unless forced; entering RUNNING counts a run; start, end and run time are kept.
+/// Returns `false` (and changes nothing) when the state is refused.
+pub fn apply_state(run: &mut TaskRun, state: State, force: bool, now: Ts) -> bool {
+    let from = run.state.as_ref().map(|s| (s.kind, s.timestamp));
+    if !force && from.is_some_and(|(k, _)| k.is_terminal()) && state.kind != StateType::Scheduled {
+        return false;
+    }
+    if state.kind == StateType::Running && from.map(|f| f.0) != Some(StateType::Running) {
+        run.run_count += 1;
+        run.start_time.get_or_insert(now);
+    }
+    if let Some((StateType::Running, since)) = from {
+        if state.kind != StateType::Running {
+            run.total_run_time += super::time::seconds_between(since, now).max(0.0);
+        }
+    }
+    run.end_time = if state.kind.is_terminal() { Some(now) } else { None };
+    if run.expected_start_time.is_none() {
+        run.expected_start_time = Some(state.scheduled_time().unwrap_or(now));
+    }
+    run.next_scheduled_start_time = if state.kind == StateType::Scheduled { state.scheduled_time() } else { None };
+    run.updated = now;
+    run.state = Some(state);
+    true
+}

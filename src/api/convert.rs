@@ -1,0 +1,181 @@
+//! Conversions between domain types and Prefect's wire models.
+
+use super::error::{ApiError, ApiResult};
+use crate::domain::flow_run::{FlowRun, ProposedState};
+use crate::domain::{flow::Flow, log::Log, task_run::TaskRun, time, Decision, State, StateType, Ts};
+use crate::wire;
+use serde_json::Value;
+
+fn ts(t: Ts) -> String {
+    time::format(t)
+}
+
+fn opt(t: Option<Ts>) -> Option<String> {
+    t.map(time::format)
+}
+
+/// A domain state on the wire.
+pub fn state(s: &State) -> wire::states::State {
+    wire::states::State {
+        id: s.id.to_string(),
+        kind: s.kind.as_str().to_string(),
+        name: s.name.clone(),
+        timestamp: ts(s.timestamp),
+        message: s.message.clone(),
+        data: s.data.clone(),
+        state_details: s.details.clone(),
+    }
+}
+
+/// A proposed state from the wire; 422 for an unknown type.
+pub fn proposed(s: wire::states::StateCreate) -> ApiResult<ProposedState> {
+    let kind = StateType::parse(&s.kind).ok_or_else(|| {
+        let all: Vec<&str> = StateType::ALL.iter().map(|t| t.as_str()).collect();
+        ApiError::invalid(format!("state.type: '{}' is not one of {}", s.kind, all.join(", ")))
+    })?;
+    let details = s.state_details.unwrap_or_default();
+    for key in ["scheduled_time", "pause_timeout", "cache_expiration"] {
+        if let Some(Value::String(v)) = details.get(key) {
+            if time::parse(v).is_none() {
+                return Err(ApiError::invalid(format!("state.state_details.{key}: '{v}' is not a valid datetime")));
+            }
+        }
+    }
+    Ok(ProposedState { kind, name: s.name, message: s.message, data: s.data, details })
+}
+
+/// A flow on the wire.
+pub fn flow(f: Flow) -> wire::flows::Flow {
+    wire::flows::Flow {
+        id: f.id.to_string(),
+        created: Some(ts(f.created)),
+        updated: Some(ts(f.updated)),
+        name: f.name,
+        tags: f.tags,
+        labels: f.labels,
+    }
+}
+
+/// A flow run on the wire.
+pub fn flow_run(r: FlowRun, now: Ts) -> wire::flow_runs::FlowRun {
+    let s = r.state.as_ref();
+    let delta = match (r.start_time, r.expected_start_time) {
+        (Some(start), Some(exp)) => time::seconds_between(exp, start).max(0.0),
+        (None, Some(exp)) if s.is_some_and(|s| !s.kind.is_terminal()) => time::seconds_between(exp, now).max(0.0),
+        _ => 0.0,
+    };
+    let running_for = match s {
+        Some(st) if st.kind == StateType::Running => time::seconds_between(st.timestamp, now).max(0.0),
+        _ => 0.0,
+    };
+    wire::flow_runs::FlowRun {
+        id: r.id.to_string(),
+        created: Some(ts(r.created)),
+        updated: Some(ts(r.updated)),
+        name: r.name,
+        flow_id: r.flow_id.to_string(),
+        state_id: s.map(|s| s.id.to_string()),
+        deployment_id: r.deployment_id.map(|u| u.to_string()),
+        deployment_version: r.deployment_version,
+        work_queue_id: r.work_queue_id.map(|u| u.to_string()),
+        work_queue_name: r.work_queue_name,
+        flow_version: r.flow_version,
+        parameters: r.parameters,
+        idempotency_key: r.idempotency_key,
+        context: r.context,
+        empirical_policy: r.empirical_policy,
+        tags: r.tags,
+        labels: r.labels,
+        parent_task_run_id: r.parent_task_run_id.map(|u| u.to_string()),
+        state_type: s.map(|s| s.kind.as_str().to_string()),
+        state_name: s.map(|s| s.name.clone()),
+        run_count: r.run_count,
+        expected_start_time: opt(r.expected_start_time),
+        next_scheduled_start_time: opt(r.next_scheduled_start_time),
+        start_time: opt(r.start_time),
+        end_time: opt(r.end_time),
+        total_run_time: r.total_run_time,
+        estimated_run_time: r.total_run_time + running_for,
+        estimated_start_time_delta: delta,
+        auto_scheduled: r.auto_scheduled,
+        infrastructure_document_id: r.infrastructure_document_id.map(|u| u.to_string()),
+        infrastructure_pid: r.infrastructure_pid,
+        created_by: r.created_by,
+        work_pool_id: r.work_pool_id.map(|u| u.to_string()),
+        work_pool_name: r.work_pool_name,
+        state: s.map(state),
+        job_variables: Some(r.job_variables),
+    }
+}
+
+/// A task run on the wire.
+pub fn task_run(r: TaskRun) -> wire::task_runs::TaskRun {
+    let s = r.state.as_ref();
+    wire::task_runs::TaskRun {
+        id: r.id.to_string(),
+        created: Some(ts(r.created)),
+        updated: Some(ts(r.updated)),
+        name: r.name,
+        flow_run_id: r.flow_run_id.map(|u| u.to_string()),
+        task_key: r.task_key,
+        dynamic_key: r.dynamic_key,
+        cache_key: r.cache_key,
+        cache_expiration: opt(r.cache_expiration),
+        task_version: r.task_version,
+        empirical_policy: r.empirical_policy,
+        tags: r.tags,
+        labels: r.labels,
+        state_id: s.map(|s| s.id.to_string()),
+        task_inputs: r.task_inputs,
+        state_type: s.map(|s| s.kind.as_str().to_string()),
+        state_name: s.map(|s| s.name.clone()),
+        run_count: r.run_count,
+        flow_run_run_count: r.flow_run_run_count,
+        expected_start_time: opt(r.expected_start_time),
+        next_scheduled_start_time: opt(r.next_scheduled_start_time),
+        start_time: opt(r.start_time),
+        end_time: opt(r.end_time),
+        total_run_time: r.total_run_time,
+        estimated_run_time: r.total_run_time,
+        estimated_start_time_delta: 0.0,
+        state: s.map(state),
+    }
+}
+
+/// A log line on the wire.
+pub fn log(l: Log) -> wire::logs::Log {
+    wire::logs::Log {
+        id: l.id.to_string(),
+        created: Some(ts(l.created)),
+        updated: Some(ts(l.created)),
+        name: l.name,
+        level: l.level,
+        message: l.message,
+        timestamp: ts(l.timestamp),
+        flow_run_id: l.flow_run_id.map(|u| u.to_string()),
+        task_run_id: l.task_run_id.map(|u| u.to_string()),
+    }
+}
+
+/// A policy decision as Prefect's orchestration result.
+pub fn orchestration(decision: &Decision, current: Option<&State>) -> wire::states::OrchestrationResult {
+    let mut details = wire::Object::new();
+    let (status, kind) = match decision {
+        Decision::Accept(_) => ("ACCEPT", "accept_details"),
+        Decision::Reject { reason, .. } => {
+            details.insert("reason".into(), Value::from(reason.clone()));
+            ("REJECT", "reject_details")
+        }
+        Decision::Wait { delay_seconds, reason } => {
+            details.insert("delay_seconds".into(), Value::from(*delay_seconds));
+            details.insert("reason".into(), Value::from(reason.clone()));
+            ("WAIT", "wait_details")
+        }
+        Decision::Abort { reason } => {
+            details.insert("reason".into(), Value::from(reason.clone()));
+            ("ABORT", "abort_details")
+        }
+    };
+    details.insert("type".into(), Value::from(kind));
+    wire::states::OrchestrationResult { state: current.map(state), status: status.into(), details }
+}

@@ -1,0 +1,179 @@
+//! The event websockets (subprotocol `prefect`). `/api/events/in`: answer the client's auth at once, then
+//! ingest each event it streams. `/api/events/out`: answer auth, read the subscriber's filter, replay stored
+//! matching events from the filter's `since`, then push every new matching event from the bus.
+
+use super::AppState;
+use crate::domain::event::{Event, EventFilter};
+use crate::domain::{time, Doc, Ts};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+pub async fn events_in(State(s): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.protocols(["prefect"]).on_upgrade(move |socket| ingest(s, socket))
+}
+
+pub async fn events_out(State(s): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    ws.protocols(["prefect"]).on_upgrade(move |socket| stream(s, socket))
+}
+
+async fn ingest(s: AppState, mut socket: WebSocket) {
+    loop {
+        let msg = tokio::select! {
+            m = socket.recv() => m,
+            _ = s.stop.cancelled() => break,
+        };
+        let Some(Ok(msg)) = msg else { break };
+        let text = match msg {
+            Message::Text(t) => t.to_string(),
+            Message::Binary(b) => String::from_utf8_lossy(&b).into_owned(),
+            Message::Close(_) => break,
+            _ => continue,
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+        if v.get("type").and_then(Value::as_str) == Some("auth") {
+            if socket.send(Message::Text(json!({"type": "auth_success"}).to_string().into())).await.is_err() {
+                break;
+            }
+            continue;
+        }
+        let now = s.clock.now();
+        match parse_event(&v, now) {
+            Some(e) => {
+                if let Err(err) = s.ingest_events(vec![e]).await {
+                    tracing::warn!(error = %err, "could not store an event");
+                }
+            }
+            None => tracing::debug!("ignored a malformed event on /api/events/in"),
+        }
+    }
+}
+
+async fn stream(s: AppState, mut socket: WebSocket) {
+    let mut filter = None;
+    while filter.is_none() {
+        let msg = tokio::select! {
+            m = socket.recv() => m,
+            _ = s.stop.cancelled() => return,
+        };
+        let Some(Ok(msg)) = msg else { return };
+        let Message::Text(text) = msg else {
+            if matches!(msg, Message::Close(_)) {
+                return;
+            }
+            continue;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+        match v.get("type").and_then(Value::as_str) {
+            Some("auth") => {
+                if socket.send(Message::Text(json!({"type": "auth_success"}).to_string().into())).await.is_err() {
+                    return;
+                }
+            }
+            Some("filter") => filter = Some(parse_filter(v.get("filter").unwrap_or(&Value::Null))),
+            _ => {}
+        }
+    }
+    let Some(filter) = filter else { return };
+    let mut rx = s.bus.subscribe();
+    let mut seen = HashSet::new();
+    if let Some(since) = filter.since {
+        let backfill = s.events_since(since, 1000).await.unwrap_or_default();
+        for e in backfill.iter().filter(|e| filter.matches(e)) {
+            seen.insert(e.id);
+            if send_event(&mut socket, e).await.is_err() {
+                return;
+            }
+        }
+    }
+    loop {
+        tokio::select! {
+            got = rx.recv() => match got {
+                Ok(e) => {
+                    if filter.matches(&e) && !seen.contains(&e.id) && send_event(&mut socket, &e).await.is_err() {
+                        return;
+                    }
+                }
+                Err(RecvError::Lagged(n)) => tracing::warn!(missed = n, "a slow events subscriber missed events"),
+                Err(RecvError::Closed) => return,
+            },
+            _ = s.stop.cancelled() => return,
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                _ => {}
+            },
+        }
+    }
+}
+
+async fn send_event(socket: &mut WebSocket, e: &Event) -> Result<(), axum::Error> {
+    socket.send(Message::Text(json!({"type": "event", "event": event_json(e)}).to_string().into())).await
+}
+
+/// An event in Prefect's JSON shape.
+pub fn event_json(e: &Event) -> Value {
+    json!({
+        "id": e.id.to_string(),
+        "occurred": time::format(e.occurred),
+        "event": e.event,
+        "resource": e.resource,
+        "related": e.related,
+        "payload": e.payload,
+        "follows": e.follows.map(|u| u.to_string()),
+        "received": time::format(e.received),
+    })
+}
+
+/// Reads a client event; `None` when it has no name or resource id.
+pub fn parse_event(v: &Value, now: Ts) -> Option<Event> {
+    let o = v.as_object()?;
+    let name = o.get("event")?.as_str()?.to_string();
+    let resource = o.get("resource")?.as_object()?.clone();
+    resource.get("prefect.resource.id")?.as_str()?;
+    let related = match o.get("related") {
+        Some(Value::Array(items)) => items.iter().filter_map(|r| r.as_object().cloned()).collect(),
+        _ => Vec::new(),
+    };
+    Some(Event {
+        id: o.get("id").and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or_else(Uuid::now_v7),
+        occurred: o.get("occurred").and_then(Value::as_str).and_then(time::parse).unwrap_or(now),
+        event: name,
+        resource,
+        related,
+        payload: o.get("payload").and_then(Value::as_object).cloned().unwrap_or_else(Doc::new),
+        follows: o.get("follows").and_then(Value::as_str).and_then(|s| s.parse().ok()),
+        received: now,
+    })
+}
+
+/// Reads Prefect's `EventFilter` (the parts Baton interprets; the rest does not restrict).
+pub fn parse_filter(v: &Value) -> EventFilter {
+    let list = |path: &[&str]| -> Vec<String> {
+        let mut cur = v;
+        for p in path {
+            cur = match cur.get(p) {
+                Some(x) => x,
+                None => return Vec::new(),
+            };
+        }
+        cur.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default()
+    };
+    let at = |k: &str| v.get("occurred").and_then(|o| o.get(k)).and_then(Value::as_str).and_then(time::parse);
+    EventFilter {
+        since: at("since"),
+        until: None,
+        names: list(&["event", "name"]),
+        name_prefixes: list(&["event", "prefix"]),
+        exclude_names: list(&["event", "exclude_name"]),
+        exclude_prefixes: list(&["event", "exclude_prefix"]),
+        resource_ids: list(&["resource", "id"]),
+        resource_id_prefixes: list(&["resource", "id_prefix"]),
+        any_resource_ids: list(&["any_resource", "id"]),
+        any_resource_id_prefixes: list(&["any_resource", "id_prefix"]),
+        related_ids: list(&["related", "id"]),
+    }
+}

@@ -1,0 +1,66 @@
+//! The HTTP edge: Prefect 3's REST API and websockets under `/api`. The only module that knows Prefect's
+//! JSON shapes and status codes; handlers extract, call one service, and convert the result.
+
+mod admin;
+mod convert;
+pub mod error;
+mod events;
+mod filters;
+mod flow_runs;
+mod flows;
+mod logs;
+mod task_runs;
+
+pub use admin::{API_VERSION, PREFECT_SERVER_VERSION};
+
+use crate::services::Services;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::Arc;
+
+/// What every handler gets.
+pub type AppState = Arc<Services>;
+
+/// The largest request body accepted (log batches can be large).
+pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The whole route table.
+pub fn router(services: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(admin::health))
+        .route("/ready", get(admin::ready))
+        .route("/version", get(admin::version))
+        .route("/admin/version", get(admin::server_version))
+        .route("/admin/storage", get(admin::storage))
+        .route("/csrf-token", get(admin::csrf_token))
+        .route("/flows/", post(flows::create))
+        .route("/flows/filter", post(flows::filter))
+        .route("/flows/count", post(flows::count))
+        .route("/flows/name/{name}", get(flows::by_name))
+        .route("/flows/{id}", get(flows::get).delete(flows::delete))
+        .route("/flow_runs/", post(flow_runs::create))
+        .route("/flow_runs/filter", post(flow_runs::filter))
+        .route("/flow_runs/count", post(flow_runs::count))
+        .route("/flow_runs/{id}", get(flow_runs::get).patch(flow_runs::update).delete(flow_runs::delete))
+        .route("/flow_runs/{id}/labels", axum::routing::patch(flow_runs::update_labels))
+        .route("/flow_runs/{id}/set_state", post(flow_runs::set_state))
+        .route("/flow_run_states/", get(flow_runs::states))
+        .route("/task_runs/", post(task_runs::create))
+        .route("/task_runs/filter", post(task_runs::filter))
+        .route("/task_runs/count", post(task_runs::count))
+        .route("/task_runs/{id}", get(task_runs::get).delete(task_runs::delete))
+        .route("/task_runs/{id}/set_state", post(task_runs::set_state))
+        .route("/task_run_states/", get(task_runs::states))
+        .route("/logs/", post(logs::create))
+        .route("/logs/filter", post(logs::filter))
+        .route("/events/in", get(events::events_in))
+        .route("/events/out", get(events::events_out))
+        .fallback(error::no_route);
+    Router::new()
+        .nest("/api", api)
+        .fallback(error::no_route)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(services)
+}

@@ -1,0 +1,75 @@
+//! The composition root: open the store, build the services, bind, serve, and shut down in order
+//! (stop accepting, let in-flight requests finish, stop long-lived tasks, close the database).
+
+use crate::config::{database_path, ServeConfig};
+use crate::services::{clock::Clock, Services};
+use crate::store::Store;
+use anyhow::Context;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// How long shutdown waits for open connections before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Runs `baton serve` until `shutdown` resolves.
+pub async fn serve(config: ServeConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.home)
+        .with_context(|| format!("cannot create the data dir {}", config.home.display()))?;
+    let db = database_path(&config.home);
+    let store = Store::open(&db).await.with_context(|| format!("cannot open the database {}", db.display()))?;
+    let services = Arc::new(Services::new(store, Clock::System));
+    let listener = TcpListener::bind(config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (is another server using it? try --port)", config.addr))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Baton API http://{addr}/api · dashboard http://{addr}/ · data {}",
+        config.home.display()
+    );
+    tracing::info!(%addr, data = %config.home.display(), "Baton is serving");
+
+    let stop = services.stop.clone();
+    let app = crate::api::router(services.clone());
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        stop.cancel();
+    });
+    let stopped = services.stop.clone();
+    tokio::select! {
+        r = server => r.context("the HTTP server failed")?,
+        _ = async { stopped.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+            tracing::warn!("connections still open after the grace period; closing anyway");
+        }
+    }
+    let services = Arc::try_unwrap(services).map_err(|_| ()).ok();
+    if let Some(services) = services {
+        services.store.close().await.context("closing the database")?;
+    }
+    tracing::info!("Baton stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

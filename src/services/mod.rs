@@ -1,0 +1,64 @@
+//! Use cases: each opens one store transaction, applies the domain rules inside it, persists, and then
+//! publishes what changed on the in-process event bus. The API, the CLI's server side and the worker call
+//! these; none of them touches the store directly.
+
+pub mod bus;
+pub mod clock;
+pub mod events;
+pub mod flow_runs;
+pub mod flows;
+pub mod logs;
+pub mod task_runs;
+
+use crate::store::{Store, StoreError};
+use bus::Bus;
+use clock::Clock;
+
+/// Everything a use case needs, built once by the composition root.
+#[derive(Debug)]
+pub struct Services {
+    pub store: Store,
+    pub bus: Bus,
+    pub clock: Clock,
+    /// Cancelled when the server shuts down: long-lived tasks (websockets, loops) end on it.
+    pub stop: tokio_util::sync::CancellationToken,
+}
+
+impl Services {
+    /// Services over an open store.
+    pub fn new(store: Store, clock: Clock) -> Services {
+        Services { store, bus: Bus::new(), clock, stop: tokio_util::sync::CancellationToken::new() }
+    }
+}
+
+/// What a use case can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => ServiceError::NotFound(format!("{} not found", capitalise(what))),
+            StoreError::Conflict(m) => ServiceError::Conflict(m),
+            StoreError::Invalid(m) => ServiceError::Invalid(m),
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+/// The services' result type.
+pub type Result<T> = std::result::Result<T, ServiceError>;

@@ -1,0 +1,94 @@
+//! Task-run use cases: Prefect 3 clients report task runs only as events (see `events`); older clients
+//! create them over REST and set their states there.
+
+use super::{Result, ServiceError, Services};
+use crate::domain::filter::{Cond, Query};
+use crate::domain::flow_run::ProposedState;
+use crate::domain::task_run::{apply_state, TaskRun};
+use crate::domain::State;
+use crate::store::{task_runs, StoreError};
+use uuid::Uuid;
+
+impl Services {
+    /// Creates a task run over REST (or returns the one with the same id, flow run, task key and dynamic key).
+    pub async fn create_task_run(&self, mut run: TaskRun, state: Option<ProposedState>) -> Result<(TaskRun, bool)> {
+        let now = self.clock.now();
+        run.created = now;
+        run.updated = now;
+        self.store
+            .write(move |tx| {
+                if let Some(existing) = task_runs::get(tx, run.id)? {
+                    return Ok((existing, false));
+                }
+                let mut run = run;
+                if let Some(p) = state {
+                    apply_state(&mut run, p.into_state(now), true, now);
+                }
+                task_runs::upsert(tx, &run)?;
+                if let Some(s) = &run.state {
+                    task_runs::insert_state(tx, run.id, s)?;
+                }
+                Ok((run, true))
+            })
+            .await
+            .map_err(ServiceError::from)
+    }
+
+    /// The task run with this id.
+    pub async fn task_run(&self, id: Uuid) -> Result<TaskRun> {
+        self.store.read(move |tx| task_runs::get(tx, id)).await?.ok_or_else(|| not_found(id))
+    }
+
+    /// A task run's state history.
+    pub async fn task_run_states(&self, id: Uuid) -> Result<Vec<State>> {
+        Ok(self.store.read(move |tx| task_runs::states(tx, id)).await?)
+    }
+
+    /// Task runs matching a query.
+    pub async fn task_runs(&self, q: Query) -> Result<Vec<TaskRun>> {
+        Ok(self.store.read(move |tx| task_runs::list(tx, &q)).await?)
+    }
+
+    /// How many task runs match.
+    pub async fn count_task_runs(&self, cond: Cond) -> Result<u64> {
+        Ok(self.store.read(move |tx| task_runs::count(tx, &cond)).await?)
+    }
+
+    /// Sets a task run's state over REST. Returns the run's state afterwards and whether it was accepted.
+    pub async fn set_task_run_state(&self, id: Uuid, proposed: ProposedState, force: bool) -> Result<(State, bool)> {
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| {
+                let mut run = task_runs::get(tx, id)?.ok_or(StoreError::NotFound("task run"))?;
+                let mut state = proposed.into_state(now);
+                state.details.insert("task_run_id".into(), serde_json::Value::String(id.to_string()));
+                let accepted = apply_state(&mut run, state, force, now);
+                if accepted {
+                    task_runs::upsert(tx, &run)?;
+                    if let Some(s) = &run.state {
+                        task_runs::insert_state(tx, id, s)?;
+                    }
+                }
+                let current = run.state.clone().unwrap_or_else(|| State::new(crate::domain::StateType::Pending, now));
+                Ok((current, accepted))
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => not_found(id),
+                other => other.into(),
+            })
+    }
+
+    /// Deletes a task run.
+    pub async fn delete_task_run(&self, id: Uuid) -> Result<()> {
+        if self.store.write(move |tx| task_runs::delete(tx, id)).await? {
+            Ok(())
+        } else {
+            Err(not_found(id))
+        }
+    }
+}
+
+fn not_found(id: Uuid) -> ServiceError {
+    ServiceError::NotFound(format!("Task run {id} not found"))
+}

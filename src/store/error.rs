@@ -1,0 +1,37 @@
+//! The store's error type.
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The object does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness rule was broken.
+    #[error("{0}")]
+    Conflict(String),
+    /// A query asked for something the store cannot express (e.g. a field an entity lacks).
+    #[error("{0}")]
+    Invalid(String),
+    /// SQLite failed.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Migrating the schema failed.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// The database connection thread is gone (shutting down).
+    #[error("the database is closed")]
+    Closed,
+}
+
+impl<E: Into<StoreError>> From<tokio_rusqlite::Error<E>> for StoreError {
+    fn from(e: tokio_rusqlite::Error<E>) -> Self {
+        match e {
+            tokio_rusqlite::Error::Error(inner) => inner.into(),
+            tokio_rusqlite::Error::Close((_, err)) => StoreError::Sqlite(err),
+            _ => StoreError::Closed,
+        }
+    }
+}
+
+/// The store's result type.
+pub type Result<T> = std::result::Result<T, StoreError>;

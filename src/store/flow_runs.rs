@@ -1,0 +1,209 @@
+//! The `flow_runs` table and its state history (`flow_run_states`).
+
+use super::codec;
+use super::error::{Result, StoreError};
+use super::query;
+use super::Tx;
+use crate::domain::filter::{Cond, Entity, Query};
+use crate::domain::flow_run::FlowRun;
+use crate::domain::State;
+use rusqlite::{params, OptionalExtension, Row, ToSql};
+use uuid::Uuid;
+
+const COLS: &str = "flow_runs.id, flow_runs.created, flow_runs.updated, flow_runs.name, flow_runs.flow_id, \
+    flow_runs.deployment_id, flow_runs.deployment_version, flow_runs.work_queue_name, flow_runs.work_queue_id, \
+    flow_runs.work_pool_id, flow_runs.work_pool_name, flow_runs.flow_version, flow_runs.parameters, \
+    flow_runs.idempotency_key, flow_runs.context, flow_runs.empirical_policy, flow_runs.tags, flow_runs.labels, \
+    flow_runs.parent_task_run_id, flow_runs.state, flow_runs.run_count, flow_runs.expected_start_time, \
+    flow_runs.next_scheduled_start_time, flow_runs.start_time, flow_runs.end_time, flow_runs.total_run_time, \
+    flow_runs.auto_scheduled, flow_runs.infrastructure_document_id, flow_runs.infrastructure_pid, \
+    flow_runs.created_by, flow_runs.job_variables";
+
+fn row(r: &Row) -> rusqlite::Result<FlowRun> {
+    Ok(FlowRun {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        name: r.get(3)?,
+        flow_id: codec::req_uuid(r.get(4)?),
+        deployment_id: codec::uuid(r.get(5)?),
+        deployment_version: r.get(6)?,
+        work_queue_name: r.get(7)?,
+        work_queue_id: codec::uuid(r.get(8)?),
+        work_pool_id: codec::uuid(r.get(9)?),
+        work_pool_name: r.get(10)?,
+        flow_version: r.get(11)?,
+        parameters: codec::parse_doc(r.get(12)?),
+        idempotency_key: r.get(13)?,
+        context: codec::parse_doc(r.get(14)?),
+        empirical_policy: codec::parse_doc(r.get(15)?),
+        tags: codec::parse_tags(r.get(16)?),
+        labels: codec::parse_doc(r.get(17)?),
+        parent_task_run_id: codec::uuid(r.get(18)?),
+        state: codec::parse_state(r.get(19)?),
+        run_count: r.get(20)?,
+        expected_start_time: codec::parse_ts(r.get(21)?),
+        next_scheduled_start_time: codec::parse_ts(r.get(22)?),
+        start_time: codec::parse_ts(r.get(23)?),
+        end_time: codec::parse_ts(r.get(24)?),
+        total_run_time: r.get(25)?,
+        auto_scheduled: r.get(26)?,
+        infrastructure_document_id: codec::uuid(r.get(27)?),
+        infrastructure_pid: r.get(28)?,
+        created_by: codec::parse_json(r.get(29)?),
+        job_variables: codec::parse_doc(r.get(30)?),
+    })
+}
+
+fn values(run: &FlowRun) -> Vec<Box<dyn ToSql>> {
+    let s = run.state.as_ref();
+    vec![
+        Box::new(run.id.to_string()),
+        Box::new(codec::ts(run.created)),
+        Box::new(codec::ts(run.updated)),
+        Box::new(run.name.clone()),
+        Box::new(run.flow_id.to_string()),
+        Box::new(run.deployment_id.map(|u| u.to_string())),
+        Box::new(run.deployment_version.clone()),
+        Box::new(run.work_queue_name.clone()),
+        Box::new(run.work_queue_id.map(|u| u.to_string())),
+        Box::new(run.work_pool_id.map(|u| u.to_string())),
+        Box::new(run.work_pool_name.clone()),
+        Box::new(run.flow_version.clone()),
+        Box::new(codec::doc(&run.parameters)),
+        Box::new(run.idempotency_key.clone()),
+        Box::new(codec::doc(&run.context)),
+        Box::new(codec::doc(&run.empirical_policy)),
+        Box::new(codec::tags(&run.tags)),
+        Box::new(codec::doc(&run.labels)),
+        Box::new(run.parent_task_run_id.map(|u| u.to_string())),
+        Box::new(s.map(codec::state)),
+        Box::new(run.run_count),
+        Box::new(codec::opt_ts(run.expected_start_time)),
+        Box::new(codec::opt_ts(run.next_scheduled_start_time)),
+        Box::new(codec::opt_ts(run.start_time)),
+        Box::new(codec::opt_ts(run.end_time)),
+        Box::new(run.total_run_time),
+        Box::new(run.auto_scheduled),
+        Box::new(run.infrastructure_document_id.map(|u| u.to_string())),
+        Box::new(run.infrastructure_pid.clone()),
+        Box::new(codec::json(&run.created_by)),
+        Box::new(codec::doc(&run.job_variables)),
+        Box::new(s.map(|s| s.id.to_string())),
+        Box::new(s.map(|s| s.kind.as_str())),
+        Box::new(s.map(|s| s.name.clone())),
+        Box::new(s.map(|s| codec::ts(s.timestamp))),
+    ]
+}
+
+const ALL_COLS: &str = "id, created, updated, name, flow_id, deployment_id, deployment_version, work_queue_name, \
+    work_queue_id, work_pool_id, work_pool_name, flow_version, parameters, idempotency_key, context, \
+    empirical_policy, tags, labels, parent_task_run_id, state, run_count, expected_start_time, \
+    next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled, infrastructure_document_id, \
+    infrastructure_pid, created_by, job_variables, state_id, state_type, state_name, state_timestamp";
+
+/// Inserts a new run (with its current state, if any, also written to the history).
+pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
+    let vals = values(run);
+    let marks = (1..=vals.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("INSERT INTO flow_runs ({ALL_COLS}) VALUES ({marks})");
+    let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
+    match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
+        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+            return Err(StoreError::Conflict("a flow run with this id or idempotency key already exists".into()))
+        }
+        r => r?,
+    };
+    if let Some(s) = &run.state {
+        insert_state(tx, run.id, s)?;
+    }
+    Ok(())
+}
+
+/// Writes every field of an existing run.
+pub fn update(tx: &Tx, run: &FlowRun) -> Result<()> {
+    let vals = values(run);
+    let sets = ALL_COLS
+        .split(", ")
+        .map(str::trim)
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("UPDATE flow_runs SET {sets} WHERE id = ?1");
+    let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
+    if tx.conn.prepare_cached(&sql)?.execute(refs.as_slice())? == 0 {
+        return Err(StoreError::NotFound("flow run"));
+    }
+    Ok(())
+}
+
+/// Appends a state to a run's history.
+pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
+    tx.conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO flow_run_states (id, flow_run_id, type, name, timestamp, message, data, state_details) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            s.id.to_string(),
+            run_id.to_string(),
+            s.kind.as_str(),
+            s.name,
+            codec::ts(s.timestamp),
+            s.message,
+            codec::json(&s.data),
+            codec::doc(&s.details)
+        ])?;
+    Ok(())
+}
+
+/// A run's state history, oldest first.
+pub fn states(tx: &Tx, run_id: Uuid) -> Result<Vec<State>> {
+    let mut stmt = tx.conn.prepare_cached(
+        "SELECT id, type, name, timestamp, message, data, state_details FROM flow_run_states \
+         WHERE flow_run_id = ?1 ORDER BY timestamp, rowid",
+    )?;
+    let rows = stmt.query_map([run_id.to_string()], super::task_runs::state_row)?;
+    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+}
+
+/// The run with this id.
+pub fn get(tx: &Tx, id: Uuid) -> Result<Option<FlowRun>> {
+    let sql = format!("SELECT {COLS} FROM flow_runs WHERE id = ?1");
+    Ok(tx.conn.prepare_cached(&sql)?.query_row([id.to_string()], row).optional()?)
+}
+
+/// The run of `flow_id` created with this idempotency key.
+pub fn by_idempotency_key(tx: &Tx, flow_id: Uuid, key: &str) -> Result<Option<FlowRun>> {
+    let sql = format!("SELECT {COLS} FROM flow_runs WHERE flow_id = ?1 AND idempotency_key = ?2");
+    Ok(tx.conn.query_row(&sql, params![flow_id.to_string(), key], row).optional()?)
+}
+
+/// Runs matching a query.
+pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
+    let mut params = Vec::new();
+    let tail = query::tail(Entity::FlowRun, q, &mut params)?;
+    let sql = format!("SELECT {COLS} FROM flow_runs {tail}");
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many runs match.
+pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
+    let mut params = Vec::new();
+    let c = query::condition(Entity::FlowRun, cond, &mut params)?;
+    let sql = format!("SELECT count(*) FROM flow_runs WHERE {c}");
+    let n: i64 = tx.conn.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// Deletes a run with its history, task runs and logs; `false` when it did not exist.
+pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
+    let id = id.to_string();
+    tx.conn.execute("DELETE FROM logs WHERE flow_run_id = ?1", [&id])?;
+    tx.conn.execute("DELETE FROM task_runs WHERE flow_run_id = ?1", [&id])?;
+    Ok(tx.conn.execute("DELETE FROM flow_runs WHERE id = ?1", [&id])? > 0)
+}

@@ -1,0 +1,88 @@
+//! The `flows` table.
+
+use super::codec;
+use super::error::Result;
+use super::query;
+use super::Tx;
+use crate::domain::filter::{Cond, Entity, Query};
+use crate::domain::flow::Flow;
+use crate::domain::{Doc, Ts};
+use rusqlite::{params, OptionalExtension, Row};
+use uuid::Uuid;
+
+const COLS: &str = "flows.id, flows.created, flows.updated, flows.name, flows.tags, flows.labels";
+
+fn row(r: &Row) -> rusqlite::Result<Flow> {
+    Ok(Flow {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        name: r.get(3)?,
+        tags: codec::parse_tags(r.get(4)?),
+        labels: codec::parse_doc(r.get(5)?),
+    })
+}
+
+/// Returns the flow named `name`, creating it when absent; `true` when it was created.
+pub fn upsert(tx: &Tx, name: &str, tags: &[String], labels: &Doc, now: Ts) -> Result<(Flow, bool)> {
+    if let Some(flow) = by_name(tx, name)? {
+        return Ok((flow, false));
+    }
+    let flow = Flow {
+        id: Uuid::now_v7(),
+        created: now,
+        updated: now,
+        name: name.to_string(),
+        tags: tags.to_vec(),
+        labels: labels.clone(),
+    };
+    tx.conn.execute(
+        "INSERT INTO flows (id, created, updated, name, tags, labels) VALUES (?1, ?2, ?2, ?3, ?4, ?5)",
+        params![flow.id.to_string(), codec::ts(now), flow.name, codec::tags(&flow.tags), codec::doc(&flow.labels)],
+    )?;
+    Ok((flow, true))
+}
+
+/// The flow with this id.
+pub fn get(tx: &Tx, id: Uuid) -> Result<Option<Flow>> {
+    let sql = format!("SELECT {COLS} FROM flows WHERE id = ?1");
+    Ok(tx.conn.query_row(&sql, [id.to_string()], row).optional()?)
+}
+
+/// The flow with this name.
+pub fn by_name(tx: &Tx, name: &str) -> Result<Option<Flow>> {
+    let sql = format!("SELECT {COLS} FROM flows WHERE name = ?1");
+    Ok(tx.conn.query_row(&sql, [name], row).optional()?)
+}
+
+/// Flows matching a query.
+pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Flow>> {
+    let mut params = Vec::new();
+    let tail = query::tail(Entity::Flow, q, &mut params)?;
+    let sql = format!("SELECT {COLS} FROM flows {tail}");
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many flows match.
+pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
+    let mut params = Vec::new();
+    let c = query::condition(Entity::Flow, cond, &mut params)?;
+    let n: i64 = tx.conn.query_row(&format!("SELECT count(*) FROM flows WHERE {c}"), rusqlite::params_from_iter(params), |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// Deletes a flow and (by cascade) its runs; `false` when it did not exist.
+pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
+    let id = id.to_string();
+    tx.conn.execute(
+        "DELETE FROM logs WHERE flow_run_id IN (SELECT id FROM flow_runs WHERE flow_id = ?1)",
+        [&id],
+    )?;
+    tx.conn.execute(
+        "DELETE FROM task_runs WHERE flow_run_id IN (SELECT id FROM flow_runs WHERE flow_id = ?1)",
+        [&id],
+    )?;
+    Ok(tx.conn.execute("DELETE FROM flows WHERE id = ?1", [&id])? > 0)
+}

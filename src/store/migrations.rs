@@ -1,0 +1,22 @@
+//! Embedded, numbered schema migrations, applied at open and tracked in `PRAGMA user_version`.
+//! A shipped migration is never edited: add a new file instead.
+
+use rusqlite::Connection;
+use rusqlite_migration::{Migrations, M};
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
+}
+
+/// Brings the database to the latest schema.
+pub fn apply(conn: &mut Connection) -> Result<(), rusqlite_migration::Error> {
+    migrations().to_latest(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
+}

@@ -1,0 +1,137 @@
+//! SQLite storage: the only module that knows SQL. One writer connection owns every write (so "database is
+//! locked" cannot happen between Baton's own writers), a few read-only connections serve queries, and the
+//! schema is migrated from numbered, embedded SQL files at open.
+//!
+//! Repository functions per table group take a [`Tx`] and return domain types; services decide what a
+//! transaction contains by passing a closure to [`Store::write`] or [`Store::read`].
+
+mod codec;
+mod error;
+pub mod events;
+pub mod flow_runs;
+pub mod flows;
+pub mod logs;
+mod migrations;
+mod query;
+pub mod task_runs;
+
+pub use error::{Result, StoreError};
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// A handle on an open transaction (writes) or connection (reads), passed to repository functions.
+pub struct Tx<'c> {
+    conn: &'c Connection,
+}
+
+/// The database: one writer, several readers.
+#[derive(Debug)]
+pub struct Store {
+    writer: tokio_rusqlite::Connection,
+    readers: Vec<tokio_rusqlite::Connection>,
+    next_reader: AtomicUsize,
+    path: PathBuf,
+}
+
+const READERS: usize = 2;
+
+fn pragmas(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating and migrating when new) the database file at `path`.
+    pub async fn open(path: &Path) -> Result<Store> {
+        let writer = tokio_rusqlite::Connection::open(path).await?;
+        writer
+            .call(|conn| -> Result<()> {
+                conn.pragma_update(None, "journal_mode", "WAL")?;
+                pragmas(conn)?;
+                migrations::apply(conn)?;
+                Ok(())
+            })
+            .await?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+            let reader = tokio_rusqlite::Connection::open_with_flags(path, flags).await?;
+            reader.call(|conn| -> Result<()> { Ok(pragmas(conn)?) }).await?;
+            readers.push(reader);
+        }
+        Ok(Store { writer, readers, next_reader: AtomicUsize::new(0), path: path.to_path_buf() })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one write transaction on the writer; commits when it returns `Ok`, rolls back otherwise.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer
+            .call(move |conn| -> Result<T> {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let out = f(&Tx { conn: &tx })?;
+                tx.commit()?;
+                Ok(out)
+            })
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Runs `f` on a read-only connection (a consistent snapshot for its duration).
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
+        self.readers[i]
+            .call(move |conn| -> Result<T> {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+                let out = f(&Tx { conn: &tx });
+                tx.finish()?;
+                out
+            })
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// Size of the database file in bytes (main file plus WAL).
+    pub fn size_bytes(&self) -> u64 {
+        let main = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        let wal = std::fs::metadata(self.path.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+        main + wal
+    }
+
+    /// Checkpoints the WAL and closes every connection; pending writes finish first.
+    pub async fn close(self) -> Result<()> {
+        let _ = self
+            .writer
+            .call(|conn| -> Result<()> {
+                conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
+                Ok(())
+            })
+            .await;
+        for r in self.readers {
+            r.close().await.map_err(|_| StoreError::Closed)?;
+        }
+        self.writer.close().await.map_err(|_| StoreError::Closed)
+    }
+}
+
+#[cfg(test)]
+pub(crate) async fn open_temp() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join("baton.db")).await.expect("open store");
+    (dir, store)
+}

@@ -1,0 +1,162 @@
+//! The `task_runs` table and its state history (`task_run_states`).
+
+use super::codec;
+use super::error::Result;
+use super::query;
+use super::Tx;
+use crate::domain::filter::{Cond, Entity, Query};
+use crate::domain::task_run::TaskRun;
+use crate::domain::{State, StateType};
+use rusqlite::{params, OptionalExtension, Row, ToSql};
+use uuid::Uuid;
+
+const COLS: &str = "task_runs.id, task_runs.created, task_runs.updated, task_runs.name, task_runs.flow_run_id, \
+    task_runs.task_key, task_runs.dynamic_key, task_runs.cache_key, task_runs.cache_expiration, \
+    task_runs.task_version, task_runs.empirical_policy, task_runs.tags, task_runs.labels, task_runs.task_inputs, \
+    task_runs.state, task_runs.run_count, task_runs.flow_run_run_count, task_runs.expected_start_time, \
+    task_runs.next_scheduled_start_time, task_runs.start_time, task_runs.end_time, task_runs.total_run_time";
+
+const ALL_COLS: &str = "id, created, updated, name, flow_run_id, task_key, dynamic_key, cache_key, \
+    cache_expiration, task_version, empirical_policy, tags, labels, task_inputs, state, run_count, \
+    flow_run_run_count, expected_start_time, next_scheduled_start_time, start_time, end_time, total_run_time, \
+    state_id, state_type, state_name, state_timestamp";
+
+fn row(r: &Row) -> rusqlite::Result<TaskRun> {
+    Ok(TaskRun {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        name: r.get(3)?,
+        flow_run_id: codec::uuid(r.get(4)?),
+        task_key: r.get(5)?,
+        dynamic_key: r.get(6)?,
+        cache_key: r.get(7)?,
+        cache_expiration: codec::parse_ts(r.get(8)?),
+        task_version: r.get(9)?,
+        empirical_policy: codec::parse_doc(r.get(10)?),
+        tags: codec::parse_tags(r.get(11)?),
+        labels: codec::parse_doc(r.get(12)?),
+        task_inputs: codec::parse_doc(r.get(13)?),
+        state: codec::parse_state(r.get(14)?),
+        run_count: r.get(15)?,
+        flow_run_run_count: r.get(16)?,
+        expected_start_time: codec::parse_ts(r.get(17)?),
+        next_scheduled_start_time: codec::parse_ts(r.get(18)?),
+        start_time: codec::parse_ts(r.get(19)?),
+        end_time: codec::parse_ts(r.get(20)?),
+        total_run_time: r.get(21)?,
+    })
+}
+
+/// Reads a history row (`id, type, name, timestamp, message, data, state_details`) as a state.
+pub(crate) fn state_row(r: &Row) -> rusqlite::Result<Option<State>> {
+    let kind: String = r.get(1)?;
+    let Some(kind) = StateType::parse(&kind) else { return Ok(None) };
+    Ok(Some(State {
+        id: codec::req_uuid(r.get(0)?),
+        kind,
+        name: r.get(2)?,
+        timestamp: codec::req_ts(r.get(3)?),
+        message: r.get(4)?,
+        data: codec::parse_json(r.get(5)?),
+        details: codec::parse_doc(r.get(6)?),
+    }))
+}
+
+/// Inserts or replaces a task run (all fields).
+pub fn upsert(tx: &Tx, t: &TaskRun) -> Result<()> {
+    let s = t.state.as_ref();
+    let vals: Vec<Box<dyn ToSql>> = vec![
+        Box::new(t.id.to_string()),
+        Box::new(codec::ts(t.created)),
+        Box::new(codec::ts(t.updated)),
+        Box::new(t.name.clone()),
+        Box::new(t.flow_run_id.map(|u| u.to_string())),
+        Box::new(t.task_key.clone()),
+        Box::new(t.dynamic_key.clone()),
+        Box::new(t.cache_key.clone()),
+        Box::new(codec::opt_ts(t.cache_expiration)),
+        Box::new(t.task_version.clone()),
+        Box::new(codec::doc(&t.empirical_policy)),
+        Box::new(codec::tags(&t.tags)),
+        Box::new(codec::doc(&t.labels)),
+        Box::new(codec::doc(&t.task_inputs)),
+        Box::new(s.map(codec::state)),
+        Box::new(t.run_count),
+        Box::new(t.flow_run_run_count),
+        Box::new(codec::opt_ts(t.expected_start_time)),
+        Box::new(codec::opt_ts(t.next_scheduled_start_time)),
+        Box::new(codec::opt_ts(t.start_time)),
+        Box::new(codec::opt_ts(t.end_time)),
+        Box::new(t.total_run_time),
+        Box::new(s.map(|s| s.id.to_string())),
+        Box::new(s.map(|s| s.kind.as_str())),
+        Box::new(s.map(|s| s.name.clone())),
+        Box::new(s.map(|s| codec::ts(s.timestamp))),
+    ];
+    let marks = (1..=vals.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("INSERT OR REPLACE INTO task_runs ({ALL_COLS}) VALUES ({marks})");
+    let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
+    tx.conn.prepare_cached(&sql)?.execute(refs.as_slice())?;
+    Ok(())
+}
+
+/// Appends a state to a task run's history (ignored when that state id is already there).
+pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
+    tx.conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO task_run_states (id, task_run_id, type, name, timestamp, message, data, state_details) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            s.id.to_string(),
+            run_id.to_string(),
+            s.kind.as_str(),
+            s.name,
+            codec::ts(s.timestamp),
+            s.message,
+            codec::json(&s.data),
+            codec::doc(&s.details)
+        ])?;
+    Ok(())
+}
+
+/// The task run with this id.
+pub fn get(tx: &Tx, id: Uuid) -> Result<Option<TaskRun>> {
+    let sql = format!("SELECT {COLS} FROM task_runs WHERE id = ?1");
+    Ok(tx.conn.prepare_cached(&sql)?.query_row([id.to_string()], row).optional()?)
+}
+
+/// A task run's state history, oldest first.
+pub fn states(tx: &Tx, run_id: Uuid) -> Result<Vec<State>> {
+    let mut stmt = tx.conn.prepare_cached(
+        "SELECT id, type, name, timestamp, message, data, state_details FROM task_run_states \
+         WHERE task_run_id = ?1 ORDER BY timestamp, rowid",
+    )?;
+    let rows = stmt.query_map([run_id.to_string()], state_row)?;
+    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+}
+
+/// Task runs matching a query.
+pub fn list(tx: &Tx, q: &Query) -> Result<Vec<TaskRun>> {
+    let mut params = Vec::new();
+    let tail = query::tail(Entity::TaskRun, q, &mut params)?;
+    let sql = format!("SELECT {COLS} FROM task_runs {tail}");
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many task runs match.
+pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
+    let mut params = Vec::new();
+    let c = query::condition(Entity::TaskRun, cond, &mut params)?;
+    let sql = format!("SELECT count(*) FROM task_runs WHERE {c}");
+    let n: i64 = tx.conn.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// Deletes a task run; `false` when it did not exist.
+pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
+    Ok(tx.conn.execute("DELETE FROM task_runs WHERE id = ?1", [id.to_string()])? > 0)
+}

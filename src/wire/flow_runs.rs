@@ -1,0 +1,104 @@
+//! Flow-run models.
+
+use super::states::{State, StateCreate};
+use super::Object;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// `POST /api/flow_runs/` body.
+#[derive(Debug, Deserialize)]
+pub struct FlowRunCreate {
+    pub flow_id: uuid::Uuid,
+    #[serde(default)]
+    pub id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub state: Option<StateCreate>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub flow_version: Option<String>,
+    #[serde(default)]
+    pub parameters: Option<Object>,
+    #[serde(default)]
+    pub context: Option<Object>,
+    #[serde(default)]
+    pub parent_task_run_id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub infrastructure_document_id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub empirical_policy: Option<Object>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub labels: Option<Object>,
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+    #[serde(default)]
+    pub work_pool_name: Option<String>,
+    #[serde(default)]
+    pub work_queue_name: Option<String>,
+    #[serde(default)]
+    pub job_variables: Option<Object>,
+    #[serde(default)]
+    pub deployment_id: Option<uuid::Uuid>,
+}
+
+/// `PATCH /api/flow_runs/{id}` body: only the given fields change.
+#[derive(Debug, Deserialize)]
+pub struct FlowRunUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub flow_version: Option<String>,
+    #[serde(default)]
+    pub parameters: Option<Object>,
+    #[serde(default)]
+    pub empirical_policy: Option<Object>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub infrastructure_pid: Option<String>,
+    #[serde(default)]
+    pub job_variables: Option<Object>,
+}
+
+/// A flow run (Prefect's `FlowRunResponse`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FlowRun {
+    pub id: String,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub name: String,
+    pub flow_id: String,
+    pub state_id: Option<String>,
+    pub deployment_id: Option<String>,
+    pub deployment_version: Option<String>,
+    pub work_queue_id: Option<String>,
+    pub work_queue_name: Option<String>,
+    pub flow_version: Option<String>,
+    pub parameters: Object,
+    pub idempotency_key: Option<String>,
+    pub context: Object,
+    pub empirical_policy: Object,
+    pub tags: Vec<String>,
+    pub labels: Object,
+    pub parent_task_run_id: Option<String>,
+    pub state_type: Option<String>,
+    pub state_name: Option<String>,
+    pub run_count: i64,
+    pub expected_start_time: Option<String>,
+    pub next_scheduled_start_time: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub total_run_time: f64,
+    pub estimated_run_time: f64,
+    pub estimated_start_time_delta: f64,
+    pub auto_scheduled: bool,
+    pub infrastructure_document_id: Option<String>,
+    pub infrastructure_pid: Option<String>,
+    pub created_by: Option<Value>,
+    pub work_pool_id: Option<String>,
+    pub work_pool_name: Option<String>,
+    pub state: Option<State>,
+    pub job_variables: Option<Object>,
+}

@@ -1,0 +1,20 @@
+//! Prefect 3's wire models: the JSON shapes of requests and responses, as plain serde structs. A leaf module:
+//! the API converts them to and from domain types, and the CLI uses them as a typed client. Field names and
+//! enums are Prefect's; timestamps are RFC 3339 strings; nullable fields are always present.
+
+pub mod flow_runs;
+pub mod flows;
+pub mod logs;
+pub mod states;
+pub mod task_runs;
+
+use serde::Serialize;
+
+/// A JSON object.
+pub type Object = serde_json::Map<String, serde_json::Value>;
+
+/// The body of every error answer: `{"detail": "..."}`.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody {
+    pub detail: String,
+}

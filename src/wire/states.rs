@@ -1,0 +1,49 @@
+//! State models and the orchestration result.
+
+use super::Object;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A state as proposed by a client.
+#[derive(Debug, Deserialize)]
+pub struct StateCreate {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub data: Option<Value>,
+    #[serde(default)]
+    pub state_details: Option<Object>,
+}
+
+/// `POST /api/flow_runs/{id}/set_state` body.
+#[derive(Debug, Deserialize)]
+pub struct SetState {
+    pub state: StateCreate,
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// A state.
+#[derive(Debug, Serialize, Deserialize, Clone)]
+pub struct State {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub name: String,
+    pub timestamp: String,
+    pub message: Option<String>,
+    pub data: Option<Value>,
+    pub state_details: Object,
+}
+
+/// The answer to a proposed state.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OrchestrationResult {
+    pub state: Option<State>,
+    pub status: String,
+    pub details: Object,
+}

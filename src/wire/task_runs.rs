@@ -1,0 +1,66 @@
+//! Task-run models.
+
+use super::states::{State, StateCreate};
+use super::Object;
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/task_runs/` body (older clients; Prefect 3 reports task runs as events).
+#[derive(Debug, Deserialize)]
+pub struct TaskRunCreate {
+    #[serde(default)]
+    pub id: Option<uuid::Uuid>,
+    #[serde(default)]
+    pub state: Option<StateCreate>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub flow_run_id: Option<uuid::Uuid>,
+    pub task_key: String,
+    pub dynamic_key: String,
+    #[serde(default)]
+    pub cache_key: Option<String>,
+    #[serde(default)]
+    pub cache_expiration: Option<String>,
+    #[serde(default)]
+    pub task_version: Option<String>,
+    #[serde(default)]
+    pub empirical_policy: Option<Object>,
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub labels: Option<Object>,
+    #[serde(default)]
+    pub task_inputs: Option<Object>,
+}
+
+/// A task run.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TaskRun {
+    pub id: String,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub name: String,
+    pub flow_run_id: Option<String>,
+    pub task_key: String,
+    pub dynamic_key: String,
+    pub cache_key: Option<String>,
+    pub cache_expiration: Option<String>,
+    pub task_version: Option<String>,
+    pub empirical_policy: Object,
+    pub tags: Vec<String>,
+    pub labels: Object,
+    pub state_id: Option<String>,
+    pub task_inputs: Object,
+    pub state_type: Option<String>,
+    pub state_name: Option<String>,
+    pub run_count: i64,
+    pub flow_run_run_count: i64,
+    pub expected_start_time: Option<String>,
+    pub next_scheduled_start_time: Option<String>,
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub total_run_time: f64,
+    pub estimated_run_time: f64,
+    pub estimated_start_time_delta: f64,
+    pub state: Option<State>,
+}

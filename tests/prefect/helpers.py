@@ -1,0 +1,76 @@
+"""Small HTTP helpers shared by the tests (plain httpx, no Prefect client)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Callable
+
+import httpx
+
+
+def is_uuid(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False
+
+
+def get_json(api: httpx.Client, path: str, expect: int = 200) -> Any:
+    r = api.get(path)
+    assert r.status_code == expect, f"GET {path} -> {r.status_code}: {r.text[:2000]}"
+    return r.json()
+
+
+def post_json(api: httpx.Client, path: str, body: Any, expect: int = 200) -> Any:
+    r = api.post(path, json=body)
+    assert r.status_code == expect, (
+        f"POST {path} {body!r} -> {r.status_code}: {r.text[:2000]}"
+    )
+    return r.json()
+
+
+def brief_run(run: dict) -> dict:
+    """The fields worth quoting in an assertion message."""
+    keys = ("id", "name", "flow_id", "flow_run_id", "parent_task_run_id", "state_type",
+            "state_name", "run_count", "task_key")
+    out = {k: run.get(k) for k in keys if k in run}
+    state = run.get("state") or {}
+    out["state.type"] = state.get("type")
+    return out
+
+
+def wait_for(
+    probe: Callable[[], Any],
+    *,
+    timeout: float = 10.0,
+    interval: float = 0.2,
+    what: str = "condition",
+) -> Any:
+    """Call `probe` until it returns a truthy value or `timeout` passes.
+
+    Returns the truthy value. On timeout raises AssertionError quoting the last
+    value (or exception) so a failure says what was seen.
+    """
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    last_exc: BaseException | None = None
+    while True:
+        try:
+            last = probe()
+            last_exc = None
+            if last:
+                return last
+        except AssertionError as exc:  # probes may assert to explain themselves
+            last_exc = exc
+        except httpx.HTTPError as exc:
+            last_exc = exc
+        if time.monotonic() >= deadline:
+            detail = (
+                f"last error: {type(last_exc).__name__}: {last_exc}"
+                if last_exc
+                else f"last value: {last!r}"
+            )
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; {detail}")
+        time.sleep(interval)
