@@ -13,42 +13,63 @@ use tokio::net::TcpListener;
 /// How long shutdown waits for open connections before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// A built server: the store is open and the listener bound, nothing is served yet.
+pub struct App {
+    listener: TcpListener,
+    services: Arc<Services>,
+    home: std::path::PathBuf,
+}
+
+impl App {
+    /// Creates the data dir, opens (and migrates) the database, and binds the listener.
+    pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
+        std::fs::create_dir_all(&config.home)
+            .with_context(|| format!("cannot create the data dir {}", config.home.display()))?;
+        let db = database_path(&config.home);
+        let store = Store::open(&db).await.with_context(|| format!("cannot open the database {}", db.display()))?;
+        let services = Arc::new(Services::new(store, Clock::System));
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (is another server using it? try --port)", config.addr))?;
+        Ok(App { listener, services, home: config.home })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| ([127, 0, 0, 1], 0).into())
+    }
+
+    /// Serves until `shutdown` resolves, then stops in order and closes the database.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let App { listener, services, home } = self;
+        let addr = listener.local_addr()?;
+        println!("Baton API http://{addr}/api · dashboard http://{addr}/ · data {}", home.display());
+        tracing::info!(%addr, data = %home.display(), "Baton is serving");
+        let stop = services.stop.clone();
+        let app = crate::api::router(services.clone());
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            stop.cancel();
+        });
+        let stopped = services.stop.clone();
+        tokio::select! {
+            r = server => r.context("the HTTP server failed")?,
+            _ = async { stopped.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
+                tracing::warn!("connections still open after the grace period; closing anyway");
+            }
+        }
+        match Arc::try_unwrap(services) {
+            Ok(services) => services.store.close().await.context("closing the database")?,
+            Err(_) => tracing::warn!("requests still hold the database at exit; SQLite will recover the WAL at next start"),
+        }
+        tracing::info!("Baton stopped");
+        Ok(())
+    }
+}
+
 /// Runs `baton serve` until `shutdown` resolves.
 pub async fn serve(config: ServeConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.home)
-        .with_context(|| format!("cannot create the data dir {}", config.home.display()))?;
-    let db = database_path(&config.home);
-    let store = Store::open(&db).await.with_context(|| format!("cannot open the database {}", db.display()))?;
-    let services = Arc::new(Services::new(store, Clock::System));
-    let listener = TcpListener::bind(config.addr)
-        .await
-        .with_context(|| format!("cannot listen on {} (is another server using it? try --port)", config.addr))?;
-    let addr = listener.local_addr()?;
-    println!(
-        "Baton API http://{addr}/api · dashboard http://{addr}/ · data {}",
-        config.home.display()
-    );
-    tracing::info!(%addr, data = %config.home.display(), "Baton is serving");
-
-    let stop = services.stop.clone();
-    let app = crate::api::router(services.clone());
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown.await;
-        stop.cancel();
-    });
-    let stopped = services.stop.clone();
-    tokio::select! {
-        r = server => r.context("the HTTP server failed")?,
-        _ = async { stopped.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
-            tracing::warn!("connections still open after the grace period; closing anyway");
-        }
-    }
-    let services = Arc::try_unwrap(services).map_err(|_| ()).ok();
-    if let Some(services) = services {
-        services.store.close().await.context("closing the database")?;
-    }
-    tracing::info!("Baton stopped");
-    Ok(())
+    App::build(config).await?.run(shutdown).await
 }
 
 /// Resolves on SIGINT or SIGTERM.

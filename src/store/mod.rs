@@ -128,10 +128,3 @@ impl Store {
         self.writer.close().await.map_err(|_| StoreError::Closed)
     }
 }
-
-#[cfg(test)]
-pub(crate) async fn open_temp() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = Store::open(&dir.path().join("baton.db")).await.expect("open store");
-    (dir, store)
-}

@@ -63,7 +63,7 @@ pub(crate) fn state_row(r: &Row) -> rusqlite::Result<Option<State>> {
     }))
 }
 
-/// Inserts or replaces a task run (all fields).
+/// Inserts a task run or updates every field of the stored one (its history stays).
 pub fn upsert(tx: &Tx, t: &TaskRun) -> Result<()> {
     let s = t.state.as_ref();
     let vals: Vec<Box<dyn ToSql>> = vec![
@@ -95,7 +95,8 @@ pub fn upsert(tx: &Tx, t: &TaskRun) -> Result<()> {
         Box::new(s.map(|s| codec::ts(s.timestamp))),
     ];
     let marks = (1..=vals.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-    let sql = format!("INSERT OR REPLACE INTO task_runs ({ALL_COLS}) VALUES ({marks})");
+    let updates = ALL_COLS.split(',').map(str::trim).skip(1).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("INSERT INTO task_runs ({ALL_COLS}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}");
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
     tx.conn.prepare_cached(&sql)?.execute(refs.as_slice())?;
     Ok(())

@@ -1,0 +1,112 @@
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a temp data dir, and a small typed client.
+
+use baton::app::App;
+use baton::config::ServeConfig;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub addr: std::net::SocketAddr,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServeConfig { addr: "127.0.0.1:0".parse().unwrap(), home: dir.path().join("home") };
+    let app = App::build(config).await.unwrap();
+    let addr = app.addr();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run(async move {
+        let _ = rx.await;
+    }));
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    TestApp { base: format!("http://{addr}/api"), addr, client, stop: Some(tx), handle: Some(handle), _dir: dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        decode(r).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self.client.post(self.url(path)).json(&body).send().await.unwrap();
+        decode(r).await
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &'static [u8]) -> (StatusCode, Value) {
+        let r = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        decode(r).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let r = self.client.patch(self.url(path)).json(&body).send().await.unwrap();
+        decode(r).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        let r = self.client.delete(self.url(path)).send().await.unwrap();
+        decode(r).await
+    }
+
+    /// Creates (or finds) a flow and returns its id.
+    pub async fn flow(&self, name: &str) -> String {
+        let (_, f) = self.post("/flows/", json!({"name": name})).await;
+        f["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a flow run in `state` and returns it.
+    pub async fn run(&self, flow_id: &str, body: Value) -> Value {
+        let mut b = body;
+        b["flow_id"] = json!(flow_id);
+        let (status, run) = self.post("/flow_runs/", b).await;
+        assert_eq!(status, StatusCode::CREATED, "{run}");
+        run
+    }
+
+    /// Proposes a state; returns (http status, orchestration result).
+    pub async fn set_state(&self, run_id: &str, state: Value, force: bool) -> (StatusCode, Value) {
+        self.post(&format!("/flow_runs/{run_id}/set_state"), json!({"state": state, "force": force})).await
+    }
+
+    /// Stops the server the way SIGTERM does and waits for a clean exit.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+}
+
+async fn decode(r: reqwest::Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let bytes = r.bytes().await.unwrap();
+    let v = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    (status, v)
+}
+
+/// Asserts a 4xx error answer with a `detail` that mentions `needle`.
+pub fn assert_detail(status: StatusCode, body: &Value, want: StatusCode, needle: &str) {
+    assert_eq!(status, want, "{body}");
+    let detail = body["detail"].as_str().unwrap_or_else(|| panic!("no detail string in {body}"));
+    assert!(detail.contains(needle), "detail {detail:?} should mention {needle:?}");
+}

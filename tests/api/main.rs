@@ -1,0 +1,12 @@
+//! One integration-test binary: each test starts the real server on port 0 with a temporary data dir.
+
+mod admin;
+mod concurrency;
+mod events_ws;
+mod flow_runs;
+mod flows;
+mod helpers;
+mod logs;
+mod orchestration;
+mod process;
+mod task_runs;
