@@ -26,24 +26,45 @@ impl App {
         std::fs::create_dir_all(&config.home)
             .with_context(|| format!("cannot create the data dir {}", config.home.display()))?;
         let db = database_path(&config.home);
-        let store = Store::open(&db).await.with_context(|| format!("cannot open the database {}", db.display()))?;
-        let services = Arc::new(Services::new(store, Clock::System));
-        let listener = TcpListener::bind(config.addr)
+        let store = Store::open(&db)
             .await
-            .with_context(|| format!("cannot listen on {} (is another server using it? try --port)", config.addr))?;
-        Ok(App { listener, services, home: config.home })
+            .with_context(|| format!("cannot open the database {}", db.display()))?;
+        let services = Arc::new(Services::new(store, Clock::System));
+        let listener = TcpListener::bind(config.addr).await.with_context(|| {
+            format!(
+                "cannot listen on {} (is another server using it? try --port)",
+                config.addr
+            )
+        })?;
+        Ok(App {
+            listener,
+            services,
+            home: config.home,
+        })
     }
 
     /// The bound address (useful with port 0).
     pub fn addr(&self) -> std::net::SocketAddr {
-        self.listener.local_addr().unwrap_or_else(|_| ([127, 0, 0, 1], 0).into())
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| ([127, 0, 0, 1], 0).into())
     }
 
     /// Serves until `shutdown` resolves, then stops in order and closes the database.
-    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let App { listener, services, home } = self;
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let App {
+            listener,
+            services,
+            home,
+        } = self;
         let addr = listener.local_addr()?;
-        println!("Baton API http://{addr}/api · dashboard http://{addr}/ · data {}", home.display());
+        println!(
+            "Baton API http://{addr}/api · dashboard http://{addr}/ · data {}",
+            home.display()
+        );
         tracing::info!(%addr, data = %home.display(), "Baton is serving");
         let stop = services.stop.clone();
         let app = crate::api::router(services.clone());
@@ -68,7 +89,10 @@ impl App {
 }
 
 /// Runs `baton serve` until `shutdown` resolves.
-pub async fn serve(config: ServeConfig, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    config: ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     App::build(config).await?.run(shutdown).await
 }
 

@@ -20,7 +20,11 @@ pub fn resolve_home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
     directories::ProjectDirs::from("dev", "baton", "baton")
         .map(|d| d.data_dir().to_path_buf())
-        .ok_or_else(|| anyhow::anyhow!("cannot find a home directory for Baton's data; pass --home DIR or set BATON_HOME"))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot find a home directory for Baton's data; pass --home DIR or set BATON_HOME"
+            )
+        })
 }
 
 /// The database file inside a data dir.

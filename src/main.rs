@@ -6,7 +6,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "baton", version, about = "A workflow orchestration server that speaks Prefect 3's API")]
+#[command(
+    name = "baton",
+    version,
+    about = "A workflow orchestration server that speaks Prefect 3's API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -62,7 +66,10 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run_serve(host: IpAddr, port: u16, home: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = ServeConfig { addr: SocketAddr::new(host, port), home: resolve_home(home)? };
+    let config = ServeConfig {
+        addr: SocketAddr::new(host, port),
+        home: resolve_home(home)?,
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(baton::app::serve(config, baton::app::shutdown_signal()))
 }

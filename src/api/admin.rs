@@ -32,5 +32,8 @@ pub async fn storage() -> Json<Value> {
 
 /// CSRF protection is off (Baton binds to loopback by default); clients read this exact message.
 pub async fn csrf_token() -> ApiError {
-    ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, detail: "CSRF protection is disabled.".into() }
+    ApiError {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        detail: "CSRF protection is disabled.".into(),
+    }
 }

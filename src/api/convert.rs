@@ -2,7 +2,9 @@
 
 use super::error::{ApiError, ApiResult};
 use crate::domain::flow_run::{FlowRun, ProposedState};
-use crate::domain::{flow::Flow, log::Log, task_run::TaskRun, time, Decision, State, StateType, Ts};
+use crate::domain::{
+    flow::Flow, log::Log, task_run::TaskRun, time, Decision, State, StateType, Ts,
+};
 use crate::wire;
 use serde_json::Value;
 
@@ -31,17 +33,29 @@ pub fn state(s: &State) -> wire::states::State {
 pub fn proposed(s: wire::states::StateCreate) -> ApiResult<ProposedState> {
     let kind = StateType::parse(&s.kind).ok_or_else(|| {
         let all: Vec<&str> = StateType::ALL.iter().map(|t| t.as_str()).collect();
-        ApiError::invalid(format!("state.type: '{}' is not one of {}", s.kind, all.join(", ")))
+        ApiError::invalid(format!(
+            "state.type: '{}' is not one of {}",
+            s.kind,
+            all.join(", ")
+        ))
     })?;
     let details = s.state_details.unwrap_or_default();
     for key in ["scheduled_time", "pause_timeout", "cache_expiration"] {
         if let Some(Value::String(v)) = details.get(key) {
             if time::parse(v).is_none() {
-                return Err(ApiError::invalid(format!("state.state_details.{key}: '{v}' is not a valid datetime")));
+                return Err(ApiError::invalid(format!(
+                    "state.state_details.{key}: '{v}' is not a valid datetime"
+                )));
             }
         }
     }
-    Ok(ProposedState { kind, name: s.name, message: s.message, data: s.data, details })
+    Ok(ProposedState {
+        kind,
+        name: s.name,
+        message: s.message,
+        data: s.data,
+        details,
+    })
 }
 
 /// A flow on the wire.
@@ -61,11 +75,15 @@ pub fn flow_run(r: FlowRun, now: Ts) -> wire::flow_runs::FlowRun {
     let s = r.state.as_ref();
     let delta = match (r.start_time, r.expected_start_time) {
         (Some(start), Some(exp)) => time::seconds_between(exp, start).max(0.0),
-        (None, Some(exp)) if s.is_some_and(|s| !s.kind.is_terminal()) => time::seconds_between(exp, now).max(0.0),
+        (None, Some(exp)) if s.is_some_and(|s| !s.kind.is_terminal()) => {
+            time::seconds_between(exp, now).max(0.0)
+        }
         _ => 0.0,
     };
     let running_for = match s {
-        Some(st) if st.kind == StateType::Running => time::seconds_between(st.timestamp, now).max(0.0),
+        Some(st) if st.kind == StateType::Running => {
+            time::seconds_between(st.timestamp, now).max(0.0)
+        }
         _ => 0.0,
     };
     wire::flow_runs::FlowRun {
@@ -158,7 +176,10 @@ pub fn log(l: Log) -> wire::logs::Log {
 }
 
 /// A policy decision as Prefect's orchestration result.
-pub fn orchestration(decision: &Decision, current: Option<&State>) -> wire::states::OrchestrationResult {
+pub fn orchestration(
+    decision: &Decision,
+    current: Option<&State>,
+) -> wire::states::OrchestrationResult {
     let mut details = wire::Object::new();
     let (status, kind) = match decision {
         Decision::Accept(_) => ("ACCEPT", "accept_details"),
@@ -166,7 +187,10 @@ pub fn orchestration(decision: &Decision, current: Option<&State>) -> wire::stat
             details.insert("reason".into(), Value::from(reason.clone()));
             ("REJECT", "reject_details")
         }
-        Decision::Wait { delay_seconds, reason } => {
+        Decision::Wait {
+            delay_seconds,
+            reason,
+        } => {
             details.insert("delay_seconds".into(), Value::from(*delay_seconds));
             details.insert("reason".into(), Value::from(reason.clone()));
             ("WAIT", "wait_details")
@@ -177,5 +201,9 @@ pub fn orchestration(decision: &Decision, current: Option<&State>) -> wire::stat
         }
     };
     details.insert("type".into(), Value::from(kind));
-    wire::states::OrchestrationResult { state: current.map(state), status: status.into(), details }
+    wire::states::OrchestrationResult {
+        state: current.map(state),
+        status: status.into(),
+        details,
+    }
 }

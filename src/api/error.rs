@@ -22,17 +22,29 @@ pub struct ApiError {
 impl ApiError {
     /// 422 with a message.
     pub fn invalid(detail: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::UNPROCESSABLE_ENTITY, detail: detail.into() }
+        ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            detail: detail.into(),
+        }
     }
     /// 404 with a message.
     pub fn not_found(detail: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::NOT_FOUND, detail: detail.into() }
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            detail: detail.into(),
+        }
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { detail: self.detail })).into_response()
+        (
+            self.status,
+            Json(ErrorBody {
+                detail: self.detail,
+            }),
+        )
+            .into_response()
     }
 }
 
@@ -40,11 +52,17 @@ impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::NotFound(m) => ApiError::not_found(m),
-            ServiceError::Conflict(m) => ApiError { status: StatusCode::CONFLICT, detail: m },
+            ServiceError::Conflict(m) => ApiError {
+                status: StatusCode::CONFLICT,
+                detail: m,
+            },
             ServiceError::Invalid(m) => ApiError::invalid(m),
             ServiceError::Store(err) => {
                 tracing::error!(error = %err, "storage failure");
-                ApiError { status: StatusCode::SERVICE_UNAVAILABLE, detail: format!("Baton could not complete the request: {err}") }
+                ApiError {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    detail: format!("Baton could not complete the request: {err}"),
+                }
             }
         }
     }
@@ -60,19 +78,30 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
-            let status = e.status();
-            ApiError { status, detail: format!("Could not read the request body: {}", e.body_text()) }
-        })?;
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| {
+                let status = e.status();
+                ApiError {
+                    status,
+                    detail: format!("Could not read the request body: {}", e.body_text()),
+                }
+            })?;
         parse_json(&bytes).map(Body)
     }
 }
 
 /// Parses JSON bytes into `T`, naming the failing field on error (empty body = `{}`/`null` per type).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    let text = if bytes.iter().all(u8::is_ascii_whitespace) { &b"null"[..] } else { bytes };
+    let text = if bytes.iter().all(u8::is_ascii_whitespace) {
+        &b"null"[..]
+    } else {
+        bytes
+    };
     if std::str::from_utf8(text).is_err() {
-        return Err(ApiError::invalid("Invalid request body: the body is not valid UTF-8 JSON"));
+        return Err(ApiError::invalid(
+            "Invalid request body: the body is not valid UTF-8 JSON",
+        ));
     }
     let de = &mut serde_json::Deserializer::from_slice(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -93,16 +122,18 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|e| ApiError::invalid(e.body_text()))?;
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e| ApiError::invalid(e.body_text()))?;
         parse_uuid("id", &raw).map(Id)
     }
 }
 
 /// Parses a UUID or explains which value was wrong.
 pub fn parse_uuid(field: &str, raw: &str) -> ApiResult<Uuid> {
-    raw.parse().map_err(|_| ApiError::invalid(format!("{field}: '{raw}' is not a valid UUID")))
+    raw.parse()
+        .map_err(|_| ApiError::invalid(format!("{field}: '{raw}' is not a valid UUID")))
 }
 
 /// The JSON 404 for routes that do not exist.

@@ -14,11 +14,13 @@ use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 pub async fn events_in(State(s): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.protocols(["prefect"]).on_upgrade(move |socket| ingest(s, socket))
+    ws.protocols(["prefect"])
+        .on_upgrade(move |socket| ingest(s, socket))
 }
 
 pub async fn events_out(State(s): State<AppState>, ws: WebSocketUpgrade) -> Response {
-    ws.protocols(["prefect"]).on_upgrade(move |socket| stream(s, socket))
+    ws.protocols(["prefect"])
+        .on_upgrade(move |socket| stream(s, socket))
 }
 
 async fn ingest(s: AppState, mut socket: WebSocket) {
@@ -34,9 +36,17 @@ async fn ingest(s: AppState, mut socket: WebSocket) {
             Message::Close(_) => break,
             _ => continue,
         };
-        let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
         if v.get("type").and_then(Value::as_str) == Some("auth") {
-            if socket.send(Message::Text(json!({"type": "auth_success"}).to_string().into())).await.is_err() {
+            if socket
+                .send(Message::Text(
+                    json!({"type": "auth_success"}).to_string().into(),
+                ))
+                .await
+                .is_err()
+            {
                 break;
             }
             continue;
@@ -67,13 +77,11 @@ async fn stream(s: AppState, mut socket: WebSocket) {
             }
             continue;
         };
-        let Ok(v) = serde_json::from_str::<Value>(&text) else { continue };
+        let Ok(v) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
         match v.get("type").and_then(Value::as_str) {
-            Some("auth") => {
-                if socket.send(Message::Text(json!({"type": "auth_success"}).to_string().into())).await.is_err() {
-                    return;
-                }
-            }
+            Some("auth") if send_auth_success(&mut socket).await.is_err() => return,
             Some("filter") => filter = Some(parse_filter(v.get("filter").unwrap_or(&Value::Null))),
             _ => {}
         }
@@ -110,8 +118,22 @@ async fn stream(s: AppState, mut socket: WebSocket) {
     }
 }
 
+async fn send_auth_success(socket: &mut WebSocket) -> Result<(), axum::Error> {
+    socket
+        .send(Message::Text(
+            json!({"type": "auth_success"}).to_string().into(),
+        ))
+        .await
+}
+
 async fn send_event(socket: &mut WebSocket, e: &Event) -> Result<(), axum::Error> {
-    socket.send(Message::Text(json!({"type": "event", "event": event_json(e)}).to_string().into())).await
+    socket
+        .send(Message::Text(
+            json!({"type": "event", "event": event_json(e)})
+                .to_string()
+                .into(),
+        ))
+        .await
 }
 
 /// An event in Prefect's JSON shape.
@@ -135,17 +157,35 @@ pub fn parse_event(v: &Value, now: Ts) -> Option<Event> {
     let resource = o.get("resource")?.as_object()?.clone();
     resource.get("prefect.resource.id")?.as_str()?;
     let related = match o.get("related") {
-        Some(Value::Array(items)) => items.iter().filter_map(|r| r.as_object().cloned()).collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|r| r.as_object().cloned())
+            .collect(),
         _ => Vec::new(),
     };
     Some(Event {
-        id: o.get("id").and_then(Value::as_str).and_then(|s| s.parse().ok()).unwrap_or_else(Uuid::now_v7),
-        occurred: o.get("occurred").and_then(Value::as_str).and_then(time::parse).unwrap_or(now),
+        id: o
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(Uuid::now_v7),
+        occurred: o
+            .get("occurred")
+            .and_then(Value::as_str)
+            .and_then(time::parse)
+            .unwrap_or(now),
         event: name,
         resource,
         related,
-        payload: o.get("payload").and_then(Value::as_object).cloned().unwrap_or_else(Doc::new),
-        follows: o.get("follows").and_then(Value::as_str).and_then(|s| s.parse().ok()),
+        payload: o
+            .get("payload")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_else(Doc::new),
+        follows: o
+            .get("follows")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok()),
         received: now,
     })
 }
@@ -160,9 +200,20 @@ pub fn parse_filter(v: &Value) -> EventFilter {
                 None => return Vec::new(),
             };
         }
-        cur.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default()
+        cur.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
-    let at = |k: &str| v.get("occurred").and_then(|o| o.get(k)).and_then(Value::as_str).and_then(time::parse);
+    let at = |k: &str| {
+        v.get("occurred")
+            .and_then(|o| o.get(k))
+            .and_then(Value::as_str)
+            .and_then(time::parse)
+    };
     EventFilter {
         since: at("since"),
         until: None,

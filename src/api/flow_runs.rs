@@ -24,7 +24,10 @@ pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
     ("work_pool_queues", None),
 ];
 
-pub async fn create(State(s): State<AppState>, Body(b): Body<FlowRunCreate>) -> ApiResult<(StatusCode, Json<FlowRun>)> {
+pub async fn create(
+    State(s): State<AppState>,
+    Body(b): Body<FlowRunCreate>,
+) -> ApiResult<(StatusCode, Json<FlowRun>)> {
     let new = NewFlowRun {
         id: b.id,
         flow_id: b.flow_id,
@@ -44,15 +47,26 @@ pub async fn create(State(s): State<AppState>, Body(b): Body<FlowRunCreate>) -> 
         state: b.state.map(convert::proposed).transpose()?,
     };
     let (run, created) = s.create_flow_run(new).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(convert::flow_run(run, s.clock.now()))))
 }
 
 pub async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<FlowRun>> {
-    Ok(Json(convert::flow_run(s.flow_run(id).await?, s.clock.now())))
+    Ok(Json(convert::flow_run(
+        s.flow_run(id).await?,
+        s.clock.now(),
+    )))
 }
 
-pub async fn update(State(s): State<AppState>, Id(id): Id, Body(b): Body<FlowRunUpdate>) -> ApiResult<StatusCode> {
+pub async fn update(
+    State(s): State<AppState>,
+    Id(id): Id,
+    Body(b): Body<FlowRunUpdate>,
+) -> ApiResult<StatusCode> {
     let patch = FlowRunPatch {
         name: b.name,
         flow_version: b.flow_version,
@@ -66,7 +80,11 @@ pub async fn update(State(s): State<AppState>, Id(id): Id, Body(b): Body<FlowRun
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn update_labels(State(s): State<AppState>, Id(id): Id, Body(labels): Body<Object>) -> ApiResult<StatusCode> {
+pub async fn update_labels(
+    State(s): State<AppState>,
+    Id(id): Id,
+    Body(labels): Body<Object>,
+) -> ApiResult<StatusCode> {
     s.update_flow_run_labels(id, labels).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -76,16 +94,32 @@ pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCo
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn filter(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<Vec<FlowRun>>> {
+pub async fn filter(
+    State(s): State<AppState>,
+    Body(b): Body<Value>,
+) -> ApiResult<Json<Vec<FlowRun>>> {
     let body = FilterBody::new(b)?;
-    let q = body.query(body.cond(Entity::FlowRun, SECTIONS)?, flow_run_sort, "ID_DESC")?;
+    let q = body.query(
+        body.cond(Entity::FlowRun, SECTIONS)?,
+        flow_run_sort,
+        "ID_DESC",
+    )?;
     let now = s.clock.now();
-    Ok(Json(s.flow_runs(q).await?.into_iter().map(|r| convert::flow_run(r, now)).collect()))
+    Ok(Json(
+        s.flow_runs(q)
+            .await?
+            .into_iter()
+            .map(|r| convert::flow_run(r, now))
+            .collect(),
+    ))
 }
 
 pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
     let body = FilterBody::new(b)?;
-    Ok(Json(s.count_flow_runs(body.cond(Entity::FlowRun, SECTIONS)?).await?))
+    Ok(Json(
+        s.count_flow_runs(body.cond(Entity::FlowRun, SECTIONS)?)
+            .await?,
+    ))
 }
 
 /// 201 when the state was written (ACCEPT, or REJECT with a replacement state), 200 otherwise.
@@ -102,12 +136,26 @@ pub async fn set_state(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(convert::orchestration(&out.decision, out.state.as_ref()))))
+    Ok((
+        status,
+        Json(convert::orchestration(&out.decision, out.state.as_ref())),
+    ))
 }
 
 /// `GET /api/flow_run_states/?flow_run_id=…`: a run's state history.
-pub async fn states(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Vec<WireState>>> {
-    let raw = q.get("flow_run_id").ok_or_else(|| ApiError::invalid("flow_run_id: query parameter is required"))?;
+pub async fn states(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Vec<WireState>>> {
+    let raw = q
+        .get("flow_run_id")
+        .ok_or_else(|| ApiError::invalid("flow_run_id: query parameter is required"))?;
     let id = parse_uuid("flow_run_id", raw)?;
-    Ok(Json(s.flow_run_states(id).await?.iter().map(convert::state).collect()))
+    Ok(Json(
+        s.flow_run_states(id)
+            .await?
+            .iter()
+            .map(convert::state)
+            .collect(),
+    ))
 }

@@ -21,9 +21,18 @@ const SECTIONS: &[(&str, Option<Entity>)] = &[
 ];
 
 /// Upsert by name: 201 when created, 200 when it existed.
-pub async fn create(State(s): State<AppState>, Body(b): Body<FlowCreate>) -> ApiResult<(StatusCode, Json<Flow>)> {
-    let (flow, created) = s.create_flow(b.name, b.tags, b.labels.unwrap_or_default()).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+pub async fn create(
+    State(s): State<AppState>,
+    Body(b): Body<FlowCreate>,
+) -> ApiResult<(StatusCode, Json<Flow>)> {
+    let (flow, created) = s
+        .create_flow(b.name, b.tags, b.labels.unwrap_or_default())
+        .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(convert::flow(flow))))
 }
 
@@ -38,12 +47,16 @@ pub async fn by_name(State(s): State<AppState>, Path(name): Path<String>) -> Api
 pub async fn filter(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<Vec<Flow>>> {
     let body = FilterBody::new(b)?;
     let q = body.query(body.cond(Entity::Flow, SECTIONS)?, flow_sort, "NAME_ASC")?;
-    Ok(Json(s.flows(q).await?.into_iter().map(convert::flow).collect()))
+    Ok(Json(
+        s.flows(q).await?.into_iter().map(convert::flow).collect(),
+    ))
 }
 
 pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
     let body = FilterBody::new(b)?;
-    Ok(Json(s.count_flows(body.cond(Entity::Flow, SECTIONS)?).await?))
+    Ok(Json(
+        s.count_flows(body.cond(Entity::Flow, SECTIONS)?).await?,
+    ))
 }
 
 pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCode> {

@@ -15,14 +15,21 @@ use serde_json::Value;
 use uuid::Uuid;
 
 /// Stores a batch of log lines; 201.
-pub async fn create(State(s): State<AppState>, Body(batch): Body<Vec<LogCreate>>) -> ApiResult<StatusCode> {
+pub async fn create(
+    State(s): State<AppState>,
+    Body(batch): Body<Vec<LogCreate>>,
+) -> ApiResult<StatusCode> {
     let now = s.clock.now();
     let logs = batch
         .into_iter()
         .enumerate()
         .map(|(i, l)| {
-            let timestamp = time::parse(&l.timestamp)
-                .ok_or_else(|| ApiError::invalid(format!("[{i}].timestamp: '{}' is not a valid datetime", l.timestamp)))?;
+            let timestamp = time::parse(&l.timestamp).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "[{i}].timestamp: '{}' is not a valid datetime",
+                    l.timestamp
+                ))
+            })?;
             Ok(DomainLog {
                 id: Uuid::now_v7(),
                 created: now,
@@ -44,10 +51,18 @@ pub async fn filter(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResul
     let body = FilterBody::new(b)?;
     for key in body.body.keys() {
         if !["logs", "sort", "limit", "offset"].contains(&key.as_str()) {
-            return Err(ApiError::invalid(format!("{key}: unknown field (known: logs, sort, limit, offset)")));
+            return Err(ApiError::invalid(format!(
+                "{key}: unknown field (known: logs, sort, limit, offset)"
+            )));
         }
     }
-    let cond = entity_filter(Entity::Log, body.body.get("logs").unwrap_or(&Value::Null), "logs")?;
+    let cond = entity_filter(
+        Entity::Log,
+        body.body.get("logs").unwrap_or(&Value::Null),
+        "logs",
+    )?;
     let q = body.query(cond, log_sort, "TIMESTAMP_ASC")?;
-    Ok(Json(s.logs(q).await?.into_iter().map(convert::log).collect()))
+    Ok(Json(
+        s.logs(q).await?.into_iter().map(convert::log).collect(),
+    ))
 }

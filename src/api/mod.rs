@@ -42,14 +42,25 @@ pub fn router(services: AppState) -> Router {
         .route("/flow_runs/", post(flow_runs::create))
         .route("/flow_runs/filter", post(flow_runs::filter))
         .route("/flow_runs/count", post(flow_runs::count))
-        .route("/flow_runs/{id}", get(flow_runs::get).patch(flow_runs::update).delete(flow_runs::delete))
-        .route("/flow_runs/{id}/labels", axum::routing::patch(flow_runs::update_labels))
+        .route(
+            "/flow_runs/{id}",
+            get(flow_runs::get)
+                .patch(flow_runs::update)
+                .delete(flow_runs::delete),
+        )
+        .route(
+            "/flow_runs/{id}/labels",
+            axum::routing::patch(flow_runs::update_labels),
+        )
         .route("/flow_runs/{id}/set_state", post(flow_runs::set_state))
         .route("/flow_run_states/", get(flow_runs::states))
         .route("/task_runs/", post(task_runs::create))
         .route("/task_runs/filter", post(task_runs::filter))
         .route("/task_runs/count", post(task_runs::count))
-        .route("/task_runs/{id}", get(task_runs::get).delete(task_runs::delete))
+        .route(
+            "/task_runs/{id}",
+            get(task_runs::get).delete(task_runs::delete),
+        )
         .route("/task_runs/{id}/set_state", post(task_runs::set_state))
         .route("/task_run_states/", get(task_runs::states))
         .route("/logs/", post(logs::create))

@@ -16,7 +16,10 @@ use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-pub async fn create(State(s): State<AppState>, Body(b): Body<TaskRunCreate>) -> ApiResult<(StatusCode, Json<TaskRun>)> {
+pub async fn create(
+    State(s): State<AppState>,
+    Body(b): Body<TaskRunCreate>,
+) -> ApiResult<(StatusCode, Json<TaskRun>)> {
     let now = s.clock.now();
     let mut run = DomainTaskRun::new(b.id.unwrap_or_else(Uuid::now_v7), now);
     run.name = b.name.unwrap_or_else(|| b.task_key.clone());
@@ -25,7 +28,9 @@ pub async fn create(State(s): State<AppState>, Body(b): Body<TaskRunCreate>) -> 
     run.dynamic_key = b.dynamic_key;
     run.cache_key = b.cache_key;
     run.cache_expiration = match b.cache_expiration {
-        Some(t) => Some(time::parse(&t).ok_or_else(|| ApiError::invalid(format!("cache_expiration: '{t}' is not a valid datetime")))?),
+        Some(t) => Some(time::parse(&t).ok_or_else(|| {
+            ApiError::invalid(format!("cache_expiration: '{t}' is not a valid datetime"))
+        })?),
         None => None,
     };
     run.task_version = b.task_version;
@@ -35,7 +40,11 @@ pub async fn create(State(s): State<AppState>, Body(b): Body<TaskRunCreate>) -> 
     run.task_inputs = b.task_inputs.unwrap_or_default();
     let state = b.state.map(convert::proposed).transpose()?;
     let (run, created) = s.create_task_run(run, state).await?;
-    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(convert::task_run(run))))
 }
 
@@ -48,15 +57,31 @@ pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCo
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn filter(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<Vec<TaskRun>>> {
+pub async fn filter(
+    State(s): State<AppState>,
+    Body(b): Body<Value>,
+) -> ApiResult<Json<Vec<TaskRun>>> {
     let body = FilterBody::new(b)?;
-    let q = body.query(body.cond(Entity::TaskRun, super::flow_runs::SECTIONS)?, task_run_sort, "EXPECTED_START_TIME_ASC")?;
-    Ok(Json(s.task_runs(q).await?.into_iter().map(convert::task_run).collect()))
+    let q = body.query(
+        body.cond(Entity::TaskRun, super::flow_runs::SECTIONS)?,
+        task_run_sort,
+        "EXPECTED_START_TIME_ASC",
+    )?;
+    Ok(Json(
+        s.task_runs(q)
+            .await?
+            .into_iter()
+            .map(convert::task_run)
+            .collect(),
+    ))
 }
 
 pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
     let body = FilterBody::new(b)?;
-    Ok(Json(s.count_task_runs(body.cond(Entity::TaskRun, super::flow_runs::SECTIONS)?).await?))
+    Ok(Json(
+        s.count_task_runs(body.cond(Entity::TaskRun, super::flow_runs::SECTIONS)?)
+            .await?,
+    ))
 }
 
 pub async fn set_state(
@@ -69,15 +94,38 @@ pub async fn set_state(
     let (status, decision) = if accepted {
         (StatusCode::CREATED, Decision::Accept(state.clone()))
     } else {
-        let reason = format!("This task run is already {}; only a retry or force can change it.", state.kind.as_str());
-        (StatusCode::OK, Decision::Reject { state: None, reason })
+        let reason = format!(
+            "This task run is already {}; only a retry or force can change it.",
+            state.kind.as_str()
+        );
+        (
+            StatusCode::OK,
+            Decision::Reject {
+                state: None,
+                reason,
+            },
+        )
     };
-    Ok((status, Json(convert::orchestration(&decision, Some(&state)))))
+    Ok((
+        status,
+        Json(convert::orchestration(&decision, Some(&state))),
+    ))
 }
 
 /// `GET /api/task_run_states/?task_run_id=…`.
-pub async fn states(State(s): State<AppState>, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Vec<WireState>>> {
-    let raw = q.get("task_run_id").ok_or_else(|| ApiError::invalid("task_run_id: query parameter is required"))?;
+pub async fn states(
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Vec<WireState>>> {
+    let raw = q
+        .get("task_run_id")
+        .ok_or_else(|| ApiError::invalid("task_run_id: query parameter is required"))?;
     let id = parse_uuid("task_run_id", raw)?;
-    Ok(Json(s.task_run_states(id).await?.iter().map(convert::state).collect()))
+    Ok(Json(
+        s.task_run_states(id)
+            .await?
+            .iter()
+            .map(convert::state)
+            .collect(),
+    ))
 }

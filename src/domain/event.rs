@@ -21,7 +21,10 @@ pub struct Event {
 impl Event {
     /// The `prefect.resource.id` of the primary resource.
     pub fn resource_id(&self) -> &str {
-        self.resource.get("prefect.resource.id").and_then(Value::as_str).unwrap_or("")
+        self.resource
+            .get("prefect.resource.id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// The id of the related resource with `role`, e.g. the flow run of a task-run event.
@@ -63,16 +66,27 @@ impl EventFilter {
     /// Whether `event` passes the filter. Empty lists do not restrict.
     pub fn matches(&self, event: &Event) -> bool {
         let name = event.event.as_str();
-        if self.since.is_some_and(|s| event.occurred < s) || self.until.is_some_and(|u| event.occurred > u) {
+        if self.since.is_some_and(|s| event.occurred < s)
+            || self.until.is_some_and(|u| event.occurred > u)
+        {
             return false;
         }
         if !self.names.is_empty() || !self.name_prefixes.is_empty() {
-            let named = self.names.iter().any(|n| n == name) || self.name_prefixes.iter().any(|p| name.starts_with(p.as_str()));
+            let named = self.names.iter().any(|n| n == name)
+                || self
+                    .name_prefixes
+                    .iter()
+                    .any(|p| name.starts_with(p.as_str()));
             if !named {
                 return false;
             }
         }
-        if self.exclude_names.iter().any(|n| n == name) || self.exclude_prefixes.iter().any(|p| name.starts_with(p.as_str())) {
+        if self.exclude_names.iter().any(|n| n == name)
+            || self
+                .exclude_prefixes
+                .iter()
+                .any(|p| name.starts_with(p.as_str()))
+        {
             return false;
         }
         let id = event.resource_id();
@@ -92,7 +106,11 @@ impl EventFilter {
                 return false;
             }
         }
-        if !self.related_ids.is_empty() && !related.iter().any(|r| self.related_ids.iter().any(|x| x == r)) {
+        if !self.related_ids.is_empty()
+            && !related
+                .iter()
+                .any(|r| self.related_ids.iter().any(|x| x == r))
+        {
             return false;
         }
         true
@@ -109,6 +127,98 @@ fn id_matches(id: &str, ids: &[String], prefixes: &[String]) -> bool {
 /// Reads a timestamp label or payload field.
 pub fn ts_field(doc: &Doc, key: &str) -> Option<Ts> {
     doc.get(key).and_then(Value::as_str).and_then(time::parse)
+}
+
+/// The event Prefect emits when a flow run enters a state (`prefect.flow-run.<StateName>`).
+pub fn flow_run_state_event(
+    run: &super::flow_run::FlowRun,
+    flow_name: Option<&str>,
+    from: Option<&super::State>,
+    to: &super::State,
+) -> Event {
+    let state_json = |s: &super::State| {
+        serde_json::json!({
+            "type": s.kind.as_str(), "name": s.name, "message": s.message.clone().unwrap_or_default(),
+            "state_details": s.details, "timestamp": time::format(s.timestamp),
+        })
+    };
+    let mut res = resource(
+        format!("prefect.flow-run.{}", run.id),
+        &[
+            ("prefect.resource.name", Value::from(run.name.clone())),
+            ("prefect.run-count", Value::from(run.run_count)),
+            (
+                "prefect.state-message",
+                Value::from(to.message.clone().unwrap_or_default()),
+            ),
+            ("prefect.state-name", Value::from(to.name.clone())),
+            (
+                "prefect.state-timestamp",
+                Value::from(time::format(to.timestamp)),
+            ),
+            ("prefect.state-type", Value::from(to.kind.as_str())),
+        ],
+    );
+    if let Some(pid) = &run.infrastructure_pid {
+        res.insert(
+            "prefect.infrastructure-pid".into(),
+            Value::from(pid.clone()),
+        );
+    }
+    let mut related = vec![resource(
+        format!("prefect.flow.{}", run.flow_id),
+        &[
+            ("prefect.resource.role", Value::from("flow")),
+            (
+                "prefect.resource.name",
+                Value::from(flow_name.unwrap_or_default()),
+            ),
+        ],
+    )];
+    if let Some(d) = run.deployment_id {
+        related.push(resource(
+            format!("prefect.deployment.{d}"),
+            &[("prefect.resource.role", Value::from("deployment"))],
+        ));
+    }
+    if let Some(q) = run.work_queue_id {
+        related.push(resource(
+            format!("prefect.work-queue.{q}"),
+            &[("prefect.resource.role", Value::from("work-queue"))],
+        ));
+    }
+    if let Some(p) = run.work_pool_id {
+        related.push(resource(
+            format!("prefect.work-pool.{p}"),
+            &[("prefect.resource.role", Value::from("work-pool"))],
+        ));
+    }
+    for tag in &run.tags {
+        related.push(resource(
+            format!("prefect.tag.{tag}"),
+            &[("prefect.resource.role", Value::from("tag"))],
+        ));
+    }
+    let mut payload = Doc::new();
+    payload.insert(
+        "intended".into(),
+        serde_json::json!({"from": from.map(|s| s.kind.as_str()), "to": to.kind.as_str()}),
+    );
+    payload.insert(
+        "initial_state".into(),
+        from.map(state_json).unwrap_or(Value::Null),
+    );
+    payload.insert("validated_state".into(), state_json(to));
+    Event {
+        id: Uuid::now_v7(),
+        occurred: to.timestamp,
+        event: format!("prefect.flow-run.{}", to.name),
+        resource: res,
+        related,
+        payload,
+        follows: None,
+        received: to.timestamp,
+    }
 }
 
 #[cfg(test)]
@@ -131,86 +241,46 @@ mod tests {
 
     #[test]
     fn filters_by_name_and_resource() {
-        let e = ev("prefect.flow-run.Cancelling", "prefect.flow-run.1", &["prefect.flow.9"]);
+        let e = ev(
+            "prefect.flow-run.Cancelling",
+            "prefect.flow-run.1",
+            &["prefect.flow.9"],
+        );
         assert!(EventFilter::default().matches(&e));
-        let by_name = EventFilter { names: vec!["prefect.flow-run.Cancelling".into()], ..Default::default() };
+        let by_name = EventFilter {
+            names: vec!["prefect.flow-run.Cancelling".into()],
+            ..Default::default()
+        };
         assert!(by_name.matches(&e));
-        let other = EventFilter { names: vec!["prefect.flow-run.Suspended".into()], ..Default::default() };
+        let other = EventFilter {
+            names: vec!["prefect.flow-run.Suspended".into()],
+            ..Default::default()
+        };
         assert!(!other.matches(&e));
-        let prefix = EventFilter { name_prefixes: vec!["prefect.flow-run.".into()], ..Default::default() };
+        let prefix = EventFilter {
+            name_prefixes: vec!["prefect.flow-run.".into()],
+            ..Default::default()
+        };
         assert!(prefix.matches(&e));
-        let res = EventFilter { resource_ids: vec!["prefect.flow-run.2".into()], ..Default::default() };
+        let res = EventFilter {
+            resource_ids: vec!["prefect.flow-run.2".into()],
+            ..Default::default()
+        };
         assert!(!res.matches(&e));
-        let any = EventFilter { any_resource_ids: vec!["prefect.flow.9".into()], ..Default::default() };
+        let any = EventFilter {
+            any_resource_ids: vec!["prefect.flow.9".into()],
+            ..Default::default()
+        };
         assert!(any.matches(&e));
-        let excl = EventFilter { exclude_prefixes: vec!["prefect.flow-run".into()], ..Default::default() };
+        let excl = EventFilter {
+            exclude_prefixes: vec!["prefect.flow-run".into()],
+            ..Default::default()
+        };
         assert!(!excl.matches(&e));
-        let late = EventFilter { since: time::parse("2026-01-02T00:00:00Z"), ..Default::default() };
+        let late = EventFilter {
+            since: time::parse("2026-01-02T00:00:00Z"),
+            ..Default::default()
+        };
         assert!(!late.matches(&e));
-    }
-}
-
-/// The event Prefect emits when a flow run enters a state (`prefect.flow-run.<StateName>`).
-pub fn flow_run_state_event(
-    run: &super::flow_run::FlowRun,
-    flow_name: Option<&str>,
-    from: Option<&super::State>,
-    to: &super::State,
-) -> Event {
-    let state_json = |s: &super::State| {
-        serde_json::json!({
-            "type": s.kind.as_str(), "name": s.name, "message": s.message.clone().unwrap_or_default(),
-            "state_details": s.details, "timestamp": time::format(s.timestamp),
-        })
-    };
-    let mut res = resource(
-        format!("prefect.flow-run.{}", run.id),
-        &[
-            ("prefect.resource.name", Value::from(run.name.clone())),
-            ("prefect.run-count", Value::from(run.run_count)),
-            ("prefect.state-message", Value::from(to.message.clone().unwrap_or_default())),
-            ("prefect.state-name", Value::from(to.name.clone())),
-            ("prefect.state-timestamp", Value::from(time::format(to.timestamp))),
-            ("prefect.state-type", Value::from(to.kind.as_str())),
-        ],
-    );
-    if let Some(pid) = &run.infrastructure_pid {
-        res.insert("prefect.infrastructure-pid".into(), Value::from(pid.clone()));
-    }
-    let mut related = vec![resource(
-        format!("prefect.flow.{}", run.flow_id),
-        &[
-            ("prefect.resource.role", Value::from("flow")),
-            ("prefect.resource.name", Value::from(flow_name.unwrap_or_default())),
-        ],
-    )];
-    if let Some(d) = run.deployment_id {
-        related.push(resource(format!("prefect.deployment.{d}"), &[("prefect.resource.role", Value::from("deployment"))]));
-    }
-    if let Some(q) = run.work_queue_id {
-        related.push(resource(format!("prefect.work-queue.{q}"), &[("prefect.resource.role", Value::from("work-queue"))]));
-    }
-    if let Some(p) = run.work_pool_id {
-        related.push(resource(format!("prefect.work-pool.{p}"), &[("prefect.resource.role", Value::from("work-pool"))]));
-    }
-    for tag in &run.tags {
-        related.push(resource(format!("prefect.tag.{tag}"), &[("prefect.resource.role", Value::from("tag"))]));
-    }
-    let mut payload = Doc::new();
-    payload.insert(
-        "intended".into(),
-        serde_json::json!({"from": from.map(|s| s.kind.as_str()), "to": to.kind.as_str()}),
-    );
-    payload.insert("initial_state".into(), from.map(state_json).unwrap_or(Value::Null));
-    payload.insert("validated_state".into(), state_json(to));
-    Event {
-        id: Uuid::now_v7(),
-        occurred: to.timestamp,
-        event: format!("prefect.flow-run.{}", to.name),
-        resource: res,
-        related,
-        payload,
-        follows: None,
-        received: to.timestamp,
     }
 }

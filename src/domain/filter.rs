@@ -127,7 +127,12 @@ pub struct Query {
 impl Query {
     /// A query with the limit capped at [`MAX_LIMIT`] (`None` means the maximum).
     pub fn new(cond: Cond, order: Order, limit: Option<u32>, offset: u64) -> Query {
-        Query { cond, order, limit: limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT), offset }
+        Query {
+            cond,
+            order,
+            limit: limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT),
+            offset,
+        }
     }
 }
 
@@ -137,9 +142,18 @@ mod tests {
 
     #[test]
     fn limit_is_capped() {
-        assert_eq!(Query::new(Cond::all(), Order::asc(Field::Id), Some(10_000), 0).limit, MAX_LIMIT);
-        assert_eq!(Query::new(Cond::all(), Order::asc(Field::Id), None, 0).limit, MAX_LIMIT);
-        assert_eq!(Query::new(Cond::all(), Order::asc(Field::Id), Some(5), 0).limit, 5);
+        assert_eq!(
+            Query::new(Cond::all(), Order::asc(Field::Id), Some(10_000), 0).limit,
+            MAX_LIMIT
+        );
+        assert_eq!(
+            Query::new(Cond::all(), Order::asc(Field::Id), None, 0).limit,
+            MAX_LIMIT
+        );
+        assert_eq!(
+            Query::new(Cond::all(), Order::asc(Field::Id), Some(5), 0).limit,
+            5
+        );
     }
 
     #[test]

@@ -64,14 +64,18 @@ impl FlowRun {
     /// The pause keys already used by this run.
     pub fn pause_keys(&self) -> Vec<String> {
         match self.empirical_policy.get("pause_keys") {
-            Some(Value::Array(keys)) => keys.iter().filter_map(|k| k.as_str().map(String::from)).collect(),
+            Some(Value::Array(keys)) => keys
+                .iter()
+                .filter_map(|k| k.as_str().map(String::from))
+                .collect(),
             _ => Vec::new(),
         }
     }
 }
 
 fn int_field(doc: &Doc, key: &str) -> Option<i64> {
-    doc.get(key).and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+    doc.get(key)
+        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
 }
 
 fn num_field(doc: &Doc, key: &str) -> Option<f64> {
@@ -112,7 +116,13 @@ pub struct ProposedState {
 impl ProposedState {
     /// A proposal of `kind` with no name, message or details.
     pub fn of(kind: StateType) -> ProposedState {
-        ProposedState { kind, name: None, message: None, data: None, details: Doc::new() }
+        ProposedState {
+            kind,
+            name: None,
+            message: None,
+            data: None,
+            details: Doc::new(),
+        }
     }
 
     /// Turns the proposal into a state stamped `now` (default name when none was given).
@@ -172,14 +182,14 @@ pub fn generate_name(seed: u128) -> String {
     const ADJ: [&str; 32] = [
         "amber", "brave", "calm", "daring", "eager", "fancy", "gentle", "happy", "icy", "jolly",
         "keen", "lively", "merry", "nimble", "olive", "proud", "quick", "rapid", "silver", "tidy",
-        "upbeat", "vivid", "witty", "young", "zesty", "bold", "crimson", "dusty", "golden", "hidden",
-        "lucky", "misty",
+        "upbeat", "vivid", "witty", "young", "zesty", "bold", "crimson", "dusty", "golden",
+        "hidden", "lucky", "misty",
     ];
     const NOUN: [&str; 32] = [
         "otter", "falcon", "badger", "heron", "lynx", "marmot", "newt", "osprey", "panda", "quail",
         "raven", "salmon", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "bison", "cobra",
-        "dingo", "egret", "ferret", "gecko", "ibis", "jackal", "koala", "lemur", "moose", "narwhal",
-        "okapi", "puffin",
+        "dingo", "egret", "ferret", "gecko", "ibis", "jackal", "koala", "lemur", "moose",
+        "narwhal", "okapi", "puffin",
     ];
     let a = ADJ[(seed % 32) as usize];
     let n = NOUN[((seed >> 5) % 32) as usize];
@@ -196,7 +206,10 @@ mod tests {
         doc.insert("retries".into(), Value::from(2));
         doc.insert("retry_delay".into(), Value::from(5));
         doc.insert("pause_keys".into(), serde_json::json!(["a"]));
-        let run = FlowRun { empirical_policy: doc, ..crate::domain::policy::tests::run(None) };
+        let run = FlowRun {
+            empirical_policy: doc,
+            ..crate::domain::policy::tests::run(None)
+        };
         assert_eq!(run.retries(), 2);
         assert_eq!(run.retry_delay_seconds(), 5.0);
         assert_eq!(run.pause_keys(), vec!["a".to_string()]);

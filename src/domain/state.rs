@@ -116,12 +116,16 @@ impl State {
 
     /// `state_details.scheduled_time`, when present and valid.
     pub fn scheduled_time(&self) -> Option<Ts> {
-        self.details.get("scheduled_time").and_then(Value::as_str).and_then(time::parse)
+        self.details
+            .get("scheduled_time")
+            .and_then(Value::as_str)
+            .and_then(time::parse)
     }
 
     /// Sets `state_details.scheduled_time`.
     pub fn set_scheduled_time(&mut self, at: Ts) {
-        self.details.insert("scheduled_time".into(), Value::String(time::format(at)));
+        self.details
+            .insert("scheduled_time".into(), Value::String(time::format(at)));
     }
 
     /// A string field of the details (`transition_id`, `pause_key`…).

@@ -26,7 +26,11 @@ pub fn parse(text: &str) -> Option<Ts> {
     if let Ok(t) = DateTime::parse_from_rfc3339(&with_t) {
         return Some(micros(t.with_timezone(&Utc)));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%:z"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%:z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(&with_t, fmt) {
             return Some(micros(t.with_timezone(&Utc)));
         }
@@ -62,7 +66,10 @@ mod tests {
         ] {
             assert_eq!(format(parse(s).unwrap()), want, "{s}");
         }
-        assert_eq!(format(parse("2026-11-22T11:40:06Z").unwrap()), "2026-11-22T11:40:06.000000Z");
+        assert_eq!(
+            format(parse("2026-11-22T11:40:06Z").unwrap()),
+            "2026-11-22T11:40:06.000000Z"
+        );
         assert!(parse("yesterday").is_none());
         assert!(parse("2026-13-01T00:00:00Z").is_none());
     }

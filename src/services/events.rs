@@ -43,6 +43,9 @@ impl Services {
 
     /// Stored events since `since`, oldest first (a subscriber's backfill).
     pub async fn events_since(&self, since: Ts, limit: u32) -> Result<Vec<Event>> {
-        Ok(self.store.read(move |tx| events::since(tx, since, limit)).await?)
+        Ok(self
+            .store
+            .read(move |tx| events::since(tx, since, limit))
+            .await?)
     }
 }

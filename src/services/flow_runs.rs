@@ -7,7 +7,8 @@ use crate::domain::filter::{Cond, Query};
 use crate::domain::flow_run::{generate_name, FlowRun, FlowRunPatch, NewFlowRun, ProposedState};
 use crate::domain::policy::{self, Decision};
 use crate::domain::{Doc, State, StateType, Ts};
-use crate::store::{flow_runs, flows, StoreError, Tx};
+use crate::domain::task_run::apply_state as apply_task_state;
+use crate::store::{flow_runs, flows, task_runs, StoreError, Tx};
 use uuid::Uuid;
 
 /// The answer to a proposed state.
@@ -26,8 +27,9 @@ impl Services {
         let (run, created, events) = self
             .store
             .write(move |tx| {
-                let flow = flows::get(tx, new.flow_id)?
-                    .ok_or_else(|| StoreError::Invalid(format!("flow_id: flow {} does not exist", new.flow_id)))?;
+                let flow = flows::get(tx, new.flow_id)?.ok_or_else(|| {
+                    StoreError::Invalid(format!("flow_id: flow {} does not exist", new.flow_id))
+                })?;
                 if let Some(key) = &new.idempotency_key {
                     if let Some(existing) = flow_runs::by_idempotency_key(tx, new.flow_id, key)? {
                         return Ok((existing, false, Vec::new()));
@@ -45,7 +47,10 @@ impl Services {
 
     /// The flow run with this id.
     pub async fn flow_run(&self, id: Uuid) -> Result<FlowRun> {
-        self.store.read(move |tx| flow_runs::get(tx, id)).await?.ok_or_else(|| not_found(id))
+        self.store
+            .read(move |tx| flow_runs::get(tx, id))
+            .await?
+            .ok_or_else(|| not_found(id))
     }
 
     /// A flow run's state history, oldest first.
@@ -60,7 +65,10 @@ impl Services {
 
     /// How many runs match.
     pub async fn count_flow_runs(&self, cond: Cond) -> Result<u64> {
-        Ok(self.store.read(move |tx| flow_runs::count(tx, &cond)).await?)
+        Ok(self
+            .store
+            .read(move |tx| flow_runs::count(tx, &cond))
+            .await?)
     }
 
     /// Applies a partial update.
@@ -83,7 +91,11 @@ impl Services {
         .await
     }
 
-    async fn modify_run(&self, id: Uuid, f: impl FnOnce(&mut FlowRun) + Send + 'static) -> Result<()> {
+    async fn modify_run(
+        &self,
+        id: Uuid,
+        f: impl FnOnce(&mut FlowRun) + Send + 'static,
+    ) -> Result<()> {
         self.store
             .write(move |tx| {
                 let mut run = flow_runs::get(tx, id)?.ok_or(StoreError::NotFound("flow run"))?;
@@ -99,7 +111,11 @@ impl Services {
 
     /// Deletes a run with its history, task runs and logs.
     pub async fn delete_flow_run(&self, id: Uuid) -> Result<()> {
-        if self.store.write(move |tx| flow_runs::delete(tx, id)).await? {
+        if self
+            .store
+            .write(move |tx| flow_runs::delete(tx, id))
+            .await?
+        {
             Ok(())
         } else {
             Err(not_found(id))
@@ -107,12 +123,21 @@ impl Services {
     }
 
     /// Proposes a state: decided by the policy, written with the history and the state event in one commit.
-    pub async fn set_flow_run_state(&self, id: Uuid, proposed: ProposedState, force: bool) -> Result<SetStateOutcome> {
+    pub async fn set_flow_run_state(
+        &self,
+        id: Uuid,
+        proposed: ProposedState,
+        force: bool,
+    ) -> Result<SetStateOutcome> {
         let now = self.clock.now();
         let (outcome, events) = self
             .store
             .write(move |tx| {
                 let mut run = flow_runs::get(tx, id)?.ok_or(StoreError::NotFound("flow run"))?;
+                let mut proposed = proposed;
+                if let Some(parent) = run.parent_task_run_id {
+                    proposed.details.insert("task_run_id".into(), serde_json::Value::String(parent.to_string()));
+                }
                 let decision = policy::decide(&run, proposed, force, now);
                 let Some(new_state) = decision.written_state().cloned() else {
                     let state = match decision {
@@ -128,12 +153,22 @@ impl Services {
                 let mut events = Vec::new();
                 if let Some(s) = &state {
                     flow_runs::insert_state(tx, id, s)?;
+                    mirror_onto_parent_task(tx, &run, s, now)?;
                     let flow = flows::get(tx, run.flow_id)?;
-                    events.push(flow_run_state_event(&run, flow.as_ref().map(|f| f.name.as_str()), from.as_ref(), s));
+                    events.push(flow_run_state_event(
+                        &run,
+                        flow.as_ref().map(|f| f.name.as_str()),
+                        from.as_ref(),
+                        s,
+                    ));
                 }
                 store_events(tx, &events)?;
                 let decision = match decision {
-                    Decision::Accept(_) => Decision::Accept(state.clone().unwrap_or_else(|| State::new(StateType::Pending, now))),
+                    Decision::Accept(_) => Decision::Accept(
+                        state
+                            .clone()
+                            .unwrap_or_else(|| State::new(StateType::Pending, now)),
+                    ),
                     other => other,
                 };
                 Ok((SetStateOutcome { decision, state }, events))
@@ -154,7 +189,10 @@ fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>)
         id,
         created: now,
         updated: now,
-        name: new.name.filter(|n| !n.is_empty()).unwrap_or_else(|| generate_name(id.as_u128() ^ (id.as_u128() >> 64))),
+        name: new
+            .name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| generate_name(id.as_u128() ^ (id.as_u128() >> 64))),
         flow_id: new.flow_id,
         deployment_id: new.deployment_id,
         deployment_version: None,
@@ -183,7 +221,9 @@ fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>)
         created_by: None,
         job_variables: new.job_variables,
     };
-    let proposed = new.state.unwrap_or_else(|| ProposedState::of(StateType::Pending));
+    let proposed = new
+        .state
+        .unwrap_or_else(|| ProposedState::of(StateType::Pending));
     let mut events = Vec::new();
     if let Decision::Accept(state) = policy::decide(&run, proposed, false, now) {
         policy::apply(&mut run, state, now);
@@ -192,6 +232,25 @@ fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>)
         }
     }
     (run, events)
+}
+
+/// A subflow's parent task run follows the subflow's state (Prefect's server does the same; clients never
+/// set it themselves).
+fn mirror_onto_parent_task(tx: &Tx, run: &FlowRun, state: &State, now: Ts) -> crate::store::Result<()> {
+    let Some(parent) = run.parent_task_run_id else { return Ok(()) };
+    let Some(mut task) = task_runs::get(tx, parent)? else { return Ok(()) };
+    let mut copy = state.clone();
+    copy.id = Uuid::now_v7();
+    copy.details.remove("flow_run_id");
+    copy.details.insert("task_run_id".into(), serde_json::Value::String(parent.to_string()));
+    copy.details.insert("child_flow_run_id".into(), serde_json::Value::String(run.id.to_string()));
+    if apply_task_state(&mut task, copy, true, now) {
+        task_runs::upsert(tx, &task)?;
+        if let Some(s) = &task.state {
+            task_runs::insert_state(tx, parent, s)?;
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn store_events(tx: &Tx, events: &[Event]) -> crate::store::Result<()> {

@@ -9,17 +9,30 @@ use uuid::Uuid;
 
 impl Services {
     /// Returns the flow named `name`, creating it if needed; `true` when created.
-    pub async fn create_flow(&self, name: String, tags: Vec<String>, labels: Doc) -> Result<(Flow, bool)> {
+    pub async fn create_flow(
+        &self,
+        name: String,
+        tags: Vec<String>,
+        labels: Doc,
+    ) -> Result<(Flow, bool)> {
         if name.trim().is_empty() {
-            return Err(ServiceError::Invalid("name: a flow needs a non-empty name".into()));
+            return Err(ServiceError::Invalid(
+                "name: a flow needs a non-empty name".into(),
+            ));
         }
         let now = self.clock.now();
-        Ok(self.store.write(move |tx| flows::upsert(tx, &name, &tags, &labels, now)).await?)
+        Ok(self
+            .store
+            .write(move |tx| flows::upsert(tx, &name, &tags, &labels, now))
+            .await?)
     }
 
     /// The flow with this id.
     pub async fn flow(&self, id: Uuid) -> Result<Flow> {
-        self.store.read(move |tx| flows::get(tx, id)).await?.ok_or_else(|| not_found(id))
+        self.store
+            .read(move |tx| flows::get(tx, id))
+            .await?
+            .ok_or_else(|| not_found(id))
     }
 
     /// The flow with this name.

@@ -13,7 +13,9 @@ impl Services {
             l.created = now;
         }
         let n = batch.len();
-        self.store.write(move |tx| logs::insert_many(tx, &batch)).await?;
+        self.store
+            .write(move |tx| logs::insert_many(tx, &batch))
+            .await?;
         Ok(n)
     }
 

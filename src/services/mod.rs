@@ -27,7 +27,12 @@ pub struct Services {
 impl Services {
     /// Services over an open store.
     pub fn new(store: Store, clock: Clock) -> Services {
-        Services { store, bus: Bus::new(), clock, stop: tokio_util::sync::CancellationToken::new() }
+        Services {
+            store,
+            bus: Bus::new(),
+            clock,
+            stop: tokio_util::sync::CancellationToken::new(),
+        }
     }
 }
 
@@ -47,7 +52,9 @@ pub enum ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(what) => ServiceError::NotFound(format!("{} not found", capitalise(what))),
+            StoreError::NotFound(what) => {
+                ServiceError::NotFound(format!("{} not found", capitalise(what)))
+            }
             StoreError::Conflict(m) => ServiceError::Conflict(m),
             StoreError::Invalid(m) => ServiceError::Invalid(m),
             other => ServiceError::Store(other),
@@ -57,7 +64,9 @@ impl From<StoreError> for ServiceError {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// The services' result type.

@@ -10,8 +10,13 @@ use crate::store::{task_runs, StoreError};
 use uuid::Uuid;
 
 impl Services {
-    /// Creates a task run over REST (or returns the one with the same id, flow run, task key and dynamic key).
-    pub async fn create_task_run(&self, mut run: TaskRun, state: Option<ProposedState>) -> Result<(TaskRun, bool)> {
+    /// Creates a task run over REST, or returns the existing one with the same id or the same flow run, task
+    /// key and dynamic key (`false`).
+    pub async fn create_task_run(
+        &self,
+        mut run: TaskRun,
+        state: Option<ProposedState>,
+    ) -> Result<(TaskRun, bool)> {
         let now = self.clock.now();
         run.created = now;
         run.updated = now;
@@ -19,6 +24,11 @@ impl Services {
             .write(move |tx| {
                 if let Some(existing) = task_runs::get(tx, run.id)? {
                     return Ok((existing, false));
+                }
+                if let Some(fr) = run.flow_run_id {
+                    if let Some(existing) = task_runs::by_key(tx, fr, &run.task_key, &run.dynamic_key)? {
+                        return Ok((existing, false));
+                    }
                 }
                 let mut run = run;
                 if let Some(p) = state {
@@ -36,7 +46,10 @@ impl Services {
 
     /// The task run with this id.
     pub async fn task_run(&self, id: Uuid) -> Result<TaskRun> {
-        self.store.read(move |tx| task_runs::get(tx, id)).await?.ok_or_else(|| not_found(id))
+        self.store
+            .read(move |tx| task_runs::get(tx, id))
+            .await?
+            .ok_or_else(|| not_found(id))
     }
 
     /// A task run's state history.
@@ -51,17 +64,28 @@ impl Services {
 
     /// How many task runs match.
     pub async fn count_task_runs(&self, cond: Cond) -> Result<u64> {
-        Ok(self.store.read(move |tx| task_runs::count(tx, &cond)).await?)
+        Ok(self
+            .store
+            .read(move |tx| task_runs::count(tx, &cond))
+            .await?)
     }
 
     /// Sets a task run's state over REST. Returns the run's state afterwards and whether it was accepted.
-    pub async fn set_task_run_state(&self, id: Uuid, proposed: ProposedState, force: bool) -> Result<(State, bool)> {
+    pub async fn set_task_run_state(
+        &self,
+        id: Uuid,
+        proposed: ProposedState,
+        force: bool,
+    ) -> Result<(State, bool)> {
         let now = self.clock.now();
         self.store
             .write(move |tx| {
                 let mut run = task_runs::get(tx, id)?.ok_or(StoreError::NotFound("task run"))?;
                 let mut state = proposed.into_state(now);
-                state.details.insert("task_run_id".into(), serde_json::Value::String(id.to_string()));
+                state.details.insert(
+                    "task_run_id".into(),
+                    serde_json::Value::String(id.to_string()),
+                );
                 let accepted = apply_state(&mut run, state, force, now);
                 if accepted {
                     task_runs::upsert(tx, &run)?;
@@ -69,7 +93,10 @@ impl Services {
                         task_runs::insert_state(tx, id, s)?;
                     }
                 }
-                let current = run.state.clone().unwrap_or_else(|| State::new(crate::domain::StateType::Pending, now));
+                let current = run
+                    .state
+                    .clone()
+                    .unwrap_or_else(|| State::new(crate::domain::StateType::Pending, now));
                 Ok((current, accepted))
             })
             .await
@@ -81,7 +108,11 @@ impl Services {
 
     /// Deletes a task run.
     pub async fn delete_task_run(&self, id: Uuid) -> Result<()> {
-        if self.store.write(move |tx| task_runs::delete(tx, id)).await? {
+        if self
+            .store
+            .write(move |tx| task_runs::delete(tx, id))
+            .await?
+        {
             Ok(())
         } else {
             Err(not_found(id))

@@ -76,11 +76,22 @@ pub fn parse_state(s: Option<String>) -> Option<State> {
     Some(State {
         id: o.get("id")?.as_str()?.parse().ok()?,
         kind: StateType::parse(o.get("type")?.as_str()?)?,
-        name: o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
-        timestamp: o.get("timestamp").and_then(Value::as_str).and_then(time::parse)?,
+        name: o
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        timestamp: o
+            .get("timestamp")
+            .and_then(Value::as_str)
+            .and_then(time::parse)?,
         message: o.get("message").and_then(Value::as_str).map(String::from),
         data: o.get("data").filter(|d| !d.is_null()).cloned(),
-        details: o.get("state_details").and_then(Value::as_object).cloned().unwrap_or_default(),
+        details: o
+            .get("state_details")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
     })
 }
 

@@ -105,12 +105,19 @@ const ALL_COLS: &str = "id, created, updated, name, flow_id, deployment_id, depl
 /// Inserts a new run (with its current state, if any, also written to the history).
 pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
     let vals = values(run);
-    let marks = (1..=vals.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let marks = (1..=vals.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!("INSERT INTO flow_runs ({ALL_COLS}) VALUES ({marks})");
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
     match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
-        Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-            return Err(StoreError::Conflict("a flow run with this id or idempotency key already exists".into()))
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            return Err(StoreError::Conflict(
+                "a flow run with this id or idempotency key already exists".into(),
+            ))
         }
         r => r?,
     };
@@ -172,13 +179,20 @@ pub fn states(tx: &Tx, run_id: Uuid) -> Result<Vec<State>> {
 /// The run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<FlowRun>> {
     let sql = format!("SELECT {COLS} FROM flow_runs WHERE id = ?1");
-    Ok(tx.conn.prepare_cached(&sql)?.query_row([id.to_string()], row).optional()?)
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], row)
+        .optional()?)
 }
 
 /// The run of `flow_id` created with this idempotency key.
 pub fn by_idempotency_key(tx: &Tx, flow_id: Uuid, key: &str) -> Result<Option<FlowRun>> {
     let sql = format!("SELECT {COLS} FROM flow_runs WHERE flow_id = ?1 AND idempotency_key = ?2");
-    Ok(tx.conn.query_row(&sql, params![flow_id.to_string(), key], row).optional()?)
+    Ok(tx
+        .conn
+        .query_row(&sql, params![flow_id.to_string(), key], row)
+        .optional()?)
 }
 
 /// Runs matching a query.
@@ -196,14 +210,21 @@ pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
     let mut params = Vec::new();
     let c = query::condition(Entity::FlowRun, cond, &mut params)?;
     let sql = format!("SELECT count(*) FROM flow_runs WHERE {c}");
-    let n: i64 = tx.conn.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
+    let n: i64 = tx
+        .conn
+        .query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
     Ok(n as u64)
 }
 
 /// Deletes a run with its history, task runs and logs; `false` when it did not exist.
 pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
     let id = id.to_string();
-    tx.conn.execute("DELETE FROM logs WHERE flow_run_id = ?1", [&id])?;
-    tx.conn.execute("DELETE FROM task_runs WHERE flow_run_id = ?1", [&id])?;
-    Ok(tx.conn.execute("DELETE FROM flow_runs WHERE id = ?1", [&id])? > 0)
+    tx.conn
+        .execute("DELETE FROM logs WHERE flow_run_id = ?1", [&id])?;
+    tx.conn
+        .execute("DELETE FROM task_runs WHERE flow_run_id = ?1", [&id])?;
+    Ok(tx
+        .conn
+        .execute("DELETE FROM flow_runs WHERE id = ?1", [&id])?
+        > 0)
 }

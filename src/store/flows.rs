@@ -69,7 +69,11 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Flow>> {
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
     let mut params = Vec::new();
     let c = query::condition(Entity::Flow, cond, &mut params)?;
-    let n: i64 = tx.conn.query_row(&format!("SELECT count(*) FROM flows WHERE {c}"), rusqlite::params_from_iter(params), |r| r.get(0))?;
+    let n: i64 = tx.conn.query_row(
+        &format!("SELECT count(*) FROM flows WHERE {c}"),
+        rusqlite::params_from_iter(params),
+        |r| r.get(0),
+    )?;
     Ok(n as u64)
 }
 

@@ -58,12 +58,21 @@ impl Store {
             .await?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI;
+            let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI;
             let reader = tokio_rusqlite::Connection::open_with_flags(path, flags).await?;
-            reader.call(|conn| -> Result<()> { Ok(pragmas(conn)?) }).await?;
+            reader
+                .call(|conn| -> Result<()> { Ok(pragmas(conn)?) })
+                .await?;
             readers.push(reader);
         }
-        Ok(Store { writer, readers, next_reader: AtomicUsize::new(0), path: path.to_path_buf() })
+        Ok(Store {
+            writer,
+            readers,
+            next_reader: AtomicUsize::new(0),
+            path: path.to_path_buf(),
+        })
     }
 
     /// The database file.
@@ -109,7 +118,9 @@ impl Store {
     /// Size of the database file in bytes (main file plus WAL).
     pub fn size_bytes(&self) -> u64 {
         let main = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        let wal = std::fs::metadata(self.path.with_extension("db-wal")).map(|m| m.len()).unwrap_or(0);
+        let wal = std::fs::metadata(self.path.with_extension("db-wal"))
+            .map(|m| m.len())
+            .unwrap_or(0);
         main + wal
     }
 

@@ -35,7 +35,9 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
         (Entity::FlowRun | Entity::TaskRun, StartTime) => Some("start_time"),
         (Entity::FlowRun | Entity::TaskRun, EndTime) => Some("end_time"),
         (Entity::FlowRun | Entity::TaskRun, ExpectedStartTime) => Some("expected_start_time"),
-        (Entity::FlowRun | Entity::TaskRun, NextScheduledStartTime) => Some("next_scheduled_start_time"),
+        (Entity::FlowRun | Entity::TaskRun, NextScheduledStartTime) => {
+            Some("next_scheduled_start_time")
+        }
         (Entity::FlowRun | Entity::TaskRun, TotalRunTime) => Some("total_run_time"),
         (Entity::FlowRun, IdempotencyKey) => Some("idempotency_key"),
         (Entity::FlowRun, WorkQueueName) => Some("work_queue_name"),
@@ -52,7 +54,9 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
 fn col(e: Entity, f: Field) -> Result<String> {
     column(e, f)
         .map(|c| format!("{}.{}", table(e), c))
-        .ok_or_else(|| StoreError::Invalid(format!("cannot filter or sort {} by {:?}", table(e), f)))
+        .ok_or_else(|| {
+            StoreError::Invalid(format!("cannot filter or sort {} by {:?}", table(e), f))
+        })
 }
 
 /// Builds the SQL condition for `cond` on entity `e`, pushing parameters onto `params`.
@@ -72,16 +76,30 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
             format!("flow_runs.parent_task_run_id IN (SELECT id FROM task_runs WHERE task_runs.flow_run_id IN ({list}))")
         }
         Cond::IsNull(Field::SubflowRun, is_null) if e == Entity::TaskRun => {
-            let exists = "EXISTS (SELECT 1 FROM flow_runs c WHERE c.parent_task_run_id = task_runs.id)";
-            if *is_null { format!("NOT {exists}") } else { exists.to_string() }
+            let exists =
+                "EXISTS (SELECT 1 FROM flow_runs c WHERE c.parent_task_run_id = task_runs.id)";
+            if *is_null {
+                format!("NOT {exists}")
+            } else {
+                exists.to_string()
+            }
         }
         Cond::In(f, vals) | Cond::NotIn(f, vals) => {
             let c = col(e, *f)?;
             if vals.is_empty() {
-                return Ok(if matches!(cond, Cond::In(..)) { "0" } else { "1" }.into());
+                return Ok(if matches!(cond, Cond::In(..)) {
+                    "0"
+                } else {
+                    "1"
+                }
+                .into());
             }
             params.extend(vals.iter().map(codec::val));
-            let not = if matches!(cond, Cond::NotIn(..)) { "NOT " } else { "" };
+            let not = if matches!(cond, Cond::NotIn(..)) {
+                "NOT "
+            } else {
+                ""
+            };
             format!("{c} {not}IN ({})", placeholders(vals.len()))
         }
         Cond::Like(f, text) => {
@@ -104,7 +122,11 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
             params.push(Sql::Text(codec::ts(*t)));
             format!("{} >= ?", col(e, *f)?)
         }
-        Cond::IsNull(f, is_null) => format!("{} IS {}NULL", col(e, *f)?, if *is_null { "" } else { "NOT " }),
+        Cond::IsNull(f, is_null) => format!(
+            "{} IS {}NULL",
+            col(e, *f)?,
+            if *is_null { "" } else { "NOT " }
+        ),
         Cond::AtLeast(f, v) => {
             params.push(Sql::Real(*v));
             format!("{} >= ?", col(e, *f)?)
@@ -125,9 +147,20 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
                     format!("EXISTS (SELECT 1 FROM json_each({c}) WHERE json_each.value = ?)")
                 })
                 .collect();
-            format!("({})", each.join(if matches!(cond, Cond::TagsAll(_)) { " AND " } else { " OR " }))
+            format!(
+                "({})",
+                each.join(if matches!(cond, Cond::TagsAll(_)) {
+                    " AND "
+                } else {
+                    " OR "
+                })
+            )
         }
-        Cond::TagsEmpty(empty) => format!("{} {} '[]'", col(e, Field::Tags)?, if *empty { "=" } else { "<>" }),
+        Cond::TagsEmpty(empty) => format!(
+            "{} {} '[]'",
+            col(e, Field::Tags)?,
+            if *empty { "=" } else { "<>" }
+        ),
         Cond::Related(other, inner) => related(e, *other, inner, params)?,
     })
 }
@@ -162,7 +195,9 @@ fn placeholders(n: usize) -> String {
 }
 
 fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// `ORDER BY` for `order`, with the id as a final tie-breaker.
@@ -170,10 +205,18 @@ pub fn order_by(e: Entity, order: &Order) -> Result<String> {
     let mut parts = Vec::new();
     let mut last_desc = false;
     for (f, desc) in &order.0 {
-        parts.push(format!("{} {}", col(e, *f)?, if *desc { "DESC" } else { "ASC" }));
+        parts.push(format!(
+            "{} {}",
+            col(e, *f)?,
+            if *desc { "DESC" } else { "ASC" }
+        ));
         last_desc = *desc;
     }
-    parts.push(format!("{}.id {}", table(e), if last_desc { "DESC" } else { "ASC" }));
+    parts.push(format!(
+        "{}.id {}",
+        table(e),
+        if last_desc { "DESC" } else { "ASC" }
+    ));
     Ok(parts.join(", "))
 }
 
@@ -195,7 +238,10 @@ mod tests {
     fn builds_nested_conditions() {
         let cond = Cond::All(vec![
             Cond::In(Field::StateType, vec![Val::Text("RUNNING".into())]),
-            Cond::Related(Entity::Flow, Box::new(Cond::Like(Field::Name, "et_l".into()))),
+            Cond::Related(
+                Entity::Flow,
+                Box::new(Cond::Like(Field::Name, "et_l".into())),
+            ),
             Cond::TagsAll(vec!["a".into()]),
         ]);
         let mut p = Vec::new();

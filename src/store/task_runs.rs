@@ -51,7 +51,9 @@ fn row(r: &Row) -> rusqlite::Result<TaskRun> {
 /// Reads a history row (`id, type, name, timestamp, message, data, state_details`) as a state.
 pub(crate) fn state_row(r: &Row) -> rusqlite::Result<Option<State>> {
     let kind: String = r.get(1)?;
-    let Some(kind) = StateType::parse(&kind) else { return Ok(None) };
+    let Some(kind) = StateType::parse(&kind) else {
+        return Ok(None);
+    };
     Ok(Some(State {
         id: codec::req_uuid(r.get(0)?),
         kind,
@@ -94,8 +96,17 @@ pub fn upsert(tx: &Tx, t: &TaskRun) -> Result<()> {
         Box::new(s.map(|s| s.name.clone())),
         Box::new(s.map(|s| codec::ts(s.timestamp))),
     ];
-    let marks = (1..=vals.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-    let updates = ALL_COLS.split(',').map(str::trim).skip(1).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>().join(", ");
+    let marks = (1..=vals.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let updates = ALL_COLS
+        .split(',')
+        .map(str::trim)
+        .skip(1)
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!("INSERT INTO task_runs ({ALL_COLS}) VALUES ({marks}) ON CONFLICT(id) DO UPDATE SET {updates}");
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
     tx.conn.prepare_cached(&sql)?.execute(refs.as_slice())?;
@@ -125,7 +136,22 @@ pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
 /// The task run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<TaskRun>> {
     let sql = format!("SELECT {COLS} FROM task_runs WHERE id = ?1");
-    Ok(tx.conn.prepare_cached(&sql)?.query_row([id.to_string()], row).optional()?)
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], row)
+        .optional()?)
+}
+
+/// The task run of `flow_run_id` with this task key and dynamic key (how clients identify a task call).
+pub fn by_key(tx: &Tx, flow_run_id: Uuid, task_key: &str, dynamic_key: &str) -> Result<Option<TaskRun>> {
+    let sql = format!(
+        "SELECT {COLS} FROM task_runs WHERE flow_run_id = ?1 AND task_key = ?2 AND dynamic_key = ?3"
+    );
+    Ok(tx
+        .conn
+        .query_row(&sql, params![flow_run_id.to_string(), task_key, dynamic_key], row)
+        .optional()?)
 }
 
 /// A task run's state history, oldest first.
@@ -153,11 +179,16 @@ pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
     let mut params = Vec::new();
     let c = query::condition(Entity::TaskRun, cond, &mut params)?;
     let sql = format!("SELECT count(*) FROM task_runs WHERE {c}");
-    let n: i64 = tx.conn.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
+    let n: i64 = tx
+        .conn
+        .query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
     Ok(n as u64)
 }
 
 /// Deletes a task run; `false` when it did not exist.
 pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
-    Ok(tx.conn.execute("DELETE FROM task_runs WHERE id = ?1", [id.to_string()])? > 0)
+    Ok(tx
+        .conn
+        .execute("DELETE FROM task_runs WHERE id = ?1", [id.to_string()])?
+        > 0)
 }

@@ -10,9 +10,20 @@ async fn probes_answer_like_prefect() {
     let (s, v) = app.get("/admin/version").await;
     assert_eq!(s, StatusCode::OK);
     assert!(v.as_str().unwrap().starts_with("3."));
-    assert_eq!(app.get("/admin/storage").await, (StatusCode::OK, json!({"default_result_storage_block_id": null})));
+    assert_eq!(
+        app.get("/admin/storage").await,
+        (
+            StatusCode::OK,
+            json!({"default_result_storage_block_id": null})
+        )
+    );
     let (s, v) = app.get("/csrf-token?client=abc").await;
-    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "CSRF protection is disabled.");
+    assert_detail(
+        s,
+        &v,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "CSRF protection is disabled.",
+    );
     let (s, v) = app.get("/no/such/route").await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, "Not Found");
     app.stop().await;

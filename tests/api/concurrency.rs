@@ -45,7 +45,12 @@ async fn sixteen_clients_create_and_transition_runs() {
     assert!(all.len() >= 16, "each client made runs");
     let (_, n) = app.post("/flow_runs/count", json!({})).await;
     assert_eq!(n.as_u64().unwrap(), all.len() as u64);
-    let (_, done) = app.post("/flow_runs/count", json!({"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}})).await;
+    let (_, done) = app
+        .post(
+            "/flow_runs/count",
+            json!({"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}),
+        )
+        .await;
     assert_eq!(done.as_u64().unwrap(), all.len() as u64);
     for id in all.iter().step_by(all.len() / 16) {
         let (s, r) = app.get(&format!("/flow_runs/{id}")).await;

@@ -8,19 +8,30 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(app: &TestApp, path: &str) -> Ws {
-    let mut req = format!("ws://{}/api{path}", app.addr).into_client_request().unwrap();
-    req.headers_mut().insert("Sec-WebSocket-Protocol", "prefect".parse().unwrap());
+    let mut req = format!("ws://{}/api{path}", app.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", "prefect".parse().unwrap());
     let (ws, resp) = tokio_tungstenite::connect_async(req).await.unwrap();
-    assert_eq!(resp.headers().get("sec-websocket-protocol").unwrap(), "prefect");
+    assert_eq!(
+        resp.headers().get("sec-websocket-protocol").unwrap(),
+        "prefect"
+    );
     ws
 }
 
 async fn next_json(ws: &mut Ws) -> Value {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a message in time").unwrap().unwrap();
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a message in time")
+            .unwrap()
+            .unwrap();
         if let Message::Text(t) = msg {
             return serde_json::from_str(&t).unwrap();
         }
@@ -28,11 +39,22 @@ async fn next_json(ws: &mut Ws) -> Value {
 }
 
 async fn auth(ws: &mut Ws) {
-    ws.send(Message::Text(json!({"type": "auth", "token": null}).to_string().into())).await.unwrap();
+    ws.send(Message::Text(
+        json!({"type": "auth", "token": null}).to_string().into(),
+    ))
+    .await
+    .unwrap();
     assert_eq!(next_json(ws).await, json!({"type": "auth_success"}));
 }
 
-fn task_event(task: &str, flow_run: &str, kind: &str, name: &str, at: &str, run_count: i64) -> Value {
+fn task_event(
+    task: &str,
+    flow_run: &str,
+    kind: &str,
+    name: &str,
+    at: &str,
+    run_count: i64,
+) -> Value {
     json!({
         "id": uuid::Uuid::new_v4().to_string(), "occurred": at, "event": format!("prefect.task-run.{name}"),
         "resource": {"prefect.resource.id": format!("prefect.task-run.{task}"), "prefect.resource.name": "flaky-0",
@@ -57,12 +79,26 @@ async fn task_run_events_become_task_runs_in_any_order() {
     let task = uuid::Uuid::now_v7().to_string();
     let mut ws = connect(&app, "/events/in").await;
     auth(&mut ws).await;
-    let done = task_event(&task, fr, "COMPLETED", "Completed", "2026-11-22T11:40:05Z", 2);
+    let done = task_event(
+        &task,
+        fr,
+        "COMPLETED",
+        "Completed",
+        "2026-11-22T11:40:05Z",
+        2,
+    );
     let events = [
         done.clone(),
         task_event(&task, fr, "PENDING", "Pending", "2026-11-22T11:40:01Z", 0),
         task_event(&task, fr, "RUNNING", "Running", "2026-11-22T11:40:02Z", 1),
-        task_event(&task, fr, "SCHEDULED", "AwaitingRetry", "2026-11-22T11:40:03Z", 1),
+        task_event(
+            &task,
+            fr,
+            "SCHEDULED",
+            "AwaitingRetry",
+            "2026-11-22T11:40:03Z",
+            1,
+        ),
         task_event(&task, fr, "RUNNING", "Retrying", "2026-11-22T11:40:04Z", 2),
         done,
     ];
@@ -72,11 +108,16 @@ async fn task_run_events_become_task_runs_in_any_order() {
     ws.close(None).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let (_, h) = app.get(&format!("/task_run_states/?task_run_id={task}")).await;
+        let (_, h) = app
+            .get(&format!("/task_run_states/?task_run_id={task}"))
+            .await;
         if h.as_array().map(Vec::len) == Some(5) {
             break;
         }
-        assert!(tokio::time::Instant::now() < deadline, "task run history never reached 5 states: {h}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "task run history never reached 5 states: {h}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let (_, t) = app.get(&format!("/task_runs/{task}")).await;
@@ -84,7 +125,12 @@ async fn task_run_events_become_task_runs_in_any_order() {
     assert_eq!(t["run_count"], 2);
     assert_eq!(t["flow_run_id"], fr);
     assert_eq!(t["name"], "flaky-0");
-    let (_, list) = app.post("/task_runs/filter", json!({"flow_runs": {"id": {"any_": [fr]}}})).await;
+    let (_, list) = app
+        .post(
+            "/task_runs/filter",
+            json!({"flow_runs": {"id": {"any_": [fr]}}}),
+        )
+        .await;
     assert_eq!(list.as_array().unwrap().len(), 1);
     app.stop().await;
 }
@@ -95,18 +141,32 @@ async fn subscribers_receive_matching_flow_run_events() {
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
     let id = run["id"].as_str().unwrap();
-    app.patch(&format!("/flow_runs/{id}"), json!({"infrastructure_pid": "99"})).await;
+    app.patch(
+        &format!("/flow_runs/{id}"),
+        json!({"infrastructure_pid": "99"}),
+    )
+    .await;
     let mut ws = connect(&app, "/events/out").await;
     auth(&mut ws).await;
     let since = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
     let filter = json!({"type": "filter", "filter": {"occurred": {"since": since, "until": null},
         "event": {"name": ["prefect.flow-run.Cancelling"]}, "any_resource": null, "order": "DESC"}});
-    ws.send(Message::Text(filter.to_string().into())).await.unwrap();
-    app.set_state(id, json!({"type": "CANCELLING", "name": "Cancelling"}), false).await;
+    ws.send(Message::Text(filter.to_string().into()))
+        .await
+        .unwrap();
+    app.set_state(
+        id,
+        json!({"type": "CANCELLING", "name": "Cancelling"}),
+        false,
+    )
+    .await;
     let msg = next_json(&mut ws).await;
     assert_eq!(msg["type"], "event");
     assert_eq!(msg["event"]["event"], "prefect.flow-run.Cancelling");
-    assert_eq!(msg["event"]["resource"]["prefect.resource.id"], format!("prefect.flow-run.{id}"));
+    assert_eq!(
+        msg["event"]["resource"]["prefect.resource.id"],
+        format!("prefect.flow-run.{id}")
+    );
     assert_eq!(msg["event"]["related"][0]["prefect.resource.role"], "flow");
     app.stop().await;
 }
@@ -116,5 +176,7 @@ async fn open_websockets_do_not_block_shutdown() {
     let app = spawn_app().await;
     let mut ws = connect(&app, "/events/in").await;
     auth(&mut ws).await;
-    tokio::time::timeout(Duration::from_secs(10), app.stop()).await.expect("shutdown with an open websocket");
+    tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("shutdown with an open websocket");
 }

@@ -13,32 +13,71 @@ async fn flow_run_crud() {
     });
     let run = app.run(&flow, body).await;
     let id = run["id"].as_str().unwrap();
-    assert!(!run["name"].as_str().unwrap().is_empty(), "a name is generated");
+    assert!(
+        !run["name"].as_str().unwrap().is_empty(),
+        "a name is generated"
+    );
     assert_eq!(run["state_type"], "PENDING");
     assert_eq!(run["state"]["state_details"]["traceparent"], "x");
     assert_eq!(run["parameters"], json!({"day": "today"}));
-    for key in ["deployment_id", "work_pool_id", "work_queue_id", "infrastructure_pid", "start_time", "end_time"] {
-        assert!(run.get(key).is_some_and(Value::is_null), "{key} present and null");
+    for key in [
+        "deployment_id",
+        "work_pool_id",
+        "work_queue_id",
+        "infrastructure_pid",
+        "start_time",
+        "end_time",
+    ] {
+        assert!(
+            run.get(key).is_some_and(Value::is_null),
+            "{key} present and null"
+        );
     }
     let (s, got) = app.get(&format!("/flow_runs/{id}")).await;
     assert_eq!((s, got["id"].clone()), (StatusCode::OK, run["id"].clone()));
 
-    let patch = json!({"flow_version": "def", "empirical_policy": {"retries": 0, "retry_delay": 0}});
-    assert_eq!(app.patch(&format!("/flow_runs/{id}"), patch).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(app.patch(&format!("/flow_runs/{id}"), json!({"infrastructure_pid": "4242"})).await.0, StatusCode::NO_CONTENT);
+    let patch =
+        json!({"flow_version": "def", "empirical_policy": {"retries": 0, "retry_delay": 0}});
+    assert_eq!(
+        app.patch(&format!("/flow_runs/{id}"), patch).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.patch(
+            &format!("/flow_runs/{id}"),
+            json!({"infrastructure_pid": "4242"})
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
     let labels = json!({"prefect.worker.name": "w1", "prefect.work-pool.name": "p"});
-    assert_eq!(app.patch(&format!("/flow_runs/{id}/labels"), labels).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.patch(&format!("/flow_runs/{id}/labels"), labels)
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
     let (_, got) = app.get(&format!("/flow_runs/{id}")).await;
     assert_eq!(got["flow_version"], "def");
     assert_eq!(got["infrastructure_pid"], "4242");
     assert_eq!(got["empirical_policy"]["retries"], 0);
     assert_eq!(got["labels"]["prefect.worker.name"], "w1");
-    assert_eq!(got["parameters"], json!({"day": "today"}), "unpatched fields stay");
+    assert_eq!(
+        got["parameters"],
+        json!({"day": "today"}),
+        "unpatched fields stay"
+    );
 
-    assert_eq!(app.delete(&format!("/flow_runs/{id}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&format!("/flow_runs/{id}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     let (s, v) = app.get(&format!("/flow_runs/{id}")).await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, id);
-    let (s, v) = app.patch(&format!("/flow_runs/{id}"), json!({"name": "x"})).await;
+    let (s, v) = app
+        .patch(&format!("/flow_runs/{id}"), json!({"name": "x"}))
+        .await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, id);
     let (s, v) = app.delete(&format!("/flow_runs/{id}")).await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, id);
@@ -50,7 +89,12 @@ async fn idempotency_key_returns_the_same_run() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let first = app.run(&flow, json!({"idempotency_key": "k1"})).await;
-    let (s, again) = app.post("/flow_runs/", json!({"flow_id": flow, "idempotency_key": "k1"})).await;
+    let (s, again) = app
+        .post(
+            "/flow_runs/",
+            json!({"flow_id": flow, "idempotency_key": "k1"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(first["id"], again["id"]);
     app.stop().await;
@@ -67,30 +111,71 @@ async fn filter_count_sort_and_page() {
         let r = app.run(&etl, json!({"name": format!("r{i}"), "tags": ["a"], "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": at}}})).await;
         ids.push(r["id"].as_str().unwrap().to_string());
     }
-    app.run(&other, json!({"state": {"type": "RUNNING"}, "tags": ["b"]})).await;
+    app.run(&other, json!({"state": {"type": "RUNNING"}, "tags": ["b"]}))
+        .await;
 
     let (_, runs) = app.post("/flow_runs/filter", json!({"sort": "EXPECTED_START_TIME_DESC", "limit": 2, "offset": 0,
         "flows": null, "flow_runs": null, "task_runs": null, "deployments": null, "work_pools": null, "work_pool_queues": null})).await;
-    let names: Vec<&str> = runs.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names.len(), 2);
-    let (_, asc) = app.post("/flow_runs/filter", json!({"sort": "EXPECTED_START_TIME_ASC", "flow_runs": {"tags": {"all_": ["a"]}}})).await;
-    let names: Vec<&str> = asc.as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let (_, asc) = app
+        .post(
+            "/flow_runs/filter",
+            json!({"sort": "EXPECTED_START_TIME_ASC", "flow_runs": {"tags": {"all_": ["a"]}}}),
+        )
+        .await;
+    let names: Vec<&str> = asc
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["r0", "r1", "r2", "r3", "r4"]);
     let (_, page) = app.post("/flow_runs/filter", json!({"sort": "NAME_ASC", "flow_runs": {"tags": {"all_": ["a"]}}, "limit": 2, "offset": 2})).await;
     assert_eq!(page[0]["name"], "r2");
-    let (_, sched) = app.post("/flow_runs/count", json!({"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}})).await;
+    let (_, sched) = app
+        .post(
+            "/flow_runs/count",
+            json!({"flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}}),
+        )
+        .await;
     assert_eq!(sched, json!(5));
-    let (_, by_flow) = app.post("/flow_runs/count", json!({"flows": {"name": {"any_": ["other"]}}})).await;
+    let (_, by_flow) = app
+        .post(
+            "/flow_runs/count",
+            json!({"flows": {"name": {"any_": ["other"]}}}),
+        )
+        .await;
     assert_eq!(by_flow, json!(1));
     let (_, by_id) = app.post("/flow_runs/filter", json!({"flow_runs": {"id": {"any_": [ids[3]]}, "state": {"type": {"any_": ["SCHEDULED"]}}}})).await;
     assert_eq!(by_id[0]["name"], "r3");
-    let (_, before) = app.post("/flow_runs/count", json!({"flow_runs": {"expected_start_time": {"before_": "2026-01-02 00:00:00+00:00"}}})).await;
+    let (_, before) = app
+        .post(
+            "/flow_runs/count",
+            json!({"flow_runs": {"expected_start_time": {"before_": "2026-01-02 00:00:00+00:00"}}}),
+        )
+        .await;
     assert_eq!(before, json!(2));
     let (_, or) = app.post("/flow_runs/count", json!({"flow_runs": {"operator": "or_", "name": {"any_": ["r0"]}, "tags": {"all_": ["b"]}}})).await;
     assert_eq!(or, json!(2));
-    let (_, not_any) = app.post("/flow_runs/count", json!({"flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}}})).await;
+    let (_, not_any) = app
+        .post(
+            "/flow_runs/count",
+            json!({"flow_runs": {"state": {"type": {"not_any_": ["SCHEDULED"]}}}}),
+        )
+        .await;
     assert_eq!(not_any, json!(1));
-    let (s, v) = app.post("/flow_runs/filter", json!({"flow_runs": {"state": {"type": {"any_": ["SLEEPING"]}}}})).await;
+    let (s, v) = app
+        .post(
+            "/flow_runs/filter",
+            json!({"flow_runs": {"state": {"type": {"any_": ["SLEEPING"]}}}}),
+        )
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "SLEEPING");
     app.stop().await;
 }
@@ -101,25 +186,55 @@ async fn flow_run_bad_input_is_422_and_changes_nothing() {
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
     let id = run["id"].as_str().unwrap();
-    let (s, v) = app.post("/flow_runs/", json!({"flow_id": "not-a-uuid"})).await;
+    let (s, v) = app
+        .post("/flow_runs/", json!({"flow_id": "not-a-uuid"}))
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "flow_id");
     let (s, v) = app.post("/flow_runs/", json!({"name": "x"})).await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "flow_id");
-    let (s, v) = app.post("/flow_runs/", json!({"flow_id": flow, "state": {"type": "SLEEPING"}})).await;
+    let (s, v) = app
+        .post(
+            "/flow_runs/",
+            json!({"flow_id": flow, "state": {"type": "SLEEPING"}}),
+        )
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "state.type");
-    let (s, v) = app.post("/flow_runs/", json!({"flow_id": uuid::Uuid::new_v4()})).await;
+    let (s, v) = app
+        .post("/flow_runs/", json!({"flow_id": uuid::Uuid::new_v4()}))
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "flow_id");
-    let (s, v) = app.patch(&format!("/flow_runs/{id}"), json!({"tags": "prod"})).await;
+    let (s, v) = app
+        .patch(&format!("/flow_runs/{id}"), json!({"tags": "prod"}))
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "tags");
     let (s, v) = app.set_state(id, json!({"type": "DONE"}), false).await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "state.type");
-    let (s, v) = app.post(&format!("/flow_runs/{id}/set_state"), json!({"force": true})).await;
+    let (s, v) = app
+        .post(
+            &format!("/flow_runs/{id}/set_state"),
+            json!({"force": true}),
+        )
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "state");
-    let (s, v) = app.set_state(id, json!({"type": "SCHEDULED", "state_details": {"scheduled_time": "soon"}}), false).await;
+    let (s, v) = app
+        .set_state(
+            id,
+            json!({"type": "SCHEDULED", "state_details": {"scheduled_time": "soon"}}),
+            false,
+        )
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "scheduled_time");
-    let (s, v) = app.set_state("nope", json!({"type": "RUNNING"}), false).await;
+    let (s, v) = app
+        .set_state("nope", json!({"type": "RUNNING"}), false)
+        .await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "not a valid UUID");
-    let (s, v) = app.set_state(&uuid::Uuid::new_v4().to_string(), json!({"type": "RUNNING"}), false).await;
+    let (s, v) = app
+        .set_state(
+            &uuid::Uuid::new_v4().to_string(),
+            json!({"type": "RUNNING"}),
+            false,
+        )
+        .await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, "not found");
     let (_, after) = app.get(&format!("/flow_runs/{id}")).await;
     assert_eq!(after["state"], run["state"], "the run is unchanged");

@@ -18,15 +18,28 @@ pub struct TestApp {
 
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let config = ServeConfig { addr: "127.0.0.1:0".parse().unwrap(), home: dir.path().join("home") };
+    let config = ServeConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        home: dir.path().join("home"),
+    };
     let app = App::build(config).await.unwrap();
     let addr = app.addr();
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(app.run(async move {
         let _ = rx.await;
     }));
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-    TestApp { base: format!("http://{addr}/api"), addr, client, stop: Some(tx), handle: Some(handle), _dir: dir }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    TestApp {
+        base: format!("http://{addr}/api"),
+        addr,
+        client,
+        stop: Some(tx),
+        handle: Some(handle),
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -40,7 +53,13 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self.client.post(self.url(path)).json(&body).send().await.unwrap();
+        let r = self
+            .client
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         decode(r).await
     }
 
@@ -57,7 +76,13 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
-        let r = self.client.patch(self.url(path)).json(&body).send().await.unwrap();
+        let r = self
+            .client
+            .patch(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         decode(r).await
     }
 
@@ -83,7 +108,11 @@ impl TestApp {
 
     /// Proposes a state; returns (http status, orchestration result).
     pub async fn set_state(&self, run_id: &str, state: Value, force: bool) -> (StatusCode, Value) {
-        self.post(&format!("/flow_runs/{run_id}/set_state"), json!({"state": state, "force": force})).await
+        self.post(
+            &format!("/flow_runs/{run_id}/set_state"),
+            json!({"state": state, "force": force}),
+        )
+        .await
     }
 
     /// Stops the server the way SIGTERM does and waits for a clean exit.
@@ -100,13 +129,22 @@ impl TestApp {
 async fn decode(r: reqwest::Response) -> (StatusCode, Value) {
     let status = r.status();
     let bytes = r.bytes().await.unwrap();
-    let v = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    let v = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    };
     (status, v)
 }
 
 /// Asserts a 4xx error answer with a `detail` that mentions `needle`.
 pub fn assert_detail(status: StatusCode, body: &Value, want: StatusCode, needle: &str) {
     assert_eq!(status, want, "{body}");
-    let detail = body["detail"].as_str().unwrap_or_else(|| panic!("no detail string in {body}"));
-    assert!(detail.contains(needle), "detail {detail:?} should mention {needle:?}");
+    let detail = body["detail"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no detail string in {body}"));
+    assert!(
+        detail.contains(needle),
+        "detail {detail:?} should mention {needle:?}"
+    );
 }

@@ -19,13 +19,20 @@ fn start(home_flag: Option<&std::path::Path>, env_home: Option<&std::path::Path>
     if let Some(h) = env_home {
         cmd.env("BATON_HOME", h);
     }
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
     let start = line.find("http://").expect("start line names the API");
     let api = line[start..].split_whitespace().next().unwrap().to_string();
-    assert!(line.contains("data "), "start line says where the data lives: {line}");
+    assert!(
+        line.contains("data "),
+        "start line says where the data lives: {line}"
+    );
     Server { child, api }
 }
 
@@ -37,19 +44,38 @@ fn terminate(mut s: Server) -> std::process::ExitStatus {
         if let Some(status) = s.child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "baton serve did not exit after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "baton serve did not exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
 fn get(url: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }
 
 fn post(url: &str, body: serde_json::Value) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async { reqwest::Client::new().post(url).json(&body).send().await.unwrap().text().await.unwrap() })
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    })
 }
 
 #[test]
@@ -58,12 +84,18 @@ fn serve_keeps_data_and_exits_cleanly_on_sigterm() {
     let home = dir.path().join("flag-home");
     let s = start(Some(&home), None);
     assert_eq!(get(&format!("{}/health", s.api)), "true");
-    post(&format!("{}/flows/", s.api), serde_json::json!({"name": "kept"}));
+    post(
+        &format!("{}/flows/", s.api),
+        serde_json::json!({"name": "kept"}),
+    );
     assert!(terminate(s).success(), "exit code 0 on SIGTERM");
     assert!(home.join("baton.db").exists());
 
     let s = start(Some(&home), None);
-    assert!(get(&format!("{}/flows/name/kept", s.api)).contains("\"kept\""), "data survives a restart");
+    assert!(
+        get(&format!("{}/flows/name/kept", s.api)).contains("\"kept\""),
+        "data survives a restart"
+    );
     assert!(terminate(s).success());
 }
 
@@ -74,5 +106,8 @@ fn baton_home_env_picks_the_data_dir() {
     let s = start(None, Some(&home));
     assert_eq!(get(&format!("{}/health", s.api)), "true");
     assert!(terminate(s).success());
-    assert!(home.join("baton.db").exists(), "BATON_HOME decides where the database lives");
+    assert!(
+        home.join("baton.db").exists(),
+        "BATON_HOME decides where the database lives"
+    );
 }
