@@ -6,8 +6,8 @@ use crate::domain::event::{flow_run_state_event, Event};
 use crate::domain::filter::{Cond, Query};
 use crate::domain::flow_run::{generate_name, FlowRun, FlowRunPatch, NewFlowRun, ProposedState};
 use crate::domain::policy::{self, Decision};
-use crate::domain::{Doc, State, StateType, Ts};
 use crate::domain::task_run::apply_state as apply_task_state;
+use crate::domain::{Doc, State, StateType, Ts};
 use crate::store::{flow_runs, flows, task_runs, StoreError, Tx};
 use uuid::Uuid;
 
@@ -136,7 +136,10 @@ impl Services {
                 let mut run = flow_runs::get(tx, id)?.ok_or(StoreError::NotFound("flow run"))?;
                 let mut proposed = proposed;
                 if let Some(parent) = run.parent_task_run_id {
-                    proposed.details.insert("task_run_id".into(), serde_json::Value::String(parent.to_string()));
+                    proposed.details.insert(
+                        "task_run_id".into(),
+                        serde_json::Value::String(parent.to_string()),
+                    );
                 }
                 let decision = policy::decide(&run, proposed, force, now);
                 let Some(new_state) = decision.written_state().cloned() else {
@@ -236,14 +239,29 @@ fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>)
 
 /// A subflow's parent task run follows the subflow's state (Prefect's server does the same; clients never
 /// set it themselves).
-fn mirror_onto_parent_task(tx: &Tx, run: &FlowRun, state: &State, now: Ts) -> crate::store::Result<()> {
-    let Some(parent) = run.parent_task_run_id else { return Ok(()) };
-    let Some(mut task) = task_runs::get(tx, parent)? else { return Ok(()) };
+fn mirror_onto_parent_task(
+    tx: &Tx,
+    run: &FlowRun,
+    state: &State,
+    now: Ts,
+) -> crate::store::Result<()> {
+    let Some(parent) = run.parent_task_run_id else {
+        return Ok(());
+    };
+    let Some(mut task) = task_runs::get(tx, parent)? else {
+        return Ok(());
+    };
     let mut copy = state.clone();
     copy.id = Uuid::now_v7();
     copy.details.remove("flow_run_id");
-    copy.details.insert("task_run_id".into(), serde_json::Value::String(parent.to_string()));
-    copy.details.insert("child_flow_run_id".into(), serde_json::Value::String(run.id.to_string()));
+    copy.details.insert(
+        "task_run_id".into(),
+        serde_json::Value::String(parent.to_string()),
+    );
+    copy.details.insert(
+        "child_flow_run_id".into(),
+        serde_json::Value::String(run.id.to_string()),
+    );
     if apply_task_state(&mut task, copy, true, now) {
         task_runs::upsert(tx, &task)?;
         if let Some(s) = &task.state {

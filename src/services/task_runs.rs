@@ -26,7 +26,9 @@ impl Services {
                     return Ok((existing, false));
                 }
                 if let Some(fr) = run.flow_run_id {
-                    if let Some(existing) = task_runs::by_key(tx, fr, &run.task_key, &run.dynamic_key)? {
+                    if let Some(existing) =
+                        task_runs::by_key(tx, fr, &run.task_key, &run.dynamic_key)?
+                    {
                         return Ok((existing, false));
                     }
                 }

@@ -144,13 +144,22 @@ pub fn get(tx: &Tx, id: Uuid) -> Result<Option<TaskRun>> {
 }
 
 /// The task run of `flow_run_id` with this task key and dynamic key (how clients identify a task call).
-pub fn by_key(tx: &Tx, flow_run_id: Uuid, task_key: &str, dynamic_key: &str) -> Result<Option<TaskRun>> {
+pub fn by_key(
+    tx: &Tx,
+    flow_run_id: Uuid,
+    task_key: &str,
+    dynamic_key: &str,
+) -> Result<Option<TaskRun>> {
     let sql = format!(
         "SELECT {COLS} FROM task_runs WHERE flow_run_id = ?1 AND task_key = ?2 AND dynamic_key = ?3"
     );
     Ok(tx
         .conn
-        .query_row(&sql, params![flow_run_id.to_string(), task_key, dynamic_key], row)
+        .query_row(
+            &sql,
+            params![flow_run_id.to_string(), task_key, dynamic_key],
+            row,
+        )
         .optional()?)
 }
 
