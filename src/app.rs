@@ -17,7 +17,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct App {
     listener: TcpListener,
     services: Arc<Services>,
-    home: std::path::PathBuf,
+    config: ServeConfig,
 }
 
 impl App {
@@ -30,6 +30,10 @@ impl App {
             .await
             .with_context(|| format!("cannot open the database {}", db.display()))?;
         let services = Arc::new(Services::new(store, Clock::System));
+        services
+            .ensure_default_pool()
+            .await
+            .context("creating the default work pool")?;
         let listener = TcpListener::bind(config.addr).await.with_context(|| {
             format!(
                 "cannot listen on {} (is another server using it? try --port)",
@@ -39,7 +43,7 @@ impl App {
         Ok(App {
             listener,
             services,
-            home: config.home,
+            config,
         })
     }
 
@@ -58,14 +62,48 @@ impl App {
         let App {
             listener,
             services,
-            home,
+            config,
         } = self;
+        let home = config.home.clone();
         let addr = listener.local_addr()?;
         println!(
             "Baton API http://{addr}/api · dashboard http://{addr}/ · data {}",
             home.display()
         );
         tracing::info!(%addr, data = %home.display(), "Baton is serving");
+        let loops = tokio_util::task::TaskTracker::new();
+        loops.spawn(crate::services::scheduler::run(services.clone()));
+        loops.spawn(crate::services::late_runs::run(services.clone()));
+        let mut child_addr = addr;
+        if child_addr.ip().is_unspecified() {
+            child_addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        for pool in &config.worker_pools {
+            let name = format!("baton-serve-{pool}");
+            crate::worker::local::reap_orphans(&services, &name).await;
+            let transport = Arc::new(crate::worker::local::Local::new(
+                services.clone(),
+                pool.clone(),
+                Vec::new(),
+                name.clone(),
+            ));
+            let cfg = crate::worker::WorkerConfig {
+                name,
+                pool: pool.clone(),
+                queues: Vec::new(),
+                limit: config.worker_limit,
+                api_url: format!("http://{child_addr}/api"),
+                base_dir: std::env::current_dir().unwrap_or_default(),
+                cancel_grace: Duration::from_secs(5),
+                heartbeat_every: Duration::from_secs(30),
+            };
+            if let Err(e) = services.ensure_pool(pool).await {
+                tracing::warn!(%pool, error = %e, "cannot serve this pool");
+                continue;
+            }
+            loops.spawn(crate::worker::run(transport, cfg, services.stop.clone()));
+        }
+        loops.close();
         let stop = services.stop.clone();
         let app = crate::api::router(services.clone());
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -78,6 +116,13 @@ impl App {
             _ = async { stopped.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {
                 tracing::warn!("connections still open after the grace period; closing anyway");
             }
+        }
+        services.stop.cancel();
+        if tokio::time::timeout(SHUTDOWN_GRACE, loops.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("background loops did not stop in time");
         }
         match Arc::try_unwrap(services) {
             Ok(services) => services.store.close().await.context("closing the database")?,

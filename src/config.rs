@@ -8,6 +8,22 @@ use std::path::PathBuf;
 pub struct ServeConfig {
     pub addr: SocketAddr,
     pub home: PathBuf,
+    /// Pools served by the in-process worker (none: no worker).
+    pub worker_pools: Vec<String>,
+    /// Concurrent runs per in-process worker.
+    pub worker_limit: usize,
+}
+
+impl ServeConfig {
+    /// Serve `home` on `addr` with an in-process worker for the `default` pool.
+    pub fn new(addr: SocketAddr, home: PathBuf) -> ServeConfig {
+        ServeConfig {
+            addr,
+            home,
+            worker_pools: vec!["default".into()],
+            worker_limit: 8,
+        }
+    }
 }
 
 /// The data dir: `--home`, else `BATON_HOME`, else the platform data dir (`~/.local/share/baton` on Linux).

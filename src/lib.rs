@@ -10,3 +10,4 @@ pub mod domain;
 pub mod services;
 pub mod store;
 pub mod wire;
+pub mod worker;

@@ -29,9 +29,48 @@ enum Command {
         /// Data directory (default: $BATON_HOME, else the platform data dir).
         #[arg(long)]
         home: Option<PathBuf>,
+        /// Work pools the in-process worker serves (repeatable; default: "default").
+        #[arg(long = "pool")]
+        pools: Vec<String>,
+        /// Run no in-process worker (runs then wait for `baton worker start` or a Prefect worker).
+        #[arg(long)]
+        no_worker: bool,
+        /// How many runs the in-process worker runs at once.
+        #[arg(long, default_value_t = 8)]
+        limit: usize,
     },
     /// Print Baton's version and the Prefect API it speaks.
     Version,
+    /// Workers that run a pool's flow runs on this machine.
+    Worker {
+        #[command(subcommand)]
+        command: WorkerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkerCommand {
+    /// Poll a work pool over HTTP and run its flow runs here until interrupted.
+    Start {
+        /// The work pool to serve.
+        #[arg(long, short = 'p')]
+        pool: String,
+        /// Only these queues of the pool (repeatable; default: all).
+        #[arg(long = "queue", short = 'q')]
+        queues: Vec<String>,
+        /// How many runs at once.
+        #[arg(long, default_value_t = 4)]
+        limit: usize,
+        /// The worker's name (default: baton-worker-<pid>).
+        #[arg(long, short = 'n')]
+        name: Option<String>,
+        /// The server's API URL.
+        #[arg(long, env = "BATON_API_URL")]
+        api: Option<String>,
+        /// Seconds between polls.
+        #[arg(long, default_value_t = 2.0)]
+        poll_seconds: f64,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -45,7 +84,25 @@ fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let result = match cli.command {
-        Command::Serve { host, port, home } => run_serve(host, port, home),
+        Command::Worker {
+            command:
+                WorkerCommand::Start {
+                    pool,
+                    queues,
+                    limit,
+                    name,
+                    api,
+                    poll_seconds,
+                },
+        } => run_worker(pool, queues, limit, name, api, poll_seconds),
+        Command::Serve {
+            host,
+            port,
+            home,
+            pools,
+            no_worker,
+            limit,
+        } => run_serve(host, port, home, pools, no_worker, limit),
         Command::Version => {
             println!(
                 "baton {} (Prefect server API {} / {})",
@@ -65,11 +122,65 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run_serve(host: IpAddr, port: u16, home: Option<PathBuf>) -> anyhow::Result<()> {
-    let config = ServeConfig {
-        addr: SocketAddr::new(host, port),
-        home: resolve_home(home)?,
-    };
+fn run_serve(
+    host: IpAddr,
+    port: u16,
+    home: Option<PathBuf>,
+    pools: Vec<String>,
+    no_worker: bool,
+    limit: usize,
+) -> anyhow::Result<()> {
+    let mut config = ServeConfig::new(SocketAddr::new(host, port), resolve_home(home)?);
+    if no_worker {
+        config.worker_pools.clear();
+    } else if !pools.is_empty() {
+        config.worker_pools = pools;
+    }
+    config.worker_limit = limit.max(1);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(baton::app::serve(config, baton::app::shutdown_signal()))
+}
+
+fn run_worker(
+    pool: String,
+    queues: Vec<String>,
+    limit: usize,
+    name: Option<String>,
+    api: Option<String>,
+    poll_seconds: f64,
+) -> anyhow::Result<()> {
+    let api = api
+        .or_else(|| std::env::var("PREFECT_API_URL").ok())
+        .unwrap_or_else(|| "http://127.0.0.1:4200/api".to_string());
+    let name = name.unwrap_or_else(|| format!("baton-worker-{}", std::process::id()));
+    let poll = std::time::Duration::from_secs_f64(poll_seconds.clamp(0.1, 3600.0));
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let transport = std::sync::Arc::new(baton::worker::http::Http::new(
+            &api,
+            pool.clone(),
+            queues.clone(),
+            name.clone(),
+            poll,
+        )?);
+        let cfg = baton::worker::WorkerConfig {
+            name: name.clone(),
+            pool: pool.clone(),
+            queues,
+            limit: limit.max(1),
+            api_url: api.clone(),
+            base_dir: std::env::current_dir()?,
+            cancel_grace: std::time::Duration::from_secs(5),
+            heartbeat_every: std::time::Duration::from_secs(30),
+        };
+        println!("Worker {name} polling work pool '{pool}' at {api}");
+        let stop = tokio_util::sync::CancellationToken::new();
+        let signal = stop.clone();
+        tokio::spawn(async move {
+            baton::app::shutdown_signal().await;
+            signal.cancel();
+        });
+        baton::worker::run(transport, cfg, stop).await;
+        Ok(())
+    })
 }

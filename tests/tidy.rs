@@ -90,6 +90,7 @@ fn layers_only_depend_downwards() {
             &["crate::api", "crate::wire", "crate::app", "axum"],
         ),
         ("src/wire/", &["crate::"]),
+        ("src/worker/", &["crate::store", "crate::api", "crate::app"]),
     ];
     let mut bad = Vec::new();
     for (path, text) in all_sources() {

@@ -207,3 +207,63 @@ pub fn orchestration(
         details,
     }
 }
+
+/// A deployment on the wire. Its status is READY while something polled it within the last minute.
+pub fn deployment(
+    d: crate::domain::deployment::Deployment,
+    now: Ts,
+) -> wire::deployments::Deployment {
+    let ready = d
+        .last_polled
+        .is_some_and(|t| time::seconds_between(t, now) < 60.0);
+    wire::deployments::Deployment {
+        id: d.id.to_string(),
+        created: Some(ts(d.created)),
+        updated: Some(ts(d.updated)),
+        name: d.name,
+        version: d.version,
+        version_info: d.version_info,
+        description: d.description,
+        flow_id: d.flow_id.to_string(),
+        paused: d.paused,
+        schedules: d.schedules.into_iter().map(deployment_schedule).collect(),
+        concurrency_limit: d.concurrency_limit,
+        global_concurrency_limit: None,
+        concurrency_options: d.concurrency_options,
+        job_variables: d.job_variables,
+        parameters: d.parameters,
+        tags: d.tags,
+        labels: d.labels,
+        work_queue_name: d.work_queue_name,
+        work_queue_id: None,
+        last_polled: opt(d.last_polled),
+        parameter_openapi_schema: d.parameter_openapi_schema,
+        path: d.path,
+        pull_steps: d.pull_steps,
+        entrypoint: d.entrypoint,
+        storage_document_id: d.storage_document_id.map(|u| u.to_string()),
+        infrastructure_document_id: d.infrastructure_document_id.map(|u| u.to_string()),
+        created_by: None,
+        updated_by: None,
+        work_pool_name: d.work_pool_name,
+        status: if ready { "READY" } else { "NOT_READY" }.into(),
+        enforce_parameter_schema: d.enforce_parameter_schema,
+    }
+}
+
+/// A deployment schedule on the wire.
+pub fn deployment_schedule(
+    s: crate::domain::deployment::DeploymentSchedule,
+) -> wire::deployments::DeploymentSchedule {
+    wire::deployments::DeploymentSchedule {
+        id: s.id.to_string(),
+        created: Some(ts(s.created)),
+        updated: Some(ts(s.updated)),
+        deployment_id: Some(s.deployment_id.to_string()),
+        schedule: super::schedules::schedule_json(&s.schedule),
+        active: s.active,
+        max_scheduled_runs: s.max_scheduled_runs,
+        parameters: s.parameters,
+        slug: s.slug,
+    }
+}

@@ -18,6 +18,7 @@ enum Kind {
     Level,
     Exists,
     LogText,
+    Bool,
 }
 
 /// The keys each entity's filter understands: (json key, field, kind).
@@ -59,6 +60,15 @@ fn keys(e: Entity) -> &'static [(&'static str, Field, Kind)] {
             ("expected_start_time", ExpectedStartTime, Kind::Time),
             ("subflow_runs", SubflowRun, Kind::Exists),
             ("flow_run_id", FlowRunId, Kind::Id),
+        ],
+        Entity::Deployment => &[
+            ("id", Id, Kind::Id),
+            ("name", Name, Kind::Text),
+            ("flow_or_deployment_name", FlowOrDeploymentName, Kind::Text),
+            ("paused", Paused, Kind::Bool),
+            ("tags", Tags, Kind::Tags),
+            ("work_queue_name", WorkQueueName, Kind::Text),
+            ("concurrency_limit", ConcurrencyLimit, Kind::Level),
         ],
         Entity::Log => &[
             ("level", Level, Kind::Level),
@@ -172,6 +182,8 @@ fn field_cond(field: Field, kind: Kind, v: &Value, path: &str) -> ApiResult<Cond
             (Kind::Time, "after_") => Cond::After(field, timestamp(val, &p)?),
             (Kind::Level, "ge_") => Cond::AtLeast(field, number(val, &p)?),
             (Kind::Level, "le_") => Cond::AtMost(field, number(val, &p)?),
+            (Kind::Bool, "eq_") => Cond::In(field, vec![Val::Int(i64::from(boolean(val, &p)?))]),
+            (Kind::Level, "is_null_") => Cond::IsNull(field, boolean(val, &p)?),
             (Kind::Exists, "exists_") => Cond::IsNull(field, !boolean(val, &p)?),
             (Kind::LogText, "query") => text_query(&string(val, &p)?),
             _ => return Err(ApiError::invalid(format!("{p}: unknown filter operation"))),

@@ -19,7 +19,7 @@ pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
     ("flows", Some(Entity::Flow)),
     ("flow_runs", Some(Entity::FlowRun)),
     ("task_runs", Some(Entity::TaskRun)),
-    ("deployments", None),
+    ("deployments", Some(Entity::Deployment)),
     ("work_pools", None),
     ("work_pool_queues", None),
 ];
@@ -44,7 +44,9 @@ pub async fn create(
         work_queue_name: b.work_queue_name,
         job_variables: b.job_variables.unwrap_or_default(),
         deployment_id: b.deployment_id,
+        work_pool_name: b.work_pool_name,
         state: b.state.map(convert::proposed).transpose()?,
+        ..NewFlowRun::default()
     };
     let (run, created) = s.create_flow_run(new).await?;
     let status = if created {

@@ -15,7 +15,7 @@ const SECTIONS: &[(&str, Option<Entity>)] = &[
     ("flows", Some(Entity::Flow)),
     ("flow_runs", Some(Entity::FlowRun)),
     ("task_runs", Some(Entity::TaskRun)),
-    ("deployments", None),
+    ("deployments", Some(Entity::Deployment)),
     ("work_pools", None),
     ("work_queues", None),
 ];

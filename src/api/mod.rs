@@ -3,13 +3,18 @@
 
 mod admin;
 mod convert;
+mod deployment_fields;
+mod deployments;
 pub mod error;
 mod events;
 mod filters;
 mod flow_runs;
 mod flows;
 mod logs;
+mod schedules;
 mod task_runs;
+mod work_pools;
+mod worker_channel;
 
 pub use admin::{API_VERSION, PREFECT_SERVER_VERSION};
 
@@ -65,8 +70,100 @@ pub fn router(services: AppState) -> Router {
         .route("/task_run_states/", get(task_runs::states))
         .route("/logs/", post(logs::create))
         .route("/logs/filter", post(logs::filter))
+        .route("/deployments/", post(deployments::create))
+        .route("/deployments/filter", post(deployments::filter))
+        .route("/deployments/count", post(deployments::count))
+        .route(
+            "/deployments/get_scheduled_flow_runs",
+            post(deployments::scheduled_runs),
+        )
+        .route("/deployments/name/{flow}/{name}", get(deployments::by_name))
+        .route(
+            "/deployments/{id}",
+            get(deployments::get)
+                .patch(deployments::update)
+                .delete(deployments::delete),
+        )
+        .route(
+            "/deployments/{id}/create_flow_run",
+            post(deployments::create_flow_run),
+        )
+        .route(
+            "/deployments/{id}/pause_deployment",
+            post(deployments::pause),
+        )
+        .route(
+            "/deployments/{id}/resume_deployment",
+            post(deployments::resume),
+        )
+        .route(
+            "/deployments/{id}/schedule",
+            post(deployments::schedule_now),
+        )
+        .route(
+            "/deployments/{id}/schedules",
+            get(deployments::schedules).post(deployments::add_schedules),
+        )
+        .route(
+            "/deployments/{id}/schedules/{schedule_id}",
+            axum::routing::patch(deployments::update_schedule).delete(deployments::delete_schedule),
+        )
+        .route(
+            "/automations/owned-by/{resource}",
+            axum::routing::delete(deployments::delete_owned_automations),
+        )
+        .route(
+            "/automations/related-to/{resource}",
+            get(deployments::related_automations),
+        )
+        .route("/work_pools/", post(work_pools::create))
+        .route("/work_pools/filter", post(work_pools::filter))
+        .route("/work_pools/count", post(work_pools::count))
+        .route(
+            "/work_pools/{name}",
+            get(work_pools::get)
+                .patch(work_pools::update)
+                .delete(work_pools::delete),
+        )
+        .route(
+            "/work_pools/{name}/get_scheduled_flow_runs",
+            post(work_pools::scheduled_runs),
+        )
+        .route("/work_pools/{name}/queues", post(work_pools::create_queue))
+        .route(
+            "/work_pools/{name}/queues/filter",
+            post(work_pools::filter_queues),
+        )
+        .route(
+            "/work_pools/{name}/queues/{queue}",
+            get(work_pools::get_queue)
+                .patch(work_pools::update_queue)
+                .delete(work_pools::delete_queue),
+        )
+        .route(
+            "/work_pools/{name}/workers/heartbeat",
+            post(work_pools::heartbeat),
+        )
+        .route(
+            "/work_pools/{name}/workers/filter",
+            post(work_pools::filter_workers),
+        )
+        .route(
+            "/work_pools/{name}/workers/connect",
+            get(worker_channel::connect),
+        )
+        .route(
+            "/work_pools/{name}/workers/{worker}",
+            axum::routing::delete(work_pools::delete_worker),
+        )
+        .route("/work_queues/{id}", get(work_pools::queue_by_id))
+        .route(
+            "/collections/views/aggregate-worker-metadata",
+            get(work_pools::worker_metadata),
+        )
         .route("/events/in", get(events::events_in))
         .route("/events/out", get(events::events_out))
+        .route("/baton/schedules/preview", post(schedules::preview))
         .fallback(error::no_route);
     Router::new()
         .nest("/api", api)

@@ -10,6 +10,7 @@ pub enum Entity {
     FlowRun,
     TaskRun,
     Log,
+    Deployment,
 }
 
 /// A filterable or sortable field. Which fields exist depends on the entity; the store rejects others.
@@ -42,6 +43,11 @@ pub enum Field {
     TaskKey,
     /// A task run that stands for a subflow (it has a child flow run).
     SubflowRun,
+    Paused,
+    ConcurrencyLimit,
+    WorkPoolName,
+    /// A deployment's name or its flow's name (for `like_` searches).
+    FlowOrDeploymentName,
 }
 
 /// A value compared against a field.

@@ -13,6 +13,7 @@ pub struct FlowRun {
     pub name: String,
     pub flow_id: Uuid,
     pub deployment_id: Option<Uuid>,
+    pub deployment_schedule_id: Option<Uuid>,
     pub deployment_version: Option<String>,
     pub work_queue_name: Option<String>,
     pub work_queue_id: Option<Uuid>,
@@ -100,6 +101,11 @@ pub struct NewFlowRun {
     pub work_queue_name: Option<String>,
     pub job_variables: Doc,
     pub deployment_id: Option<Uuid>,
+    pub deployment_schedule_id: Option<Uuid>,
+    pub deployment_version: Option<String>,
+    pub work_pool_name: Option<String>,
+    pub auto_scheduled: bool,
+    pub created_by: Option<Value>,
     pub state: Option<ProposedState>,
 }
 

@@ -4,15 +4,19 @@
 //! Callers pass `now` in. Semi-structured documents that Baton stores but does not interpret (state details,
 //! run policies, parameters) are kept as JSON values with typed accessors for the keys the rules need.
 
+pub mod deployment;
 pub mod event;
 pub mod filter;
 pub mod flow;
 pub mod flow_run;
 pub mod log;
+pub mod parameters;
 pub mod policy;
+pub mod schedule;
 pub mod state;
 pub mod task_run;
 pub mod time;
+pub mod work_pool;
 
 pub use policy::Decision;
 pub use state::{State, StateType};

@@ -16,6 +16,7 @@ pub(crate) fn run(state: Option<State>) -> FlowRun {
         name: "r".into(),
         flow_id: Uuid::now_v7(),
         deployment_id: None,
+        deployment_schedule_id: None,
         deployment_version: None,
         work_queue_name: None,
         work_queue_id: None,

@@ -38,6 +38,11 @@ impl Services {
                 let (run, events) = build_run(new, &flow.name, now);
                 flow_runs::insert(tx, &run)?;
                 store_events(tx, &events)?;
+                if run.work_pool_name.is_some() {
+                    flow_runs::place(tx, run.id)?;
+                    let placed = flow_runs::get(tx, run.id)?.unwrap_or(run);
+                    return Ok((placed, true, events));
+                }
                 Ok((run, true, events))
             })
             .await?;
@@ -133,60 +138,80 @@ impl Services {
         let (outcome, events) = self
             .store
             .write(move |tx| {
-                let mut run = flow_runs::get(tx, id)?.ok_or(StoreError::NotFound("flow run"))?;
-                let mut proposed = proposed;
-                if let Some(parent) = run.parent_task_run_id {
-                    proposed.details.insert(
-                        "task_run_id".into(),
-                        serde_json::Value::String(parent.to_string()),
-                    );
-                }
-                let decision = policy::decide(&run, proposed, force, now);
-                let Some(new_state) = decision.written_state().cloned() else {
-                    let state = match decision {
-                        Decision::Reject { .. } => run.state.clone(),
-                        _ => None,
-                    };
-                    return Ok((SetStateOutcome { decision, state }, Vec::new()));
-                };
-                let from = run.state.clone();
-                policy::apply(&mut run, new_state, now);
-                flow_runs::update(tx, &run)?;
-                let state = run.state.clone();
-                let mut events = Vec::new();
-                if let Some(s) = &state {
-                    flow_runs::insert_state(tx, id, s)?;
-                    mirror_onto_parent_task(tx, &run, s, now)?;
-                    let flow = flows::get(tx, run.flow_id)?;
-                    events.push(flow_run_state_event(
-                        &run,
-                        flow.as_ref().map(|f| f.name.as_str()),
-                        from.as_ref(),
-                        s,
-                    ));
-                }
-                store_events(tx, &events)?;
-                let decision = match decision {
-                    Decision::Accept(_) => Decision::Accept(
-                        state
-                            .clone()
-                            .unwrap_or_else(|| State::new(StateType::Pending, now)),
-                    ),
-                    other => other,
-                };
-                Ok((SetStateOutcome { decision, state }, events))
+                let run = flow_runs::get(tx, id)?.ok_or(StoreError::NotFound("flow run"))?;
+                transition(tx, run, proposed, force, now)
             })
             .await
             .map_err(|e| match e {
                 StoreError::NotFound(_) => not_found(id),
                 other => ServiceError::from(other),
             })?;
+        if outcome
+            .state
+            .as_ref()
+            .is_some_and(|s| s.kind == StateType::Scheduled)
+        {
+            self.wake_workers();
+            self.late_wake.notify_one();
+        }
         self.bus.publish(events);
         Ok(outcome)
     }
 }
 
-fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>) {
+/// Decides and applies a proposed state on `run` inside the caller's transaction: the state, its history row,
+/// the subflow's parent task run and the state event are written together.
+pub(super) fn transition(
+    tx: &Tx,
+    mut run: FlowRun,
+    mut proposed: ProposedState,
+    force: bool,
+    now: Ts,
+) -> crate::store::Result<(SetStateOutcome, Vec<Event>)> {
+    let id = run.id;
+    if let Some(parent) = run.parent_task_run_id {
+        proposed.details.insert(
+            "task_run_id".into(),
+            serde_json::Value::String(parent.to_string()),
+        );
+    }
+    let decision = policy::decide(&run, proposed, force, now);
+    let Some(new_state) = decision.written_state().cloned() else {
+        let state = match decision {
+            Decision::Reject { .. } => run.state.clone(),
+            _ => None,
+        };
+        return Ok((SetStateOutcome { decision, state }, Vec::new()));
+    };
+    let from = run.state.clone();
+    policy::apply(&mut run, new_state, now);
+    flow_runs::update(tx, &run)?;
+    let state = run.state.clone();
+    let mut events = Vec::new();
+    if let Some(s) = &state {
+        flow_runs::insert_state(tx, id, s)?;
+        mirror_onto_parent_task(tx, &run, s, now)?;
+        let flow = flows::get(tx, run.flow_id)?;
+        events.push(flow_run_state_event(
+            &run,
+            flow.as_ref().map(|f| f.name.as_str()),
+            from.as_ref(),
+            s,
+        ));
+    }
+    store_events(tx, &events)?;
+    let decision = match decision {
+        Decision::Accept(_) => Decision::Accept(
+            state
+                .clone()
+                .unwrap_or_else(|| State::new(StateType::Pending, now)),
+        ),
+        other => other,
+    };
+    Ok((SetStateOutcome { decision, state }, events))
+}
+
+pub(super) fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>) {
     let id = new.id.unwrap_or_else(Uuid::now_v7);
     let mut run = FlowRun {
         id,
@@ -198,11 +223,12 @@ fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>)
             .unwrap_or_else(|| generate_name(id.as_u128() ^ (id.as_u128() >> 64))),
         flow_id: new.flow_id,
         deployment_id: new.deployment_id,
-        deployment_version: None,
+        deployment_schedule_id: new.deployment_schedule_id,
+        deployment_version: new.deployment_version,
         work_queue_name: new.work_queue_name,
         work_queue_id: None,
         work_pool_id: None,
-        work_pool_name: None,
+        work_pool_name: new.work_pool_name,
         flow_version: new.flow_version,
         parameters: new.parameters,
         idempotency_key: new.idempotency_key,
@@ -218,10 +244,10 @@ fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>)
         start_time: None,
         end_time: None,
         total_run_time: 0.0,
-        auto_scheduled: false,
+        auto_scheduled: new.auto_scheduled,
         infrastructure_document_id: new.infrastructure_document_id,
         infrastructure_pid: None,
-        created_by: None,
+        created_by: new.created_by,
         job_variables: new.job_variables,
     };
     let proposed = new

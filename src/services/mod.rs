@@ -4,11 +4,15 @@
 
 pub mod bus;
 pub mod clock;
+pub mod deployments;
 pub mod events;
 pub mod flow_runs;
 pub mod flows;
+pub mod late_runs;
 pub mod logs;
+pub mod scheduler;
 pub mod task_runs;
+pub mod work_pools;
 
 use crate::store::{Store, StoreError};
 use bus::Bus;
@@ -22,6 +26,13 @@ pub struct Services {
     pub clock: Clock,
     /// Cancelled when the server shuts down: long-lived tasks (websockets, loops) end on it.
     pub stop: tokio_util::sync::CancellationToken,
+    /// Wakes the scheduler at once (a deployment or schedule changed).
+    pub scheduler_wake: tokio::sync::Notify,
+    /// Wakes the late-runs loop (a scheduled run was created or moved).
+    pub late_wake: tokio::sync::Notify,
+    /// Wakes in-process workers (runs became due, or a pool or queue changed): a counter that only grows,
+    /// so a worker never misses a wake-up between two looks.
+    pub worker_wake: tokio::sync::watch::Sender<u64>,
 }
 
 impl Services {
@@ -32,7 +43,17 @@ impl Services {
             bus: Bus::new(),
             clock,
             stop: tokio_util::sync::CancellationToken::new(),
+            scheduler_wake: tokio::sync::Notify::new(),
+            late_wake: tokio::sync::Notify::new(),
+            worker_wake: tokio::sync::watch::Sender::new(0),
         }
+    }
+}
+
+impl Services {
+    /// Wakes every in-process worker.
+    pub fn wake_workers(&self) {
+        self.worker_wake.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 

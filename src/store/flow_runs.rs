@@ -17,7 +17,7 @@ const COLS: &str = "flow_runs.id, flow_runs.created, flow_runs.updated, flow_run
     flow_runs.parent_task_run_id, flow_runs.state, flow_runs.run_count, flow_runs.expected_start_time, \
     flow_runs.next_scheduled_start_time, flow_runs.start_time, flow_runs.end_time, flow_runs.total_run_time, \
     flow_runs.auto_scheduled, flow_runs.infrastructure_document_id, flow_runs.infrastructure_pid, \
-    flow_runs.created_by, flow_runs.job_variables";
+    flow_runs.created_by, flow_runs.job_variables, flow_runs.deployment_schedule_id";
 
 fn row(r: &Row) -> rusqlite::Result<FlowRun> {
     Ok(FlowRun {
@@ -52,6 +52,7 @@ fn row(r: &Row) -> rusqlite::Result<FlowRun> {
         infrastructure_pid: r.get(28)?,
         created_by: codec::parse_json(r.get(29)?),
         job_variables: codec::parse_doc(r.get(30)?),
+        deployment_schedule_id: codec::uuid(r.get(31)?),
     })
 }
 
@@ -93,6 +94,7 @@ fn values(run: &FlowRun) -> Vec<Box<dyn ToSql>> {
         Box::new(s.map(|s| s.kind.as_str())),
         Box::new(s.map(|s| s.name.clone())),
         Box::new(s.map(|s| codec::ts(s.timestamp))),
+        Box::new(run.deployment_schedule_id.map(|u| u.to_string())),
     ]
 }
 
@@ -100,7 +102,8 @@ const ALL_COLS: &str = "id, created, updated, name, flow_id, deployment_id, depl
     work_queue_id, work_pool_id, work_pool_name, flow_version, parameters, idempotency_key, context, \
     empirical_policy, tags, labels, parent_task_run_id, state, run_count, expected_start_time, \
     next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled, infrastructure_document_id, \
-    infrastructure_pid, created_by, job_variables, state_id, state_type, state_name, state_timestamp";
+    infrastructure_pid, created_by, job_variables, state_id, state_type, state_name, state_timestamp, \
+    deployment_schedule_id";
 
 /// Inserts a new run (with its current state, if any, also written to the history).
 pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
@@ -227,4 +230,32 @@ pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
         .conn
         .execute("DELETE FROM flow_runs WHERE id = ?1", [&id])?
         > 0)
+}
+
+const PLACE: &str = "UPDATE flow_runs SET \
+    work_pool_id = (SELECT p.id FROM work_pools p WHERE p.name = flow_runs.work_pool_name), \
+    work_queue_id = (SELECT q.id FROM work_queues q JOIN work_pools p ON p.id = q.work_pool_id \
+        WHERE p.name = flow_runs.work_pool_name \
+        AND (q.name = flow_runs.work_queue_name OR (flow_runs.work_queue_name IS NULL AND q.id = p.default_queue_id))), \
+    work_queue_name = coalesce(flow_runs.work_queue_name, (SELECT q.name FROM work_queues q JOIN work_pools p \
+        ON p.id = q.work_pool_id WHERE p.name = flow_runs.work_pool_name AND q.id = p.default_queue_id))";
+
+/// Points a run at its pool's queue (by the run's pool and queue names; the pool's default queue when it
+/// names none). A run whose pool does not exist yet stays unplaced until the pool is created.
+pub fn place(tx: &Tx, run_id: Uuid) -> Result<()> {
+    tx.conn
+        .prepare_cached(&format!(
+            "{PLACE} WHERE id = ?1 AND work_pool_name IS NOT NULL"
+        ))?
+        .execute([run_id.to_string()])?;
+    Ok(())
+}
+
+/// Places every unplaced run that names a pool (after a pool or queue is created).
+pub fn place_orphans(tx: &Tx) -> Result<()> {
+    tx.conn.execute(
+        &format!("{PLACE} WHERE work_pool_name IS NOT NULL AND work_queue_id IS NULL AND state_type = 'SCHEDULED'"),
+        [],
+    )?;
+    Ok(())
 }

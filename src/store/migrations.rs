@@ -5,7 +5,11 @@ use rusqlite::Connection;
 use rusqlite_migration::{Migrations, M};
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("migrations/0001_init.sql")),
+        M::up(include_str!("migrations/0002_deployments.sql")),
+        M::up(include_str!("migrations/0003_work_pools.sql")),
+    ])
 }
 
 /// Brings the database to the latest schema.

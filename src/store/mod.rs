@@ -6,6 +6,7 @@
 //! transaction contains by passing a closure to [`Store::write`] or [`Store::read`].
 
 mod codec;
+pub mod deployments;
 mod error;
 pub mod events;
 pub mod flow_runs;
@@ -13,7 +14,9 @@ pub mod flows;
 pub mod logs;
 mod migrations;
 mod query;
+pub mod schedules;
 pub mod task_runs;
+pub mod work_pools;
 
 pub use error::{Result, StoreError};
 

@@ -12,6 +12,7 @@ pub fn table(e: Entity) -> &'static str {
         Entity::FlowRun => "flow_runs",
         Entity::TaskRun => "task_runs",
         Entity::Log => "logs",
+        Entity::Deployment => "deployments",
     }
 }
 
@@ -24,8 +25,18 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
         _ => {}
     }
     match (e, f) {
-        (Entity::Flow | Entity::FlowRun | Entity::TaskRun, Tags) => Some("tags"),
-        (Entity::Flow | Entity::FlowRun | Entity::TaskRun, Updated) => Some("updated"),
+        (Entity::Flow | Entity::FlowRun | Entity::TaskRun | Entity::Deployment, Tags) => {
+            Some("tags")
+        }
+        (Entity::Flow | Entity::FlowRun | Entity::TaskRun | Entity::Deployment, Updated) => {
+            Some("updated")
+        }
+        (Entity::Deployment, FlowId) => Some("flow_id"),
+        (Entity::Deployment, Paused) => Some("paused"),
+        (Entity::Deployment, ConcurrencyLimit) => Some("concurrency_limit"),
+        (Entity::Deployment, WorkPoolName) => Some("work_pool_name"),
+        (Entity::Deployment, WorkQueueName) => Some("work_queue_name"),
+        (Entity::FlowRun, WorkPoolName) => Some("work_pool_name"),
         (Entity::FlowRun, FlowId) => Some("flow_id"),
         (Entity::FlowRun, DeploymentId) => Some("deployment_id"),
         (Entity::FlowRun, ParentTaskRunId) => Some("parent_task_run_id"),
@@ -69,6 +80,13 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
             }
             let sql: Result<Vec<String>> = parts.iter().map(|p| condition(e, p, params)).collect();
             format!("({})", sql?.join(if all { " AND " } else { " OR " }))
+        }
+        Cond::Like(Field::FlowOrDeploymentName, text) if e == Entity::Deployment => {
+            params.push(Sql::Text(escape_like(text)));
+            params.push(Sql::Text(escape_like(text)));
+            "(deployments.name LIKE '%' || ? || '%' ESCAPE '\\' OR deployments.flow_id IN \
+             (SELECT id FROM flows WHERE flows.name LIKE '%' || ? || '%' ESCAPE '\\'))"
+                .to_string()
         }
         Cond::In(Field::ParentFlowRunId, vals) if e == Entity::FlowRun => {
             let list = placeholders(vals.len());
@@ -184,6 +202,17 @@ fn related(e: Entity, other: Entity, inner: &Cond, params: &mut Vec<Sql>) -> Res
         }
         (Entity::TaskRun, Entity::Flow) => format!(
             "task_runs.flow_run_id IN (SELECT id FROM flow_runs WHERE flow_runs.flow_id IN (SELECT id FROM flows WHERE {sub}))"
+        ),
+        (Entity::FlowRun, Entity::Deployment) => {
+            format!("flow_runs.deployment_id IN (SELECT id FROM deployments WHERE {sub})")
+        }
+        (Entity::Flow, Entity::Deployment) => format!("flows.id IN (SELECT flow_id FROM deployments WHERE {sub})"),
+        (Entity::Deployment, Entity::Flow) => format!("deployments.flow_id IN (SELECT id FROM flows WHERE {sub})"),
+        (Entity::Deployment, Entity::FlowRun) => {
+            format!("deployments.id IN (SELECT deployment_id FROM flow_runs WHERE {sub})")
+        }
+        (Entity::TaskRun, Entity::Deployment) => format!(
+            "task_runs.flow_run_id IN (SELECT id FROM flow_runs WHERE flow_runs.deployment_id IN (SELECT id FROM deployments WHERE {sub}))"
         ),
         (Entity::Log, Entity::FlowRun) => format!("logs.flow_run_id IN (SELECT id FROM flow_runs WHERE {sub})"),
         _ => return Err(StoreError::Invalid(format!("cannot relate {} to {}", table(e), table(other)))),

@@ -17,11 +17,18 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// A server whose in-process worker is off (runs wait for a remote worker).
+pub async fn spawn_app_without_worker() -> TestApp {
+    spawn_with(|c| c.worker_pools.clear()).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let config = ServeConfig {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        home: dir.path().join("home"),
-    };
+    let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("home"));
+    adjust(&mut config);
     let app = App::build(config).await.unwrap();
     let addr = app.addr();
     let (tx, rx) = oneshot::channel::<()>();

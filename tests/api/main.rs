@@ -2,6 +2,7 @@
 
 mod admin;
 mod concurrency;
+mod deployments;
 mod events_ws;
 mod flow_runs;
 mod flows;
@@ -10,3 +11,5 @@ mod logs;
 mod orchestration;
 mod process;
 mod task_runs;
+mod work_pools;
+mod worker;

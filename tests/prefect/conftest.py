@@ -278,3 +278,138 @@ def pytest_runtest_makereport(item, call):
             rep.sections.append(
                 (f"baton server output ({server.api_url})", server.output_tail(300))
             )
+
+
+# ---------------------------------------------------------------------------
+# Long-running serve scripts and the `prefect` CLI
+
+
+CLI_TIMEOUT_S = 60.0
+SERVE_STOP_DEADLINE_S = 30.0
+
+
+class ServeProcess:
+    """A flow script that serves deployments (`flow.serve` / `serve(...)`), run in the background.
+
+    Output goes to files (never a pipe that could fill up). The test ends it by PID with SIGINT,
+    as a user pressing Ctrl-C would; `close` is the safety net that makes sure it is gone.
+    """
+
+    def __init__(self, server: BatonServer, script: Path, extra_env: dict[str, str] | None):
+        self.script = script
+        self.prefect_home = Path(tempfile.mkdtemp(prefix="prefect-home-"))
+        self.out_path = self.prefect_home / "serve.out"
+        self.err_path = self.prefect_home / "serve.err"
+        env = flow_env(server.api_url, self.prefect_home, extra_env)
+        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, str(script)],
+                env=env,
+                cwd=str(script.parent),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stdout(self) -> str:
+        return self.out_path.read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return self.err_path.read_text(errors="replace")
+
+    def describe(self) -> str:
+        return (
+            f"{self.script.name} (pid {self.pid}, exit code {self.process.returncode})\n"
+            f"--- serve stdout ---\n{self.stdout()[-6000:]}\n"
+            f"--- serve stderr ---\n{self.stderr()[-12000:]}"
+        )
+
+    def interrupt(self, deadline: float = SERVE_STOP_DEADLINE_S) -> int | None:
+        """SIGINT, then wait up to `deadline` seconds. Returns the exit code, None if still running."""
+        if self.running():
+            os.kill(self.pid, signal.SIGINT)
+        try:
+            return self.process.wait(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        if self.running() and self.interrupt(SERVE_STOP_DEADLINE_S) is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.process.wait(timeout=SHUTDOWN_DEADLINE_S)
+        shutil.rmtree(self.prefect_home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def start_serve(baton):
+    """Start a serve script from tests/prefect/flows in the background; stopped at the latest when
+    the module ends (tests normally stop it themselves with `interrupt`)."""
+    started: list[ServeProcess] = []
+
+    def _start(script: str, extra_env: dict[str, str] | None = None) -> ServeProcess:
+        env = {"PREFECT_RUNNER_POLL_FREQUENCY": "2"}
+        env.update(extra_env or {})
+        proc = ServeProcess(baton, FLOWS_DIR / script, env)
+        started.append(proc)
+        return proc
+
+    yield _start
+    for proc in started:
+        proc.close()
+
+
+@dataclass
+class CliResult:
+    args: tuple
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def describe(self) -> str:
+        return (
+            f"prefect {' '.join(self.args)}: exit code {self.returncode}\n"
+            f"--- stdout ---\n{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-8000:]}"
+        )
+
+
+def prefect_executable() -> Path:
+    """The `prefect` console script of the venv running the tests."""
+    return Path(sys.executable).parent / "prefect"
+
+
+@pytest.fixture(scope="module")
+def prefect_cli(baton, tmp_path_factory):
+    """Run the real `prefect` CLI against Baton: no TTY, no prompts, wide tables."""
+    home = tmp_path_factory.mktemp("prefect-cli-home")
+
+    def _run(*args: str, timeout: float = CLI_TIMEOUT_S) -> CliResult:
+        env = flow_env(
+            baton.api_url, home, {"PREFECT_CLI_PROMPT": "false", "COLUMNS": "250", "NO_COLOR": "1"}
+        )
+        try:
+            proc = subprocess.run(
+                [str(prefect_executable()), *args],
+                env=env,
+                cwd=str(FLOWS_DIR),
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+            raise AssertionError(
+                f"prefect {' '.join(args)} did not finish within {timeout:.0f}s\n"
+                f"--- stdout ---\n{out[-6000:]}\n--- stderr ---\n{err[-8000:]}"
+            ) from None
+        return CliResult(args=args, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
+
+    return _run

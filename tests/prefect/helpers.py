@@ -74,3 +74,35 @@ def wait_for(
             )
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; {detail}")
         time.sleep(interval)
+
+
+def deployment_runs(api: httpx.Client, deployment_id: str, *state_types: str) -> list[dict]:
+    """The deployment's flow runs (at most 200), optionally only those of the given state types."""
+    flow_runs: dict[str, Any] = {"deployment_id": {"any_": [deployment_id]}}
+    if state_types:
+        flow_runs["state"] = {"type": {"any_": list(state_types)}}
+    return post_json(
+        api, "flow_runs/filter", {"flow_runs": flow_runs, "sort": "EXPECTED_START_TIME_ASC", "limit": 200}
+    )
+
+
+def log_messages(api: httpx.Client, flow_run_id: str) -> list[str]:
+    logs = post_json(
+        api,
+        "logs/filter",
+        {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_ASC"},
+    )
+    return [log["message"] for log in logs]
+
+
+def wait_for_deployment(
+    api: httpx.Client, flow_name: str, name: str, *, timeout: float = 45.0, what: str = ""
+) -> dict:
+    """Polls GET /deployments/name/{flow}/{name} until it answers 200."""
+
+    def probe():
+        r = api.get(f"deployments/name/{flow_name}/{name}")
+        assert r.status_code == 200, f"-> {r.status_code}: {r.text[:500]}"
+        return r.json()
+
+    return wait_for(probe, timeout=timeout, interval=0.5, what=what or f"deployment {flow_name}/{name}")

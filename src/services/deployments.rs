@@ -1,0 +1,423 @@
+//! Deployment use cases: create-or-update, read, pause, schedules, and runs created from a deployment (with
+//! its defaults merged in and parameters checked against its schema). Every change wakes the scheduler.
+
+use super::flow_runs::{build_run, store_events};
+use super::{Result, ServiceError, Services};
+use crate::domain::deployment::{
+    merge_parameters, merge_tags, replace_schedules, Deployment, DeploymentPatch,
+    DeploymentSchedule, NewSchedule,
+};
+use crate::domain::filter::{Cond, Field, Order, Query, Val};
+use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState};
+use crate::domain::schedule::Schedule;
+use crate::domain::{parameters, Doc, StateType, Ts};
+use crate::store::{deployments, flow_runs, flows, schedules, StoreError, Tx};
+use uuid::Uuid;
+
+/// A run requested from a deployment (`create_flow_run`).
+#[derive(Clone, Debug, Default)]
+pub struct DeploymentRunRequest {
+    pub state: Option<ProposedState>,
+    pub name: Option<String>,
+    pub parameters: Doc,
+    pub context: Doc,
+    pub tags: Vec<String>,
+    pub labels: Doc,
+    pub idempotency_key: Option<String>,
+    pub parent_task_run_id: Option<Uuid>,
+    pub job_variables: Doc,
+    pub work_queue_name: Option<String>,
+    pub enforce_parameter_schema: Option<bool>,
+    pub empirical_policy: Option<Doc>,
+    pub infrastructure_document_id: Option<Uuid>,
+}
+
+/// A partial update of one schedule.
+#[derive(Clone, Debug, Default)]
+pub struct SchedulePatch {
+    pub schedule: Option<Schedule>,
+    pub active: Option<bool>,
+    pub max_scheduled_runs: Option<Option<i64>>,
+    pub parameters: Option<Doc>,
+    pub slug: Option<Option<String>>,
+}
+
+impl Services {
+    /// Creates the deployment `name` of `flow_id`, or updates it in place when it exists (`false`).
+    pub async fn upsert_deployment(
+        &self,
+        name: String,
+        flow_id: Uuid,
+        patch: DeploymentPatch,
+    ) -> Result<(Deployment, bool)> {
+        if name.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "name: a deployment needs a non-empty name".into(),
+            ));
+        }
+        validate_schedules(patch.schedules.as_deref().unwrap_or_default())?;
+        let now = self.clock.now();
+        let out = self
+            .store
+            .write(move |tx| {
+                flows::get(tx, flow_id)?.ok_or_else(|| {
+                    StoreError::Invalid(format!("flow_id: flow {flow_id} does not exist"))
+                })?;
+                match deployments::by_flow_and_name(tx, flow_id, &name)? {
+                    Some(existing) => Ok((apply_patch(tx, existing, patch, now)?, false)),
+                    None => {
+                        let mut d = Deployment::new(name, flow_id, now);
+                        patch.apply(&mut d);
+                        deployments::insert(tx, &d)?;
+                        for s in patch.schedules.unwrap_or_default() {
+                            schedules::insert_schedule(tx, &s.into_stored(d.id, now))?;
+                        }
+                        Ok((reload(tx, d.id)?, true))
+                    }
+                }
+            })
+            .await?;
+        self.scheduler_wake.notify_one();
+        Ok(out)
+    }
+
+    /// Updates the given fields (and replaces the schedules when given).
+    pub async fn update_deployment(&self, id: Uuid, patch: DeploymentPatch) -> Result<()> {
+        validate_schedules(patch.schedules.as_deref().unwrap_or_default())?;
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| {
+                let d = deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
+                apply_patch(tx, d, patch, now).map(|_| ())
+            })
+            .await
+            .map_err(|e| not_found_as(e, id))?;
+        self.scheduler_wake.notify_one();
+        Ok(())
+    }
+
+    /// Pauses or resumes a deployment (pausing removes its future unstarted scheduled runs).
+    pub async fn set_deployment_paused(&self, id: Uuid, paused: bool) -> Result<()> {
+        self.update_deployment(
+            id,
+            DeploymentPatch {
+                paused: Some(paused),
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    /// The deployment with this id.
+    pub async fn deployment(&self, id: Uuid) -> Result<Deployment> {
+        self.store
+            .read(move |tx| deployments::get(tx, id))
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("Deployment {id} not found")))
+    }
+
+    /// The deployment `name` of the flow `flow_name`.
+    pub async fn deployment_by_name(&self, flow_name: String, name: String) -> Result<Deployment> {
+        let (f, n) = (flow_name.clone(), name.clone());
+        self.store
+            .read(move |tx| deployments::by_name(tx, &f, &n))
+            .await?
+            .ok_or_else(|| {
+                ServiceError::NotFound(format!("Deployment '{flow_name}/{name}' not found"))
+            })
+    }
+
+    /// Deployments matching a query.
+    pub async fn deployments(&self, q: Query) -> Result<Vec<Deployment>> {
+        Ok(self.store.read(move |tx| deployments::list(tx, &q)).await?)
+    }
+
+    /// How many deployments match.
+    pub async fn count_deployments(&self, cond: Cond) -> Result<u64> {
+        Ok(self
+            .store
+            .read(move |tx| deployments::count(tx, &cond))
+            .await?)
+    }
+
+    /// Deletes a deployment, its schedules and its future unstarted scheduled runs.
+    pub async fn delete_deployment(&self, id: Uuid) -> Result<()> {
+        let now = self.clock.now();
+        let deleted = self
+            .store
+            .write(move |tx| {
+                schedules::delete_future_runs_of_deployment(tx, id, now)?;
+                deployments::delete(tx, id)
+            })
+            .await?;
+        if !deleted {
+            return Err(ServiceError::NotFound(format!("Deployment {id} not found")));
+        }
+        Ok(())
+    }
+
+    /// Adds schedules to a deployment.
+    pub async fn add_schedules(
+        &self,
+        id: Uuid,
+        new: Vec<NewSchedule>,
+    ) -> Result<Vec<DeploymentSchedule>> {
+        validate_schedules(&new)?;
+        let now = self.clock.now();
+        let added = self
+            .store
+            .write(move |tx| {
+                deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
+                let mut added = Vec::new();
+                for s in new {
+                    let stored = s.into_stored(id, now);
+                    schedules::insert_schedule(tx, &stored)?;
+                    added.push(stored);
+                }
+                Ok(added)
+            })
+            .await
+            .map_err(|e| not_found_as(e, id))?;
+        self.scheduler_wake.notify_one();
+        Ok(added)
+    }
+
+    /// A deployment's schedules.
+    pub async fn deployment_schedules(&self, id: Uuid) -> Result<Vec<DeploymentSchedule>> {
+        Ok(self.deployment(id).await?.schedules)
+    }
+
+    /// Changes one schedule; its future unstarted runs are replaced.
+    pub async fn update_schedule(
+        &self,
+        id: Uuid,
+        schedule_id: Uuid,
+        patch: SchedulePatch,
+    ) -> Result<()> {
+        if let Some(s) = &patch.schedule {
+            s.validate()
+                .map_err(|e| ServiceError::Invalid(format!("schedule: {e}")))?;
+        }
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| {
+                let d = deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
+                let mut s = d
+                    .schedules
+                    .into_iter()
+                    .find(|s| s.id == schedule_id)
+                    .ok_or(StoreError::NotFound("schedule"))?;
+                if let Some(v) = patch.schedule {
+                    s.schedule = v;
+                }
+                if let Some(v) = patch.active {
+                    s.active = v;
+                }
+                if let Some(v) = patch.max_scheduled_runs {
+                    s.max_scheduled_runs = v;
+                }
+                if let Some(v) = patch.parameters {
+                    s.parameters = v;
+                }
+                if let Some(v) = patch.slug {
+                    s.slug = v;
+                }
+                s.updated = now;
+                schedules::update_schedule(tx, &s)?;
+                schedules::delete_future_runs_of_schedule(tx, schedule_id, now)?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(what) => {
+                    ServiceError::NotFound(format!("{} not found", capital(what)))
+                }
+                other => other.into(),
+            })?;
+        self.scheduler_wake.notify_one();
+        Ok(())
+    }
+
+    /// Deletes one schedule and its future unstarted runs.
+    pub async fn delete_schedule(&self, id: Uuid, schedule_id: Uuid) -> Result<()> {
+        let now = self.clock.now();
+        let deleted = self
+            .store
+            .write(move |tx| {
+                let d = deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
+                if !d.schedules.iter().any(|s| s.id == schedule_id) {
+                    return Ok(false);
+                }
+                schedules::delete_future_runs_of_schedule(tx, schedule_id, now)?;
+                schedules::delete_schedule(tx, schedule_id)
+            })
+            .await
+            .map_err(|e| not_found_as(e, id))?;
+        if !deleted {
+            return Err(ServiceError::NotFound(format!(
+                "Schedule {schedule_id} not found"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Creates a run of a deployment: its parameters, tags, labels and job variables under the request's.
+    pub async fn create_deployment_run(
+        &self,
+        id: Uuid,
+        req: DeploymentRunRequest,
+    ) -> Result<(FlowRun, bool)> {
+        let now = self.clock.now();
+        let (run, created, events) = self
+            .store
+            .write(move |tx| {
+                let d = deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
+                let params = merge_parameters(&[&d.parameters, &req.parameters]);
+                if req
+                    .enforce_parameter_schema
+                    .unwrap_or(d.enforce_parameter_schema)
+                {
+                    if let Some(schema) = &d.parameter_openapi_schema {
+                        parameters::validate(schema, &params)
+                            .map_err(|e| StoreError::Invalid(e.join("; ")))?;
+                    }
+                }
+                if let Some(key) = &req.idempotency_key {
+                    if let Some(existing) = flow_runs::by_idempotency_key(tx, d.flow_id, key)? {
+                        return Ok((existing, false, Vec::new()));
+                    }
+                }
+                let flow = flows::get(tx, d.flow_id)?.ok_or(StoreError::NotFound("flow"))?;
+                let state = req
+                    .state
+                    .clone()
+                    .unwrap_or_else(|| ProposedState::of(StateType::Scheduled));
+                let new = run_of(&d, params, req, state);
+                let (run, events) = build_run(new, &flow.name, now);
+                flow_runs::insert(tx, &run)?;
+                flow_runs::place(tx, run.id)?;
+                store_events(tx, &events)?;
+                let run = flow_runs::get(tx, run.id)?.unwrap_or(run);
+                Ok((run, true, events))
+            })
+            .await
+            .map_err(|e| not_found_as(e, id))?;
+        self.bus.publish(events);
+        self.late_wake.notify_one();
+        self.wake_workers();
+        Ok((run, created))
+    }
+
+    /// SCHEDULED runs of these deployments due by `before`, soonest first; marks the deployments polled.
+    pub async fn scheduled_runs_of_deployments(
+        &self,
+        ids: Vec<Uuid>,
+        before: Ts,
+        limit: Option<u32>,
+    ) -> Result<Vec<FlowRun>> {
+        let now = self.clock.now();
+        let cond = Cond::All(vec![
+            Cond::In(
+                Field::DeploymentId,
+                ids.iter().map(|i| Val::Text(i.to_string())).collect(),
+            ),
+            Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
+            Cond::Before(Field::NextScheduledStartTime, before),
+        ]);
+        let q = Query::new(cond, Order::asc(Field::NextScheduledStartTime), limit, 0);
+        let runs = self.store.read(move |tx| flow_runs::list(tx, &q)).await?;
+        self.store
+            .write(move |tx| deployments::mark_polled(tx, &ids, now))
+            .await?;
+        Ok(runs)
+    }
+}
+
+/// The new run for deployment `d` (shared by manual and scheduled runs).
+pub(super) fn run_of(
+    d: &Deployment,
+    params: Doc,
+    req: DeploymentRunRequest,
+    state: ProposedState,
+) -> NewFlowRun {
+    let mut labels = d.labels.clone();
+    labels.extend(req.labels);
+    let mut job_variables = d.job_variables.clone();
+    job_variables.extend(req.job_variables);
+    NewFlowRun {
+        flow_id: d.flow_id,
+        name: req.name,
+        parameters: params,
+        context: req.context,
+        parent_task_run_id: req.parent_task_run_id,
+        infrastructure_document_id: req
+            .infrastructure_document_id
+            .or(d.infrastructure_document_id),
+        empirical_policy: req.empirical_policy.unwrap_or_default(),
+        tags: merge_tags(&d.tags, &req.tags),
+        labels,
+        idempotency_key: req.idempotency_key,
+        work_queue_name: req.work_queue_name.or_else(|| d.work_queue_name.clone()),
+        job_variables,
+        deployment_id: Some(d.id),
+        deployment_version: d.version.clone(),
+        work_pool_name: d.work_pool_name.clone(),
+        state: Some(state),
+        ..NewFlowRun::default()
+    }
+}
+
+fn apply_patch(
+    tx: &Tx,
+    mut d: Deployment,
+    patch: DeploymentPatch,
+    now: Ts,
+) -> crate::store::Result<Deployment> {
+    let was_paused = d.paused;
+    patch.apply(&mut d);
+    d.updated = now;
+    deployments::update(tx, &d)?;
+    if d.paused && !was_paused {
+        schedules::delete_future_runs_of_deployment(tx, d.id, now)?;
+    }
+    if let Some(incoming) = patch.schedules {
+        let changes = replace_schedules(&d.schedules, incoming);
+        for sid in changes.remove {
+            schedules::delete_future_runs_of_schedule(tx, sid, now)?;
+            schedules::delete_schedule(tx, sid)?;
+        }
+        for s in changes.add {
+            schedules::insert_schedule(tx, &s.into_stored(d.id, now))?;
+        }
+    }
+    reload(tx, d.id)
+}
+
+fn reload(tx: &Tx, id: Uuid) -> crate::store::Result<Deployment> {
+    deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))
+}
+
+fn validate_schedules(list: &[NewSchedule]) -> Result<()> {
+    for (i, s) in list.iter().enumerate() {
+        s.schedule
+            .validate()
+            .map_err(|e| ServiceError::Invalid(format!("schedules[{i}].schedule: {e}")))?;
+    }
+    Ok(())
+}
+
+fn not_found_as(e: StoreError, id: Uuid) -> ServiceError {
+    match e {
+        StoreError::NotFound("deployment") => {
+            ServiceError::NotFound(format!("Deployment {id} not found"))
+        }
+        other => other.into(),
+    }
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}

@@ -1,0 +1,106 @@
+//! Late runs: a SCHEDULED run still waiting 15 s after its scheduled time is renamed Late (through the
+//! orchestration policy, so the state history and events record it).
+
+use super::flow_runs::transition;
+use super::{Result, Services};
+use crate::domain::filter::{Cond, Field, Order, Query, Val};
+use crate::domain::flow_run::ProposedState;
+use crate::domain::{StateType, Ts};
+use crate::store::flow_runs;
+use chrono::Duration;
+use std::sync::Arc;
+
+/// How long past its time a scheduled run may wait before it is Late.
+pub fn grace() -> Duration {
+    Duration::seconds(15)
+}
+
+const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(15);
+
+fn waiting(before: Option<Ts>) -> Cond {
+    let mut parts = vec![
+        Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
+        Cond::In(Field::StateName, vec![Val::Text("Scheduled".into())]),
+    ];
+    if let Some(b) = before {
+        parts.push(Cond::Before(Field::NextScheduledStartTime, b));
+    }
+    Cond::All(parts)
+}
+
+impl Services {
+    /// Marks every run that is late at `now`; returns how many.
+    pub async fn mark_late_runs(&self, now: Ts) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            let q = Query::new(
+                waiting(Some(now - grace())),
+                Order::asc(Field::NextScheduledStartTime),
+                Some(200),
+                0,
+            );
+            let (n, events) = self
+                .store
+                .write(move |tx| {
+                    let runs = flow_runs::list(tx, &q)?;
+                    let n = runs.len();
+                    let mut events = Vec::new();
+                    for run in runs {
+                        let mut late = ProposedState::of(StateType::Scheduled);
+                        late.name = Some("Late".into());
+                        if let Some(s) = &run.state {
+                            late.details = s.details.clone();
+                            late.details.remove("transition_id");
+                        }
+                        let (_, evs) = transition(tx, run, late, false, now)?;
+                        events.extend(evs);
+                    }
+                    Ok((n, events))
+                })
+                .await?;
+            self.bus.publish(events);
+            total += n;
+            if n < 200 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// When the next waiting run turns Late, if any is waiting.
+    pub async fn next_late_check(&self) -> Result<Option<Ts>> {
+        let q = Query::new(
+            waiting(None),
+            Order::asc(Field::NextScheduledStartTime),
+            Some(1),
+            0,
+        );
+        let first = self.store.read(move |tx| flow_runs::list(tx, &q)).await?;
+        Ok(first
+            .first()
+            .and_then(|r| r.next_scheduled_start_time)
+            .map(|t| t + grace()))
+    }
+}
+
+/// Runs the late-runs loop until the server stops.
+pub async fn run(services: Arc<Services>) {
+    loop {
+        if let Err(e) = services.mark_late_runs(services.clock.now()).await {
+            tracing::warn!(error = %e, "marking late runs failed");
+        }
+        let next = services.next_late_check().await.ok().flatten();
+        let sleep = next
+            .map(|t| {
+                (t - services.clock.now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .min(MAX_SLEEP)
+            })
+            .unwrap_or(MAX_SLEEP);
+        tokio::select! {
+            _ = services.stop.cancelled() => return,
+            _ = services.late_wake.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The scheduler: keeps SCHEDULED runs materialised ahead for every active schedule of every unpaused
+//! deployment (Prefect's look-ahead: at least 3 runs and an hour, at most 100 runs and 100 days).
+//! Idempotent by construction: each run has the key `scheduled {deployment} {schedule} {time}`, so repeated
+//! ticks, restarts and redeploys never duplicate. Woken at once by deployment and schedule changes; otherwise
+//! it sleeps until the earliest schedule needs a top-up.
+
+use super::deployments::{run_of, DeploymentRunRequest};
+use super::flow_runs::build_run;
+use super::{Result, Services};
+use crate::domain::deployment::{merge_parameters, scheduled_run_key, times_ahead};
+use crate::domain::event::Event;
+use crate::domain::flow_run::ProposedState;
+use crate::domain::{StateType, Ts};
+use crate::store::{deployments, flow_runs, flows, schedules};
+use chrono::Duration;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Schedules handled per write transaction (keeps the writer responsive to API calls).
+const BATCH: u32 = 50;
+/// The longest the scheduler sleeps without a reason to wake.
+const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What one tick did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct TickOutcome {
+    pub schedules: usize,
+    pub runs_created: usize,
+}
+
+impl Services {
+    /// Tops up every schedule that needs it at `now`; returns what it did.
+    pub async fn schedule_tick(&self, now: Ts) -> Result<TickOutcome> {
+        let mut total = TickOutcome::default();
+        loop {
+            let (n, created, events) = self
+                .store
+                .write(move |tx| materialise_batch(tx, now))
+                .await?;
+            total.schedules += n;
+            total.runs_created += created;
+            self.bus.publish(events);
+            if n < BATCH as usize {
+                break;
+            }
+        }
+        if total.runs_created > 0 {
+            self.late_wake.notify_one();
+            self.wake_workers();
+        }
+        Ok(total)
+    }
+
+    /// When the scheduler next has work, if ever.
+    pub async fn next_schedule_check(&self) -> Result<Option<Ts>> {
+        Ok(self.store.read(schedules::earliest_check).await?)
+    }
+}
+
+fn materialise_batch(
+    tx: &crate::store::Tx,
+    now: Ts,
+) -> crate::store::Result<(usize, usize, Vec<Event>)> {
+    let due = schedules::due_schedules(tx, now, BATCH)?;
+    let mut deployments_seen = HashMap::new();
+    let mut created = 0;
+    let mut events = Vec::new();
+    for item in &due {
+        let s = &item.schedule;
+        if !deployments_seen.contains_key(&item.deployment_id) {
+            let d = deployments::get(tx, item.deployment_id)?;
+            let flow_name = match &d {
+                Some(d) => flows::get(tx, d.flow_id)?
+                    .map(|f| f.name)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            deployments_seen.insert(item.deployment_id, d.map(|d| (d, flow_name)));
+        }
+        let Some(Some((d, flow_name))) = deployments_seen.get(&item.deployment_id) else {
+            continue;
+        };
+        let times = match times_ahead(&s.schedule, now, s.max_scheduled_runs) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(schedule = %s.id, error = %e, "skipping a schedule that cannot be computed");
+                schedules::set_next_check(tx, s.id, now + Duration::days(1))?;
+                continue;
+            }
+        };
+        for at in &times {
+            let key = scheduled_run_key(d.id, s.id, *at);
+            if flow_runs::by_idempotency_key(tx, d.flow_id, &key)?.is_some() {
+                continue;
+            }
+            let mut state = ProposedState::of(StateType::Scheduled);
+            state.details.insert(
+                "scheduled_time".into(),
+                serde_json::Value::String(crate::domain::time::format(*at)),
+            );
+            let req = DeploymentRunRequest {
+                idempotency_key: Some(key),
+                ..Default::default()
+            };
+            let mut new = run_of(
+                d,
+                merge_parameters(&[&d.parameters, &s.parameters]),
+                req,
+                state,
+            );
+            new.auto_scheduled = true;
+            new.deployment_schedule_id = Some(s.id);
+            let (run, evs) = build_run(new, flow_name, now);
+            flow_runs::insert(tx, &run)?;
+            flow_runs::place(tx, run.id)?;
+            events.extend(evs);
+            created += 1;
+        }
+        let next = times.first().copied().unwrap_or(now + Duration::days(1));
+        schedules::set_next_check(tx, s.id, next.max(now + Duration::seconds(1)))?;
+    }
+    Ok((due.len(), created, events))
+}
+
+/// Runs the scheduler until the server stops.
+pub async fn run(services: Arc<Services>) {
+    loop {
+        let now = services.clock.now();
+        if let Err(e) = services.schedule_tick(now).await {
+            tracing::warn!(error = %e, "scheduler tick failed");
+        }
+        let next = services.next_schedule_check().await.ok().flatten();
+        let sleep = next
+            .map(|t| {
+                (t - services.clock.now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .min(MAX_SLEEP)
+            })
+            .unwrap_or(MAX_SLEEP);
+        tokio::select! {
+            _ = services.stop.cancelled() => return,
+            _ = services.scheduler_wake.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}

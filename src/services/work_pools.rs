@@ -1,0 +1,466 @@
+//! Work pool use cases: pools and queues (a process pool named `default` always exists), worker heartbeats,
+//! and the poll that hands due runs to a worker under pause and concurrency limits.
+
+use super::{Result, ServiceError, Services};
+use crate::domain::flow_run::FlowRun;
+use crate::domain::work_pool::{pick, process_base_job_template, WorkPool, WorkQueue, Worker};
+use crate::domain::{Doc, Ts};
+use crate::store::{flow_runs, work_pools, StoreError, Tx};
+use uuid::Uuid;
+
+/// The pool that always exists.
+pub const DEFAULT_POOL: &str = "default";
+/// Every pool's first queue.
+pub const DEFAULT_QUEUE: &str = "default";
+
+/// A new pool as a client describes it.
+#[derive(Clone, Debug, Default)]
+pub struct NewPool {
+    pub name: String,
+    pub kind: String,
+    pub description: Option<String>,
+    pub base_job_template: Doc,
+    pub is_paused: bool,
+    pub concurrency_limit: Option<i64>,
+}
+
+/// Fields a pool update sets (outer `None` = unchanged).
+#[derive(Clone, Debug, Default)]
+pub struct PoolPatch {
+    pub description: Option<Option<String>>,
+    pub is_paused: Option<bool>,
+    pub base_job_template: Option<Doc>,
+    pub concurrency_limit: Option<Option<i64>>,
+}
+
+/// Fields a queue create or update sets.
+#[derive(Clone, Debug, Default)]
+pub struct QueuePatch {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub is_paused: Option<bool>,
+    pub concurrency_limit: Option<Option<i64>>,
+    pub priority: Option<i64>,
+}
+
+/// A run handed to a worker, with where it waited.
+#[derive(Clone, Debug)]
+pub struct Assigned {
+    pub run: FlowRun,
+    pub work_pool_id: Uuid,
+    pub work_queue_id: Uuid,
+}
+
+impl Services {
+    /// Creates the `default` process pool when it is missing.
+    pub async fn ensure_default_pool(&self) -> Result<()> {
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| {
+                if work_pools::pool_by_name(tx, DEFAULT_POOL)?.is_none() {
+                    let new = NewPool {
+                        name: DEFAULT_POOL.into(),
+                        kind: "process".into(),
+                        ..Default::default()
+                    };
+                    insert_pool(tx, new, now)?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Makes sure a process pool named `name` exists (for `baton serve --pool`).
+    pub async fn ensure_pool(&self, name: &str) -> Result<()> {
+        if self.pool(name.to_string()).await.is_ok() {
+            return Ok(());
+        }
+        self.create_pool(NewPool {
+            name: name.to_string(),
+            kind: "process".into(),
+            ..Default::default()
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// Creates a pool with its `default` queue; 409 when the name is taken.
+    pub async fn create_pool(&self, new: NewPool) -> Result<WorkPool> {
+        if new.name.trim().is_empty() || new.name.contains('/') || new.name.contains('%') {
+            return Err(ServiceError::Invalid(
+                "name: a work pool name must be non-empty without '/' or '%'".into(),
+            ));
+        }
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .write(move |tx| insert_pool(tx, new, now))
+            .await?)
+    }
+
+    /// The pool with this name.
+    pub async fn pool(&self, name: String) -> Result<WorkPool> {
+        let n = name.clone();
+        self.store
+            .read(move |tx| work_pools::pool_by_name(tx, &n))
+            .await?
+            .ok_or_else(|| pool_missing(&name))
+    }
+
+    /// Pools, optionally only some names or types.
+    pub async fn pools(
+        &self,
+        names: Option<Vec<String>>,
+        types: Option<Vec<String>>,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<WorkPool>> {
+        Ok(self
+            .store
+            .read(move |tx| {
+                work_pools::pools(tx, names.as_deref(), types.as_deref(), limit, offset)
+            })
+            .await?)
+    }
+
+    /// A pool's workers.
+    pub async fn pool_workers(&self, pool_id: Uuid) -> Result<Vec<Worker>> {
+        Ok(self
+            .store
+            .read(move |tx| work_pools::workers(tx, pool_id))
+            .await?)
+    }
+
+    /// Updates a pool.
+    pub async fn update_pool(&self, name: String, patch: PoolPatch) -> Result<()> {
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| {
+                let mut p = work_pools::pool_by_name(tx, &name)?
+                    .ok_or(StoreError::NotFound("work pool"))?;
+                if let Some(v) = patch.description {
+                    p.description = v;
+                }
+                if let Some(v) = patch.is_paused {
+                    p.is_paused = v;
+                }
+                if let Some(v) = patch.base_job_template {
+                    p.base_job_template = v;
+                }
+                if let Some(v) = patch.concurrency_limit {
+                    p.concurrency_limit = v;
+                }
+                p.updated = now;
+                work_pools::update_pool(tx, &p)
+            })
+            .await?;
+        self.wake_workers();
+        Ok(())
+    }
+
+    /// Deletes a pool (not `default`).
+    pub async fn delete_pool(&self, name: String) -> Result<()> {
+        if name == DEFAULT_POOL {
+            return Err(ServiceError::Conflict(
+                "the default work pool cannot be deleted".into(),
+            ));
+        }
+        let n = name.clone();
+        let deleted = self
+            .store
+            .write(move |tx| match work_pools::pool_by_name(tx, &n)? {
+                Some(p) => work_pools::delete_pool(tx, p.id),
+                None => Ok(false),
+            })
+            .await?;
+        if deleted {
+            Ok(())
+        } else {
+            Err(pool_missing(&name))
+        }
+    }
+
+    /// A pool's queues.
+    pub async fn queues(&self, pool: String) -> Result<(WorkPool, Vec<WorkQueue>)> {
+        let p = self.pool(pool).await?;
+        let id = p.id;
+        Ok((
+            p,
+            self.store
+                .read(move |tx| work_pools::queues(tx, id))
+                .await?,
+        ))
+    }
+
+    /// One queue of a pool by name.
+    pub async fn queue(&self, pool: String, name: String) -> Result<(WorkPool, WorkQueue)> {
+        let (p, qs) = self.queues(pool).await?;
+        let q = qs
+            .into_iter()
+            .find(|q| q.name == name)
+            .ok_or_else(|| queue_missing(&p.name, &name))?;
+        Ok((p, q))
+    }
+
+    /// A queue by id, with its pool.
+    pub async fn queue_by_id(&self, id: Uuid) -> Result<(WorkPool, WorkQueue)> {
+        self.store
+            .read(move |tx| {
+                let q = work_pools::queue(tx, id)?.ok_or(StoreError::NotFound("work queue"))?;
+                let p = work_pools::pool(tx, q.work_pool_id)?
+                    .ok_or(StoreError::NotFound("work pool"))?;
+                Ok((p, q))
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => {
+                    ServiceError::NotFound(format!("Work queue {id} not found"))
+                }
+                other => other.into(),
+            })
+    }
+
+    /// Creates a queue in a pool.
+    pub async fn create_queue(
+        &self,
+        pool: String,
+        patch: QueuePatch,
+    ) -> Result<(WorkPool, WorkQueue)> {
+        let name = patch.name.clone().unwrap_or_default();
+        if name.trim().is_empty() {
+            return Err(ServiceError::Invalid(
+                "name: a work queue needs a non-empty name".into(),
+            ));
+        }
+        let p = self.pool(pool).await?;
+        let now = self.clock.now();
+        let pool_id = p.id;
+        let q = self
+            .store
+            .write(move |tx| {
+                let q = WorkQueue {
+                    id: Uuid::now_v7(),
+                    created: now,
+                    updated: now,
+                    work_pool_id: pool_id,
+                    name,
+                    description: patch.description.unwrap_or_default(),
+                    is_paused: patch.is_paused.unwrap_or(false),
+                    concurrency_limit: patch.concurrency_limit.flatten(),
+                    priority: patch.priority.unwrap_or_else(|| next_priority(tx, pool_id)),
+                    last_polled: None,
+                };
+                work_pools::insert_queue(tx, &q)?;
+                flow_runs::place_orphans(tx)?;
+                Ok(q)
+            })
+            .await?;
+        Ok((p, q))
+    }
+
+    /// Updates a queue.
+    pub async fn update_queue(&self, pool: String, name: String, patch: QueuePatch) -> Result<()> {
+        let (_, mut q) = self.queue(pool, name).await?;
+        if let Some(v) = patch.name {
+            q.name = v;
+        }
+        if let Some(v) = patch.description {
+            q.description = v;
+        }
+        if let Some(v) = patch.is_paused {
+            q.is_paused = v;
+        }
+        if let Some(v) = patch.concurrency_limit {
+            q.concurrency_limit = v;
+        }
+        if let Some(v) = patch.priority {
+            q.priority = v;
+        }
+        q.updated = self.clock.now();
+        self.store
+            .write(move |tx| work_pools::update_queue(tx, &q))
+            .await?;
+        self.wake_workers();
+        Ok(())
+    }
+
+    /// Deletes a queue (not the pool's default queue).
+    pub async fn delete_queue(&self, pool: String, name: String) -> Result<()> {
+        let (p, q) = self.queue(pool, name).await?;
+        if p.default_queue_id == Some(q.id) {
+            return Err(ServiceError::Conflict(
+                "a pool's default queue cannot be deleted".into(),
+            ));
+        }
+        self.store
+            .write(move |tx| work_pools::delete_queue(tx, q.id))
+            .await?;
+        Ok(())
+    }
+
+    /// Records a worker heartbeat; returns the worker's id.
+    pub async fn worker_heartbeat(
+        &self,
+        pool: String,
+        name: String,
+        interval: Option<i64>,
+    ) -> Result<Uuid> {
+        let p = self.pool(pool).await?;
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .write(move |tx| work_pools::heartbeat(tx, p.id, &name, interval, now))
+            .await?)
+    }
+
+    /// Removes a worker record.
+    pub async fn delete_worker(&self, pool: String, name: String) -> Result<()> {
+        let p = self.pool(pool).await?;
+        let n = name.clone();
+        if self
+            .store
+            .write(move |tx| work_pools::delete_worker(tx, p.id, &n))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(ServiceError::NotFound(format!("Worker '{name}' not found")))
+        }
+    }
+
+    /// Due runs for a worker of `pool` (only `queue_names` when given), in queue priority order, within the
+    /// pool's and queues' pause and concurrency limits. Marks the queues polled. Claiming is separate: the
+    /// worker proposes PENDING, which succeeds once.
+    pub async fn runs_for_pool(
+        &self,
+        pool: String,
+        queue_names: Vec<String>,
+        before: Ts,
+        limit: Option<u32>,
+    ) -> Result<Vec<Assigned>> {
+        let now = self.clock.now();
+        let name = pool.clone();
+        self.store
+            .write(move |tx| {
+                let p = work_pools::pool_by_name(tx, &name)?
+                    .ok_or(StoreError::NotFound("work pool"))?;
+                let queues: Vec<WorkQueue> = work_pools::queues(tx, p.id)?
+                    .into_iter()
+                    .filter(|q| queue_names.is_empty() || queue_names.contains(&q.name))
+                    .collect();
+                let ids: Vec<Uuid> = queues.iter().map(|q| q.id).collect();
+                work_pools::mark_queues_polled(tx, p.id, &ids, now)?;
+                if p.is_paused {
+                    return Ok(Vec::new());
+                }
+                let open: Vec<&WorkQueue> = queues.iter().filter(|q| !q.is_paused).collect();
+                let open_ids: Vec<Uuid> = open.iter().map(|q| q.id).collect();
+                let max = limit.unwrap_or(200).min(200);
+                let candidates =
+                    work_pools::due_runs(tx, &open_ids, before, max.saturating_mul(4).max(max))?;
+                let active = work_pools::active_per_queue(tx, p.id)?;
+                let active_in_pool: i64 = active.iter().map(|(_, n)| n).sum();
+                let limits: Vec<(Uuid, Option<i64>, i64)> = open
+                    .iter()
+                    .map(|q| {
+                        (
+                            q.id,
+                            q.concurrency_limit,
+                            active.iter().find(|(id, _)| *id == q.id).map_or(0, |a| a.1),
+                        )
+                    })
+                    .collect();
+                let picked = pick(
+                    &candidates,
+                    p.concurrency_limit,
+                    active_in_pool,
+                    &limits,
+                    max as usize,
+                );
+                let mut out = Vec::new();
+                for run_id in picked {
+                    if let Some(run) = flow_runs::get(tx, run_id)? {
+                        let queue = run.work_queue_id.unwrap_or_default();
+                        out.push(Assigned {
+                            run,
+                            work_pool_id: p.id,
+                            work_queue_id: queue,
+                        });
+                    }
+                }
+                Ok(out)
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound(_) => pool_missing(&pool),
+                other => other.into(),
+            })
+    }
+}
+
+impl Services {
+    /// When the next run of `pool` becomes due, if any is waiting.
+    pub async fn next_due_in_pool(&self, pool: String) -> Result<Option<Ts>> {
+        Ok(self
+            .store
+            .read(move |tx| work_pools::next_due(tx, &pool))
+            .await?)
+    }
+}
+
+fn insert_pool(tx: &Tx, new: NewPool, now: Ts) -> crate::store::Result<WorkPool> {
+    let template = if new.base_job_template.is_empty() && new.kind == "process" {
+        process_base_job_template()
+    } else {
+        new.base_job_template
+    };
+    let mut pool = WorkPool {
+        id: Uuid::now_v7(),
+        created: now,
+        updated: now,
+        name: new.name,
+        description: new.description,
+        kind: new.kind,
+        base_job_template: template,
+        is_paused: new.is_paused,
+        concurrency_limit: new.concurrency_limit,
+        default_queue_id: None,
+        storage_configuration: Doc::new(),
+        last_polled: None,
+    };
+    work_pools::insert_pool(tx, &pool)?;
+    let queue = WorkQueue {
+        id: Uuid::now_v7(),
+        created: now,
+        updated: now,
+        work_pool_id: pool.id,
+        name: DEFAULT_QUEUE.into(),
+        description: "The pool's default queue.".into(),
+        is_paused: false,
+        concurrency_limit: None,
+        priority: 1,
+        last_polled: None,
+    };
+    work_pools::insert_queue(tx, &queue)?;
+    pool.default_queue_id = Some(queue.id);
+    work_pools::update_pool(tx, &pool)?;
+    flow_runs::place_orphans(tx)?;
+    Ok(pool)
+}
+
+fn next_priority(tx: &Tx, pool_id: Uuid) -> i64 {
+    work_pools::queues(tx, pool_id)
+        .map(|qs| qs.iter().map(|q| q.priority).max().unwrap_or(0) + 1)
+        .unwrap_or(1)
+}
+
+fn pool_missing(name: &str) -> ServiceError {
+    ServiceError::NotFound(format!("Work pool '{name}' not found"))
+}
+
+fn queue_missing(pool: &str, name: &str) -> ServiceError {
+    ServiceError::NotFound(format!(
+        "Work queue '{name}' not found in work pool '{pool}'"
+    ))
+}

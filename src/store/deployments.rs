@@ -1,0 +1,217 @@
+//! The `deployments` and `deployment_schedules` tables.
+
+use super::codec;
+use super::error::{Result, StoreError};
+use super::query;
+use super::Tx;
+use crate::domain::deployment::Deployment;
+use crate::domain::filter::{Cond, Entity, Query};
+use crate::domain::Ts;
+use rusqlite::{params, OptionalExtension, Row, ToSql};
+use uuid::Uuid;
+
+const COLS: &str = "deployments.id, deployments.created, deployments.updated, deployments.name, \
+    deployments.flow_id, deployments.version, deployments.version_info, deployments.description, \
+    deployments.paused, deployments.concurrency_limit, deployments.concurrency_options, \
+    deployments.enforce_parameter_schema, deployments.parameter_openapi_schema, deployments.parameters, \
+    deployments.tags, deployments.labels, deployments.pull_steps, deployments.work_queue_name, \
+    deployments.work_pool_name, deployments.storage_document_id, deployments.infrastructure_document_id, \
+    deployments.path, deployments.entrypoint, deployments.job_variables, deployments.last_polled";
+
+const ALL_COLS: &str = "id, created, updated, name, flow_id, version, version_info, description, paused, \
+    concurrency_limit, concurrency_options, enforce_parameter_schema, parameter_openapi_schema, parameters, \
+    tags, labels, pull_steps, work_queue_name, work_pool_name, storage_document_id, \
+    infrastructure_document_id, path, entrypoint, job_variables, last_polled";
+
+fn row(r: &Row) -> rusqlite::Result<Deployment> {
+    Ok(Deployment {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        name: r.get(3)?,
+        flow_id: codec::req_uuid(r.get(4)?),
+        version: r.get(5)?,
+        version_info: codec::parse_json(r.get(6)?),
+        description: r.get(7)?,
+        paused: r.get(8)?,
+        concurrency_limit: r.get(9)?,
+        concurrency_options: codec::parse_json(r.get(10)?),
+        enforce_parameter_schema: r.get(11)?,
+        parameter_openapi_schema: codec::parse_json(r.get(12)?),
+        parameters: codec::parse_doc(r.get(13)?),
+        tags: codec::parse_tags(r.get(14)?),
+        labels: codec::parse_doc(r.get(15)?),
+        pull_steps: codec::parse_json(r.get(16)?),
+        work_queue_name: r.get(17)?,
+        work_pool_name: r.get(18)?,
+        storage_document_id: codec::uuid(r.get(19)?),
+        infrastructure_document_id: codec::uuid(r.get(20)?),
+        path: r.get(21)?,
+        entrypoint: r.get(22)?,
+        job_variables: codec::parse_doc(r.get(23)?),
+        last_polled: codec::parse_ts(r.get(24)?),
+        schedules: Vec::new(),
+    })
+}
+
+fn values(d: &Deployment) -> Vec<Box<dyn ToSql>> {
+    vec![
+        Box::new(d.id.to_string()),
+        Box::new(codec::ts(d.created)),
+        Box::new(codec::ts(d.updated)),
+        Box::new(d.name.clone()),
+        Box::new(d.flow_id.to_string()),
+        Box::new(d.version.clone()),
+        Box::new(codec::json(&d.version_info)),
+        Box::new(d.description.clone()),
+        Box::new(d.paused),
+        Box::new(d.concurrency_limit),
+        Box::new(codec::json(&d.concurrency_options)),
+        Box::new(d.enforce_parameter_schema),
+        Box::new(codec::json(&d.parameter_openapi_schema)),
+        Box::new(codec::doc(&d.parameters)),
+        Box::new(codec::tags(&d.tags)),
+        Box::new(codec::doc(&d.labels)),
+        Box::new(codec::json(&d.pull_steps)),
+        Box::new(d.work_queue_name.clone()),
+        Box::new(d.work_pool_name.clone()),
+        Box::new(d.storage_document_id.map(|u| u.to_string())),
+        Box::new(d.infrastructure_document_id.map(|u| u.to_string())),
+        Box::new(d.path.clone()),
+        Box::new(d.entrypoint.clone()),
+        Box::new(codec::doc(&d.job_variables)),
+        Box::new(codec::opt_ts(d.last_polled)),
+    ]
+}
+
+/// Inserts a deployment (without its schedules).
+pub fn insert(tx: &Tx, d: &Deployment) -> Result<()> {
+    let vals = values(d);
+    let marks = (1..=vals.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
+    let sql = format!("INSERT INTO deployments ({ALL_COLS}) VALUES ({marks})");
+    match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(StoreError::Conflict(format!(
+                "a deployment named '{}' already exists for this flow",
+                d.name
+            )))
+        }
+        r => r.map(|_| ()).map_err(Into::into),
+    }
+}
+
+/// Writes every field of an existing deployment (not its schedules).
+pub fn update(tx: &Tx, d: &Deployment) -> Result<()> {
+    let vals = values(d);
+    let sets = ALL_COLS
+        .split(',')
+        .map(str::trim)
+        .enumerate()
+        .skip(1)
+        .map(|(i, c)| format!("{c} = ?{}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
+    let n = tx
+        .conn
+        .prepare_cached(&format!("UPDATE deployments SET {sets} WHERE id = ?1"))?
+        .execute(refs.as_slice())?;
+    if n == 0 {
+        return Err(StoreError::NotFound("deployment"));
+    }
+    Ok(())
+}
+
+/// The deployment with this id, with its schedules.
+pub fn get(tx: &Tx, id: Uuid) -> Result<Option<Deployment>> {
+    let sql = format!("SELECT {COLS} FROM deployments WHERE id = ?1");
+    let d = tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], row)
+        .optional()?;
+    with_schedules(tx, d)
+}
+
+/// The deployment `name` of the flow named `flow_name`.
+pub fn by_name(tx: &Tx, flow_name: &str, name: &str) -> Result<Option<Deployment>> {
+    let sql = format!(
+        "SELECT {COLS} FROM deployments JOIN flows ON flows.id = deployments.flow_id \
+         WHERE flows.name = ?1 AND deployments.name = ?2"
+    );
+    let d = tx
+        .conn
+        .query_row(&sql, params![flow_name, name], row)
+        .optional()?;
+    with_schedules(tx, d)
+}
+
+/// The deployment `name` of flow `flow_id`.
+pub fn by_flow_and_name(tx: &Tx, flow_id: Uuid, name: &str) -> Result<Option<Deployment>> {
+    let sql = format!("SELECT {COLS} FROM deployments WHERE flow_id = ?1 AND name = ?2");
+    let d = tx
+        .conn
+        .query_row(&sql, params![flow_id.to_string(), name], row)
+        .optional()?;
+    with_schedules(tx, d)
+}
+
+fn with_schedules(tx: &Tx, d: Option<Deployment>) -> Result<Option<Deployment>> {
+    let Some(mut d) = d else { return Ok(None) };
+    d.schedules = schedules(tx, d.id)?;
+    Ok(Some(d))
+}
+
+/// Deployments matching a query, with their schedules.
+pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Deployment>> {
+    let mut params = Vec::new();
+    let tail = query::tail(Entity::Deployment, q, &mut params)?;
+    let sql = format!("SELECT {COLS} FROM deployments {tail}");
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let mut rows: Vec<Deployment> = stmt
+        .query_map(rusqlite::params_from_iter(params), row)?
+        .collect::<rusqlite::Result<_>>()?;
+    for d in &mut rows {
+        d.schedules = schedules(tx, d.id)?;
+    }
+    Ok(rows)
+}
+
+/// How many deployments match.
+pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
+    let mut params = Vec::new();
+    let c = query::condition(Entity::Deployment, cond, &mut params)?;
+    let n: i64 = tx.conn.query_row(
+        &format!("SELECT count(*) FROM deployments WHERE {c}"),
+        rusqlite::params_from_iter(params),
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
+/// Deletes a deployment and its schedules; `false` when it did not exist.
+pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
+    Ok(tx
+        .conn
+        .execute("DELETE FROM deployments WHERE id = ?1", [id.to_string()])?
+        > 0)
+}
+
+/// Marks deployments as polled at `now` (a runner or worker asked for their runs).
+pub fn mark_polled(tx: &Tx, ids: &[Uuid], now: Ts) -> Result<()> {
+    let mut stmt = tx
+        .conn
+        .prepare_cached("UPDATE deployments SET last_polled = ?1 WHERE id = ?2")?;
+    for id in ids {
+        stmt.execute(params![codec::ts(now), id.to_string()])?;
+    }
+    Ok(())
+}
+
+pub use super::schedules::{delete_schedule, insert_schedule, schedules, update_schedule};

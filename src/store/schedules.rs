@@ -1,0 +1,247 @@
+//! The `deployment_schedules` table, and the auto-scheduled runs the scheduler keeps for each schedule.
+
+use super::codec;
+use super::error::{Result, StoreError};
+use super::Tx;
+use crate::domain::deployment::DeploymentSchedule;
+use crate::domain::schedule::Schedule;
+use crate::domain::Ts;
+use rusqlite::{params, Row};
+use uuid::Uuid;
+
+const COLS: &str =
+    "id, created, updated, deployment_id, kind, cron, day_or, interval_seconds, anchor_date, \
+    rrule, timezone, active, max_scheduled_runs, parameters, slug";
+
+fn row(r: &Row) -> rusqlite::Result<Option<DeploymentSchedule>> {
+    let kind: String = r.get(4)?;
+    let timezone: Option<String> = r.get(10)?;
+    let schedule = match kind.as_str() {
+        "cron" => Schedule::Cron {
+            cron: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            timezone,
+            day_or: r.get(6)?,
+        },
+        "interval" => Schedule::Interval {
+            interval: r.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
+            anchor_date: codec::parse_ts(r.get(8)?).unwrap_or_default(),
+            timezone,
+        },
+        "rrule" => Schedule::RRule {
+            rrule: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            timezone,
+        },
+        _ => return Ok(None),
+    };
+    Ok(Some(DeploymentSchedule {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        deployment_id: codec::req_uuid(r.get(3)?),
+        schedule,
+        active: r.get(11)?,
+        max_scheduled_runs: r.get(12)?,
+        parameters: codec::parse_doc(r.get(13)?),
+        slug: r.get(14)?,
+    }))
+}
+
+/// A deployment's schedules, oldest first.
+pub fn schedules(tx: &Tx, deployment_id: Uuid) -> Result<Vec<DeploymentSchedule>> {
+    let mut stmt = tx.conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM deployment_schedules WHERE deployment_id = ?1 ORDER BY created, id"
+    ))?;
+    let rows = stmt.query_map([deployment_id.to_string()], row)?;
+    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+}
+
+fn columns(
+    s: &Schedule,
+) -> (
+    &'static str,
+    Option<&str>,
+    bool,
+    Option<f64>,
+    Option<String>,
+    Option<&str>,
+    Option<&str>,
+) {
+    match s {
+        Schedule::Cron {
+            cron,
+            timezone,
+            day_or,
+        } => (
+            "cron",
+            Some(cron),
+            *day_or,
+            None,
+            None,
+            None,
+            timezone.as_deref(),
+        ),
+        Schedule::Interval {
+            interval,
+            anchor_date,
+            timezone,
+        } => (
+            "interval",
+            None,
+            true,
+            Some(*interval),
+            Some(codec::ts(*anchor_date)),
+            None,
+            timezone.as_deref(),
+        ),
+        Schedule::RRule { rrule, timezone } => (
+            "rrule",
+            None,
+            true,
+            None,
+            None,
+            Some(rrule),
+            timezone.as_deref(),
+        ),
+    }
+}
+
+/// Inserts a schedule.
+pub fn insert_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
+    let (kind, cron, day_or, interval, anchor, rrule, tz) = columns(&s.schedule);
+    tx.conn.prepare_cached(
+        "INSERT INTO deployment_schedules (id, created, updated, deployment_id, kind, cron, day_or, interval_seconds, \
+         anchor_date, rrule, timezone, active, max_scheduled_runs, parameters, slug) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        s.id.to_string(),
+        codec::ts(s.created),
+        codec::ts(s.updated),
+        s.deployment_id.to_string(),
+        kind,
+        cron,
+        day_or,
+        interval,
+        anchor,
+        rrule,
+        tz,
+        s.active,
+        s.max_scheduled_runs,
+        codec::doc(&s.parameters),
+        s.slug
+    ])?;
+    Ok(())
+}
+
+/// Writes a schedule's fields and makes the scheduler look at it again.
+pub fn update_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
+    let (kind, cron, day_or, interval, anchor, rrule, tz) = columns(&s.schedule);
+    let n = tx
+        .conn
+        .prepare_cached(
+            "UPDATE deployment_schedules SET updated = ?2, kind = ?3, cron = ?4, day_or = ?5, interval_seconds = ?6, \
+             anchor_date = ?7, rrule = ?8, timezone = ?9, active = ?10, max_scheduled_runs = ?11, parameters = ?12, \
+             slug = ?13, next_check_at = NULL WHERE id = ?1",
+        )?
+        .execute(params![
+            s.id.to_string(),
+            codec::ts(s.updated),
+            kind,
+            cron,
+            day_or,
+            interval,
+            anchor,
+            rrule,
+            tz,
+            s.active,
+            s.max_scheduled_runs,
+            codec::doc(&s.parameters),
+            s.slug
+        ])?;
+    if n == 0 {
+        return Err(StoreError::NotFound("schedule"));
+    }
+    Ok(())
+}
+
+/// Deletes a schedule; `false` when it did not exist.
+pub fn delete_schedule(tx: &Tx, id: Uuid) -> Result<bool> {
+    Ok(tx.conn.execute(
+        "DELETE FROM deployment_schedules WHERE id = ?1",
+        [id.to_string()],
+    )? > 0)
+}
+
+/// Deletes the runs a schedule created that have not started and are not Late yet (SCHEDULED "Scheduled",
+/// in the future). Returns how many.
+pub fn delete_future_runs_of_schedule(tx: &Tx, schedule_id: Uuid, now: Ts) -> Result<usize> {
+    tx.conn.execute(
+        "UPDATE deployment_schedules SET next_check_at = NULL WHERE id = ?1",
+        [schedule_id.to_string()],
+    )?;
+    Ok(tx.conn.execute(
+        "DELETE FROM flow_runs WHERE deployment_schedule_id = ?1 AND auto_scheduled = 1 \
+         AND state_type = 'SCHEDULED' AND state_name = 'Scheduled' AND next_scheduled_start_time > ?2",
+        params![schedule_id.to_string(), codec::ts(now)],
+    )?)
+}
+
+/// The same for every schedule of a deployment (pause, delete). Either way the scheduler looks at the
+/// schedules again on its next tick.
+pub fn delete_future_runs_of_deployment(tx: &Tx, deployment_id: Uuid, now: Ts) -> Result<usize> {
+    tx.conn.execute(
+        "UPDATE deployment_schedules SET next_check_at = NULL WHERE deployment_id = ?1",
+        [deployment_id.to_string()],
+    )?;
+    Ok(tx.conn.execute(
+        "DELETE FROM flow_runs WHERE deployment_id = ?1 AND auto_scheduled = 1 \
+         AND state_type = 'SCHEDULED' AND state_name = 'Scheduled' AND next_scheduled_start_time > ?2",
+        params![deployment_id.to_string(), codec::ts(now)],
+    )?)
+}
+
+/// A schedule the scheduler should look at: active, of an unpaused deployment, and due for a top-up.
+#[derive(Debug, Clone)]
+pub struct DueSchedule {
+    pub schedule: DeploymentSchedule,
+    pub deployment_id: Uuid,
+}
+
+/// Active schedules of unpaused deployments whose look-ahead needs a top-up at `now` (never computed, or
+/// their earliest materialised run has come due), at most `limit`.
+pub fn due_schedules(tx: &Tx, now: Ts, limit: u32) -> Result<Vec<DueSchedule>> {
+    let sql = format!(
+        "SELECT {} FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id \
+         WHERE s.active = 1 AND d.paused = 0 AND (s.next_check_at IS NULL OR s.next_check_at <= ?1) \
+         ORDER BY s.next_check_at NULLS FIRST LIMIT ?2",
+        COLS.split(", ").map(|c| format!("s.{}", c.trim())).collect::<Vec<_>>().join(", ")
+    );
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![codec::ts(now), limit], row)?;
+    Ok(rows
+        .filter_map(|r| r.ok().flatten())
+        .map(|s| DueSchedule {
+            deployment_id: s.deployment_id,
+            schedule: s,
+        })
+        .collect())
+}
+
+/// Records when the scheduler should next look at a schedule.
+pub fn set_next_check(tx: &Tx, schedule_id: Uuid, at: Ts) -> Result<()> {
+    tx.conn
+        .prepare_cached("UPDATE deployment_schedules SET next_check_at = ?2 WHERE id = ?1")?
+        .execute(params![schedule_id.to_string(), codec::ts(at)])?;
+    Ok(())
+}
+
+/// The earliest time the scheduler needs to look at any schedule (for its timer).
+pub fn earliest_check(tx: &Tx) -> Result<Option<Ts>> {
+    let t: Option<String> = tx.conn.query_row(
+        "SELECT min(s.next_check_at) FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id \
+         WHERE s.active = 1 AND d.paused = 0",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(codec::parse_ts(t))
+}

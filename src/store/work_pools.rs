@@ -1,0 +1,360 @@
+//! The `work_pools`, `work_queues` and `workers` tables, and the queries a poll needs.
+
+use super::codec;
+use super::error::{Result, StoreError};
+use super::Tx;
+use crate::domain::work_pool::{Candidate, WorkPool, WorkQueue, Worker};
+use crate::domain::Ts;
+use rusqlite::{params, OptionalExtension, Row};
+use uuid::Uuid;
+
+const POOL_COLS: &str =
+    "id, created, updated, name, description, type, base_job_template, is_paused, \
+    concurrency_limit, default_queue_id, storage_configuration, last_polled";
+const QUEUE_COLS: &str =
+    "id, created, updated, work_pool_id, name, description, is_paused, concurrency_limit, priority, last_polled";
+const WORKER_COLS: &str =
+    "id, created, updated, work_pool_id, name, last_heartbeat_time, heartbeat_interval_seconds";
+
+fn pool_row(r: &Row) -> rusqlite::Result<WorkPool> {
+    Ok(WorkPool {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        name: r.get(3)?,
+        description: r.get(4)?,
+        kind: r.get(5)?,
+        base_job_template: codec::parse_doc(r.get(6)?),
+        is_paused: r.get(7)?,
+        concurrency_limit: r.get(8)?,
+        default_queue_id: codec::uuid(r.get(9)?),
+        storage_configuration: codec::parse_doc(r.get(10)?),
+        last_polled: codec::parse_ts(r.get(11)?),
+    })
+}
+
+fn queue_row(r: &Row) -> rusqlite::Result<WorkQueue> {
+    Ok(WorkQueue {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        work_pool_id: codec::req_uuid(r.get(3)?),
+        name: r.get(4)?,
+        description: r.get(5)?,
+        is_paused: r.get(6)?,
+        concurrency_limit: r.get(7)?,
+        priority: r.get(8)?,
+        last_polled: codec::parse_ts(r.get(9)?),
+    })
+}
+
+fn worker_row(r: &Row) -> rusqlite::Result<Worker> {
+    Ok(Worker {
+        id: codec::req_uuid(r.get(0)?),
+        created: codec::req_ts(r.get(1)?),
+        updated: codec::req_ts(r.get(2)?),
+        work_pool_id: codec::req_uuid(r.get(3)?),
+        name: r.get(4)?,
+        last_heartbeat_time: codec::parse_ts(r.get(5)?),
+        heartbeat_interval_seconds: r.get(6)?,
+    })
+}
+
+fn conflict(e: rusqlite::Error, what: String) -> StoreError {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict(what)
+        }
+        other => other.into(),
+    }
+}
+
+/// Inserts a pool.
+pub fn insert_pool(tx: &Tx, p: &WorkPool) -> Result<()> {
+    tx.conn
+        .execute(
+            &format!("INSERT INTO work_pools ({POOL_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+            params![
+                p.id.to_string(),
+                codec::ts(p.created),
+                codec::ts(p.updated),
+                p.name,
+                p.description,
+                p.kind,
+                codec::doc(&p.base_job_template),
+                p.is_paused,
+                p.concurrency_limit,
+                p.default_queue_id.map(|u| u.to_string()),
+                codec::doc(&p.storage_configuration),
+                codec::opt_ts(p.last_polled)
+            ],
+        )
+        .map_err(|e| conflict(e, format!("a work pool named '{}' already exists", p.name)))?;
+    Ok(())
+}
+
+/// Writes a pool's editable fields.
+pub fn update_pool(tx: &Tx, p: &WorkPool) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE work_pools SET updated = ?2, description = ?3, base_job_template = ?4, is_paused = ?5, \
+         concurrency_limit = ?6, default_queue_id = ?7, storage_configuration = ?8, last_polled = ?9 WHERE id = ?1",
+        params![
+            p.id.to_string(),
+            codec::ts(p.updated),
+            p.description,
+            codec::doc(&p.base_job_template),
+            p.is_paused,
+            p.concurrency_limit,
+            p.default_queue_id.map(|u| u.to_string()),
+            codec::doc(&p.storage_configuration),
+            codec::opt_ts(p.last_polled)
+        ],
+    )?;
+    Ok(())
+}
+
+/// The pool with this name.
+pub fn pool_by_name(tx: &Tx, name: &str) -> Result<Option<WorkPool>> {
+    let sql = format!("SELECT {POOL_COLS} FROM work_pools WHERE name = ?1");
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([name], pool_row)
+        .optional()?)
+}
+
+/// The pool with this id.
+pub fn pool(tx: &Tx, id: Uuid) -> Result<Option<WorkPool>> {
+    let sql = format!("SELECT {POOL_COLS} FROM work_pools WHERE id = ?1");
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], pool_row)
+        .optional()?)
+}
+
+/// Pools by name, optionally only some names / types, paged.
+pub fn pools(
+    tx: &Tx,
+    names: Option<&[String]>,
+    types: Option<&[String]>,
+    limit: u32,
+    offset: u64,
+) -> Result<Vec<WorkPool>> {
+    let mut stmt = tx
+        .conn
+        .prepare_cached(&format!("SELECT {POOL_COLS} FROM work_pools ORDER BY name"))?;
+    let all: Vec<WorkPool> = stmt
+        .query_map([], pool_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(all
+        .into_iter()
+        .filter(|p| names.is_none_or(|n| n.contains(&p.name)))
+        .filter(|p| types.is_none_or(|t| t.contains(&p.kind)))
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(limit as usize)
+        .collect())
+}
+
+/// Deletes a pool with its queues and workers; `false` when it did not exist.
+pub fn delete_pool(tx: &Tx, id: Uuid) -> Result<bool> {
+    Ok(tx
+        .conn
+        .execute("DELETE FROM work_pools WHERE id = ?1", [id.to_string()])?
+        > 0)
+}
+
+/// Inserts a queue.
+pub fn insert_queue(tx: &Tx, q: &WorkQueue) -> Result<()> {
+    tx.conn
+        .execute(
+            &format!("INSERT INTO work_queues ({QUEUE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+            params![
+                q.id.to_string(),
+                codec::ts(q.created),
+                codec::ts(q.updated),
+                q.work_pool_id.to_string(),
+                q.name,
+                q.description,
+                q.is_paused,
+                q.concurrency_limit,
+                q.priority,
+                codec::opt_ts(q.last_polled)
+            ],
+        )
+        .map_err(|e| conflict(e, format!("a work queue named '{}' already exists in this pool", q.name)))?;
+    Ok(())
+}
+
+/// Writes a queue's editable fields.
+pub fn update_queue(tx: &Tx, q: &WorkQueue) -> Result<()> {
+    tx.conn
+        .execute(
+            "UPDATE work_queues SET updated = ?2, name = ?3, description = ?4, is_paused = ?5, concurrency_limit = ?6, \
+             priority = ?7, last_polled = ?8 WHERE id = ?1",
+            params![
+                q.id.to_string(),
+                codec::ts(q.updated),
+                q.name,
+                q.description,
+                q.is_paused,
+                q.concurrency_limit,
+                q.priority,
+                codec::opt_ts(q.last_polled)
+            ],
+        )
+        .map_err(|e| conflict(e, format!("a work queue named '{}' already exists in this pool", q.name)))?;
+    Ok(())
+}
+
+/// A pool's queues, by priority then name.
+pub fn queues(tx: &Tx, pool_id: Uuid) -> Result<Vec<WorkQueue>> {
+    let sql = format!(
+        "SELECT {QUEUE_COLS} FROM work_queues WHERE work_pool_id = ?1 ORDER BY priority, name"
+    );
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([pool_id.to_string()], queue_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The queue with this id.
+pub fn queue(tx: &Tx, id: Uuid) -> Result<Option<WorkQueue>> {
+    let sql = format!("SELECT {QUEUE_COLS} FROM work_queues WHERE id = ?1");
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], queue_row)
+        .optional()?)
+}
+
+/// Deletes a queue; `false` when it did not exist.
+pub fn delete_queue(tx: &Tx, id: Uuid) -> Result<bool> {
+    Ok(tx
+        .conn
+        .execute("DELETE FROM work_queues WHERE id = ?1", [id.to_string()])?
+        > 0)
+}
+
+/// Marks queues (and their pool) as polled.
+pub fn mark_queues_polled(tx: &Tx, pool_id: Uuid, queue_ids: &[Uuid], now: Ts) -> Result<()> {
+    let mut stmt = tx
+        .conn
+        .prepare_cached("UPDATE work_queues SET last_polled = ?1 WHERE id = ?2")?;
+    for q in queue_ids {
+        stmt.execute(params![codec::ts(now), q.to_string()])?;
+    }
+    tx.conn.execute(
+        "UPDATE work_pools SET last_polled = ?1 WHERE id = ?2",
+        params![codec::ts(now), pool_id.to_string()],
+    )?;
+    let mut deps = tx.conn.prepare_cached(
+        "UPDATE deployments SET last_polled = ?1 WHERE work_pool_name = (SELECT name FROM work_pools WHERE id = ?2) \
+         AND coalesce(work_queue_name, 'default') = (SELECT name FROM work_queues WHERE id = ?3)",
+    )?;
+    for q in queue_ids {
+        deps.execute(params![codec::ts(now), pool_id.to_string(), q.to_string()])?;
+    }
+    Ok(())
+}
+
+/// Records a worker's heartbeat (creating the worker on its first).
+pub fn heartbeat(
+    tx: &Tx,
+    pool_id: Uuid,
+    name: &str,
+    interval: Option<i64>,
+    now: Ts,
+) -> Result<Uuid> {
+    let id = Uuid::now_v7();
+    tx.conn.execute(
+        "INSERT INTO workers (id, created, updated, work_pool_id, name, last_heartbeat_time, heartbeat_interval_seconds) \
+         VALUES (?1, ?2, ?2, ?3, ?4, ?2, ?5) ON CONFLICT(work_pool_id, name) DO UPDATE SET \
+         updated = excluded.updated, last_heartbeat_time = excluded.last_heartbeat_time, \
+         heartbeat_interval_seconds = coalesce(excluded.heartbeat_interval_seconds, workers.heartbeat_interval_seconds)",
+        params![id.to_string(), codec::ts(now), pool_id.to_string(), name, interval],
+    )?;
+    let id: String = tx.conn.query_row(
+        "SELECT id FROM workers WHERE work_pool_id = ?1 AND name = ?2",
+        params![pool_id.to_string(), name],
+        |r| r.get(0),
+    )?;
+    Ok(codec::req_uuid(id))
+}
+
+/// A pool's workers, most recent heartbeat first.
+pub fn workers(tx: &Tx, pool_id: Uuid) -> Result<Vec<Worker>> {
+    let sql = format!(
+        "SELECT {WORKER_COLS} FROM workers WHERE work_pool_id = ?1 ORDER BY last_heartbeat_time DESC, name"
+    );
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([pool_id.to_string()], worker_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Deletes a worker; `false` when it did not exist.
+pub fn delete_worker(tx: &Tx, pool_id: Uuid, name: &str) -> Result<bool> {
+    Ok(tx.conn.execute(
+        "DELETE FROM workers WHERE work_pool_id = ?1 AND name = ?2",
+        params![pool_id.to_string(), name],
+    )? > 0)
+}
+
+/// Due SCHEDULED runs in these queues, by queue priority then time, at most `limit`.
+pub fn due_runs(tx: &Tx, queue_ids: &[Uuid], before: Ts, limit: u32) -> Result<Vec<Candidate>> {
+    if queue_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (0..queue_ids.len())
+        .map(|i| format!("?{}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT r.id, r.work_queue_id FROM flow_runs r JOIN work_queues q ON q.id = r.work_queue_id \
+         WHERE r.state_type = 'SCHEDULED' AND r.next_scheduled_start_time <= ?1 AND r.work_queue_id IN ({marks}) \
+         ORDER BY q.priority, r.next_scheduled_start_time, r.id LIMIT ?2"
+    );
+    let mut values: Vec<rusqlite::types::Value> =
+        vec![codec::ts(before).into(), i64::from(limit).into()];
+    values.extend(
+        queue_ids
+            .iter()
+            .map(|q| rusqlite::types::Value::Text(q.to_string())),
+    );
+    let mut stmt = tx.conn.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
+        Ok(Candidate {
+            run_id: codec::req_uuid(r.get(0)?),
+            queue_id: codec::req_uuid(r.get(1)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Runs holding a slot (PENDING, RUNNING, CANCELLING) per queue of a pool: (queue id, count).
+pub fn active_per_queue(tx: &Tx, pool_id: Uuid) -> Result<Vec<(Uuid, i64)>> {
+    let mut stmt = tx.conn.prepare_cached(
+        "SELECT work_queue_id, count(*) FROM flow_runs WHERE work_pool_id = ?1 \
+         AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING') GROUP BY work_queue_id",
+    )?;
+    let rows = stmt.query_map([pool_id.to_string()], |r| {
+        Ok((codec::uuid(r.get(0)?), r.get::<_, i64>(1)?))
+    })?;
+    Ok(rows
+        .filter_map(|r| r.ok())
+        .filter_map(|(q, n)| q.map(|q| (q, n)))
+        .collect())
+}
+
+/// The earliest scheduled time of a SCHEDULED run in an open queue of an open pool.
+pub fn next_due(tx: &Tx, pool: &str) -> Result<Option<Ts>> {
+    let t: Option<String> = tx.conn.query_row(
+        "SELECT min(r.next_scheduled_start_time) FROM flow_runs r JOIN work_queues q ON q.id = r.work_queue_id \
+         JOIN work_pools p ON p.id = q.work_pool_id WHERE p.name = ?1 AND p.is_paused = 0 AND q.is_paused = 0 \
+         AND r.state_type = 'SCHEDULED'",
+        [pool],
+        |r| r.get(0),
+    )?;
+    Ok(codec::parse_ts(t))
+}

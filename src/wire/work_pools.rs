@@ -1,0 +1,86 @@
+//! Work pool, queue and worker models.
+
+use super::flow_runs::FlowRun;
+use super::Object;
+use serde::{Deserialize, Serialize};
+
+/// A work pool (Prefect's `WorkPoolResponse`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkPool {
+    pub id: String,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub base_job_template: Object,
+    pub is_paused: bool,
+    pub concurrency_limit: Option<i64>,
+    pub status: Option<String>,
+    pub default_queue_id: Option<String>,
+    pub storage_configuration: Object,
+    pub active_slots: Option<i64>,
+}
+
+/// A work queue (Prefect's `WorkQueueResponse`).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkQueue {
+    pub id: String,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_paused: bool,
+    pub concurrency_limit: Option<i64>,
+    pub priority: i64,
+    pub work_pool_id: Option<String>,
+    pub filter: Option<serde_json::Value>,
+    pub last_polled: Option<String>,
+    pub work_pool_name: Option<String>,
+    pub status: Option<String>,
+}
+
+/// A worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Worker {
+    pub id: String,
+    pub created: Option<String>,
+    pub updated: Option<String>,
+    pub name: String,
+    pub work_pool_id: String,
+    pub last_heartbeat_time: Option<String>,
+    pub heartbeat_interval_seconds: Option<i64>,
+    pub status: String,
+}
+
+/// One run handed to a worker.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WorkerFlowRun {
+    pub work_pool_id: String,
+    pub work_queue_id: String,
+    pub flow_run: FlowRun,
+}
+
+/// `POST /api/work_pools/{name}/get_scheduled_flow_runs` body.
+#[derive(Debug, Deserialize, Serialize, Default)]
+pub struct PoolRunsRequest {
+    #[serde(default)]
+    pub work_queue_names: Option<Vec<String>>,
+    #[serde(default)]
+    pub scheduled_before: Option<String>,
+    #[serde(default)]
+    pub scheduled_after: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// `POST /api/work_pools/{name}/workers/heartbeat` body.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct Heartbeat {
+    pub name: String,
+    #[serde(default)]
+    pub heartbeat_interval_seconds: Option<i64>,
+    #[serde(default)]
+    pub return_id: bool,
+}

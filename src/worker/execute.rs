@@ -1,0 +1,234 @@
+//! One run, start to finish: claim, plan, start, stream output, wait (for exit, cancellation or timeout),
+//! report the outcome.
+
+use super::job::Kind;
+use super::process::{self, Line};
+use super::transport::{Answer, Ticket, Transport};
+use super::{plan_run, propose, Active, Probe, WorkerConfig};
+use crate::domain::log::Log;
+use crate::domain::{time, StateType};
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// Log lines are sent in batches of at most this many, or every flush interval.
+const BATCH: usize = 200;
+const FLUSH: Duration = Duration::from_millis(250);
+
+pub(super) async fn execute<T: Transport>(
+    t: Arc<T>,
+    cfg: &WorkerConfig,
+    ticket: Ticket,
+    active: Active,
+    probe: Probe,
+    stop: CancellationToken,
+) {
+    let id = ticket.id;
+    match propose(&*t, id, StateType::Pending, Some("Pending"), None, false).await {
+        Answer::Accepted(_) => {}
+        other => {
+            tracing::debug!(run = %id, answer = ?other, "run not claimed (another worker has it)");
+            return;
+        }
+    }
+    let job = match plan_run(&*t, cfg, &ticket, &probe).await {
+        Ok(job) => job,
+        Err(why) => {
+            let msg = format!("Baton could not plan this run: {why}");
+            log_line(&*t, id, 40, &msg).await;
+            propose(&*t, id, StateType::Failed, None, Some(msg), false).await;
+            return;
+        }
+    };
+    let mut running = match process::start(&job) {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = format!("Baton could not start {}: {e}", job.program);
+            log_line(&*t, id, 40, &msg).await;
+            propose(&*t, id, StateType::Failed, None, Some(msg), false).await;
+            return;
+        }
+    };
+    let cancel = CancellationToken::new();
+    if let Ok(mut a) = active.lock() {
+        a.insert(id, cancel.clone());
+    }
+    let mut labels = crate::domain::Doc::new();
+    labels.insert("prefect.worker.name".into(), Value::from(cfg.name.clone()));
+    labels.insert("prefect.worker.type".into(), Value::from("process"));
+    labels.insert(
+        "prefect.work-pool.name".into(),
+        Value::from(cfg.pool.clone()),
+    );
+    if let Err(e) = t.attach(id, running.pid, labels).await {
+        tracing::warn!(run = %id, error = %e, "could not record the run's process id");
+    }
+    let reports_itself = job.kind == Kind::PrefectFlow;
+    if !reports_itself {
+        propose(&*t, id, StateType::Running, None, None, false).await;
+    }
+    let lines = std::mem::replace(&mut running.lines, tokio::sync::mpsc::channel(1).1);
+    let pump = tokio::spawn(forward_logs(t.clone(), id, lines, !reports_itself));
+    let timeout = job.timeout_seconds.map(Duration::from_secs_f64);
+    let outcome = tokio::select! {
+        status = running.child.wait() => Outcome::Exited(status.ok().and_then(|s| s.code())),
+        _ = cancel.cancelled() => {
+            process::stop_group(&mut running.child, running.pid, cfg.cancel_grace).await;
+            Outcome::Cancelled
+        }
+        _ = sleep_opt(timeout) => {
+            process::stop_group(&mut running.child, running.pid, cfg.cancel_grace).await;
+            Outcome::TimedOut
+        }
+        _ = stop.cancelled() => {
+            process::stop_group(&mut running.child, running.pid, cfg.cancel_grace).await;
+            Outcome::WorkerStopped
+        }
+    };
+    process::signal_group(running.pid, nix::sys::signal::Signal::SIGKILL);
+    let _ = pump.await;
+    if let Ok(mut a) = active.lock() {
+        a.remove(&id);
+    }
+    finish(&*t, id, &job.kind, outcome, job.timeout_seconds).await;
+}
+
+enum Outcome {
+    Exited(Option<i32>),
+    Cancelled,
+    TimedOut,
+    WorkerStopped,
+}
+
+async fn sleep_opt(d: Option<Duration>) {
+    match d {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn finish<T: Transport>(
+    t: &T,
+    id: Uuid,
+    kind: &Kind,
+    outcome: Outcome,
+    timeout: Option<f64>,
+) {
+    match outcome {
+        Outcome::Cancelled => {
+            propose(
+                t,
+                id,
+                StateType::Cancelled,
+                None,
+                Some("Cancelled: the run's process was stopped.".into()),
+                true,
+            )
+            .await;
+        }
+        Outcome::WorkerStopped => {
+            let msg = "The worker stopped while the run was in progress; its process was ended.";
+            log_line(t, id, 40, msg).await;
+            propose(t, id, StateType::Crashed, None, Some(msg.into()), false).await;
+        }
+        Outcome::TimedOut => {
+            let msg = format!(
+                "The run exceeded its timeout of {} s and was stopped.",
+                timeout.unwrap_or_default()
+            );
+            log_line(t, id, 40, &msg).await;
+            propose(t, id, StateType::Failed, Some("TimedOut"), Some(msg), false).await;
+        }
+        Outcome::Exited(code) if *kind == Kind::PrefectFlow => {
+            let state = t.state_of(id).await.ok().flatten();
+            if !state.is_some_and(|s| s.is_terminal() || s == StateType::Scheduled) {
+                let msg = format!(
+                    "The flow run process exited (code {}) without reporting a final state.",
+                    code.map_or("unknown".into(), |c| c.to_string())
+                );
+                log_line(t, id, 40, &msg).await;
+                propose(t, id, StateType::Crashed, None, Some(msg), false).await;
+            }
+        }
+        Outcome::Exited(Some(0)) => {
+            propose(t, id, StateType::Completed, None, None, false).await;
+        }
+        Outcome::Exited(code) => {
+            let msg = match code {
+                Some(c) => format!("The process exited with code {c}."),
+                None => "The process was killed by a signal.".to_string(),
+            };
+            propose(t, id, StateType::Failed, None, Some(msg), false).await;
+        }
+    }
+}
+
+async fn log_line<T: Transport>(t: &T, id: Uuid, level: i64, message: &str) {
+    let now = time::micros(chrono::Utc::now());
+    let log = Log {
+        id: Uuid::now_v7(),
+        created: now,
+        name: "baton.worker".into(),
+        level,
+        message: message.to_string(),
+        timestamp: now,
+        flow_run_id: Some(id),
+        task_run_id: None,
+    };
+    let _ = t.send_logs(vec![log]).await;
+}
+
+/// Sends the process's output as the run's logs (batched), or drops it for Prefect flows, whose engine
+/// already sends every line to the API.
+async fn forward_logs<T: Transport>(
+    t: Arc<T>,
+    id: Uuid,
+    mut lines: tokio::sync::mpsc::Receiver<Line>,
+    keep: bool,
+) {
+    let mut batch: Vec<Log> = Vec::new();
+    loop {
+        let next = tokio::time::timeout(FLUSH, lines.recv()).await;
+        match next {
+            Ok(Some(line)) if keep => {
+                let now = time::micros(chrono::Utc::now());
+                batch.push(Log {
+                    id: Uuid::now_v7(),
+                    created: now,
+                    name: if line.stderr {
+                        "baton.stderr"
+                    } else {
+                        "baton.stdout"
+                    }
+                    .into(),
+                    level: if line.stderr { 40 } else { 20 },
+                    message: line.text,
+                    timestamp: now,
+                    flow_run_id: Some(id),
+                    task_run_id: None,
+                });
+                if batch.len() < BATCH {
+                    continue;
+                }
+            }
+            Ok(Some(line)) => {
+                tracing::debug!(run = %id, "{}", line.text);
+                continue;
+            }
+            Ok(None) => {
+                if !batch.is_empty() {
+                    let _ = t.send_logs(std::mem::take(&mut batch)).await;
+                }
+                return;
+            }
+            Err(_) => {}
+        }
+        if !batch.is_empty() {
+            if let Err(e) = t.send_logs(std::mem::take(&mut batch)).await {
+                tracing::warn!(run = %id, error = %e, "could not store log lines");
+            }
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The HTTP transport: `baton worker start` on any machine talks to the server's REST API only (nothing
+//! connects into a worker). It polls every couple of seconds and checks its runs for cancellation.
+
+use super::transport::{Answer, DeploymentInfo, Ticket, Transport};
+use crate::domain::log::Log;
+use crate::domain::{time, Doc, StateType};
+use anyhow::Context;
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// A worker's connection to a remote server.
+pub struct Http {
+    client: reqwest::Client,
+    api: String,
+    pub pool: String,
+    pub queues: Vec<String>,
+    pub name: String,
+    pub poll_every: Duration,
+}
+
+impl Http {
+    /// A client of the API at `api` (e.g. `http://127.0.0.1:4200/api`).
+    pub fn new(
+        api: &str,
+        pool: String,
+        queues: Vec<String>,
+        name: String,
+        poll_every: Duration,
+    ) -> anyhow::Result<Http> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        Ok(Http {
+            client,
+            api: api.trim_end_matches('/').to_string(),
+            pool,
+            queues,
+            name,
+            poll_every,
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let url = format!("{}{}", self.api, path);
+        let mut req = self.client.request(method, &url);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req
+            .send()
+            .await
+            .with_context(|| format!("cannot reach {url}"))?;
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        if !status.is_success() {
+            anyhow::bail!("{url} answered {status}: {text}");
+        }
+        Ok(if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        })
+    }
+}
+
+fn uuid_of(v: &Value) -> Option<Uuid> {
+    v.as_str().and_then(|s| s.parse().ok())
+}
+
+fn doc_of(v: &Value) -> Doc {
+    v.as_object().cloned().unwrap_or_default()
+}
+
+impl Transport for Http {
+    async fn poll(&self, limit: usize) -> anyhow::Result<Vec<Ticket>> {
+        let before = time::format(chrono::Utc::now() + chrono::Duration::seconds(1));
+        let body =
+            json!({"work_queue_names": self.queues, "scheduled_before": before, "limit": limit});
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/work_pools/{}/get_scheduled_flow_runs", self.pool),
+                Some(body),
+            )
+            .await?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|item| {
+                        let r = &item["flow_run"];
+                        Some(Ticket {
+                            id: uuid_of(&r["id"])?,
+                            name: r["name"].as_str().unwrap_or_default().to_string(),
+                            flow_id: uuid_of(&r["flow_id"])?,
+                            deployment_id: uuid_of(&r["deployment_id"]),
+                            parameters: doc_of(&r["parameters"]),
+                            job_variables: doc_of(&r["job_variables"]),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    async fn propose(
+        &self,
+        run: Uuid,
+        kind: StateType,
+        name: Option<String>,
+        message: Option<String>,
+        force: bool,
+    ) -> anyhow::Result<Answer> {
+        let body = json!({"state": {"type": kind.as_str(), "name": name, "message": message}, "force": force});
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/flow_runs/{run}/set_state"),
+                Some(body),
+            )
+            .await?;
+        let state = v["state"]["type"].as_str().and_then(StateType::parse);
+        Ok(match v["status"].as_str() {
+            Some("ACCEPT") => Answer::Accepted(state.unwrap_or(kind)),
+            Some("REJECT") => Answer::Rejected(state),
+            Some("WAIT") => Answer::Wait(v["details"]["delay_seconds"].as_u64().unwrap_or(1)),
+            _ => Answer::Aborted(
+                v["details"]["reason"]
+                    .as_str()
+                    .unwrap_or("aborted")
+                    .to_string(),
+            ),
+        })
+    }
+
+    async fn attach(&self, run: Uuid, pid: u32, labels: Doc) -> anyhow::Result<()> {
+        self.call(
+            reqwest::Method::PATCH,
+            &format!("/flow_runs/{run}"),
+            Some(json!({"infrastructure_pid": pid.to_string()})),
+        )
+        .await?;
+        self.call(
+            reqwest::Method::PATCH,
+            &format!("/flow_runs/{run}/labels"),
+            Some(Value::Object(labels)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn state_of(&self, run: Uuid) -> anyhow::Result<Option<StateType>> {
+        let v = self
+            .call(reqwest::Method::GET, &format!("/flow_runs/{run}"), None)
+            .await?;
+        Ok(v["state_type"].as_str().and_then(StateType::parse))
+    }
+
+    async fn deployment(&self, id: Uuid) -> anyhow::Result<Option<DeploymentInfo>> {
+        let v = self
+            .call(reqwest::Method::GET, &format!("/deployments/{id}"), None)
+            .await?;
+        Ok(Some(DeploymentInfo {
+            name: v["name"].as_str().unwrap_or_default().to_string(),
+            entrypoint: v["entrypoint"].as_str().map(String::from),
+            path: v["path"].as_str().map(String::from),
+            pull_steps: Some(v["pull_steps"].clone()).filter(|p| !p.is_null()),
+            job_variables: doc_of(&v["job_variables"]),
+        }))
+    }
+
+    async fn flow_name(&self, id: Uuid) -> anyhow::Result<String> {
+        let v = self
+            .call(reqwest::Method::GET, &format!("/flows/{id}"), None)
+            .await?;
+        Ok(v["name"].as_str().unwrap_or_default().to_string())
+    }
+
+    async fn send_logs(&self, logs: Vec<Log>) -> anyhow::Result<()> {
+        let body: Vec<Value> = logs
+            .into_iter()
+            .map(|l| {
+                json!({"name": l.name, "level": l.level, "message": l.message, "timestamp": time::format(l.timestamp),
+                       "flow_run_id": l.flow_run_id.map(|u| u.to_string()), "task_run_id": l.task_run_id.map(|u| u.to_string())})
+            })
+            .collect();
+        self.call(reqwest::Method::POST, "/logs/", Some(Value::Array(body)))
+            .await?;
+        Ok(())
+    }
+
+    async fn heartbeat(&self) -> anyhow::Result<()> {
+        let body = json!({"name": self.name, "heartbeat_interval_seconds": 30});
+        self.call(
+            reqwest::Method::POST,
+            &format!("/work_pools/{}/workers/heartbeat", self.pool),
+            Some(body),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn cancelling(&self, runs: Vec<Uuid>) -> anyhow::Result<Vec<Uuid>> {
+        let ids: Vec<String> = runs.iter().map(Uuid::to_string).collect();
+        let body = json!({"flow_runs": {"id": {"any_": ids}, "state": {"type": {"any_": ["CANCELLING"]}}}});
+        let v = self
+            .call(reqwest::Method::POST, "/flow_runs/filter", Some(body))
+            .await?;
+        Ok(v.as_array()
+            .map(|a| a.iter().filter_map(|r| uuid_of(&r["id"])).collect())
+            .unwrap_or_default())
+    }
+
+    async fn cancel_signal(&self) {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+
+    async fn idle(&self, stop: &CancellationToken) {
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            _ = tokio::time::sleep(self.poll_every) => {}
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Unit tests for run planning.
+
+use super::*;
+use serde_json::json;
+
+fn facts(job_variables: Value, entrypoint: Option<&str>) -> RunFacts {
+    RunFacts {
+        run_id: Uuid::nil(),
+        run_name: "r".into(),
+        flow_name: "etl".into(),
+        entrypoint: entrypoint.map(String::from),
+        job_variables: job_variables.as_object().unwrap().clone(),
+        parameters: json!({"day": "today", "n": 3, "max-rows": 1})
+            .as_object()
+            .unwrap()
+            .clone(),
+        api_url: "http://127.0.0.1:4200/api".into(),
+        worker_name: "w".into(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn commands_run_without_a_shell_with_parameters_in_the_environment() {
+    let f = facts(
+        json!({"command": "./backup.sh --full 'two words'", "env": {"A": "1"}}),
+        None,
+    );
+    let job = plan(&f, None, "python3", None, false, "").unwrap();
+    assert_eq!(job.kind, Kind::Command);
+    assert_eq!(
+        (job.program.as_str(), job.args.clone()),
+        (
+            "./backup.sh",
+            vec!["--full".to_string(), "two words".to_string()]
+        )
+    );
+    assert_eq!(job.env["BATON_PARAM_DAY"], "today");
+    assert_eq!(job.env["BATON_PARAM_N"], "3");
+    assert_eq!(job.env["BATON_PARAM_MAX_ROWS"], "1");
+    assert_eq!(job.env["A"], "1");
+    assert!(job.env["BATON_PARAMETERS"].contains("\"day\":\"today\""));
+    assert!(!job.env.contains_key("PREFECT__FLOW_RUN_ID"));
+    assert!(plan(
+        &facts(json!({"command": "unterminated 'quote"}), None),
+        None,
+        "p",
+        None,
+        false,
+        ""
+    )
+    .is_err());
+}
+
+#[test]
+fn prefect_flows_go_through_the_engine() {
+    let src =
+        "from prefect import flow\n\n@flow(log_prints=True)\ndef etl(day: str):\n    print(day)\n";
+    let f = facts(json!({}), Some("flows/etl.py:etl"));
+    let job = plan(&f, None, "/venv/bin/python", Some(src), true, "").unwrap();
+    assert_eq!(job.kind, Kind::PrefectFlow);
+    assert_eq!(job.args, vec!["-m", "prefect.engine"]);
+    assert_eq!(job.env["PREFECT__FLOW_RUN_ID"], Uuid::nil().to_string());
+    assert_eq!(job.env["PREFECT_API_URL"], "http://127.0.0.1:4200/api");
+    assert_eq!(job.env["PREFECT__FLOW_ENTRYPOINT"], "flows/etl.py:etl");
+    let plain = plan(&f, None, "python3", Some(src), false, "BOOT").unwrap();
+    assert_eq!(
+        plain.kind,
+        Kind::PythonFunction,
+        "no prefect in the interpreter"
+    );
+    assert_eq!(plain.args, vec!["-c", "BOOT"]);
+    assert_eq!(plain.env["BATON_ENTRY_FILE"], "flows/etl.py");
+    let undecorated = plan(
+        &f,
+        None,
+        "python3",
+        Some("def etl(day):\n    pass\n"),
+        true,
+        "B",
+    )
+    .unwrap();
+    assert_eq!(
+        undecorated.kind,
+        Kind::PythonFunction,
+        "a function without @flow"
+    );
+}
+
+#[test]
+fn flow_detection_reads_decorators() {
+    assert!(is_prefect_flow("@flow\ndef a():\n  pass", "a"));
+    assert!(is_prefect_flow(
+        "@prefect.flow(name='x',\n    retries=2)\nasync def a():\n  pass",
+        "a"
+    ));
+    assert!(!is_prefect_flow("@task\ndef a():\n  pass", "a"));
+    assert!(!is_prefect_flow(
+        "@flow\ndef b():\n  pass\ndef a():\n  pass",
+        "a"
+    ));
+}
+
+#[test]
+fn working_directory_and_interpreter() {
+    let base = Path::new("/base");
+    let mut f = facts(json!({}), Some("a.py:f"));
+    assert_eq!(working_dir(&f, base), None);
+    f.path = Some("proj".into());
+    assert_eq!(working_dir(&f, base), Some(PathBuf::from("/base/proj")));
+    f.pull_steps = Some(
+        json!([{"prefect.deployments.steps.set_working_directory": {"directory": "/srv/app"}}]),
+    );
+    assert_eq!(working_dir(&f, base), Some(PathBuf::from("/srv/app")));
+    f.job_variables
+        .insert("working_dir".into(), json!("/tmp/x"));
+    assert_eq!(working_dir(&f, base), Some(PathBuf::from("/tmp/x")));
+    assert_eq!(
+        interpreter(&f, Some("/venv"), None, false),
+        "/venv/bin/python"
+    );
+    assert_eq!(
+        interpreter(&f, None, Some(Path::new("/p")), true),
+        "/p/.venv/bin/python"
+    );
+    assert_eq!(interpreter(&f, None, None, false), "python3");
+    f.job_variables.insert("python".into(), json!("/opt/py"));
+    assert_eq!(interpreter(&f, Some("/venv"), None, false), "/opt/py");
+    assert!(split_entrypoint("nocolon").is_err());
+    assert_eq!(
+        split_entrypoint("a/b.py:f").unwrap(),
+        ("a/b.py".to_string(), "f".to_string())
+    );
+}

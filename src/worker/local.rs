@@ -1,0 +1,244 @@
+//! The in-process transport: the worker inside `baton serve` calls services directly and is woken by the
+//! event bus and by a timer set to the pool's next due run, so a run starts within milliseconds of being due.
+
+use super::transport::{Answer, DeploymentInfo, Ticket, Transport};
+use crate::domain::filter::{Cond, Field, Order, Query, Val};
+use crate::domain::flow_run::{FlowRunPatch, ProposedState};
+use crate::domain::log::Log;
+use crate::domain::{Decision, Doc, StateType};
+use crate::services::Services;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+/// The longest the worker sleeps without a reason to wake.
+const MAX_IDLE: Duration = Duration::from_secs(10);
+
+/// Direct service calls for a worker of `pool`.
+pub struct Local {
+    pub services: Arc<Services>,
+    pub pool: String,
+    pub queues: Vec<String>,
+    pub name: String,
+    pub wake: tokio::sync::Mutex<tokio::sync::watch::Receiver<u64>>,
+}
+
+impl Local {
+    /// A local transport for `pool` (all its queues when `queues` is empty).
+    pub fn new(services: Arc<Services>, pool: String, queues: Vec<String>, name: String) -> Local {
+        let wake = tokio::sync::Mutex::new(services.worker_wake.subscribe());
+        Local {
+            services,
+            pool,
+            queues,
+            name,
+            wake,
+        }
+    }
+}
+
+impl Transport for Local {
+    async fn poll(&self, limit: usize) -> anyhow::Result<Vec<Ticket>> {
+        let now = self.services.clock.now();
+        let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+        let assigned = self
+            .services
+            .runs_for_pool(self.pool.clone(), self.queues.clone(), now, Some(limit))
+            .await?;
+        Ok(assigned
+            .into_iter()
+            .map(|a| Ticket {
+                id: a.run.id,
+                name: a.run.name,
+                flow_id: a.run.flow_id,
+                deployment_id: a.run.deployment_id,
+                parameters: a.run.parameters,
+                job_variables: a.run.job_variables,
+            })
+            .collect())
+    }
+
+    async fn propose(
+        &self,
+        run: Uuid,
+        kind: StateType,
+        name: Option<String>,
+        message: Option<String>,
+        force: bool,
+    ) -> anyhow::Result<Answer> {
+        let proposed = ProposedState {
+            name,
+            message,
+            ..ProposedState::of(kind)
+        };
+        let out = self
+            .services
+            .set_flow_run_state(run, proposed, force)
+            .await?;
+        Ok(match out.decision {
+            Decision::Accept(s) => Answer::Accepted(s.kind),
+            Decision::Reject { .. } => Answer::Rejected(out.state.map(|s| s.kind)),
+            Decision::Wait { delay_seconds, .. } => {
+                Answer::Wait(u64::try_from(delay_seconds).unwrap_or(1))
+            }
+            Decision::Abort { reason } => Answer::Aborted(reason),
+        })
+    }
+
+    async fn attach(&self, run: Uuid, pid: u32, labels: Doc) -> anyhow::Result<()> {
+        let patch = FlowRunPatch {
+            infrastructure_pid: Some(pid.to_string()),
+            ..Default::default()
+        };
+        self.services.update_flow_run(run, patch).await?;
+        self.services.update_flow_run_labels(run, labels).await?;
+        Ok(())
+    }
+
+    async fn state_of(&self, run: Uuid) -> anyhow::Result<Option<StateType>> {
+        Ok(self.services.flow_run(run).await?.state_type())
+    }
+
+    async fn deployment(&self, id: Uuid) -> anyhow::Result<Option<DeploymentInfo>> {
+        match self.services.deployment(id).await {
+            Ok(d) => Ok(Some(DeploymentInfo {
+                name: d.name,
+                entrypoint: d.entrypoint,
+                path: d.path,
+                pull_steps: d.pull_steps,
+                job_variables: d.job_variables,
+            })),
+            Err(crate::services::ServiceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn flow_name(&self, id: Uuid) -> anyhow::Result<String> {
+        Ok(self.services.flow(id).await?.name)
+    }
+
+    async fn send_logs(&self, logs: Vec<Log>) -> anyhow::Result<()> {
+        self.services.create_logs(logs).await?;
+        Ok(())
+    }
+
+    async fn heartbeat(&self) -> anyhow::Result<()> {
+        self.services
+            .worker_heartbeat(self.pool.clone(), self.name.clone(), Some(30))
+            .await?;
+        Ok(())
+    }
+
+    async fn cancelling(&self, runs: Vec<Uuid>) -> anyhow::Result<Vec<Uuid>> {
+        let cond = Cond::All(vec![
+            Cond::In(
+                Field::Id,
+                runs.iter().map(|r| Val::Text(r.to_string())).collect(),
+            ),
+            Cond::In(Field::StateType, vec![Val::Text("CANCELLING".into())]),
+        ]);
+        let q = Query::new(cond, Order::asc(Field::Id), None, 0);
+        Ok(self
+            .services
+            .flow_runs(q)
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect())
+    }
+
+    async fn cancel_signal(&self) {
+        let mut rx = self.services.bus.subscribe();
+        loop {
+            match tokio::time::timeout(MAX_IDLE, rx.recv()).await {
+                Ok(Ok(e)) if e.event == "prefect.flow-run.Cancelling" => return,
+                Ok(Ok(_)) => continue,
+                _ => return,
+            }
+        }
+    }
+
+    async fn idle(&self, stop: &CancellationToken) {
+        let mut wake = self.wake.lock().await;
+        let next = self
+            .services
+            .next_due_in_pool(self.pool.clone())
+            .await
+            .ok()
+            .flatten();
+        let now = self.services.clock.now();
+        let sleep = next
+            .map(|t| (t - now).to_std().unwrap_or_default().min(MAX_IDLE))
+            .unwrap_or(MAX_IDLE);
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            _ = wake.changed() => {}
+            _ = tokio::time::sleep(sleep) => {}
+        }
+    }
+}
+
+/// After a restart: runs this worker had claimed are CRASHED (CANCELLING ones CANCELLED) and a process of
+/// theirs that outlived the old server is ended, since nothing can follow it any more; so no run stays
+/// PENDING or RUNNING forever.
+pub async fn reap_orphans(services: &Arc<Services>, worker_name: &str) {
+    let cond = Cond::In(
+        Field::StateType,
+        ["PENDING", "RUNNING", "CANCELLING"]
+            .iter()
+            .map(|s| Val::Text((*s).into()))
+            .collect(),
+    );
+    let mut offset = 0;
+    loop {
+        let q = Query::new(cond.clone(), Order::asc(Field::Id), None, offset);
+        let Ok(runs) = services.flow_runs(q).await else {
+            return;
+        };
+        let n = runs.len();
+        for run in runs {
+            let ours = run
+                .labels
+                .get("prefect.worker.name")
+                .and_then(|v| v.as_str())
+                == Some(worker_name);
+            let pid = run
+                .infrastructure_pid
+                .as_deref()
+                .and_then(|p| p.parse::<u32>().ok());
+            if !ours {
+                continue;
+            }
+            if let Some(pid) =
+                pid.filter(|p| super::process::is_run_process(*p, &run.id.to_string()))
+            {
+                super::process::signal_group(pid, nix::sys::signal::Signal::SIGKILL);
+            }
+            let (kind, message) = if run.state_type() == Some(StateType::Cancelling) {
+                (
+                    StateType::Cancelled,
+                    "Cancelled: the server restarted and the run's process is gone.",
+                )
+            } else {
+                (
+                    StateType::Crashed,
+                    "The server restarted and the run's process is gone.",
+                )
+            };
+            let proposed = ProposedState {
+                message: Some(message.into()),
+                ..ProposedState::of(kind)
+            };
+            if let Err(e) = services.set_flow_run_state(run.id, proposed, true).await {
+                tracing::warn!(run = %run.id, error = %e, "could not mark an orphaned run");
+            } else {
+                tracing::info!(run = %run.id, "marked a run left by a previous instance as {}", kind.as_str());
+            }
+        }
+        if n < crate::domain::filter::MAX_LIMIT as usize {
+            return;
+        }
+        offset += n as u64;
+    }
+}

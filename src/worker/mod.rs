@@ -1,0 +1,239 @@
+//! Execution: a worker claims due runs of its pool, starts each run's process in its own process group,
+//! streams output into logs, reports states, and cancels, times out or marks CRASHED as needed. The same code
+//! serves the in-process worker of `baton serve` ([`local::Local`]) and `baton worker start` ([`http::Http`]).
+
+pub mod http;
+pub mod job;
+pub mod local;
+pub mod process;
+pub mod transport;
+
+use crate::domain::{Doc, StateType};
+use job::{JobSpec, RunFacts};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use transport::{Answer, Ticket, Transport};
+use uuid::Uuid;
+
+/// The embedded bootstrap that runs plain Python functions.
+pub const BOOTSTRAP: &str = include_str!("bootstrap.py");
+
+/// How a worker runs.
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    pub name: String,
+    pub pool: String,
+    pub queues: Vec<String>,
+    pub limit: usize,
+    /// The API URL given to Prefect flows (`PREFECT_API_URL`).
+    pub api_url: String,
+    /// Where relative deployment paths start.
+    pub base_dir: PathBuf,
+    pub cancel_grace: Duration,
+    pub heartbeat_every: Duration,
+}
+
+type Active = Arc<Mutex<HashMap<Uuid, CancellationToken>>>;
+
+/// Runs the worker until `stop`; waits for its runs' bookkeeping before returning.
+pub async fn run<T: Transport>(t: Arc<T>, cfg: WorkerConfig, stop: CancellationToken) {
+    let slots = Arc::new(Semaphore::new(cfg.limit.max(1)));
+    let active: Active = Arc::new(Mutex::new(HashMap::new()));
+    let tasks = tokio_util::task::TaskTracker::new();
+    tasks.spawn(heartbeats(t.clone(), cfg.heartbeat_every, stop.clone()));
+    tasks.spawn(watch_cancellations(t.clone(), active.clone(), stop.clone()));
+    let probe = Arc::new(Mutex::new(HashMap::new()));
+    loop {
+        if stop.is_cancelled() {
+            break;
+        }
+        let free = slots.available_permits();
+        if free > 0 {
+            match t.poll(free).await {
+                Ok(tickets) => {
+                    for ticket in tickets {
+                        let Ok(permit) = slots.clone().try_acquire_owned() else {
+                            break;
+                        };
+                        let (t, cfg, active, probe) =
+                            (t.clone(), cfg.clone(), active.clone(), probe.clone());
+                        let stop = stop.clone();
+                        tasks.spawn(async move {
+                            execute(t, &cfg, ticket, active, probe, stop).await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, pool = %cfg.pool, "polling for runs failed"),
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = t.idle(&stop) => {}
+        }
+    }
+    tasks.close();
+    tasks.wait().await;
+}
+
+async fn heartbeats<T: Transport>(t: Arc<T>, every: Duration, stop: CancellationToken) {
+    loop {
+        if let Err(e) = t.heartbeat().await {
+            tracing::warn!(error = %e, "worker heartbeat failed");
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+async fn watch_cancellations<T: Transport>(t: Arc<T>, active: Active, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = t.cancel_signal() => {}
+        }
+        let ids: Vec<Uuid> = active
+            .lock()
+            .map(|a| a.keys().copied().collect())
+            .unwrap_or_default();
+        if ids.is_empty() {
+            continue;
+        }
+        if let Ok(cancelling) = t.cancelling(ids).await {
+            if let Ok(a) = active.lock() {
+                for id in cancelling {
+                    if let Some(token) = a.get(&id) {
+                        token.cancel();
+                    }
+                }
+            }
+        }
+    }
+}
+
+type Probe = Arc<Mutex<HashMap<String, bool>>>;
+
+/// Whether `python` can import prefect (asked once per interpreter, quickly, without importing it).
+async fn has_prefect(python: &str, probe: &Probe) -> bool {
+    if let Some(known) = probe.lock().ok().and_then(|p| p.get(python).copied()) {
+        return known;
+    }
+    let check =
+        "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('prefect') else 1)";
+    let ok = tokio::time::timeout(
+        Duration::from_secs(20),
+        tokio::process::Command::new(python)
+            .args(["-c", check])
+            .stdin(std::process::Stdio::null())
+            .output(),
+    )
+    .await
+    .ok()
+    .and_then(Result::ok)
+    .is_some_and(|o| o.status.success());
+    if let Ok(mut p) = probe.lock() {
+        p.insert(python.to_string(), ok);
+    }
+    ok
+}
+
+async fn plan_run<T: Transport>(
+    t: &T,
+    cfg: &WorkerConfig,
+    ticket: &Ticket,
+    probe: &Probe,
+) -> Result<JobSpec, String> {
+    let dep = match ticket.deployment_id {
+        Some(id) => t.deployment(id).await.map_err(|e| e.to_string())?,
+        None => None,
+    };
+    let dep = dep.unwrap_or_default();
+    let mut job_variables: Doc = dep.job_variables.clone();
+    job_variables.extend(ticket.job_variables.clone());
+    let facts = RunFacts {
+        run_id: ticket.id,
+        run_name: ticket.name.clone(),
+        flow_id: ticket.flow_id,
+        flow_name: t.flow_name(ticket.flow_id).await.unwrap_or_default(),
+        deployment_id: ticket.deployment_id,
+        deployment_name: Some(dep.name.clone()).filter(|n| !n.is_empty()),
+        entrypoint: dep.entrypoint.clone(),
+        path: dep.path.clone(),
+        pull_steps: dep.pull_steps.clone(),
+        job_variables,
+        parameters: ticket.parameters.clone(),
+        api_url: cfg.api_url.clone(),
+        worker_name: cfg.name.clone(),
+    };
+    let cwd = job::working_dir(&facts, &cfg.base_dir);
+    if let Some(dir) = &cwd {
+        if !dir.is_dir() {
+            return Err(format!(
+                "working directory {} does not exist",
+                dir.display()
+            ));
+        }
+    }
+    let venv = std::env::var("VIRTUAL_ENV").ok();
+    let local_venv = cwd
+        .as_deref()
+        .is_some_and(|d| d.join(".venv/bin/python").exists());
+    let python = job::interpreter(&facts, venv.as_deref(), cwd.as_deref(), local_venv);
+    let source = facts
+        .entrypoint
+        .as_deref()
+        .and_then(|e| job::split_entrypoint(e).ok())
+        .and_then(|(file, _)| {
+            let p = Path::new(&file);
+            let full = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                cwd.clone().unwrap_or_else(|| cfg.base_dir.clone()).join(p)
+            };
+            std::fs::read_to_string(full).ok()
+        });
+    let wants_command = facts
+        .job_variables
+        .get("command")
+        .and_then(Value::as_str)
+        .is_some_and(|c| !c.trim().is_empty());
+    let prefect = !wants_command && source.is_some() && has_prefect(&python, probe).await;
+    job::plan(&facts, cwd, &python, source.as_deref(), prefect, BOOTSTRAP)
+        .map_err(|e| e.to_string())
+}
+
+async fn propose<T: Transport>(
+    t: &T,
+    run: Uuid,
+    kind: StateType,
+    name: Option<&str>,
+    message: Option<String>,
+    force: bool,
+) -> Answer {
+    for _ in 0..20 {
+        match t
+            .propose(run, kind, name.map(String::from), message.clone(), force)
+            .await
+        {
+            Ok(Answer::Wait(secs)) => {
+                tokio::time::sleep(Duration::from_secs(secs.clamp(1, 30))).await
+            }
+            Ok(a) => return a,
+            Err(e) => {
+                tracing::warn!(%run, error = %e, "proposing {} failed; retrying", kind.as_str());
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+    Answer::Aborted("gave up after repeated failures".into())
+}
+
+mod execute;
+use execute::execute;

@@ -1,0 +1,212 @@
+//! The in-process worker of `baton serve`: commands and plain Python functions run at once, output becomes
+//! logs, failures and timeouts end FAILED, cancellation stops the process group.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn deploy(app: &TestApp, name: &str, job_variables: Value, extra: Value) -> String {
+    let flow = app.flow("jobs").await;
+    let mut body = json!({"name": name, "flow_id": flow, "work_pool_name": "default", "job_variables": job_variables,
+                          "enforce_parameter_schema": false});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let (_, d) = app.post("/deployments/", body).await;
+    d["id"].as_str().unwrap().to_string()
+}
+
+async fn run(app: &TestApp, deployment: &str, parameters: Value) -> String {
+    let (_, r) = app
+        .post(
+            &format!("/deployments/{deployment}/create_flow_run"),
+            json!({"parameters": parameters}),
+        )
+        .await;
+    r["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no run: {r}"))
+        .to_string()
+}
+
+async fn wait_state(app: &TestApp, id: &str, want: &[&str]) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
+        if want.contains(&r["state_type"].as_str().unwrap_or_default()) {
+            return r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "run never reached {want:?}: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn logs(app: &TestApp, id: &str) -> Vec<String> {
+    let (_, l) = app
+        .post(
+            "/logs/filter",
+            json!({"logs": {"flow_run_id": {"any_": [id]}}, "sort": "TIMESTAMP_ASC"}),
+        )
+        .await;
+    l.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn commands_run_at_once_with_parameters_and_logs() {
+    let app = spawn_app().await;
+    let cmd = "sh -c 'echo hello $BATON_PARAM_NAME; echo oops >&2'";
+    let dep = deploy(
+        &app,
+        "hello",
+        json!({"command": cmd}),
+        json!({"parameters": {"name": "world"}}),
+    )
+    .await;
+    let id = run(&app, &dep, json!({})).await;
+    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    assert_eq!(done["state_type"], "COMPLETED", "{done}");
+    assert_eq!(done["run_count"], 1);
+    assert!(done["infrastructure_pid"].is_string());
+    assert_eq!(done["labels"]["prefect.work-pool.name"], "default");
+    let lines = logs(&app, &id).await;
+    assert!(lines.contains(&"hello world".to_string()), "{lines:?}");
+    assert!(lines.contains(&"oops".to_string()), "{lines:?}");
+
+    let failing = deploy(
+        &app,
+        "fails",
+        json!({"command": "sh -c 'exit 3'"}),
+        json!({}),
+    )
+    .await;
+    let id = run(&app, &failing, json!({})).await;
+    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    assert_eq!(done["state_type"], "FAILED");
+    assert!(done["state"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("code 3"));
+
+    let missing = deploy(
+        &app,
+        "missing",
+        json!({"command": "/no/such/program"}),
+        json!({}),
+    )
+    .await;
+    let id = run(&app, &missing, json!({})).await;
+    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    assert_eq!(done["state_type"], "FAILED");
+    assert!(logs(&app, &id)
+        .await
+        .iter()
+        .any(|l| l.contains("could not start")));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn python_functions_run_through_the_bootstrap() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.py"),
+        "def greet(name, times=1):\n    for _ in range(times):\n        print(f'hi {name}')\n\ndef boom():\n    raise ValueError('nope')\n",
+    )
+    .unwrap();
+    let path = dir.path().to_string_lossy().to_string();
+    let greet = deploy(
+        &app,
+        "greet",
+        json!({}),
+        json!({"entrypoint": "jobs.py:greet", "path": path}),
+    )
+    .await;
+    let id = run(&app, &greet, json!({"name": "ada", "times": 2})).await;
+    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    assert_eq!(
+        done["state_type"],
+        "COMPLETED",
+        "{done} {:?}",
+        logs(&app, &id).await
+    );
+    assert_eq!(logs(&app, &id).await, ["hi ada", "hi ada"]);
+    let boom = deploy(
+        &app,
+        "boom",
+        json!({}),
+        json!({"entrypoint": "jobs.py:boom", "path": path}),
+    )
+    .await;
+    let id = run(&app, &boom, json!({})).await;
+    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    assert_eq!(done["state_type"], "FAILED");
+    assert!(
+        logs(&app, &id)
+            .await
+            .iter()
+            .any(|l| l.contains("ValueError: nope")),
+        "traceback in the logs"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cancellation_and_timeouts_stop_the_process_group() {
+    let app = spawn_app().await;
+    let dep = deploy(
+        &app,
+        "sleepy",
+        json!({"command": "sh -c 'sleep 60 & sleep 60; wait'"}),
+        json!({}),
+    )
+    .await;
+    let id = run(&app, &dep, json!({})).await;
+    let running = wait_state(&app, &id, &["RUNNING"]).await;
+    let pid: i32 = running["infrastructure_pid"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let started = std::time::Instant::now();
+    app.set_state(
+        &id,
+        json!({"type": "CANCELLING", "name": "Cancelling"}),
+        false,
+    )
+    .await;
+    let done = wait_state(&app, &id, &["CANCELLED"]).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "cancelled within seconds"
+    );
+    assert!(done["end_time"].is_string());
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the whole process group is gone"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let slow = deploy(
+        &app,
+        "slow",
+        json!({"command": "sleep 60", "timeout_seconds": 1}),
+        json!({}),
+    )
+    .await;
+    let id = run(&app, &slow, json!({})).await;
+    let done = wait_state(&app, &id, &["FAILED", "COMPLETED", "CRASHED"]).await;
+    assert_eq!(
+        (done["state_type"].as_str(), done["state_name"].as_str()),
+        (Some("FAILED"), Some("TimedOut"))
+    );
+    app.stop().await;
+}
