@@ -74,6 +74,7 @@ impl App {
         let loops = tokio_util::task::TaskTracker::new();
         loops.spawn(crate::services::scheduler::run(services.clone()));
         loops.spawn(crate::services::late_runs::run(services.clone()));
+        loops.spawn(crate::services::reaper::run(services.clone()));
         let mut child_addr = addr;
         if child_addr.ip().is_unspecified() {
             child_addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());

@@ -131,7 +131,8 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
             }
         }
     }
-    if to == StateType::Failed && from == StateType::Running && run.run_count <= run.retries() {
+    let retryable = matches!(to, StateType::Failed | StateType::Crashed);
+    if retryable && from == StateType::Running && run.run_count <= run.retries() {
         let mut retry = State::new(StateType::Scheduled, now).named("AwaitingRetry");
         retry.message = proposed.message;
         retry.data = proposed.data;
@@ -164,6 +165,39 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
         }
     }
     Decision::Accept(proposed)
+}
+
+/// How a deployment with a concurrency limit treats a run that would exceed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Collision {
+    /// Wait for a slot: the run goes back to SCHEDULED "AwaitingConcurrencySlot".
+    Enqueue,
+    /// Cancel the new run.
+    CancelNew,
+}
+
+/// Seconds an enqueued run waits before it is offered again.
+pub const SLOT_WAIT_SECONDS: i64 = 5;
+
+/// The decision for a claim (SCHEDULED → PENDING) of a deployment run when the deployment already has
+/// `active` runs holding slots out of `limit`; `None` when a slot is free.
+pub fn deployment_slot(limit: i64, active: i64, collision: Collision, now: Ts) -> Option<Decision> {
+    if active < limit {
+        return None;
+    }
+    let state = match collision {
+        Collision::CancelNew => State::new(StateType::Cancelled, now)
+            .with_message("Cancelled: the deployment's concurrency limit is reached."),
+        Collision::Enqueue => {
+            let mut s = State::new(StateType::Scheduled, now).named("AwaitingConcurrencySlot");
+            s.set_scheduled_time(now + chrono::Duration::seconds(SLOT_WAIT_SECONDS));
+            s.with_message("Waiting for a slot: the deployment's concurrency limit is reached.")
+        }
+    };
+    Some(Decision::Reject {
+        state: Some(state),
+        reason: "The deployment's concurrency limit is reached.".into(),
+    })
 }
 
 fn reject(reason: &str) -> Decision {
@@ -243,3 +277,7 @@ pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
 #[cfg(test)]
 #[path = "policy_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "policy_slot_tests.rs"]
+mod slot_tests;

@@ -45,13 +45,13 @@ pub(crate) fn run(state: Option<State>) -> FlowRun {
     }
 }
 
-fn in_state(kind: StateType, name: &str) -> FlowRun {
+pub(crate) fn in_state(kind: StateType, name: &str) -> FlowRun {
     run(Some(
         State::new(kind, t("2026-01-01T00:00:00Z")).named(name),
     ))
 }
 
-fn propose(kind: StateType) -> ProposedState {
+pub(crate) fn propose(kind: StateType) -> ProposedState {
     ProposedState::of(kind)
 }
 
@@ -62,9 +62,9 @@ fn named(kind: StateType, name: &str) -> ProposedState {
     }
 }
 
-const NOW: &str = "2026-01-01T00:01:00Z";
+pub(crate) const NOW: &str = "2026-01-01T00:01:00Z";
 
-fn status(d: &Decision) -> &'static str {
+pub(crate) fn status(d: &Decision) -> &'static str {
     match d {
         Decision::Accept(_) => "ACCEPT",
         Decision::Reject { .. } => "REJECT",

@@ -146,13 +146,13 @@ impl Services {
                 StoreError::NotFound(_) => not_found(id),
                 other => ServiceError::from(other),
             })?;
-        if outcome
-            .state
-            .as_ref()
-            .is_some_and(|s| s.kind == StateType::Scheduled)
-        {
-            self.wake_workers();
+        let written = outcome.decision.written_state().map(|s| s.kind);
+        if written == Some(StateType::Scheduled) {
             self.late_wake.notify_one();
+        }
+        if written.is_some_and(|k| k == StateType::Scheduled || k.is_terminal()) {
+            // A run became due again, or a run left its slot: workers may have work now.
+            self.wake_workers();
         }
         self.bus.publish(events);
         Ok(outcome)
@@ -175,7 +175,14 @@ pub(super) fn transition(
             serde_json::Value::String(parent.to_string()),
         );
     }
-    let decision = policy::decide(&run, proposed, force, now);
+    let claim =
+        proposed.kind == StateType::Pending && run.state_type() == Some(StateType::Scheduled);
+    let slot = if claim && !force {
+        deployment_slot_decision(tx, &run, now)?
+    } else {
+        None
+    };
+    let decision = slot.unwrap_or_else(|| policy::decide(&run, proposed, force, now));
     let Some(new_state) = decision.written_state().cloned() else {
         let state = match decision {
             Decision::Reject { .. } => run.state.clone(),
@@ -209,6 +216,34 @@ pub(super) fn transition(
         other => other,
     };
     Ok((SetStateOutcome { decision, state }, events))
+}
+
+/// A claim of a deployment run that has a concurrency limit: enqueue or cancel when no slot is free.
+fn deployment_slot_decision(
+    tx: &Tx,
+    run: &FlowRun,
+    now: Ts,
+) -> crate::store::Result<Option<Decision>> {
+    let Some(dep_id) = run.deployment_id else {
+        return Ok(None);
+    };
+    let Some(dep) = crate::store::deployments::get(tx, dep_id)? else {
+        return Ok(None);
+    };
+    let Some(limit) = dep.concurrency_limit else {
+        return Ok(None);
+    };
+    let collision = match dep
+        .concurrency_options
+        .as_ref()
+        .and_then(|o| o.get("collision_strategy"))
+        .and_then(|v| v.as_str())
+    {
+        Some("CANCEL_NEW") => policy::Collision::CancelNew,
+        _ => policy::Collision::Enqueue,
+    };
+    let active = flow_runs::active_in_deployment(tx, dep_id)?;
+    Ok(policy::deployment_slot(limit, active, collision, now))
 }
 
 pub(super) fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>) {

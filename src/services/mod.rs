@@ -10,6 +10,7 @@ pub mod flow_runs;
 pub mod flows;
 pub mod late_runs;
 pub mod logs;
+pub mod reaper;
 pub mod scheduler;
 pub mod task_runs;
 pub mod work_pools;

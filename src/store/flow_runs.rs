@@ -259,3 +259,23 @@ pub fn place_orphans(tx: &Tx) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Runs of a deployment holding a concurrency slot (PENDING, RUNNING, CANCELLING).
+pub fn active_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<i64> {
+    Ok(tx.conn.query_row(
+        "SELECT count(*) FROM flow_runs WHERE deployment_id = ?1 AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING')",
+        [deployment_id.to_string()],
+        |r| r.get(0),
+    )?)
+}
+
+/// PENDING or RUNNING runs of pool `pool_id` claimed by the worker named `worker` (by its label).
+pub fn claimed_by_worker(tx: &Tx, pool_id: Uuid, worker: &str) -> Result<Vec<FlowRun>> {
+    let sql = format!(
+        "SELECT {COLS} FROM flow_runs WHERE work_pool_id = ?1 AND state_type IN ('PENDING', 'RUNNING') \
+         AND json_extract(labels, '$.\"prefect.worker.name\"') = ?2"
+    );
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![pool_id.to_string(), worker], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

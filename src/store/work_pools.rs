@@ -358,3 +358,12 @@ pub fn next_due(tx: &Tx, pool: &str) -> Result<Option<Ts>> {
     )?;
     Ok(codec::parse_ts(t))
 }
+
+/// Every worker of every pool.
+pub fn all_workers(tx: &Tx) -> Result<Vec<Worker>> {
+    let mut stmt = tx
+        .conn
+        .prepare_cached(&format!("SELECT {WORKER_COLS} FROM workers"))?;
+    let rows = stmt.query_map([], worker_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

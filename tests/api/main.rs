@@ -10,6 +10,8 @@ mod helpers;
 mod logs;
 mod orchestration;
 mod process;
+mod remote_worker;
+mod slots;
 mod task_runs;
 mod work_pools;
 mod worker;

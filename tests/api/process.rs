@@ -111,3 +111,68 @@ fn baton_home_env_picks_the_data_dir() {
         "BATON_HOME decides where the database lives"
     );
 }
+
+fn get_json(url: &str) -> serde_json::Value {
+    serde_json::from_str(&get(url)).unwrap_or(serde_json::Value::Null)
+}
+
+#[test]
+fn runs_left_by_a_killed_server_are_crashed_on_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let s = start(Some(&home), None);
+    let flow: serde_json::Value = serde_json::from_str(&post(
+        &format!("{}/flows/", s.api),
+        serde_json::json!({"name": "jobs"}),
+    ))
+    .unwrap();
+    let dep: serde_json::Value = serde_json::from_str(&post(
+        &format!("{}/deployments/", s.api),
+        serde_json::json!({"name": "sleepy", "flow_id": flow["id"], "work_pool_name": "default", "job_variables": {"command": "sleep 60"}}),
+    ))
+    .unwrap();
+    let run: serde_json::Value = serde_json::from_str(&post(
+        &format!(
+            "{}/deployments/{}/create_flow_run",
+            s.api,
+            dep["id"].as_str().unwrap()
+        ),
+        serde_json::json!({}),
+    ))
+    .unwrap();
+    let id = run["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let pid: i32 = loop {
+        let r = get_json(&format!("{}/flow_runs/{id}", s.api));
+        if r["state_type"] == "RUNNING" {
+            break r["infrastructure_pid"].as_str().unwrap().parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "never running: {r}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut server = s;
+    Command::new("kill")
+        .args(["-KILL", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    server.child.wait().unwrap();
+    assert!(
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok(),
+        "the child outlived the server"
+    );
+
+    let s = start(Some(&home), None);
+    let r = get_json(&format!("{}/flow_runs/{id}", s.api));
+    assert_eq!(r["state_type"], "CRASHED", "{r}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|st| st.contains(") Z "));
+        if zombie {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the orphaned process was ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(terminate(s).success());
+}

@@ -31,82 +31,160 @@ fn days_in_month(d: NaiveDate) -> u32 {
     next.and_then(|n| n.pred_opt()).map_or(31, |l| l.day())
 }
 
+/// croniter's distance from `x` to the next allowed value (wrapping at `range`); `last` stands for `range`.
+fn nearest(x: i64, values: &[i64], last: bool, range: i64) -> i64 {
+    let mut all = values.iter().copied().chain(last.then_some(range));
+    match all.find(|v| *v >= x) {
+        Some(v) => v - x,
+        None => values.first().copied().unwrap_or(range) - x + range,
+    }
+}
+
+fn midnight(d: NaiveDate) -> NaiveDateTime {
+    d.and_time(NaiveTime::MIN)
+}
+
+/// Adds `diff` units and zeroes the smaller ones, as the relativedeltas in croniter's search do.
+fn bump(
+    d: NaiveDateTime,
+    unit: Duration,
+    zero_from: fn(NaiveDateTime) -> Option<NaiveDateTime>,
+) -> Option<NaiveDateTime> {
+    zero_from(d)?.checked_add_signed(unit)
+}
+
 impl CronSpec {
-    fn nth_matches(&self, d: NaiveDate) -> bool {
-        let wd = i64::from(d.weekday().num_days_from_sunday());
-        self.nth.get(&wd).is_some_and(|kinds| {
-            let occurrence = (d.day() - 1) / 7 + 1;
-            let last = d.day() + 7 > days_in_month(d);
-            kinds
-                .iter()
-                .any(|k| *k == Nth::N(occurrence) || (*k == Nth::Last && last))
-        })
-    }
-
-    /// The day test of one croniter search; `use_dom`/`use_dow` say which day fields take part.
-    fn day_matches(&self, d: NaiveDate, use_dom: bool, use_dow: bool) -> bool {
-        let dom = !use_dom
-            || self.days.has(i64::from(d.day()))
-            || (self.days.last && d.day() == days_in_month(d));
-        let dow = if !self.nth.is_empty() {
-            self.nth_matches(d)
-        } else {
-            !use_dow
-                || self
-                    .weekdays
-                    .has(i64::from(d.weekday().num_days_from_sunday()))
-        };
-        dom && dow
-    }
-
-    /// The first time of day at or after `from` allowed by the hour, minute and second fields.
-    fn first_time(&self, from: NaiveTime) -> Option<NaiveTime> {
-        for h in from.hour()..24 {
-            if !self.hours.has(i64::from(h)) {
-                continue;
+    /// One field test of croniter's search: `Some(None)` when `d` passes, `Some(Some(next))` when the search
+    /// must continue from `next`, `None` when it must stop.
+    fn step(
+        &self,
+        d: NaiveDateTime,
+        use_dom: bool,
+        use_dow: bool,
+    ) -> Option<Option<NaiveDateTime>> {
+        let date = d.date();
+        if !self.years.any {
+            let y = i64::from(date.year());
+            let target = self.years.values.iter().find(|v| **v >= y)?;
+            if *target != y {
+                let year = i32::try_from(*target).ok()?;
+                return Some(Some(midnight(NaiveDate::from_ymd_opt(year, 1, 1)?)));
             }
-            let m0 = if h == from.hour() { from.minute() } else { 0 };
-            for m in m0..60 {
-                if !self.minutes.has(i64::from(m)) {
-                    continue;
+        }
+        if !self.months.any {
+            let diff = nearest(i64::from(date.month()), &self.months.values, false, 12);
+            if diff != 0 {
+                let total = i64::from(date.year()) * 12 + i64::from(date.month0()) + diff;
+                let (y, m) = (
+                    i32::try_from(total.div_euclid(12)).ok()?,
+                    total.rem_euclid(12) as u32 + 1,
+                );
+                return Some(Some(midnight(NaiveDate::from_ymd_opt(y, m, 1)?)));
+            }
+        }
+        let days = i64::from(days_in_month(date));
+        if use_dom && !self.days.any && !(self.days.last && i64::from(date.day()) == days) {
+            let diff = nearest(
+                i64::from(date.day()),
+                &self.days.values,
+                self.days.last,
+                days,
+            );
+            if diff != 0 {
+                return Some(Some(midnight(
+                    date.checked_add_signed(Duration::days(diff))?,
+                )));
+            }
+        }
+        if !self.nth.is_empty() {
+            let day = date.day();
+            let first_wd = i64::from(date.with_day(1)?.weekday().num_days_from_sunday());
+            let mut best: Option<u32> = None;
+            for (wd, kinds) in &self.nth {
+                let first = (wd - first_wd).rem_euclid(7) as u32 + 1;
+                let count = (days as u32 - first) / 7 + 1;
+                for k in kinds {
+                    let n = match k {
+                        Nth::Last => count,
+                        Nth::N(n) if *n <= count => *n,
+                        Nth::N(_) => continue,
+                    };
+                    let candidate = first + 7 * (n - 1);
+                    if day <= candidate {
+                        best = Some(best.map_or(candidate, |b: u32| b.min(candidate)));
+                    }
                 }
-                let s0 = if h == from.hour() && m == from.minute() {
-                    from.second()
-                } else {
-                    0
-                };
-                if let Some(s) = (s0..60).find(|s| self.seconds.has(i64::from(*s))) {
-                    return NaiveTime::from_hms_opt(h, m, s);
+            }
+            let diff = match best {
+                Some(c) => i64::from(c - day),
+                None => days - i64::from(day) + 1,
+            };
+            if diff != 0 {
+                return Some(Some(midnight(
+                    date.checked_add_signed(Duration::days(diff))?,
+                )));
+            }
+        } else if use_dow && !self.weekdays.any {
+            let wd = i64::from(date.weekday().num_days_from_sunday());
+            let diff = nearest(wd, &self.weekdays.values, false, 7);
+            if diff != 0 {
+                return Some(Some(midnight(
+                    date.checked_add_signed(Duration::days(diff))?,
+                )));
+            }
+        }
+        let tests: [(
+            &super::cron_parse::Field,
+            i64,
+            i64,
+            Duration,
+            fn(NaiveDateTime) -> Option<NaiveDateTime>,
+        ); 3] = [
+            (
+                &self.hours,
+                i64::from(d.hour()),
+                24,
+                Duration::hours(1),
+                |t| t.with_minute(0)?.with_second(0),
+            ),
+            (
+                &self.minutes,
+                i64::from(d.minute()),
+                60,
+                Duration::minutes(1),
+                |t| t.with_second(0),
+            ),
+            (
+                &self.seconds,
+                i64::from(d.second()),
+                60,
+                Duration::seconds(1),
+                Some,
+            ),
+        ];
+        for (field, x, range, unit, zero) in tests {
+            if self.fields == 5 && range == 60 && unit == Duration::seconds(1) {
+                break;
+            }
+            if !field.any {
+                let diff = nearest(x, &field.values, false, range);
+                if diff != 0 {
+                    return Some(Some(bump(d, unit * i32::try_from(diff).ok()?, zero)?));
                 }
             }
         }
-        None
+        Some(None)
     }
 
-    /// One croniter `_calc`: the first match at or after `t0` within the 50-year window.
+    /// One croniter `_calc`: its field-by-field search from `t0`, given up beyond 50 years.
     fn search(&self, t0: NaiveDateTime, use_dom: bool, use_dow: bool) -> Option<NaiveDateTime> {
         let limit = (t0.year() + MAX_YEARS_BETWEEN_MATCHES).min(LAST_YEAR);
-        let mut day = t0.date();
-        let mut from = t0.time();
-        while day.year() <= limit {
-            let year_ok = self.years.has(i64::from(day.year()));
-            if !year_ok || !self.months.has(i64::from(day.month())) {
-                day = if year_ok {
-                    NaiveDate::from_ymd_opt(day.year(), day.month(), 1)? + Duration::days(32)
-                } else {
-                    NaiveDate::from_ymd_opt(day.year() + 1, 1, 1)?
-                }
-                .with_day(1)?;
-                from = NaiveTime::MIN;
-                continue;
+        let mut d = t0;
+        while d.year() <= limit {
+            match self.step(d, use_dom, use_dow)? {
+                None => return Some(d),
+                Some(next) => d = next,
             }
-            if self.day_matches(day, use_dom, use_dow) {
-                if let Some(t) = self.first_time(from) {
-                    return Some(day.and_time(t));
-                }
-            }
-            day = day.succ_opt()?;
-            from = NaiveTime::MIN;
         }
         None
     }

@@ -51,9 +51,6 @@ impl Field {
             ..Field::default()
         }
     }
-    pub fn has(&self, v: i64) -> bool {
-        self.any || self.values.binary_search(&v).is_ok()
-    }
 }
 
 /// Which occurrence of a weekday in its month: 1–5, or the last.

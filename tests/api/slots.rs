@@ -1,0 +1,111 @@
+//! Concurrency slots and crashes: a deployment's limit holds runs back (or cancels them) and frees on any
+//! terminal state; a worker that stops heartbeating has its runs CRASHED, with retries applied.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn deployment(app: &TestApp, body: Value) -> String {
+    let flow = app.flow("etl").await;
+    let mut b = json!({"name": "d", "flow_id": flow, "work_pool_name": "default"});
+    b.as_object_mut()
+        .unwrap()
+        .extend(body.as_object().unwrap().clone());
+    let (_, d) = app.post("/deployments/", b).await;
+    d["id"].as_str().unwrap().to_string()
+}
+
+async fn new_run(app: &TestApp, dep: &str) -> String {
+    let (_, r) = app
+        .post(&format!("/deployments/{dep}/create_flow_run"), json!({}))
+        .await;
+    r["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn deployment_limits_enqueue_or_cancel_and_free_on_terminal_states() {
+    let app = spawn_app_without_worker().await;
+    let dep = deployment(
+        &app,
+        json!({"concurrency_limit": 1, "concurrency_options": {"collision_strategy": "ENQUEUE"}}),
+    )
+    .await;
+    let (a, b) = (new_run(&app, &dep).await, new_run(&app, &dep).await);
+    assert_eq!(
+        app.set_state(&a, json!({"type": "PENDING"}), false).await.1["status"],
+        "ACCEPT"
+    );
+    let (_, r) = app.set_state(&b, json!({"type": "PENDING"}), false).await;
+    assert_eq!(
+        (r["status"].as_str(), r["state"]["name"].as_str()),
+        (Some("REJECT"), Some("AwaitingConcurrencySlot"))
+    );
+    app.set_state(&a, json!({"type": "CRASHED"}), false).await;
+    assert_eq!(
+        app.set_state(&b, json!({"type": "PENDING"}), false).await.1["status"],
+        "ACCEPT",
+        "a crash frees the slot"
+    );
+    app.delete(&format!("/flow_runs/{b}")).await;
+    let c = new_run(&app, &dep).await;
+    assert_eq!(
+        app.set_state(&c, json!({"type": "PENDING"}), false).await.1["status"],
+        "ACCEPT",
+        "a deletion frees the slot"
+    );
+
+    let strict = deployment(&app, json!({"name": "strict", "concurrency_limit": 1, "concurrency_options": {"collision_strategy": "CANCEL_NEW"}})).await;
+    let (x, y) = (new_run(&app, &strict).await, new_run(&app, &strict).await);
+    app.set_state(&x, json!({"type": "PENDING"}), false).await;
+    let (_, r) = app.set_state(&y, json!({"type": "PENDING"}), false).await;
+    assert_eq!(r["state"]["type"], "CANCELLED");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn runs_of_a_silent_worker_crash_and_retry() {
+    let app = spawn_app_without_worker().await;
+    let dep = deployment(&app, json!({})).await;
+    let (_, r) = app
+        .post(
+            &format!("/deployments/{dep}/create_flow_run"),
+            json!({"empirical_policy": {"retries": 1, "retry_delay": 0}}),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_string();
+    app.post(
+        "/work_pools/default/workers/heartbeat",
+        json!({"name": "ghost", "heartbeat_interval_seconds": 1}),
+    )
+    .await;
+    app.set_state(&id, json!({"type": "PENDING"}), false).await;
+    app.patch(
+        &format!("/flow_runs/{id}/labels"),
+        json!({"prefect.worker.name": "ghost"}),
+    )
+    .await;
+    app.set_state(&id, json!({"type": "RUNNING"}), false).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, run) = app.get(&format!("/flow_runs/{id}")).await;
+        if run["state_name"] == "AwaitingRetry" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never crashed and retried: {run}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, h) = app
+        .get(&format!("/flow_run_states/?flow_run_id={id}"))
+        .await;
+    let msgs: Vec<&str> = h
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["message"].as_str())
+        .collect();
+    assert!(msgs.iter().any(|m| m.contains("ghost")), "{msgs:?}");
+    app.stop().await;
+}
