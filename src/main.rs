@@ -70,6 +70,9 @@ enum WorkerCommand {
         /// Seconds between polls.
         #[arg(long, default_value_t = 2.0)]
         poll_seconds: f64,
+        /// Seconds between heartbeats (the server counts the worker offline after three missed).
+        #[arg(long, default_value_t = 30)]
+        heartbeat_seconds: u64,
     },
 }
 
@@ -93,8 +96,17 @@ fn main() -> std::process::ExitCode {
                     name,
                     api,
                     poll_seconds,
+                    heartbeat_seconds,
                 },
-        } => run_worker(pool, queues, limit, name, api, poll_seconds),
+        } => run_worker(WorkerArgs {
+            pool,
+            queues,
+            limit,
+            name,
+            api,
+            poll_seconds,
+            heartbeat_seconds,
+        }),
         Command::Serve {
             host,
             port,
@@ -141,14 +153,26 @@ fn run_serve(
     runtime.block_on(baton::app::serve(config, baton::app::shutdown_signal()))
 }
 
-fn run_worker(
+struct WorkerArgs {
     pool: String,
     queues: Vec<String>,
     limit: usize,
     name: Option<String>,
     api: Option<String>,
     poll_seconds: f64,
-) -> anyhow::Result<()> {
+    heartbeat_seconds: u64,
+}
+
+fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let WorkerArgs {
+        pool,
+        queues,
+        limit,
+        name,
+        api,
+        poll_seconds,
+        heartbeat_seconds,
+    } = args;
     let api = api
         .or_else(|| std::env::var("PREFECT_API_URL").ok())
         .unwrap_or_else(|| "http://127.0.0.1:4200/api".to_string());
@@ -156,13 +180,10 @@ fn run_worker(
     let poll = std::time::Duration::from_secs_f64(poll_seconds.clamp(0.1, 3600.0));
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let transport = std::sync::Arc::new(baton::worker::http::Http::new(
-            &api,
-            pool.clone(),
-            queues.clone(),
-            name.clone(),
-            poll,
-        )?);
+        let mut http =
+            baton::worker::http::Http::new(&api, pool.clone(), queues.clone(), name.clone(), poll)?;
+        http.heartbeat_seconds = heartbeat_seconds.max(1);
+        let transport = std::sync::Arc::new(http);
         let cfg = baton::worker::WorkerConfig {
             name: name.clone(),
             pool: pool.clone(),
@@ -171,7 +192,7 @@ fn run_worker(
             api_url: api.clone(),
             base_dir: std::env::current_dir()?,
             cancel_grace: std::time::Duration::from_secs(5),
-            heartbeat_every: std::time::Duration::from_secs(30),
+            heartbeat_every: std::time::Duration::from_secs(heartbeat_seconds.max(1)),
         };
         println!("Worker {name} polling work pool '{pool}' at {api}");
         let stop = tokio_util::sync::CancellationToken::new();

@@ -164,6 +164,7 @@ pub fn router(services: AppState) -> Router {
         .route("/events/in", get(events::events_in))
         .route("/events/out", get(events::events_out))
         .route("/baton/schedules/preview", post(schedules::preview))
+        .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .fallback(error::no_route);
     Router::new()
         .nest("/api", api)

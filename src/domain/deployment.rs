@@ -192,14 +192,18 @@ impl NewSchedule {
 pub struct ScheduleChanges {
     /// Identical schedules: kept with their ids (their runs stay).
     pub keep: Vec<Uuid>,
-    /// Gone or changed: deleted, with their future unstarted runs.
+    /// Schedules matched by slug whose definition changed: updated in place (future runs replaced).
+    pub update: Vec<(Uuid, NewSchedule)>,
+    /// Gone or changed unslugged schedules: deleted, with their future unstarted runs.
     pub remove: Vec<Uuid>,
-    /// New or changed: created.
+    /// New schedules.
     pub add: Vec<NewSchedule>,
 }
 
-/// Matches incoming schedules to stored ones: an identical schedule (same definition, state, limits and
-/// parameters; same slug when slugs are given) keeps its id, so a redeploy creates no duplicate runs.
+/// Matches incoming schedules to stored ones. A schedule with a slug is matched by slug (updated in place
+/// when it changed) and is never removed by a list that does not mention it; an unslugged schedule that is
+/// identical to a stored one keeps its id, so a redeploy creates no duplicate runs; stored unslugged
+/// schedules that are not matched are removed.
 pub fn replace_schedules(
     existing: &[DeploymentSchedule],
     incoming: Vec<NewSchedule>,
@@ -207,15 +211,29 @@ pub fn replace_schedules(
     let mut changes = ScheduleChanges::default();
     let mut free: Vec<&DeploymentSchedule> = existing.iter().collect();
     for new in incoming {
-        let hit = free
-            .iter()
-            .position(|s| new.same_as(s) && (new.slug.is_none() || new.slug == s.slug));
-        match hit {
-            Some(i) => changes.keep.push(free.remove(i).id),
-            None => changes.add.push(new),
+        if new.slug.is_some() {
+            if let Some(i) = free.iter().position(|s| s.slug == new.slug) {
+                let old = free.remove(i);
+                if new.same_as(old) {
+                    changes.keep.push(old.id);
+                } else {
+                    changes.update.push((old.id, new));
+                }
+                continue;
+            }
+        } else if let Some(i) = free.iter().position(|s| s.slug.is_none() && new.same_as(s)) {
+            changes.keep.push(free.remove(i).id);
+            continue;
+        }
+        changes.add.push(new);
+    }
+    for s in free {
+        if s.slug.is_some() {
+            changes.keep.push(s.id);
+        } else {
+            changes.remove.push(s.id);
         }
     }
-    changes.remove = free.into_iter().map(|s| s.id).collect();
     changes
 }
 

@@ -40,7 +40,7 @@ fn identical_schedules_keep_their_ids() {
     assert_eq!(changes.add, vec![new("*/5 * * * *")]);
     let mut inactive = new("0 * * * *");
     inactive.active = false;
-    let changes = replace_schedules(&[a.clone()], vec![inactive.clone()]);
+    let changes = replace_schedules(std::slice::from_ref(&a), vec![inactive.clone()]);
     assert_eq!(
         (changes.keep.len(), changes.remove, changes.add.len()),
         (0, vec![a.id], 1)
@@ -95,4 +95,25 @@ fn scheduled_keys_are_stable() {
     let d = Uuid::nil();
     let k = scheduled_run_key(d, d, t("2026-01-01T02:00:00Z"));
     assert_eq!(k, format!("scheduled {d} {d} 2026-01-01T02:00:00.000000Z"));
+}
+
+#[test]
+fn slugged_schedules_survive_and_update_in_place() {
+    let dep = Uuid::now_v7();
+    let now = t("2026-01-01T00:00:00Z");
+    let mut slugged = new("0 * * * *");
+    slugged.slug = Some("hourly".into());
+    let a = slugged.clone().into_stored(dep, now);
+    let b = new("0 2 * * *").into_stored(dep, now);
+    let changes = replace_schedules(&[a.clone(), b.clone()], vec![]);
+    assert_eq!(
+        (changes.keep, changes.remove),
+        (vec![a.id], vec![b.id]),
+        "an empty list keeps only slugged schedules"
+    );
+    let mut changed = new("30 * * * *");
+    changed.slug = Some("hourly".into());
+    let changes = replace_schedules(std::slice::from_ref(&a), vec![changed.clone()]);
+    assert_eq!(changes.update, vec![(a.id, changed)]);
+    assert!(changes.add.is_empty() && changes.remove.is_empty());
 }

@@ -46,6 +46,8 @@ pub enum Field {
     Paused,
     ConcurrencyLimit,
     WorkPoolName,
+    WorkPoolId,
+    WorkQueueId,
     /// A deployment's name or its flow's name (for `like_` searches).
     FlowOrDeploymentName,
 }

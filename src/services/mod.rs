@@ -13,6 +13,7 @@ pub mod logs;
 pub mod reaper;
 pub mod scheduler;
 pub mod task_runs;
+pub mod why;
 pub mod work_pools;
 
 use crate::store::{Store, StoreError};

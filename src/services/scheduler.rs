@@ -67,7 +67,9 @@ fn materialise_batch(
     let mut events = Vec::new();
     for item in &due {
         let s = &item.schedule;
-        if !deployments_seen.contains_key(&item.deployment_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            deployments_seen.entry(item.deployment_id)
+        {
             let d = deployments::get(tx, item.deployment_id)?;
             let flow_name = match &d {
                 Some(d) => flows::get(tx, d.flow_id)?
@@ -75,7 +77,7 @@ fn materialise_batch(
                     .unwrap_or_default(),
                 None => String::new(),
             };
-            deployments_seen.insert(item.deployment_id, d.map(|d| (d, flow_name)));
+            slot.insert(d.map(|d| (d, flow_name)));
         }
         let Some(Some((d, flow_name))) = deployments_seen.get(&item.deployment_id) else {
             continue;

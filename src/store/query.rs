@@ -37,6 +37,8 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
         (Entity::Deployment, WorkPoolName) => Some("work_pool_name"),
         (Entity::Deployment, WorkQueueName) => Some("work_queue_name"),
         (Entity::FlowRun, WorkPoolName) => Some("work_pool_name"),
+        (Entity::FlowRun, WorkPoolId) => Some("work_pool_id"),
+        (Entity::FlowRun, WorkQueueId) => Some("work_queue_id"),
         (Entity::FlowRun, FlowId) => Some("flow_id"),
         (Entity::FlowRun, DeploymentId) => Some("deployment_id"),
         (Entity::FlowRun, ParentTaskRunId) => Some("parent_task_run_id"),

@@ -55,59 +55,68 @@ pub fn schedules(tx: &Tx, deployment_id: Uuid) -> Result<Vec<DeploymentSchedule>
     Ok(rows.filter_map(|r| r.ok().flatten()).collect())
 }
 
-fn columns(
-    s: &Schedule,
-) -> (
-    &'static str,
-    Option<&str>,
-    bool,
-    Option<f64>,
-    Option<String>,
-    Option<&str>,
-    Option<&str>,
-) {
+/// A schedule as its columns: kind, cron, day_or, interval, anchor, rrule, timezone.
+struct Columns<'a> {
+    kind: &'static str,
+    cron: Option<&'a str>,
+    day_or: bool,
+    interval: Option<f64>,
+    anchor: Option<String>,
+    rrule: Option<&'a str>,
+    tz: Option<&'a str>,
+}
+
+fn columns(s: &Schedule) -> Columns<'_> {
     match s {
         Schedule::Cron {
             cron,
             timezone,
             day_or,
-        } => (
-            "cron",
-            Some(cron),
-            *day_or,
-            None,
-            None,
-            None,
-            timezone.as_deref(),
-        ),
+        } => Columns {
+            kind: "cron",
+            cron: Some(cron),
+            day_or: *day_or,
+            interval: None,
+            anchor: None,
+            rrule: None,
+            tz: timezone.as_deref(),
+        },
         Schedule::Interval {
             interval,
             anchor_date,
             timezone,
-        } => (
-            "interval",
-            None,
-            true,
-            Some(*interval),
-            Some(codec::ts(*anchor_date)),
-            None,
-            timezone.as_deref(),
-        ),
-        Schedule::RRule { rrule, timezone } => (
-            "rrule",
-            None,
-            true,
-            None,
-            None,
-            Some(rrule),
-            timezone.as_deref(),
-        ),
+        } => Columns {
+            kind: "interval",
+            cron: None,
+            day_or: true,
+            interval: Some(*interval),
+            anchor: Some(codec::ts(*anchor_date)),
+            rrule: None,
+            tz: timezone.as_deref(),
+        },
+        Schedule::RRule { rrule, timezone } => Columns {
+            kind: "rrule",
+            cron: None,
+            day_or: true,
+            interval: None,
+            anchor: None,
+            rrule: Some(rrule),
+            tz: timezone.as_deref(),
+        },
     }
 }
 
 /// Inserts a schedule.
 pub fn insert_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
-    let (kind, cron, day_or, interval, anchor, rrule, tz) = columns(&s.schedule);
+    let Columns {
+        kind,
+        cron,
+        day_or,
+        interval,
+        anchor,
+        rrule,
+        tz,
+    } = columns(&s.schedule);
     tx.conn.prepare_cached(
         "INSERT INTO deployment_schedules (id, created, updated, deployment_id, kind, cron, day_or, interval_seconds, \
          anchor_date, rrule, timezone, active, max_scheduled_runs, parameters, slug) \
@@ -135,7 +144,15 @@ pub fn insert_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
 
 /// Writes a schedule's fields and makes the scheduler look at it again.
 pub fn update_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
-    let (kind, cron, day_or, interval, anchor, rrule, tz) = columns(&s.schedule);
+    let Columns {
+        kind,
+        cron,
+        day_or,
+        interval,
+        anchor,
+        rrule,
+        tz,
+    } = columns(&s.schedule);
     let n = tx
         .conn
         .prepare_cached(

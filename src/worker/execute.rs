@@ -93,6 +93,10 @@ pub(super) async fn execute<T: Transport>(
         a.remove(&id);
     }
     finish(&*t, id, &job.kind, outcome, job.timeout_seconds).await;
+    let checkout = super::checkout_dir(id);
+    if job.cwd.as_deref() == Some(checkout.as_path()) {
+        let _ = std::fs::remove_dir_all(checkout);
+    }
 }
 
 enum Outcome {
@@ -155,12 +159,14 @@ async fn finish<T: Transport>(
         Outcome::Exited(Some(0)) => {
             propose(t, id, StateType::Completed, None, None, false).await;
         }
-        Outcome::Exited(code) => {
-            let msg = match code {
-                Some(c) => format!("The process exited with code {c}."),
-                None => "The process was killed by a signal.".to_string(),
-            };
+        Outcome::Exited(Some(c)) => {
+            let msg = format!("The process exited with code {c}.");
             propose(t, id, StateType::Failed, None, Some(msg), false).await;
+        }
+        Outcome::Exited(None) => {
+            let msg = "The run's process was killed by a signal.";
+            log_line(t, id, 40, msg).await;
+            propose(t, id, StateType::Crashed, None, Some(msg.into()), false).await;
         }
     }
 }

@@ -18,6 +18,8 @@ pub struct Http {
     pub queues: Vec<String>,
     pub name: String,
     pub poll_every: Duration,
+    /// The heartbeat interval announced to the server (it counts the worker offline after three missed).
+    pub heartbeat_seconds: u64,
 }
 
 impl Http {
@@ -39,6 +41,7 @@ impl Http {
             queues,
             name,
             poll_every,
+            heartbeat_seconds: 30,
         })
     }
 
@@ -196,7 +199,7 @@ impl Transport for Http {
     }
 
     async fn heartbeat(&self) -> anyhow::Result<()> {
-        let body = json!({"name": self.name, "heartbeat_interval_seconds": 30});
+        let body = json!({"name": self.name, "heartbeat_interval_seconds": self.heartbeat_seconds});
         self.call(
             reqwest::Method::POST,
             &format!("/work_pools/{}/workers/heartbeat", self.pool),

@@ -270,3 +270,52 @@ pub fn plan(
 #[cfg(test)]
 #[path = "job_tests.rs"]
 mod tests;
+
+/// A `git_clone` pull step: what to clone before the run (for runs Baton starts itself).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitClone {
+    pub repository: String,
+    pub branch: Option<String>,
+    /// An access token for https repositories: a literal, or `{{ $NAME }}` read from the environment.
+    pub access_token: Option<String>,
+}
+
+/// The first `git_clone` pull step of a deployment, if any.
+pub fn git_clone_step(pull_steps: Option<&Value>) -> Option<GitClone> {
+    let steps = pull_steps?.as_array()?;
+    steps.iter().find_map(|s| {
+        let o = s.as_object()?;
+        let (_, v) = o.iter().find(|(k, _)| k.ends_with("git_clone"))?;
+        Some(GitClone {
+            repository: v.get("repository")?.as_str()?.to_string(),
+            branch: v.get("branch").and_then(Value::as_str).map(String::from),
+            access_token: v
+                .get("access_token")
+                .and_then(Value::as_str)
+                .map(String::from),
+        })
+    })
+}
+
+/// Resolves a token: `{{ $NAME }}` (or `${NAME}`) from `env`, else the literal.
+pub fn resolve_token(raw: &str, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let t = raw.trim();
+    let inner = t
+        .strip_prefix("{{")
+        .and_then(|r| r.strip_suffix("}}"))
+        .map(str::trim)
+        .and_then(|r| r.strip_prefix('$'))
+        .or_else(|| t.strip_prefix("${").and_then(|r| r.strip_suffix('}')));
+    match inner {
+        Some(name) => env(name.trim()),
+        None => Some(t.to_string()).filter(|s| !s.is_empty()),
+    }
+}
+
+/// The URL to clone: the token goes into an https URL as `https://<token>@host/...`.
+pub fn clone_url(step: &GitClone, token: Option<&str>) -> String {
+    match (token, step.repository.strip_prefix("https://")) {
+        (Some(tok), Some(rest)) => format!("https://{tok}@{rest}"),
+        _ => step.repository.clone(),
+    }
+}

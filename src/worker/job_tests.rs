@@ -132,3 +132,28 @@ fn working_directory_and_interpreter() {
         ("a/b.py".to_string(), "f".to_string())
     );
 }
+
+#[test]
+fn git_clone_steps_and_tokens() {
+    let steps = json!([{"prefect.deployments.steps.git_clone": {"repository": "https://example.com/a/b.git", "branch": "main",
+                                                                 "access_token": "{{ $GIT_TOKEN }}"}}]);
+    let step = git_clone_step(Some(&steps)).unwrap();
+    assert_eq!(step.branch.as_deref(), Some("main"));
+    let tok = resolve_token(step.access_token.as_deref().unwrap(), |n| {
+        (n == "GIT_TOKEN").then(|| "s3cret".to_string())
+    });
+    assert_eq!(tok.as_deref(), Some("s3cret"));
+    assert_eq!(
+        clone_url(&step, tok.as_deref()),
+        "https://s3cret@example.com/a/b.git"
+    );
+    assert_eq!(resolve_token("${X}", |_| None), None);
+    assert_eq!(
+        resolve_token("literal", |_| None).as_deref(),
+        Some("literal")
+    );
+    assert!(git_clone_step(Some(
+        &json!([{"prefect.deployments.steps.set_working_directory": {"directory": "/x"}}])
+    ))
+    .is_none());
+}

@@ -172,7 +172,10 @@ async fn plan_run<T: Transport>(
         api_url: cfg.api_url.clone(),
         worker_name: cfg.name.clone(),
     };
-    let cwd = job::working_dir(&facts, &cfg.base_dir);
+    let mut cwd = job::working_dir(&facts, &cfg.base_dir);
+    if let Some(step) = job::git_clone_step(facts.pull_steps.as_ref()) {
+        cwd = Some(clone(&step, ticket.id).await?);
+    }
     if let Some(dir) = &cwd {
         if !dir.is_dir() {
             return Err(format!(
@@ -207,6 +210,44 @@ async fn plan_run<T: Transport>(
     let prefect = !wants_command && source.is_some() && has_prefect(&python, probe).await;
     job::plan(&facts, cwd, &python, source.as_deref(), prefect, BOOTSTRAP)
         .map_err(|e| e.to_string())
+}
+
+/// Where a run's `git_clone` step puts its checkout (removed when the run ends).
+pub fn checkout_dir(run: uuid::Uuid) -> PathBuf {
+    std::env::temp_dir().join(format!("baton-run-{run}"))
+}
+
+/// Clones the step's repository (shallow, the step's branch) into the run's checkout directory.
+async fn clone(step: &job::GitClone, run: uuid::Uuid) -> Result<PathBuf, String> {
+    let dir = checkout_dir(run);
+    let _ = std::fs::remove_dir_all(&dir);
+    let token = step
+        .access_token
+        .as_deref()
+        .and_then(|t| job::resolve_token(t, |n| std::env::var(n).ok()));
+    let mut cmd = tokio::process::Command::new("git");
+    cmd.args(["clone", "--depth", "1", "--quiet"]);
+    if let Some(b) = &step.branch {
+        cmd.args(["--branch", b]);
+    }
+    cmd.arg(job::clone_url(step, token.as_deref()))
+        .arg(&dir)
+        .stdin(std::process::Stdio::null());
+    cmd.env("GIT_TERMINAL_PROMPT", "0");
+    let out = tokio::time::timeout(Duration::from_secs(300), cmd.output())
+        .await
+        .map_err(|_| format!("git clone of {} timed out", step.repository))?
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr)
+            .replace(token.as_deref().unwrap_or("\u{0}"), "***");
+        return Err(format!(
+            "git clone of {} failed: {}",
+            step.repository,
+            err.trim()
+        ));
+    }
+    Ok(dir)
 }
 
 async fn propose<T: Transport>(

@@ -105,3 +105,57 @@ async fn a_remote_worker_runs_and_cancels_runs() {
     assert!(status.success());
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_remote_worker_leaves_crashed_runs() {
+    let app = spawn_app_without_worker().await;
+    app.post("/work_pools/", json!({"name": "remote", "type": "process"}))
+        .await;
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "worker",
+            "start",
+            "--pool",
+            "remote",
+            "--name",
+            "doomed",
+            "--poll-seconds",
+            "0.2",
+            "--heartbeat-seconds",
+            "1",
+        ])
+        .args(["--api", &app.base])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let flow = app.flow("jobs").await;
+    let (_, d) = app
+        .post("/deployments/", json!({"name": "sleep", "flow_id": flow, "work_pool_name": "remote", "job_variables": {"command": "sleep 30"}}))
+        .await;
+    let (_, run) = app
+        .post(
+            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    let id = run["id"].as_str().unwrap().to_string();
+    let running = wait_state(&app, &id, "RUNNING").await;
+    Command::new("kill")
+        .args(["-KILL", &worker.id().to_string()])
+        .status()
+        .unwrap();
+    worker.wait().unwrap();
+    let crashed = wait_state(&app, &id, "CRASHED").await;
+    assert!(crashed["state"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("doomed"));
+    if let Some(pid) = running["infrastructure_pid"].as_str() {
+        Command::new("kill")
+            .args(["-KILL", &format!("-{pid}")])
+            .status()
+            .unwrap();
+    }
+    app.stop().await;
+}

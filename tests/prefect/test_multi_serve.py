@@ -34,6 +34,7 @@ def served(api, start_serve):
             r = api.get(f"deployments/name/{flow}/{name}")
             assert r.status_code == 200, f"{flow}/{name} -> {r.status_code}: {r.text[:300]}"
             found[name] = r.json()
+            assert found[name]["paused"] is False, (name, found[name]["paused"])
         return found
 
     try:

@@ -60,7 +60,10 @@ def scheduled(api, deployment_id):
 @pytest.fixture(scope="module")
 def served(api, start_serve):
     proc = start_serve("serve_flow.py")
-    deployment = wait_until_registered(api, proc, what=f"{FULL_NAME} registered by flow.serve")
+    # (Waiting for paused=false too keeps this right against a reused server, BATON_TEST_API_URL.)
+    deployment = wait_until_registered(
+        api, proc, check=lambda d: d["paused"] is False, what=f"{FULL_NAME} registered by flow.serve"
+    )
     return proc, deployment
 
 
@@ -206,7 +209,9 @@ def test_serving_again_reschedules_without_duplicates(api, served, facts):
         assert len(counts) >= 2 and counts[-1] == counts[-2] >= 3, f"SCHEDULED counts so far: {counts}"
         return True
 
-    wait_for(settled, timeout=RESCHEDULE_DEADLINE_S, interval=1.5, what="SCHEDULED runs again after the update")
+    wait_for(
+        settled, timeout=RESCHEDULE_DEADLINE_S, interval=1.5, what="SCHEDULED runs again after the update"
+    )
     runs = scheduled(api, d["id"])
     dupes = {t: n for t, n in Counter(r["expected_start_time"] for r in runs).items() if n > 1}
     assert not dupes, f"duplicate scheduled runs after the redeploy: {dupes}"

@@ -17,6 +17,7 @@ mod cron;
 mod cron_parse;
 mod interval;
 mod recurrence;
+mod subdaily;
 mod zone;
 
 #[cfg(test)]

@@ -14,10 +14,11 @@
 //!   walked to reach `start`, and a plain SECONDLY/MINUTELY/HOURLY rule without COUNT starts its walk at a
 //!   phase-equivalent DTSTART near `start` (the occurrences from there on are the same).
 
+use super::subdaily::Grid;
 use super::zone::{self, Fold, Gap};
 use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 use chrono_tz::Tz;
-use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
+use rrule::{RRule, RRuleSet, Unvalidated};
 use std::collections::HashSet;
 use std::str::FromStr;
 
@@ -38,11 +39,6 @@ pub struct Recurrence {
 struct Rule {
     rule: RRule<Unvalidated>,
     until: Option<NaiveDateTime>,
-    /// Filters applied here instead of by the crate, whose MINUTELY/SECONDLY iteration leaves the
-    /// `dtstart + k·interval` grid when it skips hours (or minutes) that BYHOUR (BYMINUTE) excludes.
-    hours: Vec<u8>,
-    minutes: Vec<u8>,
-    count: Option<u32>,
 }
 
 /// Parses an RFC 5545 date or date-time value as dateutil's parser reads these forms: the wall time, and
@@ -157,38 +153,7 @@ fn parse_rule(value: &str) -> Result<(Rule, Option<(NaiveDateTime, bool)>), Stri
             .join(";")
     };
     let rule = RRule::from_str(&text(&[])).map_err(|e| e.to_string())?;
-    let strip: &[&str] = match rule.get_freq() {
-        Frequency::Minutely if !rule.get_by_hour().is_empty() => &["BYHOUR", "COUNT"],
-        Frequency::Secondly
-            if !rule.get_by_hour().is_empty() || !rule.get_by_minute().is_empty() =>
-        {
-            &["BYHOUR", "BYMINUTE", "COUNT"]
-        }
-        _ => &[],
-    };
-    if strip.is_empty() {
-        let rule = Rule {
-            rule,
-            until: None,
-            hours: vec![],
-            minutes: vec![],
-            count: None,
-        };
-        return Ok((rule, until));
-    }
-    let minutes = if strip.contains(&"BYMINUTE") {
-        rule.get_by_minute().to_vec()
-    } else {
-        vec![]
-    };
-    let stripped = Rule {
-        hours: rule.get_by_hour().to_vec(),
-        minutes,
-        count: rule.get_count(),
-        rule: RRule::from_str(&text(strip)).map_err(|e| e.to_string())?,
-        until: None,
-    };
-    Ok((stripped, until))
+    Ok((Rule { rule, until: None }, until))
 }
 
 fn floating(t: NaiveDateTime) -> chrono::DateTime<rrule::Tz> {
@@ -269,6 +234,7 @@ pub fn parse(text: &str) -> Result<Recurrence, String> {
                     check = check.until(floating(u));
                 }
                 check.validate(floating(start)).map_err(|e| e.to_string())?;
+                Grid::new(&rule.rule, start, rule.until)?;
                 Ok(rule)
             })
             .collect()
@@ -294,64 +260,42 @@ fn validated(rule: &Rule, dtstart: NaiveDateTime) -> Option<RRule> {
     r.validate(floating(dtstart)).ok()
 }
 
-/// A DTSTART as late as possible before `hint` with the same occurrences from there on, for the rules whose
-/// occurrences form a fixed grid (plain SECONDLY/MINUTELY/HOURLY without COUNT).
-fn advanced_start(r: &Recurrence, hint: NaiveDateTime) -> NaiveDateTime {
-    let [rule] = r.rules.as_slice() else {
-        return r.dtstart;
-    };
-    if !(r.exrules.is_empty() && r.rdates.is_empty() && r.exdates.is_empty()) {
-        return r.dtstart;
+/// One rule's occurrences (floating wall times) from `dtstart`; sub-daily rules skip periods before `hint`.
+fn occurrences(
+    rule: &Rule,
+    dtstart: NaiveDateTime,
+    hint: NaiveDateTime,
+) -> Box<dyn Iterator<Item = NaiveDateTime>> {
+    if let Ok(Some(grid)) = Grid::new(&rule.rule, dtstart, rule.until) {
+        return Box::new(grid.into_iter(hint));
     }
-    let unit = match rule.rule.get_freq() {
-        Frequency::Secondly => 1,
-        Frequency::Minutely => 60,
-        Frequency::Hourly => 3600,
-        _ => return r.dtstart,
-    };
-    let period = unit * i64::from(rule.rule.get_interval().max(1));
-    if rule.rule.get_count().is_some() || rule.count.is_some() || hint <= r.dtstart {
-        return r.dtstart;
-    }
-    let k = (hint - r.dtstart).num_seconds() / period;
-    r.dtstart + Duration::seconds(k * period)
-}
-
-/// One rule's occurrences (floating wall times) from `dtstart`, with the filters the crate is not trusted with.
-fn occurrences(rule: &Rule, dtstart: NaiveDateTime) -> Box<dyn Iterator<Item = NaiveDateTime>> {
-    let Some(valid) = validated(rule, dtstart) else {
-        return Box::new(std::iter::empty());
-    };
-    let (hours, minutes) = (rule.hours.clone(), rule.minutes.clone());
-    let walls = (&RRuleSet::new(floating(dtstart)).limit().rrule(valid))
-        .into_iter()
-        .map(|d| d.naive_utc())
-        .filter(move |w| {
-            (hours.is_empty() || hours.contains(&(w.hour() as u8)))
-                && (minutes.is_empty() || minutes.contains(&(w.minute() as u8)))
-        });
-    match rule.count {
-        Some(c) => Box::new(walls.take(c as usize)),
-        None => Box::new(walls),
+    match validated(rule, dtstart) {
+        Some(valid) => Box::new(
+            (&RRuleSet::new(floating(dtstart)).limit().rrule(valid))
+                .into_iter()
+                .map(|d| d.naive_utc()),
+        ),
+        None => Box::new(std::iter::empty()),
     }
 }
 
 /// dateutil's rruleset: the rules' occurrences and the RDATEs merged in order, without repeats, minus
 /// EXDATEs and EXRULE occurrences.
-fn walls(r: &Recurrence, dtstart: NaiveDateTime) -> impl Iterator<Item = NaiveDateTime> {
+fn walls(r: &Recurrence, hint: NaiveDateTime) -> impl Iterator<Item = NaiveDateTime> {
+    let dtstart = r.dtstart;
     let mut rdates = r.rdates.clone();
     rdates.sort();
     let mut sources: Vec<_> = r
         .rules
         .iter()
-        .map(|x| occurrences(x, dtstart).peekable())
+        .map(|x| occurrences(x, dtstart, hint).peekable())
         .collect();
     sources
         .push((Box::new(rdates.into_iter()) as Box<dyn Iterator<Item = NaiveDateTime>>).peekable());
     let mut excluded: Vec<_> = r
         .exrules
         .iter()
-        .map(|x| occurrences(x, dtstart).peekable())
+        .map(|x| occurrences(x, dtstart, hint).peekable())
         .collect();
     let exdates: HashSet<NaiveDateTime> = r.exdates.iter().copied().collect();
     let mut last = None;
@@ -388,11 +332,10 @@ pub fn times(
     if n == 0 {
         return Vec::new();
     }
-    let dtstart = advanced_start(r, start - Duration::days(2));
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     let mut counter = 0;
-    for wall in walls(r, dtstart).take(MAX_WALKED) {
+    for wall in walls(r, start - Duration::days(2)).take(MAX_WALKED) {
         let utc = zone::resolve(tz, wall, Fold::First, Gap::Backward);
         if utc < start {
             continue;

@@ -1,0 +1,183 @@
+//! More of the worker: a `git_clone` pull step, a killed child, a pool limit of one, and why a run waits.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::process::Command;
+use std::time::Duration;
+
+async fn deploy(app: &TestApp, name: &str, body: Value) -> String {
+    let flow = app.flow("jobs").await;
+    let mut b = json!({"name": name, "flow_id": flow, "work_pool_name": "default", "enforce_parameter_schema": false});
+    b.as_object_mut()
+        .unwrap()
+        .extend(body.as_object().unwrap().clone());
+    let (_, d) = app.post("/deployments/", b).await;
+    d["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{d}"))
+        .to_string()
+}
+
+async fn run(app: &TestApp, dep: &str) -> String {
+    let (_, r) = app
+        .post(&format!("/deployments/{dep}/create_flow_run"), json!({}))
+        .await;
+    r["id"].as_str().unwrap().to_string()
+}
+
+async fn wait_for(app: &TestApp, id: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
+        if ok(&r) {
+            return r;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition never met: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Baton Test",
+            "-c",
+            "user.email=test@example.invalid",
+            "-c",
+            "init.defaultBranch=main",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        ok.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+}
+
+#[tokio::test]
+async fn git_clone_pull_steps_fetch_the_code() {
+    let app = spawn_app().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = tmp.path().join("repo.git");
+    std::fs::create_dir(&bare).unwrap();
+    git(&bare, &["init", "--bare", "-q"]);
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    git(&work, &["init", "-q"]);
+    std::fs::write(
+        work.join("jobs.py"),
+        "def greet():\n    print('hello from git')\n",
+    )
+    .unwrap();
+    git(&work, &["add", "jobs.py"]);
+    git(&work, &["commit", "-q", "-m", "code"]);
+    git(&work, &["push", "-q", bare.to_str().unwrap(), "HEAD:main"]);
+    let steps = json!([{"prefect.deployments.steps.git_clone": {"repository": bare.to_str().unwrap(), "branch": "main"}}]);
+    let dep = deploy(
+        &app,
+        "from-git",
+        json!({"entrypoint": "jobs.py:greet", "pull_steps": steps}),
+    )
+    .await;
+    let id = run(&app, &dep).await;
+    let done = wait_for(&app, &id, |r| {
+        r["state"]["type"]
+            .as_str()
+            .is_some_and(|t| ["COMPLETED", "FAILED", "CRASHED"].contains(&t))
+    })
+    .await;
+    let (_, logs) = app
+        .post(
+            "/logs/filter",
+            json!({"logs": {"flow_run_id": {"any_": [id]}}}),
+        )
+        .await;
+    assert_eq!(done["state_type"], "COMPLETED", "{logs}");
+    assert_eq!(logs[0]["message"], "hello from git");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_killed_child_is_crashed() {
+    let app = spawn_app().await;
+    let dep = deploy(
+        &app,
+        "victim",
+        json!({"job_variables": {"command": "sleep 60"}}),
+    )
+    .await;
+    let id = run(&app, &dep).await;
+    let r = wait_for(&app, &id, |r| r["state_type"] == "RUNNING").await;
+    let pid = r["infrastructure_pid"].as_str().unwrap().to_string();
+    Command::new("kill").args(["-KILL", &pid]).status().unwrap();
+    let done = wait_for(&app, &id, |r| r["state_type"] == "CRASHED").await;
+    assert!(done["state"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("signal"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pool_limit_of_one_runs_one_at_a_time() {
+    let app = spawn_app().await;
+    app.patch("/work_pools/default", json!({"concurrency_limit": 1}))
+        .await;
+    let dep = deploy(
+        &app,
+        "short",
+        json!({"job_variables": {"command": "sleep 0.2"}}),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(run(&app, &dep).await);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, active) = app
+            .post(
+                "/flow_runs/count",
+                json!({"flow_runs": {"state": {"type": {"any_": ["PENDING", "RUNNING"]}}}}),
+            )
+            .await;
+        assert!(active.as_u64().unwrap() <= 1, "never two at once");
+        let (_, done) = app
+            .post(
+                "/flow_runs/count",
+                json!({"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}),
+            )
+            .await;
+        if done == json!(5) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "all five complete");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn why_a_run_waits() {
+    let app = spawn_app_without_worker().await;
+    let dep = deploy(&app, "idle", json!({"paused": true})).await;
+    let id = run(&app, &dep).await;
+    let (_, why) = app.get(&format!("/baton/flow_runs/{id}/why")).await;
+    let text = why["reasons"].to_string();
+    assert!(
+        text.contains("is paused") && text.contains("No worker has polled"),
+        "{text}"
+    );
+    let (s, v) = app
+        .get(&format!("/baton/flow_runs/{}/why", uuid::Uuid::new_v4()))
+        .await;
+    assert_detail(s, &v, reqwest::StatusCode::NOT_FOUND, "not found");
+    app.stop().await;
+}
