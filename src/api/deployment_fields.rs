@@ -168,8 +168,8 @@ pub fn identity(o: &Obj) -> ApiResult<(String, Uuid)> {
 }
 
 /// The schedule fields of a schedule PATCH.
-pub fn schedule_patch(o: &Obj) -> ApiResult<crate::services::deployments::SchedulePatch> {
-    Ok(crate::services::deployments::SchedulePatch {
+pub fn schedule_patch(o: &Obj) -> ApiResult<crate::services::deployment_schedules::SchedulePatch> {
+    Ok(crate::services::deployment_schedules::SchedulePatch {
         schedule: match o.get("schedule") {
             None | Some(Value::Null) => None,
             Some(v) => Some(parse_schedule(v, "schedule")?),

@@ -12,7 +12,9 @@ mod flow_runs;
 mod flows;
 mod logs;
 mod schedules;
+mod sorts;
 mod task_runs;
+mod work_pool_fields;
 mod work_pools;
 mod worker_channel;
 

@@ -145,11 +145,16 @@ pub fn parse_schedule_at(v: &Value, path: &str, now: Ts) -> ApiResult<Schedule> 
 fn lax_bool(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if x == 0.0 => Some(false),
-            Some(x) if x == 1.0 => Some(true),
-            _ => None,
-        },
+        Value::Number(n) => {
+            let x = n.as_f64()?;
+            if x == 0.0 {
+                Some(false)
+            } else if x == 1.0 {
+                Some(true)
+            } else {
+                None
+            }
+        }
         Value::String(s) => match s.to_ascii_lowercase().as_str() {
             "1" | "on" | "t" | "true" | "y" | "yes" => Some(true),
             "0" | "off" | "f" | "false" | "n" | "no" => Some(false),
@@ -232,7 +237,16 @@ fn duration_seconds(s: &str) -> Option<f64> {
 
 /// RFC 3339 the way Prefect writes its datetimes: `Z`, fraction only when there is one.
 fn prefect_time(t: Ts) -> String {
-    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    t.to_rfc3339_opts(seconds_format(t.timestamp_subsec_nanos()), true)
+}
+
+/// Whole seconds, or microseconds when there is a fraction (Python's `isoformat`).
+fn seconds_format(nanos: u32) -> SecondsFormat {
+    if nanos == 0 {
+        SecondsFormat::Secs
+    } else {
+        SecondsFormat::Micros
+    }
 }
 
 /// The JSON Prefect returns for a schedule.
@@ -297,7 +311,78 @@ pub async fn preview(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResu
         next_times(&schedule, start, end, count as usize).map_err(|e| bad("schedule", e))?;
     let times: Vec<String> = times
         .iter()
-        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, false))
+        .map(|t| t.to_rfc3339_opts(seconds_format(t.timestamp_subsec_nanos()), false))
         .collect();
     Ok(Json(json!({ "times": times })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Ts {
+        time::parse("2026-01-01T00:00:00Z").unwrap()
+    }
+
+    #[test]
+    fn durations_as_pydantic_reads_them() {
+        for (s, want) in [
+            ("PT1H", 3600.0),
+            ("P1DT12H", 129_600.0),
+            ("P1W", 604_800.0),
+            ("P1M", 2_592_000.0),
+            ("PT0.5S", 0.5),
+            ("1 day, 1:00:00", 90_000.0),
+            ("2 days 3:00:00", 183_600.0),
+            ("1d", 86_400.0),
+            ("01:02:03", 3723.0),
+            ("-PT1H", -3600.0),
+        ] {
+            assert_eq!(duration_seconds(s), Some(want), "{s}");
+        }
+        for s in ["PT", "P", "3600", "pt1h", "1:2:3.5", "0:60:00"] {
+            assert_eq!(duration_seconds(s), None, "{s}");
+        }
+    }
+
+    #[test]
+    fn schedules_round_trip_in_prefect_shape() {
+        let v = json!({"interval": "PT15M", "anchor_date": "2024-01-01T00:00:00.5Z"});
+        let s = parse_schedule_at(&v, "schedule", now()).unwrap();
+        assert_eq!(
+            schedule_json(&s),
+            json!({"interval": 900.0, "anchor_date": "2024-01-01T00:00:00.500000Z", "timezone": "UTC"})
+        );
+        let s = parse_schedule_at(&json!({"interval": 60}), "s", now()).unwrap();
+        assert_eq!(schedule_json(&s)["anchor_date"], "2026-01-01T00:00:00Z");
+        let s = parse_schedule_at(&json!({"cron": "0 9 * * *", "day_or": "false"}), "s", now())
+            .unwrap();
+        assert_eq!(
+            schedule_json(&s),
+            json!({"cron": "0 9 * * *", "timezone": null, "day_or": false})
+        );
+        let s = parse_schedule_at(&json!({"rrule": "FREQ=DAILY"}), "s", now()).unwrap();
+        assert_eq!(
+            schedule_json(&s),
+            json!({"rrule": "FREQ=DAILY", "timezone": "UTC"})
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let err = |v: Value| {
+            parse_schedule_at(&v, "schedules[0].schedule", now())
+                .unwrap_err()
+                .detail
+        };
+        assert!(err(json!({"cron": "0 0 * *"}))
+            .starts_with("schedules[0].schedule.cron: invalid cron expression"));
+        assert!(err(json!({"cron": "* * * * *", "timezone": "X/Y"}))
+            .contains(".timezone: unknown timezone 'X/Y'"));
+        assert!(err(json!({"interval": -1})).contains(".interval: interval must be positive"));
+        assert!(err(json!({"interval": 60, "anchor_date": "soon"})).contains(".anchor_date:"));
+        assert!(err(json!({"rrule": "FREQ=DAILY", "every": 1})).contains(".every: unknown field"));
+        assert!(err(json!({"cron": "* * * * *", "rrule": "FREQ=DAILY"})).contains("one kind"));
+        assert!(err(json!(5)).contains("must be a schedule object"));
+    }
 }

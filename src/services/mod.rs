@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod clock;
+pub mod deployment_schedules;
 pub mod deployments;
 pub mod events;
 pub mod flow_runs;
@@ -15,6 +16,7 @@ pub mod scheduler;
 pub mod task_runs;
 pub mod why;
 pub mod work_pools;
+pub mod work_queues;
 
 use crate::store::{Store, StoreError};
 use bus::Bus;

@@ -76,22 +76,32 @@ def _drain(stream, sink: deque, tag: str, lines: "queue.Queue[str] | None") -> N
             lines.put(None)  # EOF marker
 
 
-def start_baton(home: Path) -> BatonServer:
+def venv_dir() -> Path:
+    """The virtualenv running the tests (its python has prefect). Not resolved: bin/python is a symlink."""
+    return Path(sys.executable).parent.parent
+
+
+def start_baton(
+    home: Path, args: "list[str] | tuple[str, ...]" = (), env: "dict[str, str] | None" = None
+) -> BatonServer:
+    """Start `baton serve` on a free port. `args` are extra `serve` arguments (`--pool P`, `--no-worker`…);
+    `env` is added to the environment (which otherwise has no PREFECT_* variables)."""
     binary = baton_bin()
     if not binary.exists():
         pytest.fail(
             f"Baton binary not found at {binary}: build it (cargo build) or set BATON_BIN",
             pytrace=False,
         )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    child_env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    child_env.update(env or {})
     proc = subprocess.Popen(
-        [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--home", str(home)],
+        [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--home", str(home), *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         bufsize=1,
-        env=env,
+        env=child_env,
     )
     output: deque = deque(maxlen=2000)
     stdout_lines: "queue.Queue[str | None]" = queue.Queue()
@@ -166,6 +176,56 @@ def baton(tmp_path_factory):
         assert code == 0, (
             f"Baton exited with code {code} after SIGTERM. Output:\n" + server.output_tail()
         )
+
+
+@pytest.fixture(scope="module")
+def baton_factory(tmp_path_factory):
+    """Start Baton servers with extra arguments and environment, all stopped when the module ends.
+
+        server = baton_factory(args=["--pool", "p1"], env={"VIRTUAL_ENV": str(venv_dir())})
+
+    `home` reuses a data directory (e.g. to restart a server); by default each gets a fresh one.
+    `stop(server)` stops one early (SIGTERM; asserts exit code 0). With BATON_TEST_API_URL set there is no
+    Baton to start: `baton_only=True` skips the test, otherwise the external server is returned as is.
+    """
+    started: list[BatonServer] = []
+    external = os.environ.get("BATON_TEST_API_URL")
+
+    def _start(
+        args: "list[str] | tuple[str, ...]" = (),
+        env: "dict[str, str] | None" = None,
+        home: "Path | None" = None,
+        baton_only: bool = False,
+    ) -> BatonServer:
+        home = home or tmp_path_factory.mktemp("baton-home")
+        if external:
+            if baton_only:
+                pytest.skip("needs Baton's own options; BATON_TEST_API_URL points at another server")
+            return BatonServer(api_url=external.rstrip("/"), process=None, home=home)
+        server = start_baton(home, args=args, env=env)
+        started.append(server)
+        _ACTIVE_SERVERS.append(server)
+        return server
+
+    def _stop(server: BatonServer) -> None:
+        if server.process is None or server not in started:
+            return
+        started.remove(server)
+        _ACTIVE_SERVERS.remove(server)
+        code = stop_baton(server)
+        assert code == 0, (
+            f"Baton exited with code {code} after SIGTERM. Output:\n" + server.output_tail()
+        )
+
+    _start.stop = _stop  # type: ignore[attr-defined]
+    yield _start
+    errors = []
+    for server in list(started):
+        try:
+            _stop(server)
+        except AssertionError as exc:
+            errors.append(str(exc))
+    assert not errors, "\n".join(errors)
 
 
 @pytest.fixture(scope="module")
@@ -384,32 +444,95 @@ def prefect_executable() -> Path:
     return Path(sys.executable).parent / "prefect"
 
 
+def run_prefect_cli(
+    api_url: str,
+    prefect_home: Path,
+    *args: str,
+    cwd: "str | Path" = FLOWS_DIR,
+    timeout: float = CLI_TIMEOUT_S,
+    extra_env: "dict[str, str] | None" = None,
+) -> CliResult:
+    """Run the real `prefect` CLI against `api_url`: no TTY, no prompts, wide tables."""
+    env = flow_env(
+        api_url, prefect_home, {"PREFECT_CLI_PROMPT": "false", "COLUMNS": "250", "NO_COLOR": "1"}
+    )
+    env.update(extra_env or {})
+    try:
+        proc = subprocess.run(
+            [str(prefect_executable()), *args],
+            env=env,
+            cwd=str(cwd),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+        raise AssertionError(
+            f"prefect {' '.join(args)} did not finish within {timeout:.0f}s\n"
+            f"--- stdout ---\n{out[-6000:]}\n--- stderr ---\n{err[-8000:]}"
+        ) from None
+    return CliResult(args=args, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
+
+
 @pytest.fixture(scope="module")
 def prefect_cli(baton, tmp_path_factory):
     """Run the real `prefect` CLI against Baton: no TTY, no prompts, wide tables."""
     home = tmp_path_factory.mktemp("prefect-cli-home")
 
-    def _run(*args: str, timeout: float = CLI_TIMEOUT_S) -> CliResult:
-        env = flow_env(
-            baton.api_url, home, {"PREFECT_CLI_PROMPT": "false", "COLUMNS": "250", "NO_COLOR": "1"}
-        )
-        try:
-            proc = subprocess.run(
-                [str(prefect_executable()), *args],
-                env=env,
-                cwd=str(FLOWS_DIR),
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired as exc:
-            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-            err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-            raise AssertionError(
-                f"prefect {' '.join(args)} did not finish within {timeout:.0f}s\n"
-                f"--- stdout ---\n{out[-6000:]}\n--- stderr ---\n{err[-8000:]}"
-            ) from None
-        return CliResult(args=args, returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
+    def _run(*args: str, timeout: float = CLI_TIMEOUT_S, cwd: "str | Path" = FLOWS_DIR) -> CliResult:
+        return run_prefect_cli(baton.api_url, home, *args, cwd=cwd, timeout=timeout)
 
     return _run
+
+
+class BackgroundProcess:
+    """Any long-running command (e.g. `prefect worker start`) in the background, owned by the test.
+
+    Output goes to files, never a pipe. `stop` ends it by PID (SIGINT by default, like Ctrl-C) within a
+    deadline; `close` is the safety net (SIGKILL after the deadline).
+    """
+
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: "str | Path", log_dir: Path, tag: str):
+        self.argv = argv
+        self.out_path = log_dir / f"{tag}.out"
+        self.err_path = log_dir / f"{tag}.err"
+        with open(self.out_path, "w") as out, open(self.err_path, "w") as err:
+            self.process = subprocess.Popen(
+                argv, env=env, cwd=str(cwd), stdin=subprocess.DEVNULL, stdout=out, stderr=err
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def stdout(self) -> str:
+        return self.out_path.read_text(errors="replace")
+
+    def stderr(self) -> str:
+        return self.err_path.read_text(errors="replace")
+
+    def describe(self) -> str:
+        return (
+            f"{' '.join(self.argv)} (pid {self.pid}, exit code {self.process.returncode})\n"
+            f"--- stdout ---\n{self.stdout()[-6000:]}\n--- stderr ---\n{self.stderr()[-12000:]}"
+        )
+
+    def stop(self, sig: int = signal.SIGINT, deadline: float = SERVE_STOP_DEADLINE_S) -> "int | None":
+        """Send `sig`, wait up to `deadline` s. Returns the exit code, None if it is still running."""
+        if self.running():
+            os.kill(self.pid, sig)
+        try:
+            return self.process.wait(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def close(self) -> None:
+        if self.running() and self.stop(signal.SIGINT, SERVE_STOP_DEADLINE_S) is None:
+            os.kill(self.pid, signal.SIGKILL)
+            self.process.wait(timeout=SHUTDOWN_DEADLINE_S)

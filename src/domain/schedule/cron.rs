@@ -8,7 +8,7 @@
 //! restricted (each half searched separately, the earlier wins); `d#n`/`Ld` weekdays replace the weekday test;
 //! no match within 50 years ends the series (croniter raises there, so Prefect returns nothing at all).
 
-use super::cron_parse::{CronSpec, Nth};
+use super::cron_parse::{CronSpec, Field, Nth};
 use super::zone::{self, Fold, Gap};
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use chrono_tz::Tz;
@@ -44,16 +44,16 @@ fn midnight(d: NaiveDate) -> NaiveDateTime {
     d.and_time(NaiveTime::MIN)
 }
 
-/// Adds `diff` units and zeroes the smaller ones, as the relativedeltas in croniter's search do.
-fn bump(
-    d: NaiveDateTime,
-    unit: Duration,
-    zero_from: fn(NaiveDateTime) -> Option<NaiveDateTime>,
-) -> Option<NaiveDateTime> {
-    zero_from(d)?.checked_add_signed(unit)
-}
-
 impl CronSpec {
+    /// How far a time field must move to its next allowed value (`None` when it is allowed or `*`).
+    fn time_step(&self, field: &Field, x: u32, range: i64, unit: Duration) -> Option<Duration> {
+        if field.any {
+            return None;
+        }
+        let diff = nearest(i64::from(x), &field.values, false, range);
+        (diff != 0).then(|| unit * diff as i32)
+    }
+
     /// One field test of croniter's search: `Some(None)` when `d` passes, `Some(Some(next))` when the search
     /// must continue from `next`, `None` when it must stop.
     fn step(
@@ -133,44 +133,19 @@ impl CronSpec {
                 )));
             }
         }
-        let tests: [(
-            &super::cron_parse::Field,
-            i64,
-            i64,
-            Duration,
-            fn(NaiveDateTime) -> Option<NaiveDateTime>,
-        ); 3] = [
-            (
-                &self.hours,
-                i64::from(d.hour()),
-                24,
-                Duration::hours(1),
-                |t| t.with_minute(0)?.with_second(0),
-            ),
-            (
-                &self.minutes,
-                i64::from(d.minute()),
-                60,
-                Duration::minutes(1),
-                |t| t.with_second(0),
-            ),
-            (
-                &self.seconds,
-                i64::from(d.second()),
-                60,
-                Duration::seconds(1),
-                Some,
-            ),
-        ];
-        for (field, x, range, unit, zero) in tests {
-            if self.fields == 5 && range == 60 && unit == Duration::seconds(1) {
-                break;
-            }
-            if !field.any {
-                let diff = nearest(x, &field.values, false, range);
-                if diff != 0 {
-                    return Some(Some(bump(d, unit * i32::try_from(diff).ok()?, zero)?));
-                }
+        // Hour, minute, second: each moves to its next allowed value and zeroes the smaller units.
+        let hour = self.time_step(&self.hours, d.hour(), 24, Duration::hours(1));
+        let zeroed = |t: NaiveDateTime| t.with_minute(0)?.with_second(0);
+        if let Some(diff) = hour {
+            return Some(Some(zeroed(d)?.checked_add_signed(diff)?));
+        }
+        if let Some(diff) = self.time_step(&self.minutes, d.minute(), 60, Duration::minutes(1)) {
+            return Some(Some(d.with_second(0)?.checked_add_signed(diff)?));
+        }
+        if self.fields > 5 {
+            if let Some(diff) = self.time_step(&self.seconds, d.second(), 60, Duration::seconds(1))
+            {
+                return Some(Some(d.checked_add_signed(diff)?));
             }
         }
         Some(None)

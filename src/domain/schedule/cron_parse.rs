@@ -2,9 +2,9 @@
 //! (minute hour day-of-month month day-of-week), or 6 (plus seconds at the end) or 7 (plus a year, 1970–2099);
 //! `@hourly`/`@daily`/`@midnight`/`@weekly`/`@monthly`/`@yearly`/`@annually`; names; lists, ranges and
 //! steps (`a-b/n`, `*/n`, `a/n`); ranges that wrap (`FRI-MON`, `22-2`) and the croniter rule that `a-a` means
-//! the whole field; `L` (last day of month) in the day field; `nL`/`Ln` … in day-of-week croniter spells the
-//! last weekday `L5`; `d#n` (n-th weekday, 1–5); `?` in the day fields. `W` is not part of the dialect, and
-//! random/hashed (`R`, `H`) expressions are refused, as Prefect does.
+//! the whole field; `L` (last day of month) in the day field; `Ld` (the last weekday d of the month, croniter's
+//! spelling: `5L` is not accepted) and `d#n` (n-th weekday, 1–5) in day-of-week; `?` in the day fields. `W` is
+//! not part of the dialect, and random/hashed (`R`, `H`) expressions are refused, as Prefect does.
 
 use std::collections::BTreeMap;
 

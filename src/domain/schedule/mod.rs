@@ -10,8 +10,12 @@
 //!   random/hashed (`R`/`H`) fields are rejected, as Prefect does (Prefect lets `R/5`-style random fields
 //!   through; Baton does not, their times are random by design). Where croniter finds no further match within
 //!   50 years Prefect's call fails; Baton returns the times found before that point.
+//! - interval: a missing timezone is "UTC", as Prefect infers it from a JSON anchor (done by the API layer).
 //! - rrule: `EXRULE` is supported; `BYEASTER` and a few rule combinations the `rrule` crate refuses (e.g.
-//!   `BYWEEKNO` outside `FREQ=YEARLY`) are rejected.
+//!   `BYWEEKNO` outside `FREQ=YEARLY`, `INTERVAL` above 65,535) are rejected. Reachability of an HOURLY
+//!   BYHOUR (MINUTELY BYMINUTE, SECONDLY BYSECOND) is checked against DTSTART or the 2020 default, where
+//!   Prefect's validator uses the current time. After 2037 dateutil stops applying DST (it ignores the zone
+//!   file's rule for later years); Baton keeps applying the zone's rules there.
 
 mod cron;
 mod cron_parse;
@@ -22,6 +26,8 @@ mod zone;
 
 #[cfg(test)]
 mod tests_cron;
+#[cfg(test)]
+mod tests_cron_table;
 #[cfg(test)]
 mod tests_other;
 

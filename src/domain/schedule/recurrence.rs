@@ -10,9 +10,10 @@
 //!   time is read with the offset after the gap (so it lands a gap-length earlier).
 //! - `xafter(start, inc=True)`: times before `start` are skipped; at most 1,002 further times are examined;
 //!   `end` is inclusive; duplicates are dropped.
-//! - Bounded: the crate gives up after 100,000 periods without a match, at most 5,000,000 occurrences are
-//!   walked to reach `start`, and a plain SECONDLY/MINUTELY/HOURLY rule without COUNT starts its walk at a
-//!   phase-equivalent DTSTART near `start` (the occurrences from there on are the same).
+//! - Iteration: DAILY and longer rules with the `rrule` crate; HOURLY/MINUTELY/SECONDLY on Baton's own period
+//!   grid (`subdaily`), which also jumps straight to `start` when there is no COUNT.
+//! - Bounded: the crate gives up after 100,000 periods without a match, the grid after 2,000,000 periods, and
+//!   at most 5,000,000 occurrences are walked to reach `start`.
 
 use super::subdaily::Grid;
 use super::zone::{self, Fold, Gap};

@@ -294,6 +294,16 @@ fn croniter_dialect_details() {
     ] {
         ok(e).unwrap();
     }
+    // croniter jumps to "February 30th", lands on March 2nd and so never sees March 1st; Prefect (and Baton)
+    // follow it.
+    assert_eq!(
+        cron("0 0 1,30 * *", None, true, "2018-02-17T00:00:00Z", 3),
+        [
+            "2018-03-30T00:00:00+00:00",
+            "2018-04-01T00:00:00+00:00",
+            "2018-04-30T00:00:00+00:00"
+        ]
+    );
     // croniter reads `a-a` as the whole field and `MON-MON` as every day.
     assert_eq!(
         cron("0 0 * * 1-1", None, true, "2024-01-01T00:00:00Z", 2).len(),

@@ -208,6 +208,34 @@ fn rrule_count_until_and_default_start() {
 }
 
 #[test]
+fn sub_daily_rrules_stay_on_their_grid() {
+    let r = rrule(
+        "DTSTART:20261030T221100\nRRULE:FREQ=MINUTELY;INTERVAL=7;BYHOUR=8,22,23;BYMINUTE=45,59;BYDAY=MO,WE,FR;BYMONTH=3",
+        "UTC",
+    );
+    assert_eq!(
+        times(&r, "2026-11-01T06:30:00Z", 5),
+        [
+            "2027-03-01T08:45:00+00:00",
+            "2027-03-01T08:59:00+00:00",
+            "2027-03-01T22:45:00+00:00",
+            "2027-03-01T22:59:00+00:00",
+            "2027-03-03T23:45:00+00:00"
+        ]
+    );
+    // dateutil refuses a BYHOUR the HOURLY grid can never reach.
+    let unreachable = rrule(
+        "DTSTART:20240101T010000\nRRULE:FREQ=HOURLY;INTERVAL=2;BYHOUR=2",
+        "UTC",
+    );
+    assert!(unreachable
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("never be reached"));
+}
+
+#[test]
 fn invalid_schedules() {
     let err = |s: Schedule| s.validate().unwrap_err().to_string();
     assert!(err(every(0.0, "2024-01-01T00:00:00Z", None)).contains("must be positive"));

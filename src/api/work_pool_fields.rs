@@ -1,0 +1,158 @@
+//! Work pool wire conversions and body readers (strict: a wrong type is a 422 naming the field).
+
+use super::error::{ApiError, ApiResult};
+use crate::domain::work_pool::{pool_status, queue_status, WorkPool, WorkQueue, Worker};
+use crate::domain::{time, Ts};
+use crate::services::work_queues::QueuePatch;
+use crate::wire;
+use serde_json::{Map, Value};
+
+/// A pool on the wire, with its status from its workers.
+pub fn pool_json(p: WorkPool, workers: &[Worker], now: Ts) -> wire::work_pools::WorkPool {
+    let status = pool_status(&p, workers, now);
+    wire::work_pools::WorkPool {
+        id: p.id.to_string(),
+        created: Some(time::format(p.created)),
+        updated: Some(time::format(p.updated)),
+        name: p.name,
+        description: p.description,
+        kind: p.kind,
+        base_job_template: p.base_job_template,
+        is_paused: p.is_paused,
+        concurrency_limit: p.concurrency_limit,
+        status: Some(status.as_str().into()),
+        default_queue_id: p.default_queue_id.map(|u| u.to_string()),
+        storage_configuration: p.storage_configuration,
+        active_slots: None,
+    }
+}
+
+/// A queue on the wire.
+pub fn queue_json(q: WorkQueue, pool: &WorkPool, now: Ts) -> wire::work_pools::WorkQueue {
+    let status = queue_status(&q, pool.is_paused, now);
+    wire::work_pools::WorkQueue {
+        id: q.id.to_string(),
+        created: Some(time::format(q.created)),
+        updated: Some(time::format(q.updated)),
+        name: q.name,
+        description: Some(q.description),
+        is_paused: q.is_paused,
+        concurrency_limit: q.concurrency_limit,
+        priority: q.priority,
+        work_pool_id: Some(q.work_pool_id.to_string()),
+        filter: None,
+        last_polled: q.last_polled.map(time::format),
+        work_pool_name: Some(pool.name.clone()),
+        status: Some(status.as_str().into()),
+    }
+}
+
+pub(super) fn worker_json(w: Worker, now: Ts) -> wire::work_pools::Worker {
+    let online = w.online(now);
+    wire::work_pools::Worker {
+        id: w.id.to_string(),
+        created: Some(time::format(w.created)),
+        updated: Some(time::format(w.updated)),
+        name: w.name,
+        work_pool_id: w.work_pool_id.to_string(),
+        last_heartbeat_time: w.last_heartbeat_time.map(time::format),
+        heartbeat_interval_seconds: w.heartbeat_interval_seconds,
+        status: if online { "ONLINE" } else { "OFFLINE" }.into(),
+    }
+}
+
+pub(super) fn object(v: Value) -> ApiResult<Map<String, Value>> {
+    match v {
+        Value::Object(o) => Ok(o),
+        Value::Null => Ok(Map::new()),
+        _ => Err(ApiError::invalid(
+            "Invalid request body: expected a JSON object",
+        )),
+    }
+}
+
+pub(super) fn opt_limit(o: &Map<String, Value>) -> ApiResult<Option<Option<i64>>> {
+    match o.get("concurrency_limit") {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(v) => match v.as_i64() {
+            Some(n) if n >= 0 => Ok(Some(Some(n))),
+            _ => Err(ApiError::invalid(
+                "concurrency_limit: expected a non-negative integer or null",
+            )),
+        },
+    }
+}
+
+pub(super) fn opt_bool(o: &Map<String, Value>, k: &str) -> ApiResult<Option<bool>> {
+    match o.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApiError::invalid(format!("{k}: expected true or false"))),
+    }
+}
+
+pub(super) fn opt_text(o: &Map<String, Value>, k: &str) -> ApiResult<Option<Option<String>>> {
+    match o.get(k) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+        Some(_) => Err(ApiError::invalid(format!("{k}: expected a string"))),
+    }
+}
+
+pub(super) fn page(o: &Map<String, Value>) -> ApiResult<(u32, u64)> {
+    let limit = match o.get("limit") {
+        None | Some(Value::Null) => 200,
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| ApiError::invalid("limit: expected a non-negative integer"))?
+            .min(200) as u32,
+    };
+    let offset = match o.get("offset") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v
+            .as_u64()
+            .ok_or_else(|| ApiError::invalid("offset: expected a non-negative integer"))?,
+    };
+    Ok((limit, offset))
+}
+
+pub(super) fn any_of(
+    o: &Map<String, Value>,
+    section: &str,
+    field: &str,
+) -> ApiResult<Option<Vec<String>>> {
+    let Some(v) = o
+        .get(section)
+        .and_then(|s| s.get(field))
+        .and_then(|f| f.get("any_"))
+    else {
+        return Ok(None);
+    };
+    if v.is_null() {
+        return Ok(None);
+    }
+    serde_json::from_value(v.clone()).map(Some).map_err(|_| {
+        ApiError::invalid(format!(
+            "{section}.{field}.any_: expected a list of strings"
+        ))
+    })
+}
+
+pub(super) fn queue_patch(o: &Map<String, Value>) -> ApiResult<QueuePatch> {
+    Ok(QueuePatch {
+        name: opt_text(o, "name")?.flatten(),
+        description: opt_text(o, "description")?.flatten(),
+        is_paused: opt_bool(o, "is_paused")?,
+        concurrency_limit: opt_limit(o)?,
+        priority: match o.get("priority") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_i64()
+                    .filter(|p| *p >= 1)
+                    .ok_or_else(|| ApiError::invalid("priority: expected an integer ≥ 1"))?,
+            ),
+        },
+    })
+}

@@ -1,0 +1,273 @@
+//! What `baton deploy` sends, built from the command line: a Python entrypoint (`file.py:function`, read as
+//! text: flow name, docstring, signature) or a command (`--command` with `--flow`). Defaults are Prefect's:
+//! pool `default`, flow name from the function name with `_` → `-` unless `@flow(name=...)` says otherwise,
+//! description from the docstring, version from a hash of the file, `path` the project directory.
+
+use super::params::{key_values, schedule_entry, ScheduleFlags};
+use super::pysource;
+use super::pyschema::parameter_schema;
+use anyhow::{anyhow, bail, Context};
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+/// One deployment to create or update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeploySpec {
+    pub flow_name: String,
+    pub name: String,
+    pub pool: String,
+    pub queue: Option<String>,
+    pub schedules: Vec<Value>,
+    pub parameters: Map<String, Value>,
+    pub tags: Vec<String>,
+    pub description: Option<String>,
+    pub version: Option<String>,
+    pub job_variables: Map<String, Value>,
+    pub concurrency_limit: Option<i64>,
+    pub entrypoint: Option<String>,
+    pub path: String,
+    pub pull_steps: Option<Value>,
+    pub parameter_schema: Value,
+    pub enforce_parameter_schema: bool,
+}
+
+impl DeploySpec {
+    /// `flow/deployment`.
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.flow_name, self.name)
+    }
+
+    /// The body of `POST /api/deployments/` (Prefect's `DeploymentCreate`).
+    pub fn body(&self, flow_id: &str) -> Value {
+        json!({
+            "name": self.name, "flow_id": flow_id, "paused": false,
+            "schedules": self.schedules,
+            "concurrency_limit": self.concurrency_limit,
+            "enforce_parameter_schema": self.enforce_parameter_schema,
+            "parameter_openapi_schema": self.parameter_schema,
+            "parameters": self.parameters, "tags": self.tags,
+            "work_pool_name": self.pool, "work_queue_name": self.queue,
+            "description": self.description, "path": self.path,
+            "entrypoint": self.entrypoint, "pull_steps": self.pull_steps,
+            "job_variables": self.job_variables, "version": self.version,
+            "version_info": self.version.as_ref().map(|v| json!({"type": "prefect:simple", "version": v})),
+        })
+    }
+}
+
+/// The flags of `baton deploy` that describe a deployment.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct SpecFlags {
+    /// The deployment's name.
+    #[arg(short = 'n', long)]
+    pub name: Option<String>,
+    /// The work pool that runs it (default: "default").
+    #[arg(short = 'p', long)]
+    pub pool: Option<String>,
+    /// The pool's work queue (default: the pool's default queue).
+    #[arg(short = 'q', long)]
+    pub queue: Option<String>,
+    #[command(flatten)]
+    pub schedule: ScheduleFlags,
+    /// A default parameter, key=value (the value is JSON when it parses, else a string); repeatable.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub param: Vec<String>,
+    /// Default parameters as a JSON object.
+    #[arg(long = "params", value_name = "JSON")]
+    pub params: Option<String>,
+    /// A tag; repeatable.
+    #[arg(short = 't', long = "tag")]
+    pub tags: Vec<String>,
+    /// The description (default: the function's docstring).
+    #[arg(long)]
+    pub description: Option<String>,
+    /// The version (default: a hash of the flow's file).
+    #[arg(long)]
+    pub version: Option<String>,
+    /// A job variable for the worker, key=value; repeatable (e.g. env, working_dir, python).
+    #[arg(short = 'j', long = "job-variable", value_name = "KEY=VALUE")]
+    pub job_variables: Vec<String>,
+    /// At most this many runs at once.
+    #[arg(long)]
+    pub concurrency_limit: Option<i64>,
+    /// Run this command instead of a Python function (needs --flow).
+    #[arg(long)]
+    pub command: Option<String>,
+    /// The flow name of a --command deployment (or to override a function's).
+    #[arg(long)]
+    pub flow: Option<String>,
+}
+
+impl SpecFlags {
+    /// The schedule entries the flags ask for (empty for none).
+    pub fn schedules(&self) -> anyhow::Result<Vec<Value>> {
+        Ok(self
+            .schedule
+            .schedule()?
+            .map(|s| vec![schedule_entry(s, true)])
+            .unwrap_or_default())
+    }
+
+    /// `--params` with `--param` pairs over it.
+    pub fn parameters(&self) -> anyhow::Result<Map<String, Value>> {
+        key_values(self.params.as_deref(), &self.param, "param")
+    }
+
+    /// `--job-variable` pairs.
+    pub fn job_vars(&self) -> anyhow::Result<Map<String, Value>> {
+        key_values(None, &self.job_variables, "job-variable")
+    }
+}
+
+/// A stable short hash of some bytes (FNV-1a, 64 bits, hex).
+pub fn file_hash(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Where a Python entrypoint lives: (entrypoint as stored, working directory, absolute file).
+pub fn locate(entrypoint: &str, cwd: &Path) -> anyhow::Result<(String, String, PathBuf, String)> {
+    let (file, func) = entrypoint
+        .rsplit_once(':')
+        .filter(|(f, func)| !f.is_empty() && !func.is_empty())
+        .ok_or_else(|| anyhow!("entrypoint '{entrypoint}' must look like path/to/file.py:function"))?;
+    let abs = if Path::new(file).is_absolute() {
+        PathBuf::from(file)
+    } else {
+        cwd.join(file)
+    };
+    let (stored, dir) = match abs.strip_prefix(cwd) {
+        Ok(rel) => (rel.to_string_lossy().into_owned(), cwd.to_path_buf()),
+        Err(_) => {
+            let name = abs.file_name().map(|n| n.to_string_lossy().into_owned());
+            let parent = abs.parent().map(Path::to_path_buf);
+            match (name, parent) {
+                (Some(n), Some(p)) => (n, p),
+                _ => bail!("entrypoint '{entrypoint}' does not name a file"),
+            }
+        }
+    };
+    Ok((
+        format!("{stored}:{func}"),
+        dir.to_string_lossy().into_owned(),
+        abs,
+        func.to_string(),
+    ))
+}
+
+/// A deployment of a Python function.
+pub fn from_entrypoint(entrypoint: &str, f: &SpecFlags, cwd: &Path) -> anyhow::Result<DeploySpec> {
+    let name = f
+        .name
+        .clone()
+        .ok_or_else(|| super::usage("missing -n/--name: what should the deployment be called?"))?;
+    let (stored, dir, file, func) = locate(entrypoint, cwd)?;
+    let source = std::fs::read(&file).with_context(|| {
+        format!(
+            "cannot read {} (run `baton deploy` from your project's directory)",
+            file.display()
+        )
+    })?;
+    let text = String::from_utf8_lossy(&source);
+    let fns = pysource::functions(&text);
+    let Some(def) = fns.iter().find(|d| d.name == func) else {
+        let names: Vec<&str> = fns.iter().map(|d| d.name.as_str()).collect();
+        bail!(
+            "no function '{func}' in {}; functions there: {}",
+            file.display(),
+            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+        );
+    };
+    let flow_name = f
+        .flow
+        .clone()
+        .or_else(|| def.flow_name())
+        .unwrap_or_else(|| def.name.replace('_', "-"));
+    Ok(DeploySpec {
+        flow_name,
+        name,
+        pool: f.pool.clone().unwrap_or_else(|| "default".into()),
+        queue: f.queue.clone(),
+        schedules: f.schedules()?,
+        parameters: f.parameters()?,
+        tags: f.tags.clone(),
+        description: f.description.clone().or_else(|| def.docstring.clone()),
+        version: f.version.clone().or_else(|| Some(file_hash(&source))),
+        job_variables: f.job_vars()?,
+        concurrency_limit: f.concurrency_limit,
+        entrypoint: Some(stored),
+        path: dir,
+        pull_steps: None,
+        parameter_schema: parameter_schema(&def.params),
+        enforce_parameter_schema: true,
+    })
+}
+
+/// The JSON Schema type of a default value.
+fn json_type(v: &Value) -> Option<&'static str> {
+    Some(match v {
+        Value::String(_) => "string",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::Null => return None,
+    })
+}
+
+/// A schema describing a command's parameters by their defaults (not enforced: every value reaches the
+/// command as text anyway).
+pub fn schema_of_defaults(params: &Map<String, Value>) -> Value {
+    let props: Map<String, Value> = params
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| {
+            let mut p = json!({"title": k, "position": i, "default": v});
+            if let Some(t) = json_type(v) {
+                p["type"] = json!(t);
+            }
+            (k.clone(), p)
+        })
+        .collect();
+    json!({"title": "Parameters", "type": "object", "properties": props, "definitions": {}})
+}
+
+/// A deployment of a command (`job_variables.command`).
+pub fn from_command(command: &str, f: &SpecFlags, cwd: &Path) -> anyhow::Result<DeploySpec> {
+    if shlex::split(command).is_none_or(|w| w.is_empty()) {
+        bail!("--command {command:?} is empty or has an unclosed quote");
+    }
+    let flow_name = f.flow.clone().ok_or_else(|| {
+        super::usage("--command needs --flow NAME: the flow its runs are grouped under")
+    })?;
+    let name = f
+        .name
+        .clone()
+        .ok_or_else(|| super::usage("missing -n/--name: what should the deployment be called?"))?;
+    let parameters = f.parameters()?;
+    let mut job_variables = f.job_vars()?;
+    job_variables.insert("command".into(), json!(command));
+    Ok(DeploySpec {
+        flow_name,
+        name,
+        pool: f.pool.clone().unwrap_or_else(|| "default".into()),
+        queue: f.queue.clone(),
+        schedules: f.schedules()?,
+        parameter_schema: schema_of_defaults(&parameters),
+        parameters,
+        tags: f.tags.clone(),
+        description: f.description.clone(),
+        version: f.version.clone(),
+        job_variables,
+        concurrency_limit: f.concurrency_limit,
+        entrypoint: None,
+        path: cwd.to_string_lossy().into_owned(),
+        pull_steps: None,
+        enforce_parameter_schema: false,
+    })
+}
