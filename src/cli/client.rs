@@ -142,7 +142,11 @@ impl Client {
     }
 
     /// `POST path` with a JSON body, read as `T`.
-    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &Value) -> Result<T, ClientError> {
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> Result<T, ClientError> {
         self.typed(Method::POST, path, Some(body)).await
     }
 
@@ -162,7 +166,11 @@ impl Client {
     }
 
     /// A deployment by `flow/deployment` name.
-    pub async fn deployment_by_name(&self, flow: &str, name: &str) -> Result<Deployment, ClientError> {
+    pub async fn deployment_by_name(
+        &self,
+        flow: &str,
+        name: &str,
+    ) -> Result<Deployment, ClientError> {
         self.get(&format!("/deployments/name/{}/{}", seg(flow), seg(name)))
             .await
     }

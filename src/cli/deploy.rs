@@ -40,13 +40,17 @@ fn plan(a: &DeployArgs, cwd: &std::path::Path) -> anyhow::Result<Plan> {
     let is_entrypoint = |t: &String| t.contains(':') || t.ends_with(".py");
     if a.all {
         if !a.targets.is_empty() {
-            return Err(usage("--all deploys every deployment of the project file; give either --all or names"));
+            return Err(usage(
+                "--all deploys every deployment of the project file; give either --all or names",
+            ));
         }
         return Ok(Plan::Project(Vec::new()));
     }
     if let Some(c) = &a.spec.command {
         if !a.targets.is_empty() {
-            return Err(usage("--command deploys a command; do not also give an entrypoint or names"));
+            return Err(usage(
+                "--command deploys a command; do not also give an entrypoint or names",
+            ));
         }
         return Ok(Plan::Command(c.clone()));
     }
@@ -163,7 +167,10 @@ async fn report(client: &Client, out: Out, spec: &DeploySpec, d: &Deployment, cr
         rows.push(("schedule", describe_schedule(&s.schedule)));
     }
     if !spec.parameters.is_empty() {
-        rows.push(("parameters", Value::Object(spec.parameters.clone()).to_string()));
+        rows.push((
+            "parameters",
+            Value::Object(spec.parameters.clone()).to_string(),
+        ));
     }
     out.fields(&rows);
     let q = if full.contains(' ') || full.contains('\'') {
@@ -171,7 +178,10 @@ async fn report(client: &Client, out: Out, spec: &DeploySpec, d: &Deployment, cr
     } else {
         format!("'{full}'")
     };
-    println!("Run it with: {}", out.paint(&format!("baton deployment run {q}"), Paint::Cyan));
+    println!(
+        "Run it with: {}",
+        out.paint(&format!("baton deployment run {q}"), Paint::Cyan)
+    );
     if let Some(hint) = worker_hint(client, &spec.pool).await {
         println!("{}", out.paint(&hint, Paint::Yellow));
     }

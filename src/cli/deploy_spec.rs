@@ -4,8 +4,8 @@
 //! description from the docstring, version from a hash of the file, `path` the project directory.
 
 use super::params::{key_values, schedule_entry, ScheduleFlags};
-use super::pysource;
 use super::pyschema::parameter_schema;
+use super::pysource;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -134,7 +134,9 @@ pub fn locate(entrypoint: &str, cwd: &Path) -> anyhow::Result<(String, String, P
     let (file, func) = entrypoint
         .rsplit_once(':')
         .filter(|(f, func)| !f.is_empty() && !func.is_empty())
-        .ok_or_else(|| anyhow!("entrypoint '{entrypoint}' must look like path/to/file.py:function"))?;
+        .ok_or_else(|| {
+            anyhow!("entrypoint '{entrypoint}' must look like path/to/file.py:function")
+        })?;
     let abs = if Path::new(file).is_absolute() {
         PathBuf::from(file)
     } else {
@@ -179,7 +181,11 @@ pub fn from_entrypoint(entrypoint: &str, f: &SpecFlags, cwd: &Path) -> anyhow::R
         bail!(
             "no function '{func}' in {}; functions there: {}",
             file.display(),
-            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
         );
     };
     let flow_name = f

@@ -27,8 +27,8 @@ pub fn project_file(explicit: Option<&Path>, cwd: &Path) -> anyhow::Result<PathB
 
 /// Reads a project file as JSON (YAML anchors and `<<` merges applied).
 pub fn read_project(path: &Path) -> anyhow::Result<Value> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut y: serde_norway::Value = serde_norway::from_str(&text)
         .map_err(|e| anyhow!("{} is not valid YAML: {e}", path.display()))?;
     y.apply_merge()
@@ -53,13 +53,20 @@ fn object(v: Option<&Value>, k: &str) -> anyhow::Result<Map<String, Value>> {
     }
 }
 
-const SCHEDULE_KEYS: &[&str] = &["cron", "interval", "rrule", "timezone", "anchor_date", "day_or"];
+const SCHEDULE_KEYS: &[&str] = &[
+    "cron",
+    "interval",
+    "rrule",
+    "timezone",
+    "anchor_date",
+    "day_or",
+];
 
 /// One `schedules:` item as a deployment schedule entry.
 fn schedule_item(v: &Value, i: usize) -> anyhow::Result<Value> {
-    let o = v
-        .as_object()
-        .ok_or_else(|| anyhow!("schedules[{i}]: expected a mapping with cron, interval or rrule"))?;
+    let o = v.as_object().ok_or_else(|| {
+        anyhow!("schedules[{i}]: expected a mapping with cron, interval or rrule")
+    })?;
     if let Some(inner) = o.get("schedule") {
         let mut entry = o.clone();
         entry.insert("schedule".into(), inner.clone());
@@ -98,7 +105,11 @@ fn schedules(o: &Map<String, Value>) -> anyhow::Result<Option<Vec<Value>>> {
 }
 
 /// One `deployments:` entry as a deployment (before command-line overrides).
-fn spec_of(o: &Map<String, Value>, top_pull: Option<&Value>, cwd: &Path) -> anyhow::Result<DeploySpec> {
+fn spec_of(
+    o: &Map<String, Value>,
+    top_pull: Option<&Value>,
+    cwd: &Path,
+) -> anyhow::Result<DeploySpec> {
     let name = text(o, "name")?.ok_or_else(|| anyhow!("a deployment without a name"))?;
     let pool = object(o.get("work_pool"), "work_pool")?;
     let job_variables = object(pool.get("job_variables"), "work_pool.job_variables")?;
@@ -130,7 +141,11 @@ fn spec_of(o: &Map<String, Value>, top_pull: Option<&Value>, cwd: &Path) -> anyh
     if let Some(Value::Array(tags)) = o.get("tags") {
         spec.tags = tags
             .iter()
-            .map(|t| t.as_str().map(String::from).ok_or_else(|| anyhow!("tags: expected strings")))
+            .map(|t| {
+                t.as_str()
+                    .map(String::from)
+                    .ok_or_else(|| anyhow!("tags: expected strings"))
+            })
             .collect::<anyhow::Result<_>>()?;
     }
     if let Some(d) = text(o, "description")? {
@@ -191,7 +206,12 @@ pub fn apply_flags(spec: &mut DeploySpec, f: &SpecFlags) -> anyhow::Result<()> {
 
 /// The deployments of the project file that `names` select (every one when `names` is empty); a name matches
 /// a deployment's `name` or its `flow/name`.
-pub fn load(file: &Path, names: &[String], flags: &SpecFlags, cwd: &Path) -> anyhow::Result<Vec<DeploySpec>> {
+pub fn load(
+    file: &Path,
+    names: &[String],
+    flags: &SpecFlags,
+    cwd: &Path,
+) -> anyhow::Result<Vec<DeploySpec>> {
     let doc = read_project(file)?;
     let shown = file.display();
     let entries = match doc.get("deployments") {
@@ -205,10 +225,10 @@ pub fn load(file: &Path, names: &[String], flags: &SpecFlags, cwd: &Path) -> any
         let o = e
             .as_object()
             .ok_or_else(|| anyhow!("{shown}: deployments[{i}] must be a mapping"))?;
-        let label = o
-            .get("name")
-            .and_then(Value::as_str)
-            .map_or_else(|| format!("deployments[{i}]"), |n| format!("deployment '{n}'"));
+        let label = o.get("name").and_then(Value::as_str).map_or_else(
+            || format!("deployments[{i}]"),
+            |n| format!("deployment '{n}'"),
+        );
         let mut spec = spec_of(o, top_pull, cwd).map_err(|e| anyhow!("{shown}: {label}: {e:#}"))?;
         apply_flags(&mut spec, flags).map_err(|e| anyhow!("{label}: {e:#}"))?;
         specs.push(spec);
@@ -226,7 +246,11 @@ pub fn load(file: &Path, names: &[String], flags: &SpecFlags, cwd: &Path) -> any
             let have: Vec<String> = specs.iter().map(DeploySpec::full_name).collect();
             bail!(
                 "no deployment '{n}' in {shown}; it has: {}",
-                if have.is_empty() { "none".into() } else { have.join(", ") }
+                if have.is_empty() {
+                    "none".into()
+                } else {
+                    have.join(", ")
+                }
             );
         }
         for h in hits {

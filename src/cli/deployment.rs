@@ -3,14 +3,14 @@
 //! answered with the names that exist.
 
 use super::client::{Client, ClientError};
-use super::output::{short_time, Out, Paint};
-use super::params::{describe_schedule, duration_secs, key_values, parse_when};
+use super::output::{Out, Paint};
+use super::params::{duration_secs, key_values, parse_when};
 use super::schedule::ScheduleCmd;
 use super::watch;
 use crate::wire::deployments::Deployment;
 use crate::wire::flow_runs::FlowRun;
 use chrono::Utc;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashMap;
 use std::process::ExitCode;
 
@@ -65,7 +65,10 @@ pub struct RunArgs {
 }
 
 /// `flow/deployment` for each deployment id.
-pub async fn full_names(client: &Client, ds: &[Deployment]) -> anyhow::Result<HashMap<String, String>> {
+pub async fn full_names(
+    client: &Client,
+    ds: &[Deployment],
+) -> anyhow::Result<HashMap<String, String>> {
     let ids: Vec<String> = ds.iter().map(|d| d.flow_id.clone()).collect();
     let flows: HashMap<String, String> = client
         .flows_by_id(&ids)
@@ -76,7 +79,10 @@ pub async fn full_names(client: &Client, ds: &[Deployment]) -> anyhow::Result<Ha
     Ok(ds
         .iter()
         .map(|d| {
-            let flow = flows.get(&d.flow_id).cloned().unwrap_or_else(|| d.flow_id.clone());
+            let flow = flows
+                .get(&d.flow_id)
+                .cloned()
+                .unwrap_or_else(|| d.flow_id.clone());
             (d.id.clone(), format!("{flow}/{}", d.name))
         })
         .collect())
@@ -95,7 +101,10 @@ async fn not_found(client: &Client, what: &str) -> anyhow::Error {
         Err(e) => return e,
     };
     names.sort();
-    anyhow::anyhow!("deployment '{what}' not found; existing deployments: {}", names.join(", "))
+    anyhow::anyhow!(
+        "deployment '{what}' not found; existing deployments: {}",
+        names.join(", ")
+    )
 }
 
 /// Finds a deployment by `FLOW/DEPLOYMENT` (or a unique bare name); returns it with its full name.
@@ -108,19 +117,33 @@ pub async fn find(client: &Client, name: &str) -> anyhow::Result<(Deployment, St
         };
     }
     let ds: Vec<Deployment> = client
-        .post("/deployments/filter", &json!({"deployments": {"name": {"any_": [name]}}}))
+        .post(
+            "/deployments/filter",
+            &json!({"deployments": {"name": {"any_": [name]}}}),
+        )
         .await?;
     let names = full_names(client, &ds).await?;
     match ds.as_slice() {
         [one] => {
-            let full = names.get(&one.id).cloned().unwrap_or_else(|| name.to_string());
-            Ok((ds.into_iter().next().ok_or_else(|| anyhow::anyhow!("vanished"))?, full))
+            let full = names
+                .get(&one.id)
+                .cloned()
+                .unwrap_or_else(|| name.to_string());
+            Ok((
+                ds.into_iter()
+                    .next()
+                    .ok_or_else(|| anyhow::anyhow!("vanished"))?,
+                full,
+            ))
         }
         [] => Err(not_found(client, name).await),
         _ => {
             let mut n: Vec<String> = names.into_values().collect();
             n.sort();
-            anyhow::bail!("'{name}' names several deployments; say which: {}", n.join(", "))
+            anyhow::bail!(
+                "'{name}' names several deployments; say which: {}",
+                n.join(", ")
+            )
         }
     }
 }
@@ -128,13 +151,13 @@ pub async fn find(client: &Client, name: &str) -> anyhow::Result<(Deployment, St
 /// Runs `baton deployment …`.
 pub async fn run(client: &Client, out: Out, cmd: DeploymentCmd) -> anyhow::Result<ExitCode> {
     match cmd {
-        DeploymentCmd::Ls => ls(client, out).await?,
+        DeploymentCmd::Ls => super::deployment_view::ls(client, out).await?,
         DeploymentCmd::Inspect { name } => {
             let (d, full) = find(client, &name).await?;
             if out.json() {
                 out.print_json(&d)?;
             } else {
-                inspect(out, &d, &full);
+                super::deployment_view::inspect(out, &d, &full);
             }
         }
         DeploymentCmd::Run(a) => return run_deployment(client, out, a).await,
@@ -152,7 +175,11 @@ pub async fn run(client: &Client, out: Out, cmd: DeploymentCmd) -> anyhow::Resul
 
 async fn set_paused(client: &Client, name: &str, paused: bool) -> anyhow::Result<()> {
     let (d, full) = find(client, name).await?;
-    let action = if paused { "pause_deployment" } else { "resume_deployment" };
+    let action = if paused {
+        "pause_deployment"
+    } else {
+        "resume_deployment"
+    };
     client
         .post_unit(&format!("/deployments/{}/{action}", d.id), &json!({}))
         .await?;
@@ -162,123 +189,6 @@ async fn set_paused(client: &Client, name: &str, paused: bool) -> anyhow::Result
         println!("Resumed deployment '{full}'");
     }
     Ok(())
-}
-
-async fn ls(client: &Client, out: Out) -> anyhow::Result<()> {
-    let ds = client.deployments().await?;
-    if out.json() {
-        return out.print_json(&ds);
-    }
-    if ds.is_empty() {
-        println!("No deployments yet; create one with `baton deploy`.");
-        return Ok(());
-    }
-    let names = full_names(client, &ds).await?;
-    let mut rows: Vec<(String, &Deployment)> = ds
-        .iter()
-        .map(|d| (names.get(&d.id).cloned().unwrap_or_default(), d))
-        .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut t = out.table(&["NAME", "SCHEDULE", "WORK POOL", "STATUS", "TAGS"]);
-    for (name, d) in rows {
-        let schedule = match d.schedules.as_slice() {
-            [] => "-".to_string(),
-            ss => ss
-                .iter()
-                .map(|s| {
-                    let mut t = describe_schedule(&s.schedule);
-                    if !s.active {
-                        t.push_str(" (inactive)");
-                    }
-                    t
-                })
-                .collect::<Vec<_>>()
-                .join("\n"),
-        };
-        let (status, paint) = if d.paused {
-            ("paused", Paint::Yellow)
-        } else if d.status == "READY" {
-            ("ready", Paint::Green)
-        } else {
-            ("not ready", Paint::Grey)
-        };
-        t.add_row(vec![
-            out.cell(&name, Some(Paint::Bold)),
-            out.cell(&schedule, None),
-            out.cell(d.work_pool_name.as_deref().unwrap_or("-"), None),
-            out.cell(status, Some(paint)),
-            out.cell(&d.tags.join(", "), None),
-        ]);
-    }
-    println!("{t}");
-    Ok(())
-}
-
-fn inspect(out: Out, d: &Deployment, full: &str) {
-    out.heading(&format!("Deployment '{full}'"));
-    let runs = match (&d.entrypoint, d.job_variables.get("command")) {
-        (_, Some(Value::String(c))) => format!("command {c:?}"),
-        (Some(e), _) => e.clone(),
-        _ => "-".into(),
-    };
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-    let mut rows = vec![
-        ("id", d.id.clone()),
-        ("status", if d.paused { "paused".into() } else { d.status.to_lowercase() }),
-        ("runs", runs),
-        ("path", opt(&d.path)),
-        ("work pool", opt(&d.work_pool_name)),
-        ("work queue", opt(&d.work_queue_name)),
-        ("description", opt(&d.description)),
-        ("version", opt(&d.version)),
-        ("tags", if d.tags.is_empty() { "-".into() } else { d.tags.join(", ") }),
-        ("parameters", Value::Object(d.parameters.clone()).to_string()),
-        ("concurrency", d.concurrency_limit.map_or("-".into(), |c| c.to_string())),
-        ("created", short_time(d.created.as_deref())),
-        ("updated", short_time(d.updated.as_deref())),
-    ];
-    let jv: serde_json::Map<String, Value> = d
-        .job_variables
-        .iter()
-        .filter(|(k, _)| k.as_str() != "command")
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !jv.is_empty() {
-        rows.push(("job variables", Value::Object(jv).to_string()));
-    }
-    for s in &d.schedules {
-        let state = if s.active { "active" } else { "inactive" };
-        rows.push(("schedule", format!("{} ({state}; id {})", describe_schedule(&s.schedule), s.id)));
-    }
-    if let Some(props) = d
-        .parameter_openapi_schema
-        .as_ref()
-        .and_then(|s| s.get("properties"))
-        .and_then(Value::as_object)
-    {
-        let required: Vec<&str> = d
-            .parameter_openapi_schema
-            .as_ref()
-            .and_then(|s| s.get("required"))
-            .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).collect())
-            .unwrap_or_default();
-        for (k, p) in props {
-            let ty = p
-                .get("type")
-                .and_then(Value::as_str)
-                .map(String::from)
-                .or_else(|| p.get("anyOf").map(|a| a.to_string()))
-                .unwrap_or_else(|| "any".into());
-            let extra = match (required.contains(&k.as_str()), p.get("default")) {
-                (true, _) => " (required)".to_string(),
-                (false, Some(d)) => format!(" = {d}"),
-                _ => String::new(),
-            };
-            rows.push(("parameter", format!("{k}: {ty}{extra}")));
-        }
-    }
-    out.fields(&rows);
 }
 
 async fn run_deployment(client: &Client, out: Out, a: RunArgs) -> anyhow::Result<ExitCode> {

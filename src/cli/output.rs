@@ -115,12 +115,12 @@ impl Out {
     /// A table with `headers`, sized to the terminal.
     pub fn table(&self, headers: &[&str]) -> Table {
         let mut t = Table::new();
-        t.load_preset(presets::UTF8_HORIZONTAL_ONLY)
+        t.load_style(presets::UTF8_HORIZONTAL_ONLY)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(headers.iter().map(|h| self.cell(h, Some(Paint::Bold))));
         if !self.color {
             t.force_no_tty();
-            t.load_preset(presets::ASCII_HORIZONTAL_ONLY);
+            t.load_style(presets::NOTHING);
         }
         t
     }
@@ -194,7 +194,10 @@ pub fn when(s: Option<&str>) -> String {
 /// A server timestamp in local time, short.
 pub fn short_time(s: Option<&str>) -> String {
     match s.and_then(parse_time) {
-        Some(t) => t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string(),
+        Some(t) => t
+            .with_timezone(&Local)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string(),
         None => "-".into(),
     }
 }
@@ -229,6 +232,8 @@ pub fn human_duration(secs: f64) -> String {
         pair(h, "h", m, "m")
     } else if m > 0 {
         pair(m, "m", sec, "s")
+    } else if secs > 0.0 && secs < 1.0 {
+        format!("{}ms", (secs * 1000.0).round() as u64)
     } else if secs < 10.0 && secs.fract() != 0.0 {
         format!("{secs:.1}s")
     } else {
@@ -244,6 +249,7 @@ mod tests {
     fn durations_read_like_people_say_them() {
         assert_eq!(human_duration(42.0), "42s");
         assert_eq!(human_duration(1.25), "1.2s");
+        assert_eq!(human_duration(0.004), "4ms");
         assert_eq!(human_duration(3900.0), "1h 5m");
         assert_eq!(human_duration(90_000.0), "1d 1h");
         assert_eq!(human_duration(600.0), "10m");

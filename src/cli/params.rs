@@ -12,7 +12,11 @@ pub fn loose_value(text: &str) -> Value {
 }
 
 /// `k=v` pairs (later pairs win) over the object `base` (from `--params`).
-pub fn key_values(base: Option<&str>, pairs: &[String], what: &str) -> anyhow::Result<Map<String, Value>> {
+pub fn key_values(
+    base: Option<&str>,
+    pairs: &[String],
+    what: &str,
+) -> anyhow::Result<Map<String, Value>> {
     let mut out = match base {
         None => Map::new(),
         Some(text) => match serde_json::from_str::<Value>(text) {
@@ -75,18 +79,31 @@ pub fn duration_secs(text: &str) -> anyhow::Result<f64> {
 /// A time given by a person: RFC 3339, `YYYY-MM-DD[ HH:MM[:SS]]` or `HH:MM[:SS]` (local time; a bare time
 /// means its next occurrence).
 pub fn parse_when(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc>> {
+    parse_when_in(text, now, &Local)
+}
+
+/// Like [`parse_when`], with times without an offset read in `zone`.
+pub fn parse_when_in<Z: TimeZone>(
+    text: &str,
+    now: DateTime<Utc>,
+    zone: &Z,
+) -> anyhow::Result<DateTime<Utc>> {
     let t = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.with_timezone(&Utc));
     }
     let local = |n: NaiveDateTime| -> anyhow::Result<DateTime<Utc>> {
-        Local
-            .from_local_datetime(&n)
+        zone.from_local_datetime(&n)
             .earliest()
             .map(|d| d.with_timezone(&Utc))
-            .ok_or_else(|| anyhow!("'{text}' does not exist in the local time zone"))
+            .ok_or_else(|| anyhow!("'{text}' does not exist in that time zone"))
     };
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M",
+    ] {
         if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
             return local(n);
         }
@@ -96,7 +113,7 @@ pub fn parse_when(text: &str, now: DateTime<Utc>) -> anyhow::Result<DateTime<Utc
     }
     for f in ["%H:%M:%S", "%H:%M"] {
         if let Ok(clock) = NaiveTime::parse_from_str(t, f) {
-            let today = now.with_timezone(&Local).date_naive();
+            let today = now.with_timezone(zone).date_naive();
             let at = local(today.and_time(clock))?;
             return Ok(if at < now {
                 local((today + chrono::Days::new(1)).and_time(clock))?
@@ -190,11 +207,19 @@ mod tests {
     fn values_are_json_when_they_parse() {
         let m = key_values(
             Some(r#"{"a": 1, "b": 2}"#),
-            &["b=3".into(), "c=hello".into(), "d=[1,2]".into(), "e=".into()],
+            &[
+                "b=3".into(),
+                "c=hello".into(),
+                "d=[1,2]".into(),
+                "e=".into(),
+            ],
             "param",
         )
         .unwrap();
-        assert_eq!(Value::Object(m), json!({"a": 1, "b": 3, "c": "hello", "d": [1, 2], "e": ""}));
+        assert_eq!(
+            Value::Object(m),
+            json!({"a": 1, "b": 3, "c": "hello", "d": [1, 2], "e": ""})
+        );
         assert!(key_values(None, &["novalue".into()], "param").is_err());
         assert!(key_values(Some("[1]"), &[], "param").is_err());
     }
@@ -243,6 +268,9 @@ mod tests {
             ..Default::default()
         };
         assert!(f.schedule().is_err());
-        assert_eq!(describe_schedule(&json!({"interval": 600.0, "timezone": "UTC"})), "every 10m");
+        assert_eq!(
+            describe_schedule(&json!({"interval": 600.0, "timezone": "UTC"})),
+            "every 10m"
+        );
     }
 }

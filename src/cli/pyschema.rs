@@ -4,7 +4,8 @@
 //! `str`, `bool`, `list[...]`, `dict[...]`, `Optional[...]`, `X | None`, `Literal[...]`, dates); literal
 //! defaults become JSON; anything else is left untyped rather than guessed.
 
-use super::pysource::{split_top, string_literal, PyParam};
+use super::pylex::{split_top, string_literal};
+use super::pysource::PyParam;
 use serde_json::{json, Map, Value};
 
 /// The parameter schema of a function's parameters.
@@ -28,7 +29,8 @@ pub fn parameter_schema(params: &[PyParam]) -> Value {
         }
         props.insert(p.name.clone(), Value::Object(prop));
     }
-    let mut schema = json!({"title": "Parameters", "type": "object", "properties": props, "definitions": {}});
+    let mut schema =
+        json!({"title": "Parameters", "type": "object", "properties": props, "definitions": {}});
     if !required.is_empty() {
         schema["required"] = Value::Array(required);
     }

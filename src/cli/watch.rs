@@ -13,10 +13,7 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// Whether a state type is final.
 pub fn is_final(kind: Option<&str>) -> bool {
-    matches!(
-        kind,
-        Some("COMPLETED" | "FAILED" | "CANCELLED" | "CRASHED")
-    )
+    matches!(kind, Some("COMPLETED" | "FAILED" | "CANCELLED" | "CRASHED"))
 }
 
 /// `INFO`, `ERROR`… for a numeric level.
@@ -82,57 +79,69 @@ pub async fn follow(client: &Client, out: Out, id: &str, states: bool) -> anyhow
         let run = client.flow_run(id).await?;
         let kind = run.state_type.clone().unwrap_or_default();
         let name = run.state_name.clone().unwrap_or_default();
-        if last.as_ref() != Some(&(kind.clone(), name.clone())) {
-            if states {
-                let now = Local::now().format("%H:%M:%S%.3f").to_string();
-                let msg = run
-                    .state
-                    .as_ref()
-                    .and_then(|s| s.message.clone())
-                    .filter(|m| !m.is_empty())
-                    .map(|m| format!(" ({m})"))
-                    .unwrap_or_default();
-                say(
-                    &pb,
-                    &format!(
-                        "{} {} {}{msg}",
-                        out.paint(&now, Paint::Grey),
-                        out.paint("state   ", Paint::Bold),
-                        out.state(&kind, &name)
-                    ),
-                );
+        let changed = last.as_ref() != Some(&(kind.clone(), name.clone()));
+        last = Some((kind.clone(), name.clone()));
+        if !is_final(Some(&kind)) {
+            if changed && states {
+                say(&pb, &state_line(&out, &run));
             }
-            last = Some((kind.clone(), name.clone()));
-        }
-        print_new_logs(client, &out, id, &mut offset, &pb).await?;
-        if is_final(Some(&kind)) {
-            let mut quiet = 0;
-            for _ in 0..8 {
-                tokio::time::sleep(Duration::from_millis(150)).await;
-                if print_new_logs(client, &out, id, &mut offset, &pb).await? == 0 {
-                    quiet += 1;
-                    if quiet >= 2 {
-                        break;
-                    }
-                } else {
-                    quiet = 0;
-                }
-            }
+            print_new_logs(client, &out, id, &mut offset, &pb).await?;
             if let Some(pb) = &pb {
-                pb.finish_and_clear();
+                pb.set_message(format!(
+                    "{} is {} ({})",
+                    run.name,
+                    name,
+                    super::output::human_duration(started.elapsed().as_secs_f64().floor())
+                ));
             }
-            return Ok(run);
+            tokio::time::sleep(POLL).await;
+            continue;
+        }
+        let mut quiet = 0;
+        print_new_logs(client, &out, id, &mut offset, &pb).await?;
+        for _ in 0..8 {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            if print_new_logs(client, &out, id, &mut offset, &pb).await? == 0 {
+                quiet += 1;
+                if quiet >= 2 {
+                    break;
+                }
+            } else {
+                quiet = 0;
+            }
+        }
+        if states {
+            say(&pb, &state_line(&out, &run));
         }
         if let Some(pb) = &pb {
-            pb.set_message(format!(
-                "{} is {} ({})",
-                run.name,
-                name,
-                super::output::human_duration(started.elapsed().as_secs_f64().floor())
-            ));
+            pb.finish_and_clear();
         }
-        tokio::time::sleep(POLL).await;
+        return Ok(run);
     }
+}
+
+/// `14:03:05.123 state    Completed (message)`, at the state's own time.
+fn state_line(out: &Out, run: &FlowRun) -> String {
+    let kind = run.state_type.clone().unwrap_or_default();
+    let name = run.state_name.clone().unwrap_or_default();
+    let state = run.state.as_ref();
+    let at = state
+        .and_then(|s| super::output::parse_time(&s.timestamp))
+        .map(|t| t.with_timezone(&Local))
+        .unwrap_or_else(Local::now)
+        .format("%H:%M:%S%.3f")
+        .to_string();
+    let msg = state
+        .and_then(|s| s.message.clone())
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(" ({m})"))
+        .unwrap_or_default();
+    format!(
+        "{} {} {}{msg}",
+        out.paint(&at, Paint::Grey),
+        out.paint("state   ", Paint::Bold),
+        out.state(&kind, &name)
+    )
 }
 
 /// Waits without printing until run `id` ends; returns the final run.
@@ -163,7 +172,11 @@ pub async fn all_logs(client: &Client, id: &str) -> anyhow::Result<Vec<Log>> {
 pub fn outcome_line(out: &Out, run: &FlowRun) -> String {
     let kind = run.state_type.clone().unwrap_or_default();
     let name = run.state_name.clone().unwrap_or_default();
-    let mut line = format!("Flow run '{}' finished: {}", run.name, out.state(&kind, &name));
+    let mut line = format!(
+        "Flow run '{}' finished: {}",
+        run.name,
+        out.state(&kind, &name)
+    );
     if run.total_run_time > 0.0 {
         line.push_str(&format!(
             " after {}",

@@ -7,7 +7,15 @@ use anyhow::{anyhow, bail};
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
-const SKIP: &[&str] = &["node_modules", "__pycache__", "venv", "site-packages", "target", "build", "dist"];
+const SKIP: &[&str] = &[
+    "node_modules",
+    "__pycache__",
+    "venv",
+    "site-packages",
+    "target",
+    "build",
+    "dist",
+];
 
 /// `*.py` files under `dir` (not hidden, not virtualenvs), at most `limit`, sorted.
 fn python_files(dir: &Path, depth: usize, limit: usize, out: &mut Vec<PathBuf>) {
@@ -20,7 +28,10 @@ fn python_files(dir: &Path, depth: usize, limit: usize, out: &mut Vec<PathBuf>) 
         if out.len() >= limit {
             return;
         }
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with('.') || SKIP.contains(&name.as_str()) {
             continue;
         }
@@ -44,9 +55,18 @@ pub fn find_flows(cwd: &Path) -> Vec<(String, String)> {
         if !text.contains("flow") {
             continue;
         }
-        let rel = f.strip_prefix(cwd).unwrap_or(&f).to_string_lossy().into_owned();
-        for func in pysource::functions(&text).into_iter().filter(|d| d.is_flow()) {
-            let flow = func.flow_name().unwrap_or_else(|| func.name.replace('_', "-"));
+        let rel = f
+            .strip_prefix(cwd)
+            .unwrap_or(&f)
+            .to_string_lossy()
+            .into_owned();
+        for func in pysource::functions(&text)
+            .into_iter()
+            .filter(|d| d.is_flow())
+        {
+            let flow = func
+                .flow_name()
+                .unwrap_or_else(|| func.name.replace('_', "-"));
             found.push((format!("{rel}:{}", func.name), flow));
         }
     }
@@ -98,7 +118,8 @@ pub fn ask(flags: &SpecFlags, cwd: &Path) -> anyhow::Result<DeploySpec> {
     if f.name.is_none() {
         f.name = Some(ask_line("Deployment name", Some("default"))?);
     }
-    let no_schedule = f.schedule.cron.is_none() && f.schedule.interval.is_none() && f.schedule.rrule.is_none();
+    let no_schedule =
+        f.schedule.cron.is_none() && f.schedule.interval.is_none() && f.schedule.rrule.is_none();
     if no_schedule {
         let s = ask_line(
             "Schedule: a cron expression (\"0 2 * * *\"), an interval (3600, 10m, 1d), or empty for none",
@@ -109,7 +130,9 @@ pub fn ask(flags: &SpecFlags, cwd: &Path) -> anyhow::Result<DeploySpec> {
         } else if !s.is_empty() {
             f.schedule.interval = Some(s);
         }
-        if (f.schedule.cron.is_some() || f.schedule.interval.is_some()) && f.schedule.timezone.is_none() {
+        if (f.schedule.cron.is_some() || f.schedule.interval.is_some())
+            && f.schedule.timezone.is_none()
+        {
             let tz = ask_line("Time zone (IANA name)", Some("UTC"))?;
             f.schedule.timezone = Some(tz);
         }

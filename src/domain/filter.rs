@@ -48,6 +48,8 @@ pub enum Field {
     WorkPoolName,
     WorkPoolId,
     WorkQueueId,
+    /// `empirical_policy.retry_type` of a flow run ("in_process" while its engine retries it).
+    RetryType,
     /// A deployment's name or its flow's name (for `like_` searches).
     FlowOrDeploymentName,
 }

@@ -226,6 +226,9 @@ pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
         run.run_count = 0;
         run.end_time = None;
     }
+    if state.kind == StateType::Running || state.kind.is_terminal() {
+        run.empirical_policy.remove("retry_type");
+    }
     if state.kind == StateType::Running && from_kind != Some(StateType::Running) {
         let resuming = from_kind == Some(StateType::Paused);
         if resuming {

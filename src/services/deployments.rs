@@ -206,6 +206,7 @@ impl Services {
             ),
             Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
             Cond::Before(Field::NextScheduledStartTime, before),
+            Cond::NotIn(Field::RetryType, vec![Val::Text("in_process".into())]),
         ]);
         let q = Query::new(cond, Order::asc(Field::NextScheduledStartTime), limit, 0);
         let runs = self.store.read(move |tx| flow_runs::list(tx, &q)).await?;

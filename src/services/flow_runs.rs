@@ -182,6 +182,7 @@ pub(super) fn transition(
     } else {
         None
     };
+    let proposed_kind = proposed.kind;
     let decision = slot.unwrap_or_else(|| policy::decide(&run, proposed, force, now));
     let Some(new_state) = decision.written_state().cloned() else {
         let state = match decision {
@@ -191,7 +192,13 @@ pub(super) fn transition(
         return Ok((SetStateOutcome { decision, state }, Vec::new()));
     };
     let from = run.state.clone();
+    let in_process_retry = proposed_kind == StateType::Failed && new_state.name == "AwaitingRetry";
     policy::apply(&mut run, new_state, now);
+    if in_process_retry {
+        // The engine that reported FAILED retries in its own process: no worker may start another one.
+        run.empirical_policy
+            .insert("retry_type".into(), serde_json::Value::from("in_process"));
+    }
     flow_runs::update(tx, &run)?;
     let state = run.state.clone();
     let mut events = Vec::new();

@@ -65,6 +65,9 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
 }
 
 fn col(e: Entity, f: Field) -> Result<String> {
+    if (e, f) == (Entity::FlowRun, Field::RetryType) {
+        return Ok("coalesce(json_extract(flow_runs.empirical_policy, '$.retry_type'), '')".into());
+    }
     column(e, f)
         .map(|c| format!("{}.{}", table(e), c))
         .ok_or_else(|| {

@@ -313,6 +313,7 @@ pub fn due_runs(tx: &Tx, queue_ids: &[Uuid], before: Ts, limit: u32) -> Result<V
     let sql = format!(
         "SELECT r.id, r.work_queue_id FROM flow_runs r JOIN work_queues q ON q.id = r.work_queue_id \
          WHERE r.state_type = 'SCHEDULED' AND r.next_scheduled_start_time <= ?1 AND r.work_queue_id IN ({marks}) \
+         AND coalesce(json_extract(r.empirical_policy, '$.retry_type'), '') <> 'in_process' \
          ORDER BY q.priority, r.next_scheduled_start_time, r.id LIMIT ?2"
     );
     let mut values: Vec<rusqlite::types::Value> =
@@ -352,7 +353,8 @@ pub fn next_due(tx: &Tx, pool: &str) -> Result<Option<Ts>> {
     let t: Option<String> = tx.conn.query_row(
         "SELECT min(r.next_scheduled_start_time) FROM flow_runs r JOIN work_queues q ON q.id = r.work_queue_id \
          JOIN work_pools p ON p.id = q.work_pool_id WHERE p.name = ?1 AND p.is_paused = 0 AND q.is_paused = 0 \
-         AND r.state_type = 'SCHEDULED'",
+         AND r.state_type = 'SCHEDULED' \
+         AND coalesce(json_extract(r.empirical_policy, '$.retry_type'), '') <> 'in_process'",
         [pool],
         |r| r.get(0),
     )?;

@@ -132,6 +132,12 @@ async fn finish<T: Transport>(
             )
             .await;
         }
+        Outcome::WorkerStopped
+            if t.state_of(id)
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|s| s.is_terminal()) => {}
         Outcome::WorkerStopped => {
             let msg = "The worker stopped while the run was in progress; its process was ended.";
             log_line(t, id, 40, msg).await;
@@ -147,7 +153,7 @@ async fn finish<T: Transport>(
         }
         Outcome::Exited(code) if *kind == Kind::PrefectFlow => {
             let state = t.state_of(id).await.ok().flatten();
-            if !state.is_some_and(|s| s.is_terminal() || s == StateType::Scheduled) {
+            if !state.is_some_and(|s| s.is_terminal()) {
                 let msg = format!(
                     "The flow run process exited (code {}) without reporting a final state.",
                     code.map_or("unknown".into(), |c| c.to_string())

@@ -68,8 +68,9 @@ async fn pump<R: tokio::io::AsyncRead + Unpin>(
 
 /// Sends `signal` to the process group led by `pid`.
 pub fn signal_group(pid: u32, signal: Signal) {
+    // Never 0 (our own group) or 1 (killpg(1) means every process we may signal).
     if let Ok(raw) = i32::try_from(pid) {
-        if raw > 0 {
+        if raw > 1 {
             let _ = killpg(Pid::from_raw(raw), signal);
         }
     }

@@ -151,11 +151,16 @@ async fn a_killed_remote_worker_leaves_crashed_runs() {
         .as_str()
         .unwrap()
         .contains("doomed"));
-    if let Some(pid) = running["infrastructure_pid"].as_str() {
-        Command::new("kill")
-            .args(["-KILL", &format!("-{pid}")])
-            .status()
-            .unwrap();
+    // The orphaned child (its own process group) is ended here; the pid must be a real child's (> 1).
+    let pid: i32 = running["infrastructure_pid"]
+        .as_str()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    if pid > 1 {
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
     app.stop().await;
 }

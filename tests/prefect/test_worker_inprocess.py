@@ -261,7 +261,11 @@ def test_flow_retry_stays_in_one_process(ctx, api, triggered):
     states = get_json(api, f"flow_run_states/?flow_run_id={run['id']}")
     names = [s["name"] for s in sorted(states, key=lambda s: s["timestamp"])]
     messages = log_messages(api, run["id"])
-    assert names == ["Scheduled", "Pending", "Running", "AwaitingRetry", "Running", "Completed"], (names, messages)
+    # Prefect's server marks such a run `empirical_policy.retry_type = "in_process"` and leaves it out of
+    # get_scheduled_flow_runs; a second engine process finds the run already final and logs MissingResult.
+    assert names == ["Scheduled", "Pending", "Running", "AwaitingRetry", "Running", "Completed"], (
+        f"states {names}; empirical_policy {run.get('empirical_policy')}; logs:\n" + "\n".join(messages)
+    )
     assert not [m for m in messages if "Engine execution exited with unexpected exception" in m], messages
 
 

@@ -1,0 +1,549 @@
+//! Baton's own CLI: the built binary run with `--api` against a real in-process server — deploy (commands,
+//! Python functions, baton.yaml), run and watch, deployments, schedules and their preview, flow runs, work
+//! pools, and errors that say what exists and what to do.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use std::path::Path;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+
+    fn ok(self) -> Run {
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `baton --api <app> args…` in `dir` (default: the current directory).
+async fn baton_in(app: &TestApp, dir: Option<&Path>, args: &[&str]) -> Run {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    cmd.arg("--api")
+        .arg(&app.base)
+        .args(args)
+        .env_remove("BATON_API_URL")
+        .env_remove("PREFECT_API_URL")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    let out = tokio::time::timeout(std::time::Duration::from_secs(20), cmd.output())
+        .await
+        .expect("baton took more than 20 s")
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+async fn baton(app: &TestApp, args: &[&str]) -> Run {
+    baton_in(app, None, args).await
+}
+
+async fn deploy_greet(app: &TestApp) {
+    baton(
+        app,
+        &[
+            "deploy",
+            "--command",
+            "sh -c 'echo hi $BATON_PARAM_WHO'",
+            "--flow",
+            "greet",
+            "-n",
+            "hello",
+            "--param",
+            "who=x",
+        ],
+    )
+    .await
+    .ok();
+}
+
+#[tokio::test]
+async fn a_deployed_command_runs_and_watch_exits_with_its_outcome() {
+    let app = spawn_app().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = Some(tmp.path());
+    let r = baton_in(
+        &app,
+        dir,
+        &[
+            "deploy",
+            "--command",
+            "sh -c 'echo hi $BATON_PARAM_WHO'",
+            "--flow",
+            "greet",
+            "-n",
+            "hello",
+            "--param",
+            "who=x",
+        ],
+    )
+    .await
+    .ok();
+    assert!(
+        r.stdout.contains("baton deployment run 'greet/hello'"),
+        "{}",
+        r.stdout
+    );
+    let r = baton(&app, &["deployment", "run", "greet/hello", "--watch"])
+        .await
+        .ok();
+    assert!(r.stdout.contains("hi x"), "{}", r.stdout);
+    assert!(r.stdout.contains("Completed"), "{}", r.stdout);
+    let r = baton(
+        &app,
+        &[
+            "deployment",
+            "run",
+            "greet/hello",
+            "--param",
+            "who=[1,2]",
+            "--watch",
+        ],
+    )
+    .await
+    .ok();
+    assert!(r.stdout.contains("hi [1,2]"), "{}", r.stdout);
+
+    baton(
+        &app,
+        &[
+            "deploy",
+            "--command",
+            "sh -c 'echo boom; exit 3'",
+            "--flow",
+            "greet",
+            "-n",
+            "broken",
+        ],
+    )
+    .await
+    .ok();
+    let r = baton(&app, &["deployment", "run", "greet/broken", "--watch"]).await;
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("boom") && r.stdout.contains("Failed"),
+        "{}",
+        r.stdout
+    );
+
+    let (_, d) = app.get("/deployments/name/greet/hello").await;
+    assert_eq!(
+        d["job_variables"]["command"],
+        "sh -c 'echo hi $BATON_PARAM_WHO'"
+    );
+    assert_eq!(d["parameters"], json!({"who": "x"}));
+    assert_eq!(
+        d["path"],
+        json!(tmp.path().canonicalize().unwrap().to_string_lossy())
+    );
+}
+
+#[tokio::test]
+async fn deploying_a_python_function_reads_its_signature() {
+    let app = spawn_app_without_worker().await;
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("flows.py"),
+        "import os\n\ndef add_up(a: int, b: str = \"x\",\n           c: float | None = None,\n           items: list[int] = [1, 2]):\n    \"\"\"Adds things up.\"\"\"\n    print(a)\n",
+    )
+    .unwrap();
+    baton_in(
+        &app,
+        Some(tmp.path()),
+        &[
+            "deploy",
+            "flows.py:add_up",
+            "-n",
+            "typed",
+            "--cron",
+            "0 2 * * *",
+            "--timezone",
+            "Europe/Berlin",
+            "--tag",
+            "prod",
+        ],
+    )
+    .await
+    .ok();
+    let (_, d) = app.get("/deployments/name/add-up/typed").await;
+    let s = &d["parameter_openapi_schema"];
+    assert_eq!(s["required"], json!(["a"]), "{s}");
+    assert_eq!(s["properties"]["a"]["type"], "integer");
+    assert_eq!(s["properties"]["b"]["type"], "string");
+    assert_eq!(s["properties"]["b"]["default"], "x");
+    assert_eq!(
+        s["properties"]["c"]["anyOf"],
+        json!([{"type": "number"}, {"type": "null"}])
+    );
+    assert_eq!(s["properties"]["items"]["items"]["type"], "integer");
+    assert_eq!(d["entrypoint"], "flows.py:add_up");
+    assert_eq!(d["description"], "Adds things up.");
+    assert_eq!(d["tags"], json!(["prod"]));
+    assert_eq!(d["work_pool_name"], "default");
+    assert_eq!(d["schedules"][0]["schedule"]["timezone"], "Europe/Berlin");
+    assert!(d["version"].as_str().is_some_and(|v| !v.is_empty()));
+    // Redeploying updates in place.
+    baton_in(
+        &app,
+        Some(tmp.path()),
+        &[
+            "deploy",
+            "flows.py:add_up",
+            "-n",
+            "typed",
+            "--description",
+            "new",
+        ],
+    )
+    .await
+    .ok();
+    let (_, again) = app.get("/deployments/name/add-up/typed").await;
+    assert_eq!(again["id"], d["id"]);
+    assert_eq!(again["description"], "new");
+    // A bad parameter is refused by the schema.
+    let r = baton(
+        &app,
+        &["deployment", "run", "add-up/typed", "--param", "a=nope"],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("parameters.a"), "{}", r.stderr);
+}
+
+#[tokio::test]
+async fn deploy_all_reads_baton_yaml() {
+    let app = spawn_app_without_worker().await;
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("etl.py"), "from prefect import flow\n\n@flow(name=\"etl-flow\")\ndef etl(day: str = \"today\"):\n    pass\n").unwrap();
+    std::fs::write(
+        tmp.path().join("baton.yaml"),
+        "deployments:\n- name: nightly\n  entrypoint: etl.py:etl\n  parameters: {day: monday}\n  schedules:\n  - cron: \"0 9 * * 1-5\"\n    timezone: America/Chicago\n  work_pool: {name: default}\n- name: backup\n  flow: backup\n  command: ./backup.sh --full\n  schedules:\n  - interval: 600\n",
+    )
+    .unwrap();
+    let r = baton_in(&app, Some(tmp.path()), &["deploy", "--all"])
+        .await
+        .ok();
+    assert!(
+        r.stdout.contains("etl-flow/nightly") && r.stdout.contains("backup/backup"),
+        "{}",
+        r.stdout
+    );
+    let ls = baton(&app, &["deployment", "ls", "--output", "json"])
+        .await
+        .ok()
+        .json();
+    let mut names: Vec<&str> = ls
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["backup", "nightly"]);
+    let (_, d) = app.get("/deployments/name/etl-flow/nightly").await;
+    assert_eq!(d["parameters"], json!({"day": "monday"}));
+    assert_eq!(d["schedules"][0]["schedule"]["cron"], "0 9 * * 1-5");
+    let (_, b) = app.get("/deployments/name/backup/backup").await;
+    assert_eq!(b["job_variables"]["command"], "./backup.sh --full");
+    assert_eq!(b["schedules"][0]["schedule"]["interval"], json!(600.0));
+    let r = baton_in(&app, Some(tmp.path()), &["deploy", "nope"]).await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("etl-flow/nightly, backup/backup"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test]
+async fn inspect_and_schedules_with_a_dst_preview() {
+    let app = spawn_app_without_worker().await;
+    deploy_greet(&app).await;
+    let r = baton(&app, &["deployment", "inspect", "greet/hello"])
+        .await
+        .ok();
+    assert!(
+        r.stdout.contains("Deployment 'greet/hello'") && r.stdout.contains("echo hi"),
+        "{}",
+        r.stdout
+    );
+    let d = baton(&app, &["deployment", "inspect", "hello", "-o", "json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(d["name"], "hello");
+    baton(
+        &app,
+        &[
+            "deployment",
+            "schedule",
+            "create",
+            "greet/hello",
+            "--cron",
+            "30 2 * * *",
+            "--timezone",
+            "America/New_York",
+        ],
+    )
+    .await
+    .ok();
+    let ls = baton(
+        &app,
+        &["deployment", "schedule", "ls", "greet/hello", "-o", "json"],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(ls[0]["schedule"]["cron"], "30 2 * * *");
+    let r = baton(
+        &app,
+        &[
+            "deployment",
+            "schedule",
+            "preview",
+            "greet/hello",
+            "--start",
+            "2024-03-08",
+            "-n",
+            "4",
+        ],
+    )
+    .await
+    .ok();
+    assert!(
+        r.stdout.contains("Sun 2024-03-10 03:30 EDT"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("EST → EDT"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("Sat 2024-03-09 02:30 EST"),
+        "{}",
+        r.stdout
+    );
+    baton(&app, &["deployment", "schedule", "pause", "greet/hello"])
+        .await
+        .ok();
+    let (_, d) = app.get("/deployments/name/greet/hello").await;
+    assert_eq!(d["schedules"][0]["active"], false);
+    baton(&app, &["deployment", "pause", "greet/hello"])
+        .await
+        .ok();
+    let (_, d) = app.get("/deployments/name/greet/hello").await;
+    assert_eq!(d["paused"], true);
+    baton(&app, &["deployment", "resume", "greet/hello"])
+        .await
+        .ok();
+    let sid = ls[0]["id"].as_str().unwrap();
+    baton(
+        &app,
+        &[
+            "deployment",
+            "schedule",
+            "delete",
+            "greet/hello",
+            &sid[..12],
+        ],
+    )
+    .await
+    .ok();
+    let (_, d) = app.get("/deployments/name/greet/hello").await;
+    assert_eq!(d["paused"], false);
+    assert_eq!(d["schedules"], json!([]));
+    baton(&app, &["deployment", "delete", "greet/hello"])
+        .await
+        .ok();
+    let (status, _) = app.get("/deployments/name/greet/hello").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn flow_runs_ls_logs_why_and_cancel() {
+    let app = spawn_app_without_worker().await;
+    deploy_greet(&app).await;
+    let run = baton(&app, &["deployment", "run", "greet/hello", "-o", "json"])
+        .await
+        .ok()
+        .json();
+    let id = run["id"].as_str().unwrap().to_string();
+    let name = run["name"].as_str().unwrap().to_string();
+    let ls = baton(&app, &["flow-run", "ls", "-o", "json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(ls[0]["id"], id);
+    let r = baton(&app, &["flow-run", "ls"]).await.ok();
+    assert!(
+        r.stdout.contains(&name) && r.stdout.contains("greet"),
+        "{}",
+        r.stdout
+    );
+    app.post(
+        "/logs/",
+        json!([{"name": "t", "level": 20, "message": "a line from the run",
+                               "timestamp": "2026-01-01T00:00:00Z", "flow_run_id": id}]),
+    )
+    .await;
+    let r = baton(&app, &["flow-run", "logs", &name]).await.ok();
+    assert!(r.stdout.contains("a line from the run"), "{}", r.stdout);
+    let r = baton(&app, &["flow-run", "why", &id]).await.ok();
+    assert!(r.stdout.contains("- "), "{}", r.stdout);
+    let r = baton(&app, &["flow-run", "inspect", &id]).await.ok();
+    assert!(r.stdout.contains("Scheduled"), "{}", r.stdout);
+    baton(&app, &["flow-run", "cancel", &id]).await.ok();
+    let (_, after) = app.get(&format!("/flow_runs/{id}")).await;
+    assert_eq!(after["state_type"], "CANCELLED");
+    let r = baton(&app, &["flow-run", "cancel", &id]).await;
+    assert_eq!(r.code, 1);
+    let f = baton(&app, &["flow", "ls", "-o", "json"]).await.ok().json();
+    assert_eq!(f[0]["name"], "greet");
+}
+
+#[tokio::test]
+async fn work_pools_and_queues() {
+    let app = spawn_app_without_worker().await;
+    baton(
+        &app,
+        &[
+            "work-pool",
+            "create",
+            "etl-pool",
+            "--concurrency-limit",
+            "2",
+        ],
+    )
+    .await
+    .ok();
+    let pools = baton(&app, &["work-pool", "ls", "-o", "json"])
+        .await
+        .ok()
+        .json();
+    assert!(pools
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "etl-pool" && p["concurrency_limit"] == 2));
+    let r = baton(&app, &["work-pool", "inspect", "etl-pool"])
+        .await
+        .ok();
+    assert!(
+        r.stdout.contains("Work pool 'etl-pool'") && r.stdout.contains("default"),
+        "{}",
+        r.stdout
+    );
+    baton(&app, &["work-pool", "pause", "etl-pool"]).await.ok();
+    let (_, p) = app.get("/work_pools/etl-pool").await;
+    assert_eq!(p["is_paused"], true);
+    baton(&app, &["work-pool", "resume", "etl-pool"]).await.ok();
+    let (_, p) = app.get("/work_pools/etl-pool").await;
+    assert_eq!(p["is_paused"], false);
+    baton(
+        &app,
+        &["work-queue", "create", "fast", "--pool", "etl-pool"],
+    )
+    .await
+    .ok();
+    let qs = baton(
+        &app,
+        &["work-queue", "ls", "--pool", "etl-pool", "-o", "json"],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(qs.as_array().unwrap().len(), 2);
+    baton(&app, &["work-queue", "pause", "fast", "--pool", "etl-pool"])
+        .await
+        .ok();
+    baton(
+        &app,
+        &["work-queue", "delete", "fast", "--pool", "etl-pool"],
+    )
+    .await
+    .ok();
+    baton(&app, &["work-pool", "delete", "etl-pool"]).await.ok();
+    let (status, _) = app.get("/work_pools/etl-pool").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn errors_name_what_exists_and_what_to_do() {
+    let app = spawn_app_without_worker().await;
+    deploy_greet(&app).await;
+    let r = baton(&app, &["deployment", "inspect", "nope/x"]).await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("existing deployments: greet/hello"),
+        "{}",
+        r.stderr
+    );
+    let r = baton(&app, &["deployment", "run", "nope"]).await;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("greet/hello"), "{}", r.stderr);
+    let r = baton(&app, &["work-pool", "inspect", "nope"]).await;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("existing pools: default"), "{}", r.stderr);
+    let r = baton(
+        &app,
+        &[
+            "deploy",
+            "--command",
+            "true",
+            "--flow",
+            "f",
+            "-n",
+            "d",
+            "-p",
+            "nope",
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("existing pools: default"), "{}", r.stderr);
+    let r = baton(&app, &["flow-run", "inspect", "no-such-run"]).await;
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    // No terminal: the wizard does not start; the missing flags are named (usage error).
+    let r = baton(&app, &["deploy"]).await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("--command") && r.stderr.contains("-n"),
+        "{}",
+        r.stderr
+    );
+    let r = baton(&app, &["deployment", "frobnicate"]).await;
+    assert_eq!(r.code, 2);
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    let out = cmd
+        .args(["--api", "http://127.0.0.1:1/api", "deployment", "ls"])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot reach Baton at http://127.0.0.1:1/api") && err.contains("baton serve"),
+        "{err}"
+    );
+    let r = baton(&app, &["version"]).await.ok();
+    assert!(r.stdout.contains("server at"), "{}", r.stdout);
+    let r = baton(&app, &["completions", "bash"]).await.ok();
+    assert!(r.stdout.contains("baton"));
+}
