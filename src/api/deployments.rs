@@ -5,6 +5,7 @@ use super::deployment_fields::{identity, new_schedules, patch, schedule_patch};
 use super::error::{parse_uuid, ApiError, ApiResult, Body, Id};
 use super::filters::FilterBody;
 use super::AppState;
+use crate::domain::deployment::Window;
 use crate::domain::filter::{Entity, Field, Order};
 use crate::domain::time;
 use crate::services::deployments::DeploymentRunRequest;
@@ -275,11 +276,62 @@ pub async fn delete_schedule(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /deployments/{id}/schedule`: materialise this deployment's runs now.
-pub async fn schedule_now(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCode> {
-    s.deployment(id).await?;
-    s.schedule_tick(s.clock.now()).await?;
-    Ok(StatusCode::CREATED)
+/// `POST /deployments/{id}/schedule` `{start_time?, end_time?, min_time?, min_runs?, max_runs?}`: materialise
+/// the deployment's runs in that window (defaults: Prefect's look-ahead from now). 201 with the count.
+pub async fn schedule_now(
+    State(s): State<AppState>,
+    Id(id): Id,
+    Body(b): Body<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let o = match b {
+        Value::Null => Map::new(),
+        other => object(other)?,
+    };
+    let now = s.clock.now();
+    let when = |k: &str| -> ApiResult<Option<crate::domain::Ts>> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(t)) => time::parse(t)
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid(format!("{k}: '{t}' is not a valid datetime"))),
+            Some(_) => Err(ApiError::invalid(format!(
+                "{k}: expected a datetime string"
+            ))),
+        }
+    };
+    let count = |k: &str| -> ApiResult<Option<usize>> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .map(|n| Some(n.min(10_000) as usize))
+                .ok_or_else(|| ApiError::invalid(format!("{k}: expected a non-negative integer"))),
+        }
+    };
+    let mut w = Window::ahead(when("start_time")?.unwrap_or(now), None);
+    if let Some(end) = when("end_time")? {
+        w.end = end;
+    }
+    if let Some(n) = count("min_runs")? {
+        w.min_runs = n;
+    }
+    if let Some(n) = count("max_runs")? {
+        w.max_runs = n;
+    }
+    match o.get("min_time") {
+        None | Some(Value::Null) => {}
+        Some(v) => {
+            let secs = v.as_f64().filter(|x| *x >= 0.0).ok_or_else(|| {
+                ApiError::invalid("min_time: expected seconds (a non-negative number)")
+            })?;
+            w.min_time = chrono::Duration::milliseconds((secs * 1000.0) as i64);
+        }
+    }
+    let created = s.schedule_deployment(id, w).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({"created": created})),
+    ))
 }
 
 /// Deployment triggers live in automations, which Baton does not run: clearing them always succeeds.

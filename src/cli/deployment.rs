@@ -23,6 +23,8 @@ pub enum DeploymentCmd {
     Inspect { name: String },
     /// Create a flow run of a deployment (now, later, and optionally watch it).
     Run(RunArgs),
+    /// Execute one flow run here, in the foreground, with no worker.
+    Execute(super::execute::ExecuteArgs),
     /// Delete a deployment (its runs stay).
     Delete { name: String },
     /// Pause a deployment: its schedules create no runs until resumed.
@@ -161,6 +163,7 @@ pub async fn run(client: &Client, out: Out, cmd: DeploymentCmd) -> anyhow::Resul
             }
         }
         DeploymentCmd::Run(a) => return run_deployment(client, out, a).await,
+        DeploymentCmd::Execute(a) => return super::execute::run(client, out, a).await,
         DeploymentCmd::Delete { name } => {
             let (d, full) = find(client, &name).await?;
             client.delete(&format!("/deployments/{}", d.id)).await?;

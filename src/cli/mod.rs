@@ -9,6 +9,7 @@ mod deploy_spec;
 mod deploy_yaml;
 mod deployment;
 mod deployment_view;
+mod execute;
 mod flow;
 mod flow_run;
 pub mod output;
@@ -56,7 +57,7 @@ pub enum Command {
     /// Print Baton's version, and the server's when it is reachable.
     Version,
     /// Deploy a Python function, a command, or the deployments of baton.yaml / prefect.yaml.
-    Deploy(deploy::DeployArgs),
+    Deploy(Box<deploy::DeployArgs>),
     /// Deployments: ls, inspect, run, delete, pause, resume, schedule.
     Deployment {
         #[command(subcommand)]
@@ -211,7 +212,7 @@ fn out_err(out: &Out) -> String {
 async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCode> {
     let client = client::Client::new(&api)?;
     match cmd {
-        Command::Deploy(a) => deploy::run(&client, out, a).await?,
+        Command::Deploy(a) => deploy::run(&client, out, *a).await?,
         Command::Deployment { cmd } => return deployment::run(&client, out, cmd).await,
         Command::FlowRun { cmd } => return flow_run::run(&client, out, cmd).await,
         Command::Flow { cmd } => flow::run(&client, out, cmd).await?,

@@ -247,24 +247,54 @@ pub fn max_time() -> Duration {
     Duration::days(100)
 }
 
-/// The times at which `schedule` should have scheduled runs, looking ahead from `now`: at least
-/// [`MIN_RUNS`] runs and one hour, at most `max_runs` (default [`MAX_RUNS`]) and 100 days.
+/// Which fire times of a schedule to materialise: those in `[start, end]`, stopping once at least
+/// `min_runs` runs and `min_time` after `start` are covered, and never more than `max_runs`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    pub start: Ts,
+    pub end: Ts,
+    pub min_runs: usize,
+    pub min_time: Duration,
+    pub max_runs: usize,
+}
+
+impl Window {
+    /// Prefect's look-ahead from `now`: at least 3 runs and an hour, at most `max_runs` (default 100) and
+    /// 100 days.
+    pub fn ahead(now: Ts, max_runs: Option<i64>) -> Window {
+        let cap = max_runs.map_or(MAX_RUNS, |m| usize::try_from(m.max(0)).unwrap_or(MAX_RUNS));
+        Window {
+            start: now,
+            end: now + max_time(),
+            min_runs: MIN_RUNS,
+            min_time: min_time(),
+            max_runs: cap,
+        }
+    }
+}
+
+/// The fire times of `schedule` within `w`.
+pub fn times_in(schedule: &Schedule, w: &Window) -> Result<Vec<Ts>, ScheduleError> {
+    let all = next_times(schedule, w.start, Some(w.end), w.max_runs)?;
+    let mut out = Vec::new();
+    for t in all {
+        let t = t.with_timezone(&chrono::Utc);
+        out.push(t);
+        if out.len() >= w.min_runs && t >= w.start + w.min_time {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+/// The times at which `schedule` should have scheduled runs, looking ahead from `now` (see
+/// [`Window::ahead`]).
 pub fn times_ahead(
     schedule: &Schedule,
     now: Ts,
     max_runs: Option<i64>,
 ) -> Result<Vec<Ts>, ScheduleError> {
-    let cap = max_runs.map_or(MAX_RUNS, |m| usize::try_from(m.max(0)).unwrap_or(MAX_RUNS));
-    let all = next_times(schedule, now, Some(now + max_time()), cap)?;
-    let mut out = Vec::new();
-    for t in all {
-        let t = t.with_timezone(&chrono::Utc);
-        out.push(t);
-        if out.len() >= MIN_RUNS && t >= now + min_time() {
-            break;
-        }
-    }
-    Ok(out)
+    times_in(schedule, &Window::ahead(now, max_runs))
 }
 
 /// A run's parameters: the deployment's defaults, then the schedule's, then the run's own on top.

@@ -7,7 +7,9 @@
 use super::deployments::{run_of, DeploymentRunRequest};
 use super::flow_runs::build_run;
 use super::{Result, Services};
-use crate::domain::deployment::{merge_parameters, scheduled_run_key, times_ahead};
+use crate::domain::deployment::{
+    merge_parameters, scheduled_run_key, times_ahead, times_in, Window,
+};
 use crate::domain::event::Event;
 use crate::domain::flow_run::ProposedState;
 use crate::domain::{StateType, Ts};
@@ -90,38 +92,100 @@ fn materialise_batch(
                 continue;
             }
         };
-        for at in &times {
-            let key = scheduled_run_key(d.id, s.id, *at);
-            if flow_runs::by_idempotency_key(tx, d.flow_id, &key)?.is_some() {
-                continue;
-            }
-            let mut state = ProposedState::of(StateType::Scheduled);
-            state.details.insert(
-                "scheduled_time".into(),
-                serde_json::Value::String(crate::domain::time::format(*at)),
-            );
-            let req = DeploymentRunRequest {
-                idempotency_key: Some(key),
-                ..Default::default()
-            };
-            let mut new = run_of(
-                d,
-                merge_parameters(&[&d.parameters, &s.parameters]),
-                req,
-                state,
-            );
-            new.auto_scheduled = true;
-            new.deployment_schedule_id = Some(s.id);
-            let (run, evs) = build_run(new, flow_name, now);
-            flow_runs::insert(tx, &run)?;
-            flow_runs::place(tx, run.id)?;
-            events.extend(evs);
-            created += 1;
-        }
+        created += create_runs(tx, d, flow_name, s, &times, now, &mut events)?;
         let next = times.first().copied().unwrap_or(now + Duration::days(1));
         schedules::set_next_check(tx, s.id, next.max(now + Duration::seconds(1)))?;
     }
     Ok((due.len(), created, events))
+}
+
+/// Creates the runs of schedule `s` at `times` that do not exist yet; returns how many it created.
+fn create_runs(
+    tx: &crate::store::Tx,
+    d: &crate::domain::deployment::Deployment,
+    flow_name: &str,
+    s: &crate::domain::deployment::DeploymentSchedule,
+    times: &[Ts],
+    now: Ts,
+    events: &mut Vec<Event>,
+) -> crate::store::Result<usize> {
+    let mut created = 0;
+    for at in times {
+        let key = scheduled_run_key(d.id, s.id, *at);
+        if flow_runs::by_idempotency_key(tx, d.flow_id, &key)?.is_some() {
+            continue;
+        }
+        let mut state = ProposedState::of(StateType::Scheduled);
+        state.details.insert(
+            "scheduled_time".into(),
+            serde_json::Value::String(crate::domain::time::format(*at)),
+        );
+        let req = DeploymentRunRequest {
+            idempotency_key: Some(key),
+            ..Default::default()
+        };
+        let mut new = run_of(
+            d,
+            merge_parameters(&[&d.parameters, &s.parameters]),
+            req,
+            state,
+        );
+        new.auto_scheduled = true;
+        new.deployment_schedule_id = Some(s.id);
+        let (run, evs) = build_run(new, flow_name, now);
+        flow_runs::insert(tx, &run)?;
+        flow_runs::place(tx, run.id)?;
+        events.extend(evs);
+        created += 1;
+    }
+    Ok(created)
+}
+
+impl Services {
+    /// Materialises the runs of every active schedule of deployment `id` within `window` (Prefect's
+    /// `POST /deployments/{id}/schedule`); returns how many runs were created.
+    pub async fn schedule_deployment(&self, id: uuid::Uuid, window: Window) -> Result<usize> {
+        let now = self.clock.now();
+        let (created, events) = self
+            .store
+            .write(move |tx| {
+                let mut events = Vec::new();
+                let Some(d) = deployments::get(tx, id)? else {
+                    return Err(crate::store::StoreError::NotFound("deployment"));
+                };
+                if d.paused {
+                    return Ok((0, events));
+                }
+                let flow_name = flows::get(tx, d.flow_id)?
+                    .map(|f| f.name)
+                    .unwrap_or_default();
+                let mut created = 0;
+                for s in d.schedules.iter().filter(|s| s.active) {
+                    let mut w = window;
+                    if let Some(m) = s.max_scheduled_runs {
+                        w.max_runs = w.max_runs.min(usize::try_from(m.max(0)).unwrap_or(0));
+                    }
+                    let times = times_in(&s.schedule, &w).map_err(|e| {
+                        crate::store::StoreError::Invalid(format!("schedule {}: {e}", s.id))
+                    })?;
+                    created += create_runs(tx, &d, &flow_name, s, &times, now, &mut events)?;
+                }
+                Ok((created, events))
+            })
+            .await
+            .map_err(|e| match e {
+                crate::store::StoreError::NotFound(_) => {
+                    super::ServiceError::NotFound(format!("Deployment {id} not found"))
+                }
+                other => other.into(),
+            })?;
+        self.bus.publish(events);
+        if created > 0 {
+            self.late_wake.notify_one();
+            self.wake_workers();
+        }
+        Ok(created)
+    }
 }
 
 /// Runs the scheduler until the server stops.

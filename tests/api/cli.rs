@@ -547,3 +547,48 @@ async fn errors_name_what_exists_and_what_to_do() {
     let r = baton(&app, &["completions", "bash"]).await.ok();
     assert!(r.stdout.contains("baton"));
 }
+
+#[tokio::test]
+async fn execute_runs_a_deployment_here_without_a_worker() {
+    let app = spawn_app_without_worker().await;
+    deploy_greet(&app).await;
+    let r = baton(
+        &app,
+        &[
+            "deployment",
+            "execute",
+            "greet/hello",
+            "--param",
+            "who=here",
+        ],
+    )
+    .await
+    .ok();
+    assert!(
+        r.stdout.contains("hi here") && r.stdout.contains("Completed"),
+        "{}",
+        r.stdout
+    );
+    let later = baton(
+        &app,
+        &[
+            "deployment",
+            "run",
+            "greet/hello",
+            "--start-in",
+            "1h",
+            "-o",
+            "json",
+        ],
+    )
+    .await
+    .ok()
+    .json();
+    let at = chrono::DateTime::parse_from_rfc3339(later["expected_start_time"].as_str().unwrap())
+        .unwrap();
+    let ahead = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(
+        ahead > chrono::Duration::minutes(59) && ahead < chrono::Duration::minutes(61),
+        "{ahead}"
+    );
+}
