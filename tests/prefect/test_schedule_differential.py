@@ -289,6 +289,33 @@ def _touches_dst(case: dict, *lists) -> bool:
     return any(lo <= t <= hi for t in TRANSITIONS.get(zone, []))
 
 
+_ISO = {"PT15M": 900.0, "P1D": 86400.0}
+
+
+def _interval_seconds(v) -> float | None:
+    """Seconds of an interval given as a number or one of the ISO 8601 durations the cases use."""
+    if v is None:
+        return None
+    return _ISO[v] if isinstance(v, str) else float(v)
+
+
+def _absolute_series(case: dict) -> list[dt.datetime]:
+    """anchor + k * interval at or after start (and at or before end), the first `count` of them."""
+    step = dt.timedelta(seconds=_interval_seconds(case["schedule"]["interval"]))
+    anchor, start, end = _z(case["schedule"]["anchor_date"]), case["start"], case.get("end")
+    k = (start - anchor) // step
+    while anchor + k * step < start:
+        k += 1
+    out = []
+    while len(out) < case["count"]:
+        t = anchor + k * step
+        if end is not None and t > end:
+            break
+        out.append(t)
+        k += 1
+    return out
+
+
 def _run(api, cases: list[dict]):
     probe = api.post("baton/schedules/preview", json={"schedule": {"cron": "* * * * *"}, "count": 1})
     if probe.status_code == 404:
@@ -315,6 +342,19 @@ def _run(api, cases: list[dict]):
                         mismatches.append((case, f"raises {exc!r}; first {len(got)}: {again}", got))
                 continue
             compared += 1
+            seconds = _interval_seconds(case["schedule"].get("interval"))
+            if seconds is not None and seconds < 86400:
+                # Sub-daily intervals are absolute in Baton (DESIGN §6; Prefect on Python >= 3.13 agrees).
+                # Prefect on older Pythons drops a wall time repeated at fall-back, so its list must be a
+                # subset of the absolute series, which Baton must return exactly.
+                expect = _absolute_series(case)
+                if got != expect:
+                    mismatches.append((case, expect, got))
+                elif not set(want) <= set(_absolute_series({**case, "count": case["count"] + 8})) and (
+                    PREFECT_39 or not _touches_dst(case, want, got)
+                ):
+                    mismatches.append((case, want, got))
+                continue
             if want != got:
                 if not PREFECT_39 and _touches_dst(case, want, got):
                     skipped_38 += 1

@@ -8,6 +8,8 @@
 //! - A shorter interval is absolute (every 3,600 s of real time).
 //! - A mixed one (e.g. 1.5 days) jumps near the start in absolute seconds, then steps days and seconds on the
 //!   wall clock.
+//! - Intervals shorter than a day are absolute instants (see [`absolute`]), as DESIGN §6 asks and as Prefect
+//!   does on Python ≥ 3.13; the rest of this note describes longer intervals.
 //! - Prefect compares, bounds and de-duplicates these times by their wall-clock reading in the zone (Python's
 //!   same-zone datetime semantics), so a sub-daily interval yields no second run for a wall time repeated at
 //!   fall-back; Baton reproduces that exactly.
@@ -115,6 +117,9 @@ fn walk(
         return Some(Vec::new());
     }
     let days = interval_micros / DAY_MICROS;
+    if days == 0 {
+        return absolute(interval_micros, anchor, start, end, n);
+    }
     let s = Series {
         tz,
         anchor: Py {
@@ -192,5 +197,35 @@ fn walk(
         }
     }
     out.sort();
+    Some(out)
+}
+
+/// Intervals shorter than a day are absolute (DESIGN §6): `anchor + k·interval` in UTC, every instant kept,
+/// so a wall hour repeated at fall-back gets both of its runs.
+fn absolute(
+    interval_micros: i64,
+    anchor: NaiveDateTime,
+    start: NaiveDateTime,
+    end: Option<NaiveDateTime>,
+    n: usize,
+) -> Option<Vec<NaiveDateTime>> {
+    let at = |k: i64| -> Option<NaiveDateTime> {
+        anchor.checked_add_signed(Duration::microseconds(k.checked_mul(interval_micros)?))
+    };
+    let mut k = (start - anchor)
+        .num_microseconds()?
+        .div_euclid(interval_micros);
+    while at(k)? < start {
+        k += 1;
+    }
+    let mut out = Vec::new();
+    while out.len() < n {
+        let t = at(k)?;
+        if end.is_some_and(|e| t > e) {
+            break;
+        }
+        out.push(t);
+        k += 1;
+    }
     Some(out)
 }
