@@ -89,18 +89,8 @@ pub async fn run(services: Arc<Services>) {
             tracing::warn!(error = %e, "marking late runs failed");
         }
         let next = services.next_late_check().await.ok().flatten();
-        let sleep = next
-            .map(|t| {
-                (t - services.clock.now())
-                    .to_std()
-                    .unwrap_or_default()
-                    .min(MAX_SLEEP)
-            })
-            .unwrap_or(MAX_SLEEP);
-        tokio::select! {
-            _ = services.stop.cancelled() => return,
-            _ = services.late_wake.notified() => {}
-            _ = tokio::time::sleep(sleep) => {}
+        if !services.pause(next, MAX_SLEEP, &services.late_wake).await {
+            return;
         }
     }
 }

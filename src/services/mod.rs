@@ -55,6 +55,24 @@ impl Services {
 }
 
 impl Services {
+    /// The pause between two ticks of a background loop: until `next` (at most `max`), or until `wake` is
+    /// notified. Returns `false` when the server is stopping.
+    pub async fn pause(
+        &self,
+        next: Option<crate::domain::Ts>,
+        max: std::time::Duration,
+        wake: &tokio::sync::Notify,
+    ) -> bool {
+        let sleep = next
+            .map(|t| (t - self.clock.now()).to_std().unwrap_or_default().min(max))
+            .unwrap_or(max);
+        tokio::select! {
+            _ = self.stop.cancelled() => false,
+            _ = wake.notified() => true,
+            _ = tokio::time::sleep(sleep) => true,
+        }
+    }
+
     /// Wakes every in-process worker.
     pub fn wake_workers(&self) {
         self.worker_wake.send_modify(|n| *n = n.wrapping_add(1));

@@ -196,18 +196,11 @@ pub async fn run(services: Arc<Services>) {
             tracing::warn!(error = %e, "scheduler tick failed");
         }
         let next = services.next_schedule_check().await.ok().flatten();
-        let sleep = next
-            .map(|t| {
-                (t - services.clock.now())
-                    .to_std()
-                    .unwrap_or_default()
-                    .min(MAX_SLEEP)
-            })
-            .unwrap_or(MAX_SLEEP);
-        tokio::select! {
-            _ = services.stop.cancelled() => return,
-            _ = services.scheduler_wake.notified() => {}
-            _ = tokio::time::sleep(sleep) => {}
+        if !services
+            .pause(next, MAX_SLEEP, &services.scheduler_wake)
+            .await
+        {
+            return;
         }
     }
 }

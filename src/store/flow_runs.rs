@@ -151,32 +151,12 @@ pub fn update(tx: &Tx, run: &FlowRun) -> Result<()> {
 
 /// Appends a state to a run's history.
 pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
-    tx.conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO flow_run_states (id, flow_run_id, type, name, timestamp, message, data, state_details) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            s.id.to_string(),
-            run_id.to_string(),
-            s.kind.as_str(),
-            s.name,
-            codec::ts(s.timestamp),
-            s.message,
-            codec::json(&s.data),
-            codec::doc(&s.details)
-        ])?;
-    Ok(())
+    super::history::insert(tx, super::history::Of::FlowRun, run_id, s)
 }
 
 /// A run's state history, oldest first.
 pub fn states(tx: &Tx, run_id: Uuid) -> Result<Vec<State>> {
-    let mut stmt = tx.conn.prepare_cached(
-        "SELECT id, type, name, timestamp, message, data, state_details FROM flow_run_states \
-         WHERE flow_run_id = ?1 ORDER BY timestamp, rowid",
-    )?;
-    let rows = stmt.query_map([run_id.to_string()], super::task_runs::state_row)?;
-    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+    super::history::list(tx, super::history::Of::FlowRun, run_id)
 }
 
 /// The run with this id.

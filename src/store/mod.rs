@@ -11,6 +11,7 @@ mod error;
 pub mod events;
 pub mod flow_runs;
 pub mod flows;
+mod history;
 pub mod logs;
 mod migrations;
 mod query;

@@ -6,7 +6,7 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::task_run::TaskRun;
-use crate::domain::{State, StateType};
+use crate::domain::State;
 use rusqlite::{params, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
@@ -46,23 +46,6 @@ fn row(r: &Row) -> rusqlite::Result<TaskRun> {
         end_time: codec::parse_ts(r.get(20)?),
         total_run_time: r.get(21)?,
     })
-}
-
-/// Reads a history row (`id, type, name, timestamp, message, data, state_details`) as a state.
-pub(crate) fn state_row(r: &Row) -> rusqlite::Result<Option<State>> {
-    let kind: String = r.get(1)?;
-    let Some(kind) = StateType::parse(&kind) else {
-        return Ok(None);
-    };
-    Ok(Some(State {
-        id: codec::req_uuid(r.get(0)?),
-        kind,
-        name: r.get(2)?,
-        timestamp: codec::req_ts(r.get(3)?),
-        message: r.get(4)?,
-        data: codec::parse_json(r.get(5)?),
-        details: codec::parse_doc(r.get(6)?),
-    }))
 }
 
 /// Inserts a task run or updates every field of the stored one (its history stays).
@@ -113,24 +96,9 @@ pub fn upsert(tx: &Tx, t: &TaskRun) -> Result<()> {
     Ok(())
 }
 
-/// Appends a state to a task run's history (ignored when that state id is already there).
+/// Appends a state to a run's history.
 pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
-    tx.conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO task_run_states (id, task_run_id, type, name, timestamp, message, data, state_details) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            s.id.to_string(),
-            run_id.to_string(),
-            s.kind.as_str(),
-            s.name,
-            codec::ts(s.timestamp),
-            s.message,
-            codec::json(&s.data),
-            codec::doc(&s.details)
-        ])?;
-    Ok(())
+    super::history::insert(tx, super::history::Of::TaskRun, run_id, s)
 }
 
 /// The task run with this id.
@@ -163,14 +131,9 @@ pub fn by_key(
         .optional()?)
 }
 
-/// A task run's state history, oldest first.
+/// A run's state history, oldest first.
 pub fn states(tx: &Tx, run_id: Uuid) -> Result<Vec<State>> {
-    let mut stmt = tx.conn.prepare_cached(
-        "SELECT id, type, name, timestamp, message, data, state_details FROM task_run_states \
-         WHERE task_run_id = ?1 ORDER BY timestamp, rowid",
-    )?;
-    let rows = stmt.query_map([run_id.to_string()], state_row)?;
-    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+    super::history::list(tx, super::history::Of::TaskRun, run_id)
 }
 
 /// Task runs matching a query.

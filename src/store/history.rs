@@ -1,0 +1,72 @@
+//! State history rows, shared by flow runs (`flow_run_states`) and task runs (`task_run_states`).
+
+use super::codec;
+use super::error::Result;
+use super::Tx;
+use crate::domain::{State, StateType};
+use rusqlite::{params, Row};
+use uuid::Uuid;
+
+/// Which history table: flow runs or task runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Of {
+    FlowRun,
+    TaskRun,
+}
+
+impl Of {
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Of::FlowRun => ("flow_run_states", "flow_run_id"),
+            Of::TaskRun => ("task_run_states", "task_run_id"),
+        }
+    }
+}
+
+fn row(r: &Row) -> rusqlite::Result<Option<State>> {
+    let kind: String = r.get(1)?;
+    let Some(kind) = StateType::parse(&kind) else {
+        return Ok(None);
+    };
+    Ok(Some(State {
+        id: codec::req_uuid(r.get(0)?),
+        kind,
+        name: r.get(2)?,
+        timestamp: codec::req_ts(r.get(3)?),
+        message: r.get(4)?,
+        data: codec::parse_json(r.get(5)?),
+        details: codec::parse_doc(r.get(6)?),
+    }))
+}
+
+/// Appends a state to a run's history (ignored when that state id is already there).
+pub fn insert(tx: &Tx, of: Of, run_id: Uuid, s: &State) -> Result<()> {
+    let (table, fk) = of.table();
+    tx.conn
+        .prepare_cached(&format!(
+            "INSERT OR IGNORE INTO {table} (id, {fk}, type, name, timestamp, message, data, state_details) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        ))?
+        .execute(params![
+            s.id.to_string(),
+            run_id.to_string(),
+            s.kind.as_str(),
+            s.name,
+            codec::ts(s.timestamp),
+            s.message,
+            codec::json(&s.data),
+            codec::doc(&s.details)
+        ])?;
+    Ok(())
+}
+
+/// A run's state history, oldest first.
+pub fn list(tx: &Tx, of: Of, run_id: Uuid) -> Result<Vec<State>> {
+    let (table, fk) = of.table();
+    let mut stmt = tx.conn.prepare_cached(&format!(
+        "SELECT id, type, name, timestamp, message, data, state_details FROM {table} \
+         WHERE {fk} = ?1 ORDER BY timestamp, rowid"
+    ))?;
+    let rows = stmt.query_map([run_id.to_string()], row)?;
+    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+}
