@@ -55,6 +55,7 @@ pub fn proposed(s: wire::states::StateCreate) -> ApiResult<ProposedState> {
         message: s.message,
         data: s.data,
         details,
+        retry_elsewhere: false,
     })
 }
 

@@ -131,7 +131,12 @@ pub fn patch(o: &Obj) -> ApiResult<DeploymentPatch> {
         version_info: opt_any(o, "version_info"),
         description: opt_string(o, "description")?,
         paused: opt_bool(o, "paused")?,
-        concurrency_limit: opt_int(o, "concurrency_limit")?,
+        concurrency_limit: match opt_int(o, "concurrency_limit")? {
+            Some(Some(n)) if n < 1 => {
+                return Err(bad("concurrency_limit", "a positive integer or null"))
+            }
+            other => other,
+        },
         concurrency_options: opt_any(o, "concurrency_options"),
         enforce_parameter_schema: opt_bool(o, "enforce_parameter_schema")?,
         parameter_openapi_schema: opt_any(o, "parameter_openapi_schema"),

@@ -207,6 +207,9 @@ pub async fn scheduled_runs(
         })?,
         None => now,
     };
+    if b.deployment_ids.len() > 1000 {
+        return Err(ApiError::invalid("deployment_ids: at most 1000 ids"));
+    }
     let runs = s
         .scheduled_runs_of_deployments(b.deployment_ids, before, b.limit)
         .await?;
@@ -321,9 +324,12 @@ pub async fn schedule_now(
     match o.get("min_time") {
         None | Some(Value::Null) => {}
         Some(v) => {
-            let secs = v.as_f64().filter(|x| *x >= 0.0).ok_or_else(|| {
-                ApiError::invalid("min_time: expected seconds (a non-negative number)")
-            })?;
+            let secs = v
+                .as_f64()
+                .filter(|x| (0.0..=8.64e9).contains(x))
+                .ok_or_else(|| {
+                    ApiError::invalid("min_time: expected seconds (a number from 0 to 100 years)")
+                })?;
             w.min_time = chrono::Duration::milliseconds((secs * 1000.0) as i64);
         }
     }

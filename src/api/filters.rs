@@ -185,7 +185,7 @@ fn field_cond(field: Field, kind: Kind, v: &Value, path: &str) -> ApiResult<Cond
             (Kind::Bool, "eq_") => Cond::In(field, vec![Val::Int(i64::from(boolean(val, &p)?))]),
             (Kind::Level, "is_null_") => Cond::IsNull(field, boolean(val, &p)?),
             (Kind::Exists, "exists_") => Cond::IsNull(field, !boolean(val, &p)?),
-            (Kind::LogText, "query") => text_query(&string(val, &p)?),
+            (Kind::LogText, "query") => text_query(&string(val, &p)?)?,
             _ => return Err(ApiError::invalid(format!("{p}: unknown filter operation"))),
         };
         parts.push(cond);
@@ -193,7 +193,14 @@ fn field_cond(field: Field, kind: Kind, v: &Value, path: &str) -> ApiResult<Cond
     Ok(Cond::All(parts))
 }
 
-fn text_query(q: &str) -> Cond {
+fn text_query(q: &str) -> ApiResult<Cond> {
+    if q.split_whitespace().count() > 20 {
+        return Err(ApiError::invalid("logs.text.query: at most 20 words"));
+    }
+    Ok(text_query_terms(q))
+}
+
+fn text_query_terms(q: &str) -> Cond {
     Cond::All(
         q.split_whitespace()
             .map(|w| match w.strip_prefix('-') {
@@ -225,10 +232,18 @@ fn values(field: Field, kind: Kind, v: &Value, path: &str) -> ApiResult<Vec<Val>
         .collect()
 }
 
+/// The most values one filter list may hold (SQLite binds each as a variable).
+const MAX_VALUES: usize = 1000;
+
 fn strings(v: &Value, path: &str) -> ApiResult<Vec<String>> {
     let arr = v
         .as_array()
         .ok_or_else(|| ApiError::invalid(format!("{path}: expected a list")))?;
+    if arr.len() > MAX_VALUES {
+        return Err(ApiError::invalid(format!(
+            "{path}: at most {MAX_VALUES} values"
+        )));
+    }
     arr.iter()
         .enumerate()
         .map(|(i, x)| {

@@ -130,7 +130,8 @@ pub async fn set_state(
     Id(id): Id,
     Body(b): Body<SetState>,
 ) -> ApiResult<(StatusCode, Json<OrchestrationResult>)> {
-    let proposed = convert::proposed(b.state)?;
+    let mut proposed = convert::proposed(b.state)?;
+    proposed.retry_elsewhere = b.baton_retry.as_deref() == Some("reschedule");
     let out = s.set_flow_run_state(id, proposed, b.force).await?;
     let written = out.decision.written_state().is_some();
     let status = if matches!(out.decision, crate::domain::Decision::Accept(_)) || written {

@@ -230,7 +230,7 @@ fn duration_seconds(s: &str) -> Option<f64> {
         if m >= 60 || !(0.0..60.0).contains(&sec) || parts[1].len() != 2 {
             return None;
         }
-        secs = (h * 3600 + m * 60) as f64 + sec;
+        secs = h as f64 * 3600.0 + (m * 60) as f64 + sec;
     }
     Some(sign * (days * 86_400.0 + secs))
 }

@@ -150,8 +150,10 @@ pub(super) fn queue_patch(o: &Map<String, Value>) -> ApiResult<QueuePatch> {
             None | Some(Value::Null) => None,
             Some(v) => Some(
                 v.as_i64()
-                    .filter(|p| *p >= 1)
-                    .ok_or_else(|| ApiError::invalid("priority: expected an integer ≥ 1"))?,
+                    .filter(|p| (1..=1_000_000).contains(p))
+                    .ok_or_else(|| {
+                        ApiError::invalid("priority: expected an integer from 1 to 1000000")
+                    })?,
             ),
         },
     })

@@ -280,7 +280,11 @@ pub fn times_in(schedule: &Schedule, w: &Window) -> Result<Vec<Ts>, ScheduleErro
     for t in all {
         let t = t.with_timezone(&chrono::Utc);
         out.push(t);
-        if out.len() >= w.min_runs && t >= w.start + w.min_time {
+        let covered = w
+            .start
+            .checked_add_signed(w.min_time)
+            .is_none_or(|until| t >= until);
+        if out.len() >= w.min_runs && covered {
             break;
         }
     }

@@ -4,6 +4,9 @@ use super::{Doc, State, StateType, Ts};
 use serde_json::Value;
 use uuid::Uuid;
 
+/// The longest retry delay honoured (a year); longer ones are shortened to it.
+pub const MAX_RETRY_DELAY_SECONDS: f64 = 365.0 * 86400.0;
+
 /// A flow run as stored. `state` is the current state (also kept in the history).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowRun {
@@ -59,7 +62,7 @@ impl FlowRun {
         num_field(&self.empirical_policy, "retry_delay")
             .or_else(|| num_field(&self.empirical_policy, "retry_delay_seconds"))
             .unwrap_or(0.0)
-            .max(0.0)
+            .clamp(0.0, MAX_RETRY_DELAY_SECONDS)
     }
 
     /// The pause keys already used by this run.
@@ -117,6 +120,9 @@ pub struct ProposedState {
     pub message: Option<String>,
     pub data: Option<Value>,
     pub details: Doc,
+    /// A FAILED proposed after the run's process ended (by a Baton worker): a retry needs a new process, so
+    /// the AwaitingRetry run is offered to workers again instead of being left to an in-process retry.
+    pub retry_elsewhere: bool,
 }
 
 impl ProposedState {
@@ -128,6 +134,7 @@ impl ProposedState {
             message: None,
             data: None,
             details: Doc::new(),
+            retry_elsewhere: false,
         }
     }
 

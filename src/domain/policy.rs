@@ -137,7 +137,7 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
         retry.message = proposed.message;
         retry.data = proposed.data;
         let delay = chrono::Duration::microseconds((run.retry_delay_seconds() * 1e6) as i64);
-        retry.set_scheduled_time(now + delay);
+        retry.set_scheduled_time(now.checked_add_signed(delay).unwrap_or(now));
         return Decision::Reject {
             state: Some(retry),
             reason: "Retrying".into(),
@@ -190,7 +190,10 @@ pub fn deployment_slot(limit: i64, active: i64, collision: Collision, now: Ts) -
             .with_message("Cancelled: the deployment's concurrency limit is reached."),
         Collision::Enqueue => {
             let mut s = State::new(StateType::Scheduled, now).named("AwaitingConcurrencySlot");
-            s.set_scheduled_time(now + chrono::Duration::seconds(SLOT_WAIT_SECONDS));
+            s.set_scheduled_time(
+                now.checked_add_signed(chrono::Duration::seconds(SLOT_WAIT_SECONDS))
+                    .unwrap_or(now),
+            );
             s.with_message("Waiting for a slot: the deployment's concurrency limit is reached.")
         }
     };

@@ -18,6 +18,10 @@ pub fn format(ts: Ts) -> String {
 /// Parses the forms Prefect clients send: `T` or space separator, any offset or `Z`, optional fraction;
 /// a time without an offset is taken as UTC.
 pub fn parse(text: &str) -> Option<Ts> {
+    parse_any(text).filter(|t| (1..=9999).contains(&chrono::Datelike::year(t)))
+}
+
+fn parse_any(text: &str) -> Option<Ts> {
     let text = text.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(micros(t.with_timezone(&Utc)));
@@ -72,6 +76,10 @@ mod tests {
         );
         assert!(parse("yesterday").is_none());
         assert!(parse("2026-13-01T00:00:00Z").is_none());
+        assert!(
+            parse("+262143-06-01T00:00:00+00:00").is_none(),
+            "years beyond 9999 are refused"
+        );
     }
 
     #[test]

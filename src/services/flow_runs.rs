@@ -182,7 +182,7 @@ pub(super) fn transition(
     } else {
         None
     };
-    let proposed_kind = proposed.kind;
+    let in_process = proposed.kind == StateType::Failed && !proposed.retry_elsewhere;
     let decision = slot.unwrap_or_else(|| policy::decide(&run, proposed, force, now));
     let Some(new_state) = decision.written_state().cloned() else {
         let state = match decision {
@@ -192,7 +192,7 @@ pub(super) fn transition(
         return Ok((SetStateOutcome { decision, state }, Vec::new()));
     };
     let from = run.state.clone();
-    let in_process_retry = proposed_kind == StateType::Failed && new_state.name == "AwaitingRetry";
+    let in_process_retry = in_process && new_state.name == "AwaitingRetry";
     policy::apply(&mut run, new_state, now);
     if in_process_retry {
         // The engine that reported FAILED retries in its own process: no worker may start another one.

@@ -34,7 +34,7 @@ impl Services {
         let mut total = 0;
         loop {
             let q = Query::new(
-                waiting(Some(now - grace())),
+                waiting(Some(now.checked_sub_signed(grace()).unwrap_or(now))),
                 Order::asc(Field::NextScheduledStartTime),
                 Some(200),
                 0,
@@ -78,7 +78,7 @@ impl Services {
         Ok(first
             .first()
             .and_then(|r| r.next_scheduled_start_time)
-            .map(|t| t + grace()))
+            .and_then(|t| t.checked_add_signed(grace())))
     }
 }
 

@@ -29,9 +29,14 @@ impl Services {
                             "Worker '{}' stopped sending heartbeats while the run was in progress.",
                             w.name
                         );
+                        let kind = if run.state_type() == Some(StateType::Cancelling) {
+                            StateType::Cancelled
+                        } else {
+                            StateType::Crashed
+                        };
                         let crashed = ProposedState {
                             message: Some(msg),
-                            ..ProposedState::of(StateType::Crashed)
+                            ..ProposedState::of(kind)
                         };
                         let (_, evs) = transition(tx, run, crashed, false, now)?;
                         events.extend(evs);

@@ -178,6 +178,8 @@ impl Services {
         name: String,
         interval: Option<i64>,
     ) -> Result<Uuid> {
+        // Heartbeat intervals from one second to a day; anything else is brought into that range.
+        let interval = interval.map(|i| i.clamp(1, 86_400));
         let p = self.pool(pool).await?;
         let now = self.clock.now();
         Ok(self

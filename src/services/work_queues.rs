@@ -137,7 +137,13 @@ impl Services {
 
 fn next_priority(tx: &Tx, pool_id: Uuid) -> i64 {
     work_pools::queues(tx, pool_id)
-        .map(|qs| qs.iter().map(|q| q.priority).max().unwrap_or(0) + 1)
+        .map(|qs| {
+            qs.iter()
+                .map(|q| q.priority)
+                .max()
+                .unwrap_or(0)
+                .saturating_add(1)
+        })
         .unwrap_or(1)
 }
 

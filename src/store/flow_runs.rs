@@ -249,10 +249,10 @@ pub fn active_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<i64> {
     )?)
 }
 
-/// PENDING or RUNNING runs of pool `pool_id` claimed by the worker named `worker` (by its label).
+/// PENDING, RUNNING or CANCELLING runs of pool `pool_id` claimed by the worker named `worker` (by its label).
 pub fn claimed_by_worker(tx: &Tx, pool_id: Uuid, worker: &str) -> Result<Vec<FlowRun>> {
     let sql = format!(
-        "SELECT {COLS} FROM flow_runs WHERE work_pool_id = ?1 AND state_type IN ('PENDING', 'RUNNING') \
+        "SELECT {COLS} FROM flow_runs WHERE work_pool_id = ?1 AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING') \
          AND json_extract(labels, '$.\"prefect.worker.name\"') = ?2"
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;

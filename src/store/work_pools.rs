@@ -160,6 +160,10 @@ pub fn pools(
 
 /// Deletes a pool with its queues and workers; `false` when it did not exist.
 pub fn delete_pool(tx: &Tx, id: Uuid) -> Result<bool> {
+    tx.conn.execute(
+        "UPDATE flow_runs SET work_pool_id = NULL, work_queue_id = NULL WHERE work_pool_id = ?1 AND state_type = 'SCHEDULED'",
+        [id.to_string()],
+    )?;
     Ok(tx
         .conn
         .execute("DELETE FROM work_pools WHERE id = ?1", [id.to_string()])?
@@ -231,6 +235,10 @@ pub fn queue(tx: &Tx, id: Uuid) -> Result<Option<WorkQueue>> {
 
 /// Deletes a queue; `false` when it did not exist.
 pub fn delete_queue(tx: &Tx, id: Uuid) -> Result<bool> {
+    tx.conn.execute(
+        "UPDATE flow_runs SET work_pool_id = NULL, work_queue_id = NULL WHERE work_queue_id = ?1 AND state_type = 'SCHEDULED'",
+        [id.to_string()],
+    )?;
     Ok(tx
         .conn
         .execute("DELETE FROM work_queues WHERE id = ?1", [id.to_string()])?

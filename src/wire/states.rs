@@ -25,6 +25,10 @@ pub struct SetState {
     pub state: StateCreate,
     #[serde(default)]
     pub force: bool,
+    /// Baton's workers say `"reschedule"` when they report FAILED after the run's process ended, so a retry
+    /// goes back to the workers rather than to an in-process retry.
+    #[serde(default)]
+    pub baton_retry: Option<String>,
 }
 
 /// A state.

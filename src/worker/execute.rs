@@ -67,11 +67,22 @@ pub(super) async fn execute<T: Transport>(
     }
     let reports_itself = job.kind == Kind::PrefectFlow;
     if !reports_itself {
-        propose(&*t, id, StateType::Running, None, None, false).await;
+        if let Answer::Rejected(_) | Answer::Aborted(_) =
+            propose(&*t, id, StateType::Running, None, None, false).await
+        {
+            // Cancelled (or otherwise ended) between the claim and the start: stop what was started.
+            process::stop_group(&mut running.child, running.pid, cfg.cancel_grace).await;
+            if let Ok(mut a) = active.lock() {
+                a.remove(&id);
+            }
+            return;
+        }
     }
     let lines = std::mem::replace(&mut running.lines, tokio::sync::mpsc::channel(1).1);
     let pump = tokio::spawn(forward_logs(t.clone(), id, lines, !reports_itself));
-    let timeout = job.timeout_seconds.map(Duration::from_secs_f64);
+    let timeout = job
+        .timeout_seconds
+        .and_then(|t| Duration::try_from_secs_f64(t).ok());
     let outcome = tokio::select! {
         status = running.child.wait() => Outcome::Exited(status.ok().and_then(|s| s.code())),
         _ = cancel.cancelled() => {

@@ -120,7 +120,9 @@ impl Transport for Http {
         message: Option<String>,
         force: bool,
     ) -> anyhow::Result<Answer> {
-        let body = json!({"state": {"type": kind.as_str(), "name": name, "message": message}, "force": force});
+        let retry = (kind == StateType::Failed).then_some("reschedule");
+        let body = json!({"state": {"type": kind.as_str(), "name": name, "message": message}, "force": force,
+                          "baton_retry": retry});
         let v = self
             .call(
                 reqwest::Method::POST,

@@ -70,6 +70,7 @@ impl Transport for Local {
         let proposed = ProposedState {
             name,
             message,
+            retry_elsewhere: kind == StateType::Failed,
             ..ProposedState::of(kind)
         };
         let out = self
@@ -161,13 +162,16 @@ impl Transport for Local {
 
     async fn idle(&self, stop: &CancellationToken) {
         let mut wake = self.wake.lock().await;
+        let now = self.services.clock.now();
+        // A run already due that the last poll did not take (limits full) is no reason to poll again at once:
+        // a freed slot or a new run wakes the worker through `wake`.
         let next = self
             .services
             .next_due_in_pool(self.pool.clone())
             .await
             .ok()
-            .flatten();
-        let now = self.services.clock.now();
+            .flatten()
+            .filter(|t| *t > now);
         let sleep = next
             .map(|t| (t - now).to_std().unwrap_or_default().min(MAX_IDLE))
             .unwrap_or(MAX_IDLE);
@@ -190,9 +194,10 @@ pub async fn reap_orphans(services: &Arc<Services>, worker_name: &str) {
             .map(|s| Val::Text((*s).into()))
             .collect(),
     );
-    let mut offset = 0;
+    let mut skipped: u64 = 0;
     loop {
-        let q = Query::new(cond.clone(), Order::asc(Field::Id), None, offset);
+        // Runs marked here leave the result set; only the ones skipped stay ahead of the page.
+        let q = Query::new(cond.clone(), Order::asc(Field::Id), None, skipped);
         let Ok(runs) = services.flow_runs(q).await else {
             return;
         };
@@ -208,6 +213,7 @@ pub async fn reap_orphans(services: &Arc<Services>, worker_name: &str) {
                 .as_deref()
                 .and_then(|p| p.parse::<u32>().ok());
             if !ours {
+                skipped += 1;
                 continue;
             }
             if let Some(pid) =
@@ -230,15 +236,19 @@ pub async fn reap_orphans(services: &Arc<Services>, worker_name: &str) {
                 message: Some(message.into()),
                 ..ProposedState::of(kind)
             };
-            if let Err(e) = services.set_flow_run_state(run.id, proposed, true).await {
-                tracing::warn!(run = %run.id, error = %e, "could not mark an orphaned run");
-            } else {
-                tracing::info!(run = %run.id, "marked a run left by a previous instance as {}", kind.as_str());
+            match services.set_flow_run_state(run.id, proposed, false).await {
+                Ok(out) if out.decision.written_state().is_some() => {
+                    tracing::info!(run = %run.id, "marked a run left by a previous instance as {}", kind.as_str());
+                }
+                Ok(_) => skipped += 1,
+                Err(e) => {
+                    skipped += 1;
+                    tracing::warn!(run = %run.id, error = %e, "could not mark an orphaned run");
+                }
             }
         }
         if n < crate::domain::filter::MAX_LIMIT as usize {
             return;
         }
-        offset += n as u64;
     }
 }

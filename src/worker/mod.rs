@@ -132,6 +132,7 @@ async fn has_prefect(python: &str, probe: &Probe) -> bool {
         tokio::process::Command::new(python)
             .args(["-c", check])
             .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
             .output(),
     )
     .await
@@ -233,7 +234,7 @@ async fn clone(step: &job::GitClone, run: uuid::Uuid) -> Result<PathBuf, String>
     cmd.arg(job::clone_url(step, token.as_deref()))
         .arg(&dir)
         .stdin(std::process::Stdio::null());
-    cmd.env("GIT_TERMINAL_PROMPT", "0");
+    cmd.env("GIT_TERMINAL_PROMPT", "0").kill_on_drop(true);
     let out = tokio::time::timeout(Duration::from_secs(300), cmd.output())
         .await
         .map_err(|_| format!("git clone of {} timed out", step.repository))?

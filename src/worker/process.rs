@@ -104,7 +104,7 @@ pub fn alive(pid: u32) -> bool {
 }
 
 /// Whether `pid` is still the process Baton started for `run_id` (its environment names the run), so a
-/// recycled pid is never mistaken for a run's process. Linux only; elsewhere a live pid counts.
+/// recycled pid is never mistaken for a run's process. Without /proc (not Linux) the answer is `false`.
 pub fn is_run_process(pid: u32, run_id: &str) -> bool {
     if !alive(pid) {
         return false;
@@ -114,6 +114,7 @@ pub fn is_run_process(pid: u32, run_id: &str) -> bool {
             let needle = format!("BATON_FLOW_RUN_ID={run_id}");
             env.split(|b| *b == 0).any(|kv| kv == needle.as_bytes())
         }
-        Err(_) => !cfg!(target_os = "linux"),
+        // Without /proc the pid cannot be checked: never signal what might be someone else's process.
+        Err(_) => false,
     }
 }

@@ -15,6 +15,7 @@ mod remote_worker;
 mod scheduler_clock;
 mod slots;
 mod task_runs;
+mod tutorial;
 mod work_pools;
 mod worker;
 mod worker_more;

@@ -181,3 +181,110 @@ async fn why_a_run_waits() {
     assert_detail(s, &v, reqwest::StatusCode::NOT_FOUND, "not found");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_failed_command_with_retries_runs_again_in_a_new_process() {
+    let app = spawn_app().await;
+    let dep = deploy(
+        &app,
+        "flaky-cmd",
+        json!({"job_variables": {"command": "sh -c 'exit 1'"}}),
+    )
+    .await;
+    let (_, r) = app
+        .post(
+            &format!("/deployments/{dep}/create_flow_run"),
+            json!({"empirical_policy": {"retries": 1, "retry_delay": 0}}),
+        )
+        .await;
+    let id = r["id"].as_str().unwrap().to_string();
+    let done = wait_for(&app, &id, |r| r["state_type"] == "FAILED").await;
+    assert_eq!(done["run_count"], 2, "retried once by the worker: {done}");
+}
+
+#[tokio::test]
+async fn hostile_numbers_are_refused_or_bounded() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("edge").await;
+    let (s, v) = app
+        .post(
+            "/deployments/",
+            json!({"name": "x", "flow_id": flow, "concurrency_limit": 0}),
+        )
+        .await;
+    assert_detail(
+        s,
+        &v,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "concurrency_limit",
+    );
+    let dep = deploy(
+        &app,
+        "ok",
+        json!({"schedules": [{"schedule": {"interval": 3600}}]}),
+    )
+    .await;
+    let (s, v) = app
+        .post(
+            &format!("/deployments/{dep}/schedule"),
+            json!({"min_time": 1e15, "min_runs": 0}),
+        )
+        .await;
+    assert_detail(s, &v, reqwest::StatusCode::UNPROCESSABLE_ENTITY, "min_time");
+    let (s, v) = app
+        .post(
+            "/flow_runs/",
+            json!({"flow_id": flow, "state": {"type": "SCHEDULED",
+        "state_details": {"scheduled_time": "+262143-06-01T00:00:00+00:00"}}}),
+        )
+        .await;
+    assert_detail(
+        s,
+        &v,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "scheduled_time",
+    );
+    let ids: Vec<String> = (0..1001)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let (s, v) = app
+        .post(
+            "/flow_runs/filter",
+            json!({"flow_runs": {"id": {"any_": ids}}}),
+        )
+        .await;
+    assert_detail(
+        s,
+        &v,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "at most 1000",
+    );
+    let (_, r) = app
+        .post(
+            "/flow_runs/",
+            json!({"flow_id": flow, "empirical_policy": {"retries": 1, "retry_delay": 1e300},
+        "state": {"type": "RUNNING"}}),
+        )
+        .await;
+    let (s, out) = app
+        .set_state(r["id"].as_str().unwrap(), json!({"type": "FAILED"}), false)
+        .await;
+    assert_eq!(
+        (s, out["state"]["name"].as_str()),
+        (reqwest::StatusCode::CREATED, Some("AwaitingRetry")),
+        "a huge delay is bounded"
+    );
+    app.post(
+        "/work_pools/default/workers/heartbeat",
+        json!({"name": "w", "heartbeat_interval_seconds": i64::MAX}),
+    )
+    .await;
+    let (s, _) = app.get("/health").await;
+    assert_eq!(s, reqwest::StatusCode::OK, "the server is still up");
+    assert_eq!(
+        app.post("/flows/count", json!({})).await.0,
+        reqwest::StatusCode::OK,
+        "and still writes"
+    );
+    app.stop().await;
+}
