@@ -48,11 +48,19 @@ async fn part_one_runs_as_written() {
         .parent()
         .unwrap()
         .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    // Part 1 needs no Python Prefect: directories holding a `prefect` executable are left off the PATH.
+    let system_path = std::env::var("PATH").unwrap_or_default();
+    let without_prefect: Vec<&str> = system_path
+        .split(':')
+        .filter(|d| !Path::new(d).join("prefect").exists())
+        .collect();
+    let path = format!("{}:{}", bin_dir.display(), without_prefect.join(":"));
+    let probe = Command::new("bash")
+        .args(["-c", "command -v prefect"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert!(!probe.status.success(), "no prefect on the PATH of part 1");
     for block in blocks {
         let (cwd, api, path) = (dir.path().to_path_buf(), app.base.clone(), path.clone());
         let b = block.clone();
