@@ -73,7 +73,7 @@ impl Transport for OneRun {
         self.http.propose(run, kind, name, message, force).await
     }
 
-    async fn attach(&self, run: Uuid, pid: u32, labels: Doc) -> anyhow::Result<()> {
+    async fn attach(&self, run: Uuid, pid: Option<u32>, labels: Doc) -> anyhow::Result<()> {
         self.http.attach(run, pid, labels).await
     }
 

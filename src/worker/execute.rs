@@ -33,6 +33,11 @@ pub(super) async fn execute<T: Transport>(
             return;
         }
     }
+    // Label the run at once, so that whatever happens next (a long git clone, a server killed) it is known
+    // whose run it is and the crash reapers can find it.
+    if let Err(e) = t.attach(id, None, worker_labels(cfg)).await {
+        tracing::warn!(run = %id, error = %e, "could not label the claimed run");
+    }
     let job = match plan_run(&*t, cfg, &ticket, &probe).await {
         Ok(job) => job,
         Err(why) => {
@@ -55,14 +60,7 @@ pub(super) async fn execute<T: Transport>(
     if let Ok(mut a) = active.lock() {
         a.insert(id, cancel.clone());
     }
-    let mut labels = crate::domain::Doc::new();
-    labels.insert("prefect.worker.name".into(), Value::from(cfg.name.clone()));
-    labels.insert("prefect.worker.type".into(), Value::from("process"));
-    labels.insert(
-        "prefect.work-pool.name".into(),
-        Value::from(cfg.pool.clone()),
-    );
-    if let Err(e) = t.attach(id, running.pid, labels).await {
+    if let Err(e) = t.attach(id, Some(running.pid), worker_labels(cfg)).await {
         tracing::warn!(run = %id, error = %e, "could not record the run's process id");
     }
     let reports_itself = job.kind == Kind::PrefectFlow;
@@ -108,6 +106,17 @@ pub(super) async fn execute<T: Transport>(
     if job.cwd.as_deref() == Some(checkout.as_path()) {
         let _ = std::fs::remove_dir_all(checkout);
     }
+}
+
+fn worker_labels(cfg: &WorkerConfig) -> crate::domain::Doc {
+    let mut labels = crate::domain::Doc::new();
+    labels.insert("prefect.worker.name".into(), Value::from(cfg.name.clone()));
+    labels.insert("prefect.worker.type".into(), Value::from("process"));
+    labels.insert(
+        "prefect.work-pool.name".into(),
+        Value::from(cfg.pool.clone()),
+    );
+    labels
 }
 
 enum Outcome {

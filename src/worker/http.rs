@@ -144,13 +144,15 @@ impl Transport for Http {
         })
     }
 
-    async fn attach(&self, run: Uuid, pid: u32, labels: Doc) -> anyhow::Result<()> {
-        self.call(
-            reqwest::Method::PATCH,
-            &format!("/flow_runs/{run}"),
-            Some(json!({"infrastructure_pid": pid.to_string()})),
-        )
-        .await?;
+    async fn attach(&self, run: Uuid, pid: Option<u32>, labels: Doc) -> anyhow::Result<()> {
+        if let Some(pid) = pid {
+            self.call(
+                reqwest::Method::PATCH,
+                &format!("/flow_runs/{run}"),
+                Some(json!({"infrastructure_pid": pid.to_string()})),
+            )
+            .await?;
+        }
         self.call(
             reqwest::Method::PATCH,
             &format!("/flow_runs/{run}/labels"),

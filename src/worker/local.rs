@@ -87,12 +87,14 @@ impl Transport for Local {
         })
     }
 
-    async fn attach(&self, run: Uuid, pid: u32, labels: Doc) -> anyhow::Result<()> {
-        let patch = FlowRunPatch {
-            infrastructure_pid: Some(pid.to_string()),
-            ..Default::default()
-        };
-        self.services.update_flow_run(run, patch).await?;
+    async fn attach(&self, run: Uuid, pid: Option<u32>, labels: Doc) -> anyhow::Result<()> {
+        if let Some(pid) = pid {
+            let patch = FlowRunPatch {
+                infrastructure_pid: Some(pid.to_string()),
+                ..Default::default()
+            };
+            self.services.update_flow_run(run, patch).await?;
+        }
         self.services.update_flow_run_labels(run, labels).await?;
         Ok(())
     }

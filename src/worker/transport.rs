@@ -51,11 +51,11 @@ pub trait Transport: Send + Sync + 'static {
         message: Option<String>,
         force: bool,
     ) -> impl Future<Output = anyhow::Result<Answer>> + Send;
-    /// Records the run's process id and the worker's labels on the run.
+    /// Records the worker's labels on the run, and its process id once there is one.
     fn attach(
         &self,
         run: Uuid,
-        pid: u32,
+        pid: Option<u32>,
         labels: Doc,
     ) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// The run's current state type.
