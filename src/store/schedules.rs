@@ -106,8 +106,17 @@ fn columns(s: &Schedule) -> Columns<'_> {
     }
 }
 
-/// Inserts a schedule.
-pub fn insert_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
+const INSERT: &str =
+    "INSERT INTO deployment_schedules (id, created, updated, deployment_id, kind, cron, day_or, \
+    interval_seconds, anchor_date, rrule, timezone, active, max_scheduled_runs, parameters, slug) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+const UPDATE: &str = "UPDATE deployment_schedules SET updated = ?3, kind = ?5, cron = ?6, day_or = ?7, \
+    interval_seconds = ?8, anchor_date = ?9, rrule = ?10, timezone = ?11, active = ?12, max_scheduled_runs = ?13, \
+    parameters = ?14, slug = ?15, next_check_at = NULL WHERE id = ?1";
+
+/// Runs `sql` with every field of `s` bound in column order; returns the rows changed.
+fn write(tx: &Tx, sql: &str, s: &DeploymentSchedule) -> Result<usize> {
     let Columns {
         kind,
         cron,
@@ -117,12 +126,7 @@ pub fn insert_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
         rrule,
         tz,
     } = columns(&s.schedule);
-    tx.conn.prepare_cached(
-        "INSERT INTO deployment_schedules (id, created, updated, deployment_id, kind, cron, day_or, interval_seconds, \
-         anchor_date, rrule, timezone, active, max_scheduled_runs, parameters, slug) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
+    Ok(tx.conn.prepare_cached(sql)?.execute(params![
         s.id.to_string(),
         codec::ts(s.created),
         codec::ts(s.updated),
@@ -138,44 +142,17 @@ pub fn insert_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
         s.max_scheduled_runs,
         codec::doc(&s.parameters),
         s.slug
-    ])?;
-    Ok(())
+    ])?)
+}
+
+/// Inserts a schedule.
+pub fn insert_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
+    write(tx, INSERT, s).map(|_| ())
 }
 
 /// Writes a schedule's fields and makes the scheduler look at it again.
 pub fn update_schedule(tx: &Tx, s: &DeploymentSchedule) -> Result<()> {
-    let Columns {
-        kind,
-        cron,
-        day_or,
-        interval,
-        anchor,
-        rrule,
-        tz,
-    } = columns(&s.schedule);
-    let n = tx
-        .conn
-        .prepare_cached(
-            "UPDATE deployment_schedules SET updated = ?2, kind = ?3, cron = ?4, day_or = ?5, interval_seconds = ?6, \
-             anchor_date = ?7, rrule = ?8, timezone = ?9, active = ?10, max_scheduled_runs = ?11, parameters = ?12, \
-             slug = ?13, next_check_at = NULL WHERE id = ?1",
-        )?
-        .execute(params![
-            s.id.to_string(),
-            codec::ts(s.updated),
-            kind,
-            cron,
-            day_or,
-            interval,
-            anchor,
-            rrule,
-            tz,
-            s.active,
-            s.max_scheduled_runs,
-            codec::doc(&s.parameters),
-            s.slug
-        ])?;
-    if n == 0 {
+    if write(tx, UPDATE, s)? == 0 {
         return Err(StoreError::NotFound("schedule"));
     }
     Ok(())
