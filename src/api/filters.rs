@@ -270,7 +270,7 @@ fn number(v: &Value, path: &str) -> ApiResult<f64> {
         .ok_or_else(|| ApiError::invalid(format!("{path}: expected a number")))
 }
 
-fn timestamp(v: &Value, path: &str) -> ApiResult<crate::domain::Ts> {
+pub fn timestamp(v: &Value, path: &str) -> ApiResult<crate::domain::Ts> {
     v.as_str()
         .and_then(time::parse)
         .ok_or_else(|| ApiError::invalid(format!("{path}: expected an ISO 8601 datetime")))

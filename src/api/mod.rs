@@ -3,6 +3,7 @@
 
 mod admin;
 mod convert;
+mod dashboard;
 mod deployment_fields;
 mod deployments;
 pub mod error;
@@ -10,10 +11,12 @@ mod events;
 mod filters;
 mod flow_runs;
 mod flows;
+mod live;
 mod logs;
 mod schedules;
 mod sorts;
 mod task_runs;
+mod ui;
 mod work_pool_fields;
 mod work_pools;
 mod worker_channel;
@@ -49,6 +52,7 @@ pub fn router(services: AppState) -> Router {
         .route("/flow_runs/", post(flow_runs::create))
         .route("/flow_runs/filter", post(flow_runs::filter))
         .route("/flow_runs/count", post(flow_runs::count))
+        .route("/flow_runs/history", post(dashboard::history))
         .route(
             "/flow_runs/{id}",
             get(flow_runs::get)
@@ -167,10 +171,16 @@ pub fn router(services: AppState) -> Router {
         .route("/events/out", get(events::events_out))
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
+        .route("/baton/flow_runs/page", post(dashboard::page))
+        .route(
+            "/baton/deployments/summary",
+            post(dashboard::deployment_summary),
+        )
+        .route("/baton/live", get(live::stream))
         .fallback(error::no_route);
     Router::new()
         .nest("/api", api)
-        .fallback(error::no_route)
+        .fallback(ui::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(services)

@@ -79,6 +79,8 @@ pub enum Cond {
     Before(Field, Ts),
     /// Field ≥ time.
     After(Field, Ts),
+    /// `(field, id) < (time, id)`: the rows past a keyset cursor when walking newest first.
+    KeyBelow(Field, Ts, uuid::Uuid),
     IsNull(Field, bool),
     /// Numeric comparison: field ≥ value.
     AtLeast(Field, f64),

@@ -2,6 +2,7 @@
 //! websocket subscribers, the dashboard and the worker listen.
 
 use crate::domain::event::Event;
+use crate::domain::log::Log;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -9,6 +10,7 @@ use tokio::sync::broadcast;
 #[derive(Debug, Clone)]
 pub struct Bus {
     tx: broadcast::Sender<Arc<Event>>,
+    logs: broadcast::Sender<Arc<Vec<Log>>>,
 }
 
 impl Default for Bus {
@@ -21,7 +23,8 @@ impl Bus {
     /// A bus with room for 4096 undelivered events per subscriber.
     pub fn new() -> Bus {
         let (tx, _) = broadcast::channel(4096);
-        Bus { tx }
+        let (logs, _) = broadcast::channel(1024);
+        Bus { tx, logs }
     }
 
     /// Publishes events (no-op without subscribers).
@@ -29,6 +32,18 @@ impl Bus {
         for e in events {
             let _ = self.tx.send(Arc::new(e));
         }
+    }
+
+    /// Publishes a stored batch of log lines (for live tails; no-op without subscribers).
+    pub fn publish_logs(&self, batch: Vec<Log>) {
+        if self.logs.receiver_count() > 0 {
+            let _ = self.logs.send(Arc::new(batch));
+        }
+    }
+
+    /// A new subscription to stored log batches, starting now.
+    pub fn subscribe_logs(&self) -> broadcast::Receiver<Arc<Vec<Log>>> {
+        self.logs.subscribe()
     }
 
     /// A new subscription, starting now.

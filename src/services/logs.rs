@@ -13,9 +13,11 @@ impl Services {
             l.created = now;
         }
         let n = batch.len();
-        self.store
-            .write(move |tx| logs::insert_many(tx, &batch))
+        let batch = self
+            .store
+            .write(move |tx| logs::insert_many(tx, &batch).map(|()| batch))
             .await?;
+        self.bus.publish_logs(batch);
         Ok(n)
     }
 

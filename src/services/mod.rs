@@ -4,6 +4,7 @@
 
 pub mod bus;
 pub mod clock;
+pub mod dashboard;
 pub mod deployment_schedules;
 pub mod deployments;
 pub mod events;

@@ -15,6 +15,7 @@ mod history;
 pub mod logs;
 mod migrations;
 mod query;
+pub mod run_views;
 pub mod schedules;
 pub mod task_runs;
 pub mod work_pools;

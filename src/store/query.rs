@@ -145,6 +145,11 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
             params.push(Sql::Text(codec::ts(*t)));
             format!("{} >= ?", col(e, *f)?)
         }
+        Cond::KeyBelow(f, t, id) => {
+            params.push(Sql::Text(codec::ts(*t)));
+            params.push(Sql::Text(id.to_string()));
+            format!("({}, {}.id) < (?, ?)", col(e, *f)?, table(e))
+        }
         Cond::IsNull(f, is_null) => format!(
             "{} IS {}NULL",
             col(e, *f)?,

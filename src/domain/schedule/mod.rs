@@ -22,6 +22,7 @@ mod cron_parse;
 mod interval;
 mod recurrence;
 mod subdaily;
+mod words;
 mod zone;
 
 #[cfg(test)]
@@ -35,6 +36,7 @@ use crate::domain::time::Ts;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use chrono_tz::Tz;
 
+pub use words::describe;
 pub use zone::parse_zone;
 
 /// A schedule as Prefect models it.

@@ -1,0 +1,166 @@
+//! Read endpoints the dashboard uses: Prefect's `POST /api/flow_runs/history`, and the Baton extensions
+//! `POST /api/baton/flow_runs/page` (keyset pages with flow and deployment names) and
+//! `POST /api/baton/deployments/summary` (next and last run, schedules in words).
+
+use super::convert;
+use super::error::{parse_uuid, ApiError, ApiResult, Body};
+use super::filters::{timestamp, FilterBody};
+use super::flow_runs::SECTIONS;
+use super::AppState;
+use crate::domain::filter::{Cond, Entity, Field, Val};
+use crate::domain::time;
+use axum::extract::State;
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+/// Takes `key` out of a body object.
+fn take(body: &mut Value, key: &str) -> Option<Value> {
+    body.as_object_mut()?.remove(key).filter(|v| !v.is_null())
+}
+
+/// The run condition of a filter body, where `work_pools: {name: {any_: [...]}}` is also understood.
+fn run_cond(mut body: Value) -> ApiResult<Cond> {
+    let pools = take(&mut body, "work_pools");
+    let f = FilterBody::new(body)?;
+    let mut cond = f.cond(Entity::FlowRun, SECTIONS)?;
+    if let Some(p) = pools {
+        let names = p
+            .pointer("/name/any_")
+            .and_then(Value::as_array)
+            .ok_or_else(|| ApiError::invalid("work_pools: expected {\"name\": {\"any_\": [...]}}"))?
+            .iter()
+            .map(|n| n.as_str().map(|s| Val::Text(s.to_string())))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| ApiError::invalid("work_pools.name.any_: expected strings"))?;
+        cond = Cond::All(vec![cond, Cond::In(Field::WorkPoolName, names)]);
+    }
+    Ok(cond)
+}
+
+/// `POST /api/flow_runs/history`: runs per interval and state, in Prefect's shape.
+pub async fn history(
+    State(s): State<AppState>,
+    Body(mut b): Body<Value>,
+) -> ApiResult<Json<Value>> {
+    let start = take(&mut b, "history_start")
+        .ok_or_else(|| ApiError::invalid("history_start: field required"))?;
+    let end = take(&mut b, "history_end")
+        .ok_or_else(|| ApiError::invalid("history_end: field required"))?;
+    let start = timestamp(&start, "history_start")?;
+    let end = timestamp(&end, "history_end")?;
+    let interval = take(&mut b, "history_interval_seconds")
+        .or_else(|| take(&mut b, "history_interval"))
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| {
+            ApiError::invalid("history_interval_seconds: expected a number of seconds")
+        })?;
+    if !(1.0..=1e9).contains(&interval) {
+        return Err(ApiError::invalid(
+            "history_interval_seconds: must be at least 1 second",
+        ));
+    }
+    let interval = interval as i64;
+    let cells = s
+        .flow_run_history(run_cond(b)?, start, end, interval)
+        .await?;
+    let n = ((end - start).num_seconds() + interval - 1) / interval;
+    let mut out: Vec<Value> = (0..n)
+        .map(|i| {
+            let a = start + chrono::Duration::seconds(i * interval);
+            let z = (a + chrono::Duration::seconds(interval)).min(end);
+            json!({"interval_start": time::format(a), "interval_end": time::format(z), "states": []})
+        })
+        .collect();
+    for c in cells {
+        if let Some(slot) = usize::try_from(c.bucket).ok().and_then(|i| out.get_mut(i)) {
+            if let Some(states) = slot["states"].as_array_mut() {
+                states.push(json!({
+                    "state_type": c.state_type,
+                    "state_name": c.state_name,
+                    "count_runs": c.count,
+                    "sum_estimated_run_time": c.run_time,
+                    "sum_estimated_lateness": c.lateness,
+                }));
+            }
+        }
+    }
+    Ok(Json(Value::Array(out)))
+}
+
+/// `POST /api/baton/flow_runs/page`: a filter body plus `limit` and `cursor` (from the previous page's
+/// `next_cursor`); runs newest expected start first, each with `flow_name` and `deployment_name`.
+pub async fn page(State(s): State<AppState>, Body(mut b): Body<Value>) -> ApiResult<Json<Value>> {
+    let cursor = match take(&mut b, "cursor") {
+        None => None,
+        Some(Value::String(c)) => Some(parse_cursor(&c)?),
+        Some(_) => return Err(ApiError::invalid("cursor: expected a string")),
+    };
+    let limit = match take(&mut b, "limit") {
+        None => 50,
+        Some(v) => v
+            .as_u64()
+            .filter(|l| (1..=200).contains(l))
+            .ok_or_else(|| ApiError::invalid("limit: expected an integer from 1 to 200"))?
+            as u32,
+    };
+    let page = s.flow_run_page(run_cond(b)?, cursor, limit).await?;
+    let now = s.clock.now();
+    let results: Vec<Value> = page
+        .rows
+        .into_iter()
+        .map(|row| {
+            let mut v = serde_json::to_value(convert::flow_run(row.run, now)).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("flow_name".into(), json!(row.flow_name));
+                o.insert("deployment_name".into(), json!(row.deployment_name));
+            }
+            v
+        })
+        .collect();
+    let next = page.next.map(|(t, id)| format!("{}|{id}", time::format(t)));
+    Ok(Json(json!({"results": results, "next_cursor": next})))
+}
+
+fn parse_cursor(c: &str) -> ApiResult<(crate::domain::Ts, uuid::Uuid)> {
+    let bad = || ApiError::invalid("cursor: not a cursor this server gave out");
+    let (t, id) = c.split_once('|').ok_or_else(bad)?;
+    let t = time::parse(t).ok_or_else(bad)?;
+    Ok((t, parse_uuid("cursor", id).map_err(|_| bad())?))
+}
+
+/// `POST /api/baton/deployments/summary` with `{"ids": [...]}`: per deployment its next scheduled run,
+/// its latest other run and its schedules in words.
+pub async fn deployment_summary(
+    State(s): State<AppState>,
+    Body(b): Body<Map<String, Value>>,
+) -> ApiResult<Json<Value>> {
+    let ids = b
+        .get("ids")
+        .and_then(Value::as_array)
+        .ok_or_else(|| ApiError::invalid("ids: expected a list of deployment ids"))?;
+    if ids.len() > 200 {
+        return Err(ApiError::invalid("ids: at most 200 deployments at a time"));
+    }
+    let ids = ids
+        .iter()
+        .enumerate()
+        .map(|(i, v)| parse_uuid(&format!("ids.{i}"), v.as_str().unwrap_or("")))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let now = s.clock.now();
+    let out: Vec<Value> = s
+        .deployment_summaries(ids)
+        .await?
+        .into_iter()
+        .map(|d| {
+            json!({
+                "deployment_id": d.id,
+                "next_run": d.next_run.map(|r| convert::flow_run(r, now)),
+                "last_run": d.last_run.map(|r| convert::flow_run(r, now)),
+                "schedules": d.schedules.into_iter().map(|(id, active, words)| {
+                    json!({"id": id, "active": active, "description": words})
+                }).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(out)))
+}

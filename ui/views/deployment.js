@@ -1,0 +1,83 @@
+// One deployment: configuration, schedules with active toggles and their next times, upcoming and recent
+// runs, runs, pause, delete.
+import { html, useState } from '../lib.js';
+import { get, post, patch, del, useData, useLive, withNames, seg } from '../api.js';
+import { Page, Time, Tags, ErrorNote, Loading, Toggle, ConfirmButton, toast } from '../components.js';
+import { navigate } from '../router.js';
+import { RunTable } from './runs.js';
+import { RunButtons, setPaused } from './deployments.js';
+
+function Config({ d, flow }) {
+  const rows = [
+    ['Flow', flow?.name || d.flow_id],
+    ['Entrypoint', d.entrypoint ? html`<code>${d.entrypoint}</code>` : '—'],
+    ['Path', d.path ? html`<code>${d.path}</code>` : '—'],
+    ['Work pool', d.work_pool_name ? html`<a href=${`/work-pools/${seg(d.work_pool_name)}`}>${d.work_pool_name}</a>` : '—'],
+    ['Work queue', d.work_queue_name || '—'],
+    ['Version', d.version || '—'],
+    ['Concurrency limit', d.concurrency_limit ?? d.global_concurrency_limit?.limit ?? 'none'],
+    ['Tags', html`<${Tags} tags=${d.tags} />`],
+    ['Created', html`<${Time} iso=${d.created} />`],
+  ];
+  return html`<dl class="details">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
+    ${d.description ? html`<p class="description">${d.description}</p>` : ''}`;
+}
+
+function Schedules({ d, summary, onChange, onError }) {
+  const times = useData(() => Promise.all(d.schedules.map((s) => post('/baton/schedules/preview', { schedule: s.schedule, count: 3 })
+    .then((r) => r.times).catch(() => []))), [d.id, JSON.stringify(d.schedules)]);
+  if (!d.schedules.length) return html`<p class="muted">No schedules: runs start only when asked.</p>`;
+  const words = new Map((summary?.schedules || []).map((s) => [s.id, s.description]));
+  const setActive = async (s, active) => {
+    try {
+      await patch(`/deployments/${d.id}/schedules/${s.id}`, { active });
+      toast(`Schedule ${active ? 'activated' : 'deactivated'}`);
+    } catch (e) { onError(e); }
+    onChange();
+  };
+  return html`<ul class="list schedules">${d.schedules.map((s, i) => html`<li key=${s.id}>
+    <${Toggle} checked=${s.active} label=${`Schedule ${words.get(s.id) || i + 1} active`} onChange=${(on) => setActive(s, on)} />
+    <span>${words.get(s.id) || JSON.stringify(s.schedule)}</span>
+    <span class="right small muted">${s.active && d.paused === false && times.data?.[i]?.length ? html`next: ${times.data[i].map((t, k) => html`${k ? ', ' : ''}<${Time} iso=${t} />`)}` : s.active ? '' : 'inactive'}</span>
+  </li>`)}</ul>`;
+}
+
+export function DeploymentDetail({ id }) {
+  const [error, setError] = useState(null);
+  const data = useData(async () => {
+    const d = await get(`/deployments/${id}`);
+    const [flow, [summary], upcoming, recent] = await Promise.all([
+      get(`/flows/${d.flow_id}`).catch(() => null),
+      post('/baton/deployments/summary', { ids: [id] }),
+      post('/flow_runs/filter', { flow_runs: { deployment_id: { any_: [id] }, state: { type: { any_: ['SCHEDULED'] } } }, sort: 'EXPECTED_START_TIME_ASC', limit: 10 }).then(withNames),
+      post('/baton/flow_runs/page', { flow_runs: { deployment_id: { any_: [id] }, state: { type: { not_any_: ['SCHEDULED'] } } }, limit: 20 }),
+    ]);
+    return { d, flow, summary, upcoming, recent: recent.results };
+  }, [id], 500);
+  useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') data.soon(); });
+  if (!data.data) return html`<${Page} title="Deployment">${data.error ? html`<${ErrorNote} error=${data.error} />` : html`<${Loading} />`}</${Page}>`;
+  const { d, flow, summary, upcoming, recent } = data.data;
+  const remove = async () => {
+    await del(`/deployments/${id}`);
+    toast(`Deleted ${d.name}`);
+    navigate('/deployments');
+  };
+  const toggle = async (on) => {
+    try { await setPaused(d, !on); } catch (e) { setError(e); }
+    data.reload();
+  };
+  return html`<${Page} title=${d.name} sub=${html`<span class="muted">${flow?.name || ''}</span>`}
+    actions=${html`<${Toggle} checked=${!d.paused} label=${`${d.name} active (unpaused)`} onChange=${toggle} />
+      <${RunButtons} d=${d} onError=${setError} />
+      <${ConfirmButton} label="Delete" danger question=${`Delete the deployment ${d.name}? Its scheduled runs are removed; finished runs stay.`} onConfirm=${remove} />`}>
+    <${ErrorNote} error=${error} />
+    <div class="cols">
+      <section class="panel"><h2>Configuration</h2><${Config} d=${d} flow=${flow} /></section>
+      <section class="panel"><h2>Schedules</h2><${Schedules} d=${d} summary=${summary} onChange=${data.reload} onError=${setError} />
+        <h2>Default parameters</h2><pre class="json">${JSON.stringify(d.parameters || {}, null, 2)}</pre></section>
+    </div>
+    <section class="panel"><h2>Upcoming runs</h2><${RunTable} runs=${upcoming} showFlow=${false} /></section>
+    <section class="panel"><h2>Recent runs</h2><${RunTable} runs=${recent} showFlow=${false} />
+      <p><a href=${`/runs?deployment=${id}`}>All runs of this deployment</a></p></section>
+  </${Page}>`;
+}

@@ -1,0 +1,107 @@
+// One flow run: state and actions (cancel, retry, run again with edited parameters), details, state
+// history, task runs as a timeline, logs with a live tail, and for a late run the reasons it waits.
+import { html, useRef, useState } from '../lib.js';
+import { get, post, useData, useLive, withNames, seg } from '../api.js';
+import { Page, StateBadge, Time, Tags, ErrorNote, Loading, ConfirmButton, toast } from '../components.js';
+import { FINAL, duration, runDuration } from '../format.js';
+import { TaskTimeline } from './timeline.js';
+import { Logs } from './logs.js';
+import { RunDialog } from './params-form.js';
+import { Artifacts } from './artifacts.js';
+
+function setState(id, state, force = false) {
+  return post(`/flow_runs/${id}/set_state`, { state, force });
+}
+
+function Actions({ run, deployment, reload }) {
+  const [rerun, setRerun] = useState(false);
+  const act = async (state, force, done) => {
+    const res = await setState(run.id, state, force);
+    if (res.status !== 'ACCEPT') throw new Error(res.details?.reason || `The server answered ${res.status}`);
+    toast(done);
+    reload();
+  };
+  const final = FINAL.has(run.state_type);
+  return html`
+    ${!final && run.state_type !== 'CANCELLING' ? html`<${ConfirmButton} label="Cancel run" danger confirmLabel="Cancel run"
+      question=${`Cancel ${run.name}? Its process is stopped.`}
+      onConfirm=${() => act({ type: 'CANCELLING', name: 'Cancelling' }, false, 'Cancelling the run')} />` : ''}
+    ${final && deployment ? html`<${ConfirmButton} label="Retry" confirmLabel="Retry"
+      question=${`Run ${run.name} again with the same parameters?`}
+      onConfirm=${() => act({ type: 'SCHEDULED', name: 'AwaitingRetry', message: 'Retried from the dashboard' }, true, 'Retry scheduled')} />` : ''}
+    ${deployment ? html`<button onClick=${() => setRerun(true)}>Run again…</button>` : ''}
+    ${rerun ? html`<${RunDialog} deployment=${deployment} initial=${run.parameters} title="Run again with parameters" onClose=${() => setRerun(false)} />` : ''}`;
+}
+
+function Details({ run }) {
+  const rows = [
+    ['Flow', run.flow_name],
+    ['Deployment', run.deployment_id ? html`<a href=${`/deployments/${run.deployment_id}`}>${run.deployment_name || run.deployment_id}</a>` : '—'],
+    ['Work pool', run.work_pool_name ? html`<a href=${`/work-pools/${seg(run.work_pool_name)}`}>${run.work_pool_name}</a>` : '—'],
+    ['Work queue', run.work_queue_name || '—'],
+    ['Expected start', html`<${Time} iso=${run.expected_start_time} />`],
+    ['Started', html`<${Time} iso=${run.start_time} />`],
+    ['Ended', html`<${Time} iso=${run.end_time} />`],
+    ['Duration', runDuration(run) || '—'],
+    ['Run count', run.run_count],
+    ['Tags', html`<${Tags} tags=${run.tags} />`],
+    ['Run id', html`<code>${run.id}</code>`],
+  ];
+  return html`<dl class="details">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
+}
+
+function StateHistory({ states }) {
+  const sorted = [...states].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+  return html`<ol class="states-tl">${sorted.map((s, i) => {
+    const next = sorted[i + 1];
+    const held = next ? (new Date(next.timestamp) - new Date(s.timestamp)) / 1000 : null;
+    return html`<li key=${s.id}><${StateBadge} type=${s.type} name=${s.name} /> <${Time} iso=${s.timestamp} />
+      ${held != null ? html`<span class="muted small"> for ${duration(held)}</span>` : ''}
+      ${s.message ? html`<div class="muted small msg">${s.message}</div>` : ''}</li>`;
+  })}</ol>`;
+}
+
+function WhyLate({ id }) {
+  const why = useData(() => get(`/baton/flow_runs/${id}/why`), [id]);
+  if (!why.data) return '';
+  return html`<section class="panel warn-panel"><h2>Why is this run waiting?</h2>
+    <ul>${why.data.reasons.map((r) => html`<li>${r}</li>`)}</ul></section>`;
+}
+
+export function RunDetail({ id }) {
+  const run = useData(async () => {
+    const [r] = await withNames([await get(`/flow_runs/${id}`)]);
+    const deployment = r.deployment_id ? await get(`/deployments/${r.deployment_id}`).catch(() => null) : null;
+    return { run: r, deployment };
+  }, [id]);
+  const states = useData(() => get(`/flow_run_states/?flow_run_id=${id}`), [id]);
+  const tasks = useData(() => post('/task_runs/filter', { task_runs: { flow_run_id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: 200 }), [id]);
+  const logSink = useRef(() => {});
+  useLive(id, (kind, data) => {
+    if (kind === 'logs') logSink.current(data);
+    else if (kind === 'flow_run' && data.id === id) { run.soon(); states.soon(); }
+    else if (kind === 'task_run') tasks.soon();
+    else if (kind === 'resync') { run.soon(); states.soon(); tasks.soon(); }
+  });
+  if (run.error && !run.data) return html`<${Page} title="Flow run"><${ErrorNote} error=${run.error} /></${Page}>`;
+  if (!run.data) return html`<${Page} title="Flow run"><${Loading} /></${Page}>`;
+  const r = run.data.run;
+  const reload = () => { run.reload(); states.reload(); };
+  const waiting = r.state_name === 'Late' || (r.state_type === 'SCHEDULED' && new Date(r.expected_start_time) < Date.now());
+  return html`<${Page} title=${r.name}
+    sub=${html`<${StateBadge} type=${r.state_type} name=${r.state_name} /> <span class="muted">${r.flow_name}${r.deployment_name ? ` / ${r.deployment_name}` : ''}</span>${r.state?.message ? html` <span class="muted small">${r.state.message}</span>` : ''}`}
+    actions=${html`<${Actions} run=${r} deployment=${run.data.deployment} reload=${reload} />`}>
+    ${waiting ? html`<${WhyLate} id=${id} key=${r.state_name} />` : ''}
+    <div class="cols">
+      <section class="panel"><h2>Details</h2><${Details} run=${r} /></section>
+      <section class="panel"><h2>State history</h2>${states.data ? html`<${StateHistory} states=${states.data} />` : html`<${Loading} />`}</section>
+    </div>
+    <div class="cols">
+      <section class="panel"><h2>Parameters</h2><pre class="json">${JSON.stringify(r.parameters || {}, null, 2)}</pre></section>
+      <section class="panel"><h2>Job variables</h2><pre class="json">${JSON.stringify(r.job_variables || {}, null, 2)}</pre></section>
+    </div>
+    <section class="panel"><h2>Task runs</h2>${tasks.data ? html`<${TaskTimeline} tasks=${tasks.data} run=${r} />` : html`<${Loading} />`}</section>
+    <${Artifacts} runId=${id} />
+    <section class="panel"><h2>Logs</h2><${Logs} runId=${id} onLive=${(fn) => { logSink.current = fn; }} /></section>
+  </${Page}>`;
+}
