@@ -221,10 +221,15 @@ async fn forward_logs<T: Transport>(
     keep: bool,
 ) {
     let mut batch: Vec<Log> = Vec::new();
+    // A batch is sent at most FLUSH after its first line arrived, however steadily lines keep coming.
+    let mut flush_at = tokio::time::Instant::now() + FLUSH;
     loop {
-        let next = tokio::time::timeout(FLUSH, lines.recv()).await;
+        let next = tokio::time::timeout_at(flush_at, lines.recv()).await;
         match next {
             Ok(Some(line)) if keep => {
+                if batch.is_empty() {
+                    flush_at = tokio::time::Instant::now() + FLUSH;
+                }
                 let now = time::micros(chrono::Utc::now());
                 batch.push(Log {
                     id: Uuid::now_v7(),
@@ -254,6 +259,10 @@ async fn forward_logs<T: Transport>(
                     let _ = t.send_logs(std::mem::take(&mut batch)).await;
                 }
                 return;
+            }
+            Err(_) if batch.is_empty() => {
+                flush_at = tokio::time::Instant::now() + Duration::from_secs(3600);
+                continue;
             }
             Err(_) => {}
         }

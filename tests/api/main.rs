@@ -3,6 +3,7 @@
 mod admin;
 mod cli;
 mod concurrency;
+mod dashboard;
 mod deployments;
 mod events_ws;
 mod flow_runs;
