@@ -77,6 +77,11 @@ fn keys(e: Entity) -> &'static [(&'static str, Field, Kind)] {
             ("task_run_id", TaskRunId, Kind::Id),
             ("text", Message, Kind::LogText),
         ],
+        Entity::Variable => &[
+            ("id", Id, Kind::Id),
+            ("name", Name, Kind::Text),
+            ("tags", Tags, Kind::Tags),
+        ],
     }
 }
 

@@ -14,6 +14,7 @@ mod logs;
 mod schedules;
 mod sorts;
 mod task_runs;
+mod variables;
 mod work_pool_fields;
 mod work_pools;
 mod worker_channel;
@@ -165,6 +166,7 @@ pub fn router(services: AppState) -> Router {
         )
         .route("/events/in", get(events::events_in))
         .route("/events/out", get(events::events_out))
+        .merge(variables::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .fallback(error::no_route);

@@ -11,6 +11,7 @@ pub enum Entity {
     TaskRun,
     Log,
     Deployment,
+    Variable,
 }
 
 /// A filterable or sortable field. Which fields exist depends on the entity; the store rejects others.

@@ -16,6 +16,7 @@ pub mod schedule;
 pub mod state;
 pub mod task_run;
 pub mod time;
+pub mod variable;
 pub mod why;
 pub mod work_pool;
 

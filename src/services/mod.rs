@@ -14,6 +14,7 @@ pub mod logs;
 pub mod reaper;
 pub mod scheduler;
 pub mod task_runs;
+pub mod variables;
 pub mod why;
 pub mod work_pools;
 pub mod work_queues;

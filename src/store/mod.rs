@@ -17,6 +17,7 @@ mod migrations;
 mod query;
 pub mod schedules;
 pub mod task_runs;
+pub mod variables;
 pub mod work_pools;
 
 pub use error::{Result, StoreError};

@@ -13,6 +13,7 @@ pub fn table(e: Entity) -> &'static str {
         Entity::TaskRun => "task_runs",
         Entity::Log => "logs",
         Entity::Deployment => "deployments",
+        Entity::Variable => "variables",
     }
 }
 
@@ -25,12 +26,22 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
         _ => {}
     }
     match (e, f) {
-        (Entity::Flow | Entity::FlowRun | Entity::TaskRun | Entity::Deployment, Tags) => {
-            Some("tags")
-        }
-        (Entity::Flow | Entity::FlowRun | Entity::TaskRun | Entity::Deployment, Updated) => {
-            Some("updated")
-        }
+        (
+            Entity::Flow
+            | Entity::FlowRun
+            | Entity::TaskRun
+            | Entity::Deployment
+            | Entity::Variable,
+            Tags,
+        ) => Some("tags"),
+        (
+            Entity::Flow
+            | Entity::FlowRun
+            | Entity::TaskRun
+            | Entity::Deployment
+            | Entity::Variable,
+            Updated,
+        ) => Some("updated"),
         (Entity::Deployment, FlowId) => Some("flow_id"),
         (Entity::Deployment, Paused) => Some("paused"),
         (Entity::Deployment, ConcurrencyLimit) => Some("concurrency_limit"),

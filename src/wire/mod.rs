@@ -8,6 +8,7 @@ pub mod flows;
 pub mod logs;
 pub mod states;
 pub mod task_runs;
+pub mod variables;
 pub mod work_pools;
 
 use serde::Serialize;

@@ -2,6 +2,7 @@
 
 mod admin;
 mod cli;
+mod cli_variables;
 mod concurrency;
 mod deployments;
 mod events_ws;
@@ -16,6 +17,7 @@ mod scheduler_clock;
 mod slots;
 mod task_runs;
 mod tutorial;
+mod variables;
 mod work_pools;
 mod worker;
 mod worker_more;
