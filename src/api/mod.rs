@@ -2,11 +2,13 @@
 //! JSON shapes and status codes; handlers extract, call one service, and convert the result.
 
 mod admin;
+mod artifacts;
 mod convert;
 mod deployment_fields;
 mod deployments;
 pub mod error;
 mod events;
+mod filter_keys;
 mod filters;
 mod flow_runs;
 mod flows;
@@ -167,6 +169,7 @@ pub fn router(services: AppState) -> Router {
         .route("/events/in", get(events::events_in))
         .route("/events/out", get(events::events_out))
         .merge(variables::routes())
+        .merge(artifacts::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .fallback(error::no_route);

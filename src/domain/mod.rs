@@ -4,6 +4,7 @@
 //! Callers pass `now` in. Semi-structured documents that Baton stores but does not interpret (state details,
 //! run policies, parameters) are kept as JSON values with typed accessors for the keys the rules need.
 
+pub mod artifact;
 pub mod deployment;
 pub mod event;
 pub mod filter;

@@ -2,6 +2,7 @@
 //! publishes what changed on the in-process event bus. The API, the CLI's server side and the worker call
 //! these; none of them touches the store directly.
 
+pub mod artifacts;
 pub mod bus;
 pub mod clock;
 pub mod deployment_schedules;

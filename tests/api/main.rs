@@ -1,6 +1,7 @@
 //! One integration-test binary: each test starts the real server on port 0 with a temporary data dir.
 
 mod admin;
+mod artifacts;
 mod cli;
 mod cli_variables;
 mod concurrency;
