@@ -2,83 +2,11 @@
 //! read into domain queries. Strict: an unknown key, a wrong type or an invalid value is a 422 naming its path.
 
 use super::error::{ApiError, ApiResult};
+use super::filter_keys::{keys, Kind};
 use crate::domain::filter::{Cond, Entity, Field, Order, Query, Val};
 use crate::domain::{time, StateType};
 use serde_json::{Map, Value};
 use uuid::Uuid;
-
-/// How the values of a filter key are typed.
-#[derive(Clone, Copy)]
-enum Kind {
-    Id,
-    Text,
-    Tags,
-    Time,
-    State,
-    Level,
-    Exists,
-    LogText,
-    Bool,
-}
-
-/// The keys each entity's filter understands: (json key, field, kind).
-fn keys(e: Entity) -> &'static [(&'static str, Field, Kind)] {
-    use Field::*;
-    match e {
-        Entity::Flow => &[
-            ("id", Id, Kind::Id),
-            ("name", Name, Kind::Text),
-            ("tags", Tags, Kind::Tags),
-        ],
-        Entity::FlowRun => &[
-            ("id", Id, Kind::Id),
-            ("name", Name, Kind::Text),
-            ("tags", Tags, Kind::Tags),
-            ("deployment_id", DeploymentId, Kind::Id),
-            ("work_queue_name", WorkQueueName, Kind::Text),
-            ("state", StateType, Kind::State),
-            ("flow_version", FlowVersion, Kind::Text),
-            ("start_time", StartTime, Kind::Time),
-            ("end_time", EndTime, Kind::Time),
-            ("expected_start_time", ExpectedStartTime, Kind::Time),
-            (
-                "next_scheduled_start_time",
-                NextScheduledStartTime,
-                Kind::Time,
-            ),
-            ("parent_flow_run_id", ParentFlowRunId, Kind::Id),
-            ("parent_task_run_id", ParentTaskRunId, Kind::Id),
-            ("idempotency_key", IdempotencyKey, Kind::Text),
-        ],
-        Entity::TaskRun => &[
-            ("id", Id, Kind::Id),
-            ("name", Name, Kind::Text),
-            ("tags", Tags, Kind::Tags),
-            ("state", StateType, Kind::State),
-            ("start_time", StartTime, Kind::Time),
-            ("end_time", EndTime, Kind::Time),
-            ("expected_start_time", ExpectedStartTime, Kind::Time),
-            ("subflow_runs", SubflowRun, Kind::Exists),
-            ("flow_run_id", FlowRunId, Kind::Id),
-        ],
-        Entity::Deployment => &[
-            ("id", Id, Kind::Id),
-            ("name", Name, Kind::Text),
-            ("flow_or_deployment_name", FlowOrDeploymentName, Kind::Text),
-            ("paused", Paused, Kind::Bool),
-            ("tags", Tags, Kind::Tags),
-            ("work_queue_name", WorkQueueName, Kind::Text),
-            ("concurrency_limit", ConcurrencyLimit, Kind::Level),
-        ],
-        Entity::Log => &[
-            ("level", Level, Kind::Level),
-            ("timestamp", Timestamp, Kind::Time),
-            ("flow_run_id", FlowRunId, Kind::Id),
-            ("task_run_id", TaskRunId, Kind::Id),
-            ("text", Message, Kind::LogText),
-        ],
-    }
-}
 
 /// Reads one entity's filter object (`null` = everything).
 pub fn entity_filter(e: Entity, v: &Value, path: &str) -> ApiResult<Cond> {
@@ -184,7 +112,7 @@ fn field_cond(field: Field, kind: Kind, v: &Value, path: &str) -> ApiResult<Cond
             (Kind::Level, "le_") => Cond::AtMost(field, number(val, &p)?),
             (Kind::Bool, "eq_") => Cond::In(field, vec![Val::Int(i64::from(boolean(val, &p)?))]),
             (Kind::Level, "is_null_") => Cond::IsNull(field, boolean(val, &p)?),
-            (Kind::Exists, "exists_") => Cond::IsNull(field, !boolean(val, &p)?),
+            (Kind::Exists | Kind::Text, "exists_") => Cond::IsNull(field, !boolean(val, &p)?),
             (Kind::LogText, "query") => text_query(&string(val, &p)?)?,
             _ => return Err(ApiError::invalid(format!("{p}: unknown filter operation"))),
         };

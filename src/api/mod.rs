@@ -2,12 +2,14 @@
 //! JSON shapes and status codes; handlers extract, call one service, and convert the result.
 
 mod admin;
+mod artifacts;
 mod convert;
 mod dashboard;
 mod deployment_fields;
 mod deployments;
 pub mod error;
 mod events;
+mod filter_keys;
 mod filters;
 mod flow_runs;
 mod flows;
@@ -17,6 +19,7 @@ mod schedules;
 mod sorts;
 mod task_runs;
 mod ui;
+mod variables;
 mod work_pool_fields;
 mod work_pools;
 mod worker_channel;
@@ -169,6 +172,8 @@ pub fn router(services: AppState) -> Router {
         )
         .route("/events/in", get(events::events_in))
         .route("/events/out", get(events::events_out))
+        .merge(variables::routes())
+        .merge(artifacts::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

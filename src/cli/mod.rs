@@ -18,6 +18,7 @@ mod pylex;
 mod pyschema;
 mod pysource;
 mod schedule;
+mod variable;
 mod watch;
 mod wizard;
 mod work_pool;
@@ -82,6 +83,11 @@ pub enum Command {
     WorkQueue {
         #[command(subcommand)]
         cmd: work_pool::WorkQueueCmd,
+    },
+    /// Variables: ls, get, set, unset.
+    Variable {
+        #[command(subcommand)]
+        cmd: variable::VariableCmd,
     },
     /// Workers that run a pool's flow runs on this machine.
     Worker {
@@ -218,6 +224,7 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
         Command::Flow { cmd } => flow::run(&client, out, cmd).await?,
         Command::WorkPool { cmd } => work_pool::run(&client, out, cmd).await?,
         Command::WorkQueue { cmd } => work_pool::run_queue(&client, out, cmd).await?,
+        Command::Variable { cmd } => variable::run(&client, out, cmd).await?,
         Command::Version => version(&client, out).await?,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "baton", &mut std::io::stdout());

@@ -11,6 +11,10 @@ pub enum Entity {
     TaskRun,
     Log,
     Deployment,
+    Variable,
+    Artifact,
+    /// The latest artifact of each key.
+    ArtifactCollection,
 }
 
 /// A filterable or sortable field. Which fields exist depends on the entity; the store rejects others.
@@ -52,6 +56,10 @@ pub enum Field {
     RetryType,
     /// A deployment's name or its flow's name (for `like_` searches).
     FlowOrDeploymentName,
+    /// An artifact's key, type, and (for the latest of a key) the artifact it points at.
+    Key,
+    ArtifactType,
+    LatestId,
 }
 
 /// A value compared against a field.

@@ -4,6 +4,7 @@
 //! Callers pass `now` in. Semi-structured documents that Baton stores but does not interpret (state details,
 //! run policies, parameters) are kept as JSON values with typed accessors for the keys the rules need.
 
+pub mod artifact;
 pub mod deployment;
 pub mod event;
 pub mod filter;
@@ -16,6 +17,7 @@ pub mod schedule;
 pub mod state;
 pub mod task_run;
 pub mod time;
+pub mod variable;
 pub mod why;
 pub mod work_pool;
 

@@ -2,6 +2,7 @@
 //! publishes what changed on the in-process event bus. The API, the CLI's server side and the worker call
 //! these; none of them touches the store directly.
 
+pub mod artifacts;
 pub mod bus;
 pub mod clock;
 pub mod dashboard;
@@ -15,6 +16,7 @@ pub mod logs;
 pub mod reaper;
 pub mod scheduler;
 pub mod task_runs;
+pub mod variables;
 pub mod why;
 pub mod work_pools;
 pub mod work_queues;

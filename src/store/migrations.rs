@@ -10,6 +10,8 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0002_deployments.sql")),
         M::up(include_str!("migrations/0003_work_pools.sql")),
         M::up(include_str!("migrations/0004_indexes.sql")),
+        M::up(include_str!("migrations/0006_variables.sql")),
+        M::up(include_str!("migrations/0007_artifacts.sql")),
     ])
 }
 

@@ -5,6 +5,7 @@
 //! Repository functions per table group take a [`Tx`] and return domain types; services decide what a
 //! transaction contains by passing a closure to [`Store::write`] or [`Store::read`].
 
+pub mod artifacts;
 mod codec;
 pub mod deployments;
 mod error;
@@ -18,6 +19,7 @@ mod query;
 pub mod run_views;
 pub mod schedules;
 pub mod task_runs;
+pub mod variables;
 pub mod work_pools;
 
 pub use error::{Result, StoreError};

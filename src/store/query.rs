@@ -13,6 +13,9 @@ pub fn table(e: Entity) -> &'static str {
         Entity::TaskRun => "task_runs",
         Entity::Log => "logs",
         Entity::Deployment => "deployments",
+        Entity::Variable => "variables",
+        Entity::Artifact => "artifacts",
+        Entity::ArtifactCollection => "artifact_latest",
     }
 }
 
@@ -25,12 +28,22 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
         _ => {}
     }
     match (e, f) {
-        (Entity::Flow | Entity::FlowRun | Entity::TaskRun | Entity::Deployment, Tags) => {
-            Some("tags")
-        }
-        (Entity::Flow | Entity::FlowRun | Entity::TaskRun | Entity::Deployment, Updated) => {
-            Some("updated")
-        }
+        (
+            Entity::Flow
+            | Entity::FlowRun
+            | Entity::TaskRun
+            | Entity::Deployment
+            | Entity::Variable,
+            Tags,
+        ) => Some("tags"),
+        (
+            Entity::Flow
+            | Entity::FlowRun
+            | Entity::TaskRun
+            | Entity::Deployment
+            | Entity::Variable,
+            Updated,
+        ) => Some("updated"),
         (Entity::Deployment, FlowId) => Some("flow_id"),
         (Entity::Deployment, Paused) => Some("paused"),
         (Entity::Deployment, ConcurrencyLimit) => Some("concurrency_limit"),
@@ -60,8 +73,21 @@ fn column(e: Entity, f: Field) -> Option<&'static str> {
         (Entity::Log, Level) => Some("level"),
         (Entity::Log, Timestamp) => Some("timestamp"),
         (Entity::Log, Message) => Some("message"),
+        (Entity::Artifact | Entity::ArtifactCollection, _) => artifact_column(f),
         _ => None,
     }
+}
+
+fn artifact_column(f: Field) -> Option<&'static str> {
+    Some(match f {
+        Field::Updated => "updated",
+        Field::Key => "key",
+        Field::ArtifactType => "type",
+        Field::FlowRunId => "flow_run_id",
+        Field::TaskRunId => "task_run_id",
+        Field::LatestId => "latest_id",
+        _ => return None,
+    })
 }
 
 fn col(e: Entity, f: Field) -> Result<String> {
@@ -224,9 +250,35 @@ fn related(e: Entity, other: Entity, inner: &Cond, params: &mut Vec<Sql>) -> Res
         (Entity::TaskRun, Entity::Deployment) => format!(
             "task_runs.flow_run_id IN (SELECT id FROM flow_runs WHERE flow_runs.deployment_id IN (SELECT id FROM deployments WHERE {sub}))"
         ),
+        (Entity::Artifact | Entity::ArtifactCollection, _) => artifact_related(e, other, &sub)?,
         (Entity::Log, Entity::FlowRun) => format!("logs.flow_run_id IN (SELECT id FROM flow_runs WHERE {sub})"),
         _ => return Err(StoreError::Invalid(format!("cannot relate {} to {}", table(e), table(other)))),
     })
+}
+
+fn artifact_related(e: Entity, other: Entity, sub: &str) -> Result<String> {
+    let t = table(e);
+    let runs = match other {
+        Entity::TaskRun => {
+            return Ok(format!(
+                "{t}.task_run_id IN (SELECT id FROM task_runs WHERE {sub})"
+            ))
+        }
+        Entity::FlowRun => sub.to_string(),
+        Entity::Flow => format!("flow_runs.flow_id IN (SELECT id FROM flows WHERE {sub})"),
+        Entity::Deployment => {
+            format!("flow_runs.deployment_id IN (SELECT id FROM deployments WHERE {sub})")
+        }
+        _ => {
+            return Err(StoreError::Invalid(format!(
+                "cannot relate {t} to {}",
+                table(other)
+            )))
+        }
+    };
+    Ok(format!(
+        "{t}.flow_run_id IN (SELECT id FROM flow_runs WHERE {runs})"
+    ))
 }
 
 fn placeholders(n: usize) -> String {

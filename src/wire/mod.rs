@@ -2,12 +2,14 @@
 //! the API converts them to and from domain types, and the CLI uses them as a typed client. Field names and
 //! enums are Prefect's; timestamps are RFC 3339 strings; nullable fields are always present.
 
+pub mod artifacts;
 pub mod deployments;
 pub mod flow_runs;
 pub mod flows;
 pub mod logs;
 pub mod states;
 pub mod task_runs;
+pub mod variables;
 pub mod work_pools;
 
 use serde::Serialize;

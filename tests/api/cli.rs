@@ -6,19 +6,19 @@ use crate::helpers::*;
 use serde_json::{json, Value};
 use std::path::Path;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Run {
-    fn json(&self) -> Value {
+    pub fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
     }
 
-    fn ok(self) -> Run {
+    pub fn ok(self) -> Run {
         assert_eq!(
             self.code, 0,
             "stdout:\n{}\nstderr:\n{}",
@@ -52,7 +52,7 @@ async fn baton_in(app: &TestApp, dir: Option<&Path>, args: &[&str]) -> Run {
     }
 }
 
-async fn baton(app: &TestApp, args: &[&str]) -> Run {
+pub async fn baton(app: &TestApp, args: &[&str]) -> Run {
     baton_in(app, None, args).await
 }
 

@@ -1,7 +1,9 @@
 //! One integration-test binary: each test starts the real server on port 0 with a temporary data dir.
 
 mod admin;
+mod artifacts;
 mod cli;
+mod cli_variables;
 mod concurrency;
 mod dashboard;
 mod deployments;
@@ -17,6 +19,7 @@ mod scheduler_clock;
 mod slots;
 mod task_runs;
 mod tutorial;
+mod variables;
 mod work_pools;
 mod worker;
 mod worker_more;

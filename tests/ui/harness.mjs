@@ -1,0 +1,109 @@
+// Test harness for the dashboard: starts `baton serve` on a free loopback port with a temporary data dir,
+// runs Baton's CLI against it, launches headless Debian Chromium through playwright-core, and waits for
+// conditions with deadlines (never a bare sleep).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.BATON_BIN || join(REPO, 'target/debug/baton');
+export const OUT = process.env.BATON_UI_OUT || join(REPO, 'target/ui-test-output');
+mkdirSync(OUT, { recursive: true });
+
+/** Polls `fn` until it returns a truthy value; fails with `what` after `ms`. */
+export async function waitFor(fn, what, ms = 15000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+/** Starts `baton serve`; resolves once it printed its address. */
+export async function startBaton({ bin = BIN, args = [] } = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'baton-ui-'));
+  const child = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0', '--home', join(home, 'data'), ...args], {
+    cwd: home, env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (d) => { output += d; });
+  const url = await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`baton serve did not start:\n${output}`)), 20000);
+    child.stdout.on('data', (d) => {
+      output += d;
+      const m = output.match(/Baton API (http:\/\/127\.0\.0\.1:\d+)\/api/);
+      if (m) { clearTimeout(timer); res(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); rej(new Error(`baton serve exited (${code}):\n${output}`)); });
+  });
+  const api = `${url}/api`;
+  const baton = {
+    url, api, home, bin,
+    /** Runs Baton's CLI against this server; returns stdout, failing on a non-zero exit. */
+    cli(cliArgs, { allowFail = false } = {}) {
+      const r = spawnSync(bin, cliArgs, { cwd: home, env: { ...process.env, BATON_API_URL: api }, encoding: 'utf8', timeout: 60000 });
+      if (r.status !== 0 && !allowFail) throw new Error(`baton ${cliArgs.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+      return r.stdout;
+    },
+    async request(method, path, body) {
+      const res = await fetch(`${api}${path}`, {
+        method, headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : null;
+    },
+    get: (path) => baton.request('GET', path),
+    post: (path, body = {}) => baton.request('POST', path, body),
+    /** Stops the server this harness started (by its pid) and removes its data dir. */
+    async stop() {
+      if (child.exitCode === null && child.pid > 1) {
+        child.kill('SIGTERM');
+        const exited = await Promise.race([
+          new Promise((r) => child.once('exit', () => r(true))),
+          new Promise((r) => setTimeout(() => r(false), 10000)),
+        ]);
+        if (!exited) child.kill('SIGKILL');
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+  return baton;
+}
+
+export const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+export function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+/**
+ * A new page that records console errors and uncaught exceptions; `page.problems()` returns them.
+ * `colorScheme` and `viewport` set the emulated display.
+ */
+export async function openPage(browser, { colorScheme = 'light', viewport = { width: 1280, height: 900 } } = {}) {
+  const context = await browser.newContext({ colorScheme, viewport });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.problems = () => problems;
+  page.setDefaultTimeout(15000);
+  return page;
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
+}
