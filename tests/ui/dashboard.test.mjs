@@ -34,6 +34,15 @@ before(async () => {
   baton.cli(['deployment', 'run', 'greet/hello', '--param', 'name=Ann', '--watch']);
   baton.cli(['deployment', 'run', 'failing/boom', '--watch'], { allowFail: true });
   for (const d of await baton.post('/deployments/filter', {})) deps[d.name] = d;
+  // Task runs and artifacts on the completed run, as the Prefect SDK would report them.
+  const [done] = await baton.post('/flow_runs/filter', { flow_runs: { state: { type: { any_: ['COMPLETED'] } } } });
+  for (const [i, name] of ['extract', 'transform', 'load'].entries()) {
+    const tr = await baton.post('/task_runs/', { name: `${name}-0`, task_key: name, dynamic_key: '0', flow_run_id: done.id });
+    await baton.post(`/task_runs/${tr.id}/set_state`, { state: { type: 'RUNNING' } });
+    await baton.post(`/task_runs/${tr.id}/set_state`, { state: { type: i === 2 ? 'FAILED' : 'COMPLETED' } });
+  }
+  await baton.post('/artifacts/', { key: 'report', type: 'markdown', data: '# Report\n- **rows**: 42', flow_run_id: done.id });
+  await baton.post('/artifacts/', { key: 'sizes', type: 'table', data: [{ file: 'a.csv', rows: 10 }, { file: 'b.csv', rows: 32 }], flow_run_id: done.id });
   browser = await launchBrowser();
 });
 
@@ -54,6 +63,8 @@ test('every page renders real data with no console errors, light, dark and narro
     ['overview', '/', '.card.stat .n'],
     ['runs', '/runs', `tr[data-run="${done.id}"]`],
     ['run', `/runs/${done.id}`, '.log:has-text("hello Ann #2 in red")'],
+    ['run', `/runs/${done.id}`, '.tl-row[data-task="load-0"] .tl-bar.st-failed'],
+    ['run', `/runs/${done.id}`, '.artifact[data-type="table"] td:has-text("b.csv")'],
     ['deployments', '/deployments', 'tr[data-deployment="hello"] >> text=every day at 02:00 Europe/Berlin'],
     ['deployment', `/deployments/${deps.hello.id}`, '.schedules li'],
     ['work-pools', '/work-pools', 'tr[data-pool="default"]'],
