@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh machine: formatting and lints, the Rust unit and integration tests, and the
-# real Prefect SDK (3.8.8, then 3.9.1) against `baton serve`. Sets up what it needs (Rust build, Python venvs).
+# Runs every test on a fresh machine: formatting and lints, the Rust unit and integration tests, the
+# dashboard in headless Chromium (debug and release binaries), and the real Prefect SDK (3.8.8, then 3.9.1)
+# against `baton serve`. Sets up what it needs (Rust builds, Chromium and playwright-core, Python venvs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,6 +20,13 @@ grep -q "test result" target/cargo-test.log
 step "cargo build (the binary the SDK tests start)"
 cargo build --locked --quiet
 export BATON_BIN="$PWD/target/debug/baton"
+
+step "Browser tests: the dashboard in headless Chromium (debug binary, then the release binary)"
+scripts/browser-setup.sh
+cargo build --release --locked --quiet
+BATON_RELEASE_BIN="$PWD/target/release/baton" BATON_UI_OUT="$PWD/target/ui-test-output" \
+    npm --prefix tests/ui test
+echo "screenshots: target/ui-test-output/"
 
 for version in 3.8.8 3.9.1; do
     step "Prefect $version SDK against baton serve"

@@ -13,6 +13,26 @@ use tokio::net::TcpListener;
 /// How long shutdown waits for open connections before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// Opens (creating when needed) the data dir at `home` and writes synthetic history into it.
+pub async fn seed(
+    home: &std::path::Path,
+    runs: usize,
+    logs: usize,
+    days: i64,
+) -> anyhow::Result<crate::services::seed::SeedReport> {
+    std::fs::create_dir_all(home)
+        .with_context(|| format!("cannot create the data dir {}", home.display()))?;
+    let db = database_path(home);
+    let store = Store::open(&db)
+        .await
+        .with_context(|| format!("cannot open the database {}", db.display()))?;
+    let services = Services::new(store, Clock::System);
+    services.ensure_default_pool().await?;
+    let report = services.seed_history(runs, logs, days).await?;
+    services.store.close().await?;
+    Ok(report)
+}
+
 /// A built server: the store is open and the listener bound, nothing is served yet.
 pub struct App {
     listener: TcpListener,

@@ -18,6 +18,7 @@ fn main() -> std::process::ExitCode {
         .init();
     let result = match cli.command {
         Command::Serve(args) => run_serve(args),
+        Command::Seed(a) => run_seed(a),
         Command::Worker {
             command: WorkerCommand::Start(args),
         } => run_worker(baton::cli::api_url(cli.api), args),
@@ -42,6 +43,21 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
     config.worker_limit = a.limit.max(1);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(baton::app::serve(config, baton::app::shutdown_signal()))
+}
+
+fn run_seed(a: baton::cli::SeedArgs) -> anyhow::Result<()> {
+    let home = resolve_home(a.home)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let started = std::time::Instant::now();
+    let report = runtime.block_on(baton::app::seed(&home, a.runs, a.logs, a.days))?;
+    println!(
+        "Wrote {} flow runs and {} log lines to {} in {:.1}s",
+        report.runs,
+        report.logs,
+        home.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn run_worker(api: String, a: WorkerStartArgs) -> anyhow::Result<()> {

@@ -84,6 +84,8 @@ pub enum Command {
         #[command(subcommand)]
         cmd: work_pool::WorkQueueCmd,
     },
+    /// Fill a data dir with synthetic flow runs and log lines, for benchmarks and demos.
+    Seed(SeedArgs),
     /// Variables: ls, get, set, unset.
     Variable {
         #[command(subcommand)]
@@ -119,6 +121,23 @@ pub struct ServeArgs {
     /// How many runs the in-process worker runs at once.
     #[arg(long, default_value_t = 8)]
     pub limit: usize,
+}
+
+/// `baton seed` arguments.
+#[derive(clap::Args, Debug)]
+pub struct SeedArgs {
+    /// Data directory (default: $BATON_HOME, else the platform data dir).
+    #[arg(long)]
+    pub home: Option<PathBuf>,
+    /// How many flow runs to write.
+    #[arg(long, default_value_t = 100_000)]
+    pub runs: usize,
+    /// How many log lines to write, spread over the runs.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub logs: usize,
+    /// The runs' expected starts spread over this many past days.
+    #[arg(long, default_value_t = 7)]
+    pub days: i64,
 }
 
 /// `baton worker …`.
@@ -229,7 +248,7 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "baton", &mut std::io::stdout());
         }
-        Command::Serve(_) | Command::Worker { .. } => {
+        Command::Serve(_) | Command::Worker { .. } | Command::Seed(_) => {
             return Err(anyhow::anyhow!("this command is run by the binary's main"));
         }
     }
