@@ -96,9 +96,12 @@ impl Services {
                     work_pool_name: Some("default".into()),
                     work_queue_name: Some("default".into()),
                     tags: vec![TAGS[rng.below(4) as usize].into()],
-                    parameters: [("batch".to_string(), json!(k)), ("full".to_string(), json!(k % 7 == 0))]
-                        .into_iter()
-                        .collect(),
+                    parameters: [
+                        ("batch".to_string(), json!(k)),
+                        ("full".to_string(), json!(k % 7 == 0)),
+                    ]
+                    .into_iter()
+                    .collect(),
                     state: Some(scheduled),
                     auto_scheduled: k % 3 != 0,
                     ..Default::default()
@@ -120,7 +123,11 @@ impl Services {
                 } else {
                     StateType::Cancelled
                 };
-                states.extend(advance(&mut run, StateType::Pending, start - Duration::milliseconds(5)));
+                states.extend(advance(
+                    &mut run,
+                    StateType::Pending,
+                    start - Duration::milliseconds(5),
+                ));
                 states.extend(advance(&mut run, StateType::Running, start));
                 if last != StateType::Running {
                     states.extend(advance(&mut run, last, end));
@@ -131,13 +138,20 @@ impl Services {
                 let run_logs = (0..lines)
                     .map(|j| {
                         let at = start + Duration::milliseconds(step * j as i64);
-                        let level = if j + 1 == lines && last == StateType::Failed { 40 } else { 20 };
+                        let level = if j + 1 == lines && last == StateType::Failed {
+                            40
+                        } else {
+                            20
+                        };
                         Log {
                             id: Uuid::now_v7(),
                             created: at,
                             name: "seed".into(),
                             level,
-                            message: format!("batch {k}: step {j} processed {} rows", rng.below(10_000)),
+                            message: format!(
+                                "batch {k}: step {j} processed {} rows",
+                                rng.below(10_000)
+                            ),
                             timestamp: at,
                             flow_run_id: Some(run.id),
                             task_run_id: None,

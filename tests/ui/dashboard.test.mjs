@@ -102,6 +102,22 @@ test('times show in the browser zone with UTC on hover, and links navigate witho
   await page.context().close();
 });
 
+test('new runs and state changes appear in the open runs list without a reload', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${baton.url}/runs`);
+  await page.locator('tr[data-run]').first().waitFor();
+  await page.evaluate(() => { window.stayed = true; });
+  const flow = await baton.post('/flows/', { name: 'pushed' });
+  const run = await baton.post('/flow_runs/', { flow_id: flow.id, name: 'pushed-run', state: { type: 'RUNNING' } });
+  const row = page.locator(`tr[data-run="${run.id}"]`);
+  await row.locator('[data-state="RUNNING"]').waitFor({ timeout: 5000 });
+  await baton.post(`/flow_runs/${run.id}/set_state`, { state: { type: 'COMPLETED' } });
+  await row.locator('[data-state="COMPLETED"]').waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.stayed), true, 'no reload');
+  assert.deepEqual(page.problems(), []);
+  await page.context().close();
+});
+
 test('Quick run starts a run with the default parameters', async () => {
   const before = (await runsOf('hello')).length;
   const page = await openPage(browser);
