@@ -98,12 +98,12 @@ impl Services {
                     tags: vec![TAGS[rng.below(4) as usize].into()],
                     parameters: [
                         ("batch".to_string(), json!(k)),
-                        ("full".to_string(), json!(k % 7 == 0)),
+                        ("full".to_string(), json!(k.is_multiple_of(7))),
                     ]
                     .into_iter()
                     .collect(),
                     state: Some(scheduled),
-                    auto_scheduled: k % 3 != 0,
+                    auto_scheduled: !k.is_multiple_of(3),
                     ..Default::default()
                 };
                 let (mut run, _) = build_run(new, &flow.name, expected - Duration::seconds(60));

@@ -76,7 +76,7 @@ pub fn history(
             }
         }
     }
-    out.sort_by(|a, b| a.bucket.cmp(&b.bucket));
+    out.sort_by_key(|a| a.bucket);
     Ok(out)
 }
 

@@ -75,7 +75,7 @@ fn every(secs: f64) -> String {
         (3600, "hour"),
         (60, "minute"),
     ] {
-        if s % size == 0 {
+        if s.is_multiple_of(size) {
             return plural(s / size, unit);
         }
     }
