@@ -28,6 +28,7 @@ test('a release binary serves its embedded dashboard', { skip: BIN ? false : 'se
       await page.locator(ready).first().waitFor();
       await shot(page, name);
     }
+    await page.goto(`${baton.url}/runs`);
     await page.locator('tr[data-run] a').first().click();
     await page.locator('.log:has-text("embedded")').waitFor();
     assert.deepEqual(page.problems(), []);
