@@ -23,18 +23,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from common import binary
 TARGET_MS = 300.0
-
-
-def binary() -> str:
-    if os.environ.get("BATON_BIN"):
-        return os.environ["BATON_BIN"]
-    for profile in ("release", "debug"):
-        p = REPO / "target" / profile / "baton"
-        if p.exists():
-            return str(p)
-    sys.exit("build baton first (cargo build --release)")
 
 
 class Api:

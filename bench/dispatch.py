@@ -19,17 +19,7 @@ import urllib.request
 from datetime import datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def binary() -> str:
-    if os.environ.get("BATON_BIN"):
-        return os.environ["BATON_BIN"]
-    for profile in ("release", "debug"):
-        p = REPO / "target" / profile / "baton"
-        if p.exists():
-            return str(p)
-    sys.exit("build baton first (cargo build --release)")
+from common import binary
 
 
 def call(api: str, method: str, path: str, body=None):
