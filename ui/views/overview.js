@@ -2,7 +2,7 @@
 import { html, useEffect, useRef } from '../lib.js';
 import { post, useData, useLive, withNames, seg } from '../api.js';
 import { Page, StateBadge, Time, ErrorNote, Loading } from '../components.js';
-import { STATE_TYPES } from '../format.js';
+import { STATE_TYPES, localTime } from '../format.js';
 import { setQuery } from '../router.js';
 import uPlot from '/assets/vendor/uplot/uPlot.esm.js';
 
@@ -15,6 +15,7 @@ function cssColor(type) {
 /** Stacked bars of runs per interval and state type, drawn with uPlot. */
 function RunsChart({ history, label }) {
   const box = useRef();
+  const readout = useRef();
   useEffect(() => {
     if (!history || !box.current) return undefined;
     const xs = history.map((h) => new Date(h.interval_start).getTime() / 1000);
@@ -44,6 +45,17 @@ function RunsChart({ history, label }) {
         label: present[k][0], fill: cssColor(present[k][0]), stroke: cssColor(present[k][0]), width: 0, paths: bars, points: { show: false },
       }))],
     };
+    // Hovering a bar shows its interval and counts in words.
+    opts.hooks = {
+      setCursor: [(u) => {
+        const i = u.cursor.idx;
+        if (!readout.current) return;
+        if (i == null) { readout.current.textContent = ''; return; }
+        const parts = present.map(([t, j]) => [t, counts[j][i]]).filter(([, n]) => n > 0)
+          .map(([t, n]) => `${n} ${t.toLowerCase()}`);
+        readout.current.textContent = `${localTime(history[i].interval_start)}: ${parts.join(', ') || 'no runs'}`;
+      }],
+    };
     const plot = new uPlot(opts, [xs, ...order.map((k) => stacks[k])], box.current);
     const ro = new ResizeObserver(() => plot.setSize({ width: box.current.clientWidth, height: 200 }));
     ro.observe(box.current);
@@ -53,6 +65,7 @@ function RunsChart({ history, label }) {
     .filter((s) => s.state_type === t).reduce((m, s) => m + s.count_runs, 0), 0)]).filter(([, n]) => n > 0);
   return html`<figure class="chart" aria-label=${label}>
     <div ref=${box} class="chart-box" role="img" aria-label=${`${label}: ${totals.map(([t, n]) => `${n} ${t.toLowerCase()}`).join(', ') || 'no runs'}`}></div>
+    <div class="readout small muted" ref=${readout} aria-live="polite"></div>
     <figcaption class="legend">${totals.length ? totals.map(([t, n]) => html`<span><i style=${`background: var(--st-${t.toLowerCase()})`}></i>${t.toLowerCase()} ${n}</span>`) : html`<span class="muted">No runs in this range</span>`}</figcaption>
   </figure>`;
 }
