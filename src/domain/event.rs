@@ -146,7 +146,7 @@ pub fn flow_run_state_event(
         format!("prefect.flow-run.{}", run.id),
         &[
             ("prefect.resource.name", Value::from(run.name.clone())),
-            ("prefect.run-count", Value::from(run.run_count)),
+            ("prefect.run-count", Value::from(run.run_count.to_string())),
             (
                 "prefect.state-message",
                 Value::from(to.message.clone().unwrap_or_default()),
@@ -224,6 +224,24 @@ pub fn flow_run_state_event(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Prefect's `Resource` model accepts only string label values; a number there makes the client's
+    /// event subscriber (its cancellation observer) drop the websocket.
+    #[test]
+    fn state_event_labels_are_strings() {
+        let now = time::parse("2026-01-01T00:00:00Z").unwrap();
+        let mut run = crate::domain::policy::tests::run(None);
+        run.run_count = 3;
+        run.infrastructure_pid = Some("42".into());
+        let to = crate::domain::State::new(crate::domain::StateType::Running, now);
+        let e = flow_run_state_event(&run, Some("f"), None, &to);
+        for labels in std::iter::once(&e.resource).chain(e.related.iter()) {
+            for (k, v) in labels {
+                assert!(v.is_string(), "{k} = {v} is not a string");
+            }
+        }
+        assert_eq!(e.resource["prefect.run-count"], "3");
+    }
 
     fn ev(name: &str, id: &str, related: &[&str]) -> Event {
         let now = time::parse("2026-01-01T00:00:00Z").unwrap();
