@@ -117,6 +117,7 @@ impl App {
                 base_dir: std::env::current_dir().unwrap_or_default(),
                 cancel_grace: Duration::from_secs(5),
                 heartbeat_every: Duration::from_secs(30),
+                auth: config.auth.clone(),
             };
             if let Err(e) = services.ensure_pool(pool).await {
                 tracing::warn!(%pool, error = %e, "cannot serve this pool");
@@ -126,7 +127,12 @@ impl App {
         }
         loops.close();
         let stop = services.stop.clone();
-        let app = crate::api::router(services.clone());
+        if let Some(w) = exposure_warning(addr, config.auth.is_some()) {
+            eprintln!("{w}");
+            tracing::warn!(%addr, "serving a non-loopback address without --auth");
+        }
+        let app =
+            crate::api::auth::protect(crate::api::router(services.clone()), config.auth.clone());
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             shutdown.await;
             stop.cancel();
@@ -152,6 +158,16 @@ impl App {
         tracing::info!("Baton stopped");
         Ok(())
     }
+}
+
+/// The warning printed when the server is reachable beyond this machine and nobody needs credentials.
+pub fn exposure_warning(addr: std::net::SocketAddr, has_auth: bool) -> Option<String> {
+    (!has_auth && !addr.ip().is_loopback()).then(|| {
+        format!(
+            "warning: Baton is listening on {addr}, beyond this machine, with no authentication: anyone who \
+             can reach it can run commands here. Use --auth user:pass (or BATON_AUTH_STRING)."
+        )
+    })
 }
 
 /// Runs `baton serve` until `shutdown` resolves.
@@ -183,4 +199,20 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn warns_only_when_exposed_without_auth() {
+        let any: std::net::SocketAddr = "0.0.0.0:4200".parse().unwrap();
+        let lo: std::net::SocketAddr = "127.0.0.1:4200".parse().unwrap();
+        let lo6: std::net::SocketAddr = "[::1]:4200".parse().unwrap();
+        assert!(super::exposure_warning(any, false)
+            .unwrap()
+            .contains("--auth"));
+        assert!(super::exposure_warning(any, true).is_none());
+        assert!(super::exposure_warning(lo, false).is_none());
+        assert!(super::exposure_warning(lo6, false).is_none());
+    }
 }

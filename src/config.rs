@@ -12,6 +12,8 @@ pub struct ServeConfig {
     pub worker_pools: Vec<String>,
     /// Concurrent runs per in-process worker.
     pub worker_limit: usize,
+    /// HTTP basic auth required on every route (`user:pass`); none = open.
+    pub auth: Option<String>,
 }
 
 impl ServeConfig {
@@ -22,6 +24,7 @@ impl ServeConfig {
             home,
             worker_pools: vec!["default".into()],
             worker_limit: 8,
+            auth: None,
         }
     }
 }
@@ -46,4 +49,38 @@ pub fn resolve_home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 /// The database file inside a data dir.
 pub fn database_path(home: &std::path::Path) -> PathBuf {
     home.join("baton.db")
+}
+
+/// The server's auth string: `--auth` / `BATON_AUTH_STRING`, else `PREFECT_SERVER_API_AUTH_STRING`.
+pub fn server_auth(flag: Option<String>) -> Option<String> {
+    flag.or_else(|| std::env::var("PREFECT_SERVER_API_AUTH_STRING").ok())
+        .filter(|s| !s.is_empty())
+}
+
+/// The credentials Baton's clients (CLI, remote worker) send: `BATON_AUTH_STRING`, else
+/// `PREFECT_API_AUTH_STRING`.
+pub fn client_auth() -> Option<String> {
+    ["BATON_AUTH_STRING", "PREFECT_API_AUTH_STRING"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|s| !s.is_empty()))
+}
+
+/// The `Authorization` header value for an auth string (`Basic base64(user:pass)`).
+pub fn basic_header(auth: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(auth)
+    )
+}
+
+/// Default headers for a reqwest client: the basic-auth credentials, when there are some.
+pub fn auth_headers(auth: Option<&str>) -> anyhow::Result<reqwest::header::HeaderMap> {
+    let mut h = reqwest::header::HeaderMap::new();
+    if let Some(a) = auth {
+        let mut v = reqwest::header::HeaderValue::from_str(&basic_header(a))?;
+        v.set_sensitive(true);
+        h.insert(reqwest::header::AUTHORIZATION, v);
+    }
+    Ok(h)
 }

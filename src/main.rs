@@ -41,6 +41,7 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
         config.worker_pools = a.pools;
     }
     config.worker_limit = a.limit.max(1);
+    config.auth = baton::config::server_auth(a.auth);
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(baton::app::serve(config, baton::app::shutdown_signal()))
 }
@@ -72,6 +73,7 @@ fn run_worker(api: String, a: WorkerStartArgs) -> anyhow::Result<()> {
         let mut http =
             baton::worker::http::Http::new(&api, pool.clone(), queues.clone(), name.clone(), poll)?;
         http.heartbeat_seconds = heartbeat;
+        let auth = baton::config::client_auth();
         let transport = std::sync::Arc::new(http);
         let cfg = baton::worker::WorkerConfig {
             name: name.clone(),
@@ -82,6 +84,7 @@ fn run_worker(api: String, a: WorkerStartArgs) -> anyhow::Result<()> {
             base_dir: std::env::current_dir()?,
             cancel_grace: std::time::Duration::from_secs(5),
             heartbeat_every: std::time::Duration::from_secs(heartbeat),
+            auth,
         };
         println!("Worker {name} polling work pool '{pool}' at {api}");
         let stop = tokio_util::sync::CancellationToken::new();

@@ -2,6 +2,7 @@
 //! ingest each event it streams. `/api/events/out`: answer auth, read the subscriber's filter, replay stored
 //! matching events from the filter's `since`, then push every new matching event from the bus.
 
+use super::auth::WsGate;
 use super::AppState;
 use crate::domain::event::{Event, EventFilter};
 use crate::domain::{time, Doc, Ts};
@@ -13,14 +14,22 @@ use std::collections::HashSet;
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
-pub async fn events_in(State(s): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn events_in(State(s): State<AppState>, gate: WsGate, ws: WebSocketUpgrade) -> Response {
     ws.protocols(["prefect"])
-        .on_upgrade(move |socket| ingest(s, socket))
+        .on_upgrade(move |mut socket| async move {
+            if gate.admit(&mut socket).await {
+                ingest(s, socket).await
+            }
+        })
 }
 
-pub async fn events_out(State(s): State<AppState>, ws: WebSocketUpgrade) -> Response {
+pub async fn events_out(State(s): State<AppState>, gate: WsGate, ws: WebSocketUpgrade) -> Response {
     ws.protocols(["prefect"])
-        .on_upgrade(move |socket| stream(s, socket))
+        .on_upgrade(move |mut socket| async move {
+            if gate.admit(&mut socket).await {
+                stream(s, socket).await
+            }
+        })
 }
 
 async fn ingest(s: AppState, mut socket: WebSocket) {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod artifacts;
+pub mod auth;
 mod convert;
 mod dashboard;
 mod deployment_fields;

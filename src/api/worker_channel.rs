@@ -18,10 +18,15 @@ const CAPABILITIES: [&str; 2] = ["worker_heartbeat.v1", "work_pool_snapshot.v1"]
 pub async fn connect(
     State(s): State<AppState>,
     Path(pool): Path<String>,
+    gate: super::auth::WsGate,
     ws: WebSocketUpgrade,
 ) -> Response {
     ws.protocols(["prefect"])
-        .on_upgrade(move |socket| channel(s, pool, socket))
+        .on_upgrade(move |mut socket| async move {
+            if gate.admit(&mut socket).await {
+                channel(s, pool, socket).await
+            }
+        })
 }
 
 fn frame(kind: &str, payload: Value) -> Message {

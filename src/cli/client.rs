@@ -67,9 +67,12 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client of the API at `base` (a trailing `/` is dropped).
+    /// A client of the API at `base` (a trailing `/` is dropped), sending basic-auth credentials from
+    /// `BATON_AUTH_STRING` (else `PREFECT_API_AUTH_STRING`) when set.
     pub fn new(base: &str) -> anyhow::Result<Client> {
+        let auth = crate::config::client_auth();
         let http = reqwest::Client::builder()
+            .default_headers(crate::config::auth_headers(auth.as_deref())?)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .build()?;

@@ -158,6 +158,7 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
         queues: Vec::new(),
         limit: 1,
         api_url: client.base.clone(),
+        auth: crate::config::client_auth(),
         base_dir: std::env::current_dir()?,
         cancel_grace: Duration::from_secs(5),
         heartbeat_every: Duration::from_secs(10),

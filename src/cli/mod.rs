@@ -121,6 +121,14 @@ pub struct ServeArgs {
     /// How many runs the in-process worker runs at once.
     #[arg(long, default_value_t = 8)]
     pub limit: usize,
+    /// Require HTTP basic auth `user:pass` on every route (also $PREFECT_SERVER_API_AUTH_STRING).
+    #[arg(
+        long,
+        env = "BATON_AUTH_STRING",
+        hide_env_values = true,
+        value_name = "USER:PASS"
+    )]
+    pub auth: Option<String>,
 }
 
 /// `baton seed` arguments.

@@ -23,7 +23,8 @@ pub struct Http {
 }
 
 impl Http {
-    /// A client of the API at `api` (e.g. `http://127.0.0.1:4200/api`).
+    /// A client of the API at `api` (e.g. `http://127.0.0.1:4200/api`), sending basic-auth credentials
+    /// from `BATON_AUTH_STRING` (else `PREFECT_API_AUTH_STRING`) when set.
     pub fn new(
         api: &str,
         pool: String,
@@ -31,7 +32,9 @@ impl Http {
         name: String,
         poll_every: Duration,
     ) -> anyhow::Result<Http> {
+        let auth = crate::config::client_auth();
         let client = reqwest::Client::builder()
+            .default_headers(crate::config::auth_headers(auth.as_deref())?)
             .timeout(Duration::from_secs(30))
             .build()?;
         Ok(Http {

@@ -49,6 +49,8 @@ pub struct RunFacts {
     pub job_variables: Doc,
     pub parameters: Doc,
     pub api_url: String,
+    /// The server's auth string, if it wants one.
+    pub api_auth: Option<String>,
     pub worker_name: String,
 }
 
@@ -147,6 +149,10 @@ fn base_env(f: &RunFacts, kind: &Kind) -> BTreeMap<String, String> {
     let mut env = BTreeMap::new();
     env.insert("BATON_FLOW_RUN_ID".into(), f.run_id.to_string());
     env.insert("BATON_API_URL".into(), f.api_url.clone());
+    if let Some(a) = &f.api_auth {
+        env.insert("BATON_AUTH_STRING".into(), a.clone());
+        env.insert("PREFECT_API_AUTH_STRING".into(), a.clone());
+    }
     env.insert(
         "BATON_PARAMETERS".into(),
         Value::Object(f.parameters.clone()).to_string(),

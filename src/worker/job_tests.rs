@@ -15,6 +15,7 @@ fn facts(job_variables: Value, entrypoint: Option<&str>) -> RunFacts {
             .unwrap()
             .clone(),
         api_url: "http://127.0.0.1:4200/api".into(),
+        api_auth: None,
         worker_name: "w".into(),
         ..Default::default()
     }

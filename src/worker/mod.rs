@@ -32,6 +32,8 @@ pub struct WorkerConfig {
     pub limit: usize,
     /// The API URL given to Prefect flows (`PREFECT_API_URL`).
     pub api_url: String,
+    /// The server's auth string, given to flows as `PREFECT_API_AUTH_STRING` and `BATON_AUTH_STRING`.
+    pub auth: Option<String>,
     /// Where relative deployment paths start.
     pub base_dir: PathBuf,
     pub cancel_grace: Duration,
@@ -171,6 +173,7 @@ async fn plan_run<T: Transport>(
         job_variables,
         parameters: ticket.parameters.clone(),
         api_url: cfg.api_url.clone(),
+        api_auth: cfg.auth.clone(),
         worker_name: cfg.name.clone(),
     };
     let mut cwd = job::working_dir(&facts, &cfg.base_dir);

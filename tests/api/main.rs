@@ -2,6 +2,7 @@
 
 mod admin;
 mod artifacts;
+mod auth;
 mod cli;
 mod cli_variables;
 mod concurrency;

@@ -1,0 +1,209 @@
+//! `baton serve --auth user:pass`: every route needs HTTP basic auth (health and ready excepted, as in
+//! Prefect), a wrong or missing credential is a 401 with no data, websockets authenticate by header or by
+//! their first `auth` message, and Baton's CLI sends `BATON_AUTH_STRING`.
+
+use crate::helpers::*;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+const AUTH: &str = "admin:s3cret pass";
+
+fn basic(auth: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(auth)
+    )
+}
+
+async fn with_auth() -> TestApp {
+    spawn_with(|c| c.auth = Some(AUTH.into())).await
+}
+
+async fn status_of(app: &TestApp, path: &str, auth: Option<&str>) -> (StatusCode, String) {
+    let mut req = app.client.get(format!("http://{}{path}", app.addr));
+    if let Some(a) = auth {
+        req = req.header("authorization", a);
+    }
+    let r = req.send().await.unwrap();
+    let st = r.status();
+    (st, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_route_needs_the_credentials() {
+    let app = with_auth().await;
+    let good = basic(AUTH);
+    for path in [
+        "/api/flows/filter",
+        "/api/variables/filter",
+        "/api/artifacts/filter",
+    ] {
+        let r = app
+            .client
+            .post(format!("http://{}{path}", app.addr))
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            r.headers().get("www-authenticate").unwrap(),
+            "Basic realm=\"baton\""
+        );
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["detail"], "Unauthorized");
+    }
+    for wrong in [
+        basic("admin:nope"),
+        basic("admin:s3cret pas"),
+        "Bearer abc".into(),
+        "Basic %%%".into(),
+    ] {
+        let (st, body) = status_of(&app, "/api/admin/version", Some(&wrong)).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{wrong}");
+        assert!(!body.contains("3."), "no data in a 401: {body}");
+    }
+    for path in [
+        "/",
+        "/api/no-such-route",
+        "/anything/else",
+        "/api/admin/version",
+    ] {
+        let (st, _) = status_of(&app, path, None).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let (st, body) = status_of(&app, "/api/admin/version", Some(&good)).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let r = app
+        .client
+        .post(app.url("/variables/"))
+        .header("authorization", &good)
+        .json(&json!({"name": "x", "value": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    for open in ["/api/health", "/api/ready"] {
+        let (st, _) = status_of(&app, open, None).await;
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "{open} stays open for probes, as in Prefect"
+        );
+    }
+    let r = app.client.post(app.url("/health")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "only GET is open");
+    app.stop().await;
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ws(app: &TestApp, path: &str, header: Option<&str>) -> Result<Ws, String> {
+    let mut req = format!("ws://{}/api{path}", app.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", "prefect".parse().unwrap());
+    if let Some(h) = header {
+        req.headers_mut()
+            .insert("authorization", h.parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(req)
+        .await
+        .map(|(ws, _)| ws)
+        .map_err(|e| e.to_string())
+}
+
+/// Sends an auth message and returns the first answer: a JSON text, or `close <code>`.
+async fn auth_answer(ws: &mut Ws, token: Value) -> String {
+    ws.send(Message::Text(
+        json!({"type": "auth", "token": token}).to_string().into(),
+    ))
+    .await
+    .unwrap();
+    let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await
+        .expect("an answer in time");
+    match msg {
+        Some(Ok(Message::Text(t))) => t.to_string(),
+        Some(Ok(Message::Close(Some(f)))) => format!("close {}", u16::from(f.code)),
+        other => format!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn websockets_authenticate_by_header_or_token() {
+    let app = with_auth().await;
+    let ok = json!({"type": "auth_success"}).to_string();
+    for path in [
+        "/events/out",
+        "/events/in",
+        "/work_pools/default/workers/connect",
+    ] {
+        let mut s = ws(&app, path, None).await.unwrap();
+        assert_eq!(
+            auth_answer(&mut s, json!("admin:wrong")).await,
+            "close 1008",
+            "{path}"
+        );
+        let mut s = ws(&app, path, None).await.unwrap();
+        assert_eq!(
+            auth_answer(&mut s, json!(null)).await,
+            "close 1008",
+            "{path}"
+        );
+        let mut s = ws(&app, path, None).await.unwrap();
+        assert_eq!(auth_answer(&mut s, json!(AUTH)).await, ok, "{path}");
+        let mut s = ws(&app, path, Some(&basic(AUTH))).await.unwrap();
+        assert_eq!(auth_answer(&mut s, json!(null)).await, ok, "{path}");
+    }
+    let err = ws(&app, "/events/out", Some(&basic("admin:wrong"))).await;
+    assert!(err.is_err(), "a wrong header is refused at the upgrade");
+    app.stop().await;
+}
+
+async fn cli(app: &TestApp, auth: Option<&str>, args: &[&str]) -> (i32, String, String) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
+    cmd.arg("--api")
+        .arg(&app.base)
+        .args(args)
+        .env_remove("BATON_AUTH_STRING")
+        .env_remove("PREFECT_API_AUTH_STRING")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    if let Some(a) = auth {
+        cmd.env("BATON_AUTH_STRING", a);
+    }
+    let out = tokio::time::timeout(Duration::from_secs(20), cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_cli_sends_baton_auth_string() {
+    let app = with_auth().await;
+    let (code, out, err) = cli(&app, Some(AUTH), &["variable", "set", "v", "1"]).await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, _) = cli(&app, Some(AUTH), &["work-pool", "ls"]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("default"), "{out}");
+    let (code, _, err) = cli(&app, None, &["variable", "get", "v"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("Unauthorized"), "{err}");
+    let (code, _, err) = cli(&app, Some("admin:wrong"), &["variable", "get", "v"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("Unauthorized"), "{err}");
+    app.stop().await;
+}

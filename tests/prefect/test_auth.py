@@ -1,0 +1,80 @@
+"""`baton serve --auth user:pass` with the real client: a flow script with PREFECT_API_AUTH_STRING runs to
+COMPLETED (HTTP and both event websockets authenticate), a wrong credential fails and writes nothing, and a
+deployment run by the in-process worker under Prefect's engine authenticates with the credentials Baton
+passes it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import httpx
+
+from conftest import FLOWS_DIR, baton_bin, run_flow_script, venv_dir
+from helpers import wait_for
+
+AUTH = "admin:correct horse"
+
+
+def client(server, auth: "tuple[str, str] | None" = ("admin", "correct horse")) -> httpx.Client:
+    return httpx.Client(base_url=server.api_url.rstrip("/") + "/", auth=auth, timeout=10.0)
+
+
+def test_flow_script_with_auth_string(baton_factory):
+    server = baton_factory(args=["--auth", AUTH], baton_only=True)
+    with client(server, auth=None) as anon:
+        r = anon.post("flow_runs/filter", json={})
+        assert r.status_code == 401 and r.json()["detail"] == "Unauthorized", r.text
+        assert anon.get("health").status_code == 200
+
+    ok = run_flow_script(server, "trivial_flow.py", extra_env={"PREFECT_API_AUTH_STRING": AUTH})
+    assert ok.returncode == 0, ok.describe()
+    run_id = ok.field("FLOW_RUN_ID")
+    with client(server) as api:
+        run = api.get(f"flow_runs/{run_id}").json()
+        assert run["state"]["type"] == "COMPLETED", run
+        tasks = api.post("task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}}).json()
+        assert [t["state"]["type"] for t in tasks] == ["COMPLETED"], tasks
+
+    bad = run_flow_script(
+        server, "trivial_flow.py", extra_env={"PREFECT_API_AUTH_STRING": "admin:wrong"}, timeout=90
+    )
+    assert bad.returncode != 0, bad.describe()
+    assert "401" in bad.stderr or "Unauthorized" in bad.stderr, bad.describe()
+    none = run_flow_script(server, "trivial_flow.py", timeout=90)
+    assert none.returncode != 0, none.describe()
+    with client(server) as api:
+        assert api.post("flow_runs/count", json={}).json() == 1
+
+
+def test_deployment_run_by_the_in_process_worker(baton_factory):
+    server = baton_factory(
+        args=["--auth", AUTH], env={"VIRTUAL_ENV": str(venv_dir())}, baton_only=True
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "BATON_"))}
+    env.update(BATON_AUTH_STRING=AUTH, NO_COLOR="1")
+
+    def baton(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(baton_bin()), "--api", server.api_url, *args],
+            cwd=FLOWS_DIR, env=env, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    d = baton("deploy", "auth_flow.py:auth_flow", "-n", "locked")
+    assert d.returncode == 0, d.stdout + d.stderr
+    r = baton("deployment", "run", "auth-flow/locked", "--param", "x=5", "--watch")
+    assert r.returncode == 0, r.stdout + r.stderr + "\n--- baton ---\n" + server.output_tail(80)
+    with client(server) as api:
+        runs = api.post("flow_runs/filter", json={"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}).json()
+        assert len(runs) == 1, runs
+        run_id = runs[0]["id"]
+
+        def logged():
+            logs = api.post("logs/filter", json={"logs": {"flow_run_id": {"any_": [run_id]}}}).json()
+            return any("doubled to 10" in l["message"] for l in logs) or None
+
+        wait_for(logged, timeout=20, what="the flow's own log line, sent by Prefect's engine with the auth")
+    env.pop("BATON_AUTH_STRING")
+    denied = baton("deployment", "ls")
+    assert denied.returncode == 1 and "Unauthorized" in denied.stderr, denied.stdout + denied.stderr
