@@ -132,7 +132,8 @@ impl App {
             tracing::warn!(%addr, "serving a non-loopback address without --auth");
         }
         let app =
-            crate::api::auth::protect(crate::api::router(services.clone()), config.auth.clone());
+            crate::api::metrics::instrument(crate::api::router(services.clone()), services.clone());
+        let app = crate::api::auth::protect(app, config.auth.clone());
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             shutdown.await;
             stop.cancel();

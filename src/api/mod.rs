@@ -16,6 +16,7 @@ mod flow_runs;
 mod flows;
 mod live;
 mod logs;
+pub mod metrics;
 mod schedules;
 mod sorts;
 mod task_runs;

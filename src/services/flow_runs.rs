@@ -46,6 +46,10 @@ impl Services {
                 Ok((run, true, events))
             })
             .await?;
+        if created && run.state_type() == Some(StateType::Scheduled) {
+            // A new waiting run may turn Late before the late-runs loop would next look.
+            self.late_wake.notify_one();
+        }
         self.bus.publish(events);
         Ok((run, created))
     }
@@ -147,6 +151,9 @@ impl Services {
                 other => ServiceError::from(other),
             })?;
         let written = outcome.decision.written_state().map(|s| s.kind);
+        if let (Some(StateType::Pending), Some(s)) = (written, &outcome.state) {
+            self.record_claim(s.scheduled_time(), s.timestamp);
+        }
         if written == Some(StateType::Scheduled) {
             self.late_wake.notify_one();
         }

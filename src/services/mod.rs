@@ -13,6 +13,7 @@ pub mod flow_runs;
 pub mod flows;
 pub mod late_runs;
 pub mod logs;
+pub mod metrics;
 pub mod reaper;
 pub mod scheduler;
 pub mod seed;
@@ -41,6 +42,8 @@ pub struct Services {
     /// Wakes in-process workers (runs became due, or a pool or queue changed): a counter that only grows,
     /// so a worker never misses a wake-up between two looks.
     pub worker_wake: tokio::sync::watch::Sender<u64>,
+    /// Counters and histograms for `/metrics`.
+    pub metrics: metrics::Metrics,
 }
 
 impl Services {
@@ -54,6 +57,7 @@ impl Services {
             scheduler_wake: tokio::sync::Notify::new(),
             late_wake: tokio::sync::Notify::new(),
             worker_wake: tokio::sync::watch::Sender::new(0),
+            metrics: metrics::Metrics::new(),
         }
     }
 }

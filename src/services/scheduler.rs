@@ -190,12 +190,16 @@ impl Services {
 
 /// Runs the scheduler until the server stops.
 pub async fn run(services: Arc<Services>) {
+    let mut due: Option<Ts> = None;
     loop {
         let now = services.clock.now();
+        let lag = due.map_or(0.0, |d| crate::domain::time::seconds_between(d, now));
+        services.metrics.observe_scheduler_tick(lag);
         if let Err(e) = services.schedule_tick(now).await {
             tracing::warn!(error = %e, "scheduler tick failed");
         }
         let next = services.next_schedule_check().await.ok().flatten();
+        due = next;
         if !services
             .pause(next, MAX_SLEEP, &services.scheduler_wake)
             .await

@@ -182,6 +182,7 @@ impl Services {
         let interval = interval.map(|i| i.clamp(1, 86_400));
         let p = self.pool(pool).await?;
         let now = self.clock.now();
+        self.metrics.observe_heartbeat(&p.name);
         Ok(self
             .store
             .write(move |tx| work_pools::heartbeat(tx, p.id, &name, interval, now))

@@ -18,6 +18,7 @@ mod migrations;
 mod query;
 pub mod run_views;
 pub mod schedules;
+pub mod stats;
 pub mod task_runs;
 pub mod variables;
 pub mod work_pools;

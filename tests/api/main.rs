@@ -13,6 +13,7 @@ mod flow_runs;
 mod flows;
 mod helpers;
 mod logs;
+mod metrics;
 mod orchestration;
 mod process;
 mod remote_worker;
