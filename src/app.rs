@@ -95,6 +95,10 @@ impl App {
         loops.spawn(crate::services::scheduler::run(services.clone()));
         loops.spawn(crate::services::late_runs::run(services.clone()));
         loops.spawn(crate::services::reaper::run(services.clone()));
+        loops.spawn(crate::services::retention::run(
+            services.clone(),
+            config.retention,
+        ));
         let mut child_addr = addr;
         if child_addr.ip().is_unspecified() {
             child_addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());

@@ -14,6 +14,8 @@ pub struct ServeConfig {
     pub worker_limit: usize,
     /// HTTP basic auth required on every route (`user:pass`); none = open.
     pub auth: Option<String>,
+    /// How long finished runs, logs and events are kept.
+    pub retention: crate::services::retention::RetentionPolicy,
 }
 
 impl ServeConfig {
@@ -25,6 +27,7 @@ impl ServeConfig {
             worker_pools: vec!["default".into()],
             worker_limit: 8,
             auth: None,
+            retention: Default::default(),
         }
     }
 }

@@ -42,6 +42,11 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
     }
     config.worker_limit = a.limit.max(1);
     config.auth = baton::config::server_auth(a.auth);
+    config.retention = baton::services::retention::RetentionPolicy {
+        flow_run_days: a.keep_flow_runs_days,
+        log_days: a.keep_logs_days,
+        event_days: a.keep_events_days,
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(baton::app::serve(config, baton::app::shutdown_signal()))
 }

@@ -129,6 +129,30 @@ pub struct ServeArgs {
         value_name = "USER:PASS"
     )]
     pub auth: Option<String>,
+    /// Days to keep finished flow runs (with their logs, task runs and artifacts); 0 keeps them forever.
+    #[arg(
+        long,
+        env = "BATON_KEEP_FLOW_RUNS_DAYS",
+        default_value_t = 90,
+        value_name = "DAYS"
+    )]
+    pub keep_flow_runs_days: u32,
+    /// Days to keep log lines; 0 keeps them forever.
+    #[arg(
+        long,
+        env = "BATON_KEEP_LOGS_DAYS",
+        default_value_t = 30,
+        value_name = "DAYS"
+    )]
+    pub keep_logs_days: u32,
+    /// Days to keep events; 0 keeps them forever.
+    #[arg(
+        long,
+        env = "BATON_KEEP_EVENTS_DAYS",
+        default_value_t = 7,
+        value_name = "DAYS"
+    )]
+    pub keep_events_days: u32,
 }
 
 /// `baton seed` arguments.

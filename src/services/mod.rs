@@ -15,6 +15,7 @@ pub mod late_runs;
 pub mod logs;
 pub mod metrics;
 pub mod reaper;
+pub mod retention;
 pub mod scheduler;
 pub mod seed;
 pub mod task_runs;

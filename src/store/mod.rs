@@ -16,6 +16,7 @@ mod history;
 pub mod logs;
 mod migrations;
 mod query;
+pub mod retention;
 pub mod run_views;
 pub mod schedules;
 pub mod stats;

@@ -17,6 +17,7 @@ mod metrics;
 mod orchestration;
 mod process;
 mod remote_worker;
+mod retention;
 mod scheduler_clock;
 mod slots;
 mod task_runs;
