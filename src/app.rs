@@ -36,6 +36,7 @@ pub async fn seed(
 /// A built server: the store is open and the listener bound, nothing is served yet.
 pub struct App {
     listener: TcpListener,
+    _lock: crate::home::HomeLock,
     services: Arc<Services>,
     config: ServeConfig,
 }
@@ -45,6 +46,13 @@ impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.home)
             .with_context(|| format!("cannot create the data dir {}", config.home.display()))?;
+        let lock = crate::home::lock(&config.home).map_err(|e| match e {
+            crate::home::LockError::InUse(h) => anyhow::anyhow!(
+                "another Baton server is already serving the data dir {} (stop it, or use --home)",
+                h.display()
+            ),
+            other => other.into(),
+        })?;
         let db = database_path(&config.home);
         let store = Store::open(&db)
             .await
@@ -62,6 +70,7 @@ impl App {
         })?;
         Ok(App {
             listener,
+            _lock: lock,
             services,
             config,
         })
@@ -81,6 +90,7 @@ impl App {
     ) -> anyhow::Result<()> {
         let App {
             listener,
+            _lock,
             services,
             config,
         } = self;

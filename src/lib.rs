@@ -8,6 +8,8 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod home;
+pub mod maintenance;
 pub mod services;
 pub mod store;
 pub mod wire;

@@ -1,6 +1,7 @@
 //! The `baton` binary: parses the command line (`baton::cli`), sets up logging, runs the server or a worker,
 //! and hands every other command to the CLI, which talks to the server over HTTP.
 
+use baton::cli::output::Out;
 use baton::cli::{Cli, Command, ServeArgs, WorkerCommand, WorkerStartArgs};
 use baton::config::{resolve_home, ServeConfig};
 use clap::Parser;
@@ -22,6 +23,9 @@ fn main() -> std::process::ExitCode {
         Command::Worker {
             command: WorkerCommand::Start(args),
         } => run_worker(baton::cli::api_url(cli.api), args),
+        Command::Db { cmd } => baton::maintenance::db(cmd, Out::new(cli.output)),
+        Command::Backup(a) => baton::maintenance::backup(a, Out::new(cli.output)),
+        Command::Restore(a) => baton::maintenance::restore(a, Out::new(cli.output)),
         _ => return baton::cli::run(cli),
     };
     match result {

@@ -96,6 +96,15 @@ pub enum Command {
         #[command(subcommand)]
         command: WorkerCommand,
     },
+    /// The database of a data dir: stats, vacuum.
+    Db {
+        #[command(subcommand)]
+        cmd: crate::maintenance::DbCmd,
+    },
+    /// Copy the database to FILE as one consistent snapshot (while the server runs, too).
+    Backup(crate::maintenance::BackupArgs),
+    /// Replace a data dir's database with a backup (the server must be stopped).
+    Restore(crate::maintenance::RestoreArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -280,7 +289,12 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "baton", &mut std::io::stdout());
         }
-        Command::Serve(_) | Command::Worker { .. } | Command::Seed(_) => {
+        Command::Serve(_)
+        | Command::Worker { .. }
+        | Command::Seed(_)
+        | Command::Db { .. }
+        | Command::Backup(_)
+        | Command::Restore(_) => {
             return Err(anyhow::anyhow!("this command is run by the binary's main"));
         }
     }

@@ -14,6 +14,7 @@ pub mod flow_runs;
 pub mod flows;
 mod history;
 pub mod logs;
+pub mod maintenance;
 mod migrations;
 mod query;
 pub mod retention;

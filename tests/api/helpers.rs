@@ -11,6 +11,8 @@ pub struct TestApp {
     pub base: String,
     pub addr: std::net::SocketAddr,
     pub client: reqwest::Client,
+    /// The server's data dir.
+    pub home: std::path::PathBuf,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -29,6 +31,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("home"));
     adjust(&mut config);
+    let home = config.home.clone();
     let app = App::build(config).await.unwrap();
     let addr = app.addr();
     let (tx, rx) = oneshot::channel::<()>();
@@ -43,6 +46,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
         base: format!("http://{addr}/api"),
         addr,
         client,
+        home,
         stop: Some(tx),
         handle: Some(handle),
         _dir: dir,

@@ -3,6 +3,7 @@
 mod admin;
 mod artifacts;
 mod auth;
+mod backup;
 mod cli;
 mod cli_variables;
 mod concurrency;
