@@ -4,6 +4,7 @@
 mod admin;
 mod artifacts;
 pub mod auth;
+mod catchup;
 mod convert;
 mod dashboard;
 mod deployment_fields;
@@ -176,6 +177,7 @@ pub fn router(services: AppState) -> Router {
         .route("/events/out", get(events::events_out))
         .merge(variables::routes())
         .merge(artifacts::routes())
+        .merge(catchup::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

@@ -118,6 +118,13 @@ pub async fn push(client: &Client, spec: &DeploySpec) -> anyhow::Result<(Deploym
         .post("/deployments/", &spec.body(&flow.id))
         .await
         .map_err(|e| anyhow::anyhow!("deploying {}: {e}", spec.full_name()))?;
+    if let Some(c) = &spec.catchup {
+        let path = format!("/baton/deployments/{}/catchup", d.id);
+        client
+            .send(reqwest::Method::PUT, &path, Some(&json!({"catchup": c})))
+            .await
+            .map_err(|e| anyhow::anyhow!("setting catchup of {}: {e}", spec.full_name()))?;
+    }
     Ok((d, !existed))
 }
 

@@ -24,6 +24,8 @@ pub struct DeploySpec {
     pub version: Option<String>,
     pub job_variables: Map<String, Value>,
     pub concurrency_limit: Option<i64>,
+    /// Catch-up after downtime (`all`, `latest`, `none`); `None` leaves the deployment's as it is.
+    pub catchup: Option<String>,
     pub entrypoint: Option<String>,
     pub path: String,
     pub pull_steps: Option<Value>,
@@ -90,6 +92,9 @@ pub struct SpecFlags {
     /// At most this many runs at once.
     #[arg(long)]
     pub concurrency_limit: Option<i64>,
+    /// Runs missed while nothing could run them: all run (Prefect's way), only the latest, or none.
+    #[arg(long, value_parser = ["all", "latest", "none"])]
+    pub catchup: Option<String>,
     /// Run this command instead of a Python function (needs --flow).
     #[arg(long)]
     pub command: Option<String>,
@@ -205,6 +210,7 @@ pub fn from_entrypoint(entrypoint: &str, f: &SpecFlags, cwd: &Path) -> anyhow::R
         version: f.version.clone().or_else(|| Some(file_hash(&source))),
         job_variables: f.job_vars()?,
         concurrency_limit: f.concurrency_limit,
+        catchup: f.catchup.clone(),
         entrypoint: Some(stored),
         path: dir,
         pull_steps: None,
@@ -271,6 +277,7 @@ pub fn from_command(command: &str, f: &SpecFlags, cwd: &Path) -> anyhow::Result<
         version: f.version.clone(),
         job_variables,
         concurrency_limit: f.concurrency_limit,
+        catchup: f.catchup.clone(),
         entrypoint: None,
         path: cwd.to_string_lossy().into_owned(),
         pull_steps: None,

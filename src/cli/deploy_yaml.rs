@@ -1,7 +1,7 @@
 //! `baton deploy --all` / `baton deploy NAME…`: deployments from `baton.yaml` or `prefect.yaml` in Prefect's
 //! `deployments:` format (name, entrypoint, parameters, schedules, tags, work_pool {name, work_queue_name,
 //! job_variables}, description, version, concurrency_limit, pull) plus Baton's `command:` and `flow:` for
-//! command deployments. Flags given on the command line override the file.
+//! command deployments and `catchup:` (all, latest, none). Flags given on the command line override the file.
 
 use super::deploy_spec::{from_command, from_entrypoint, DeploySpec, SpecFlags};
 use anyhow::{anyhow, bail, Context};
@@ -163,6 +163,12 @@ fn spec_of(
         Some(Value::Object(c)) => c.get("limit").and_then(Value::as_i64),
         Some(_) => bail!("concurrency_limit: expected a number"),
     };
+    if let Some(c) = text(o, "catchup")? {
+        if !["all", "latest", "none"].contains(&c.as_str()) {
+            bail!("catchup: '{c}' is not one of all, latest, none");
+        }
+        spec.catchup = Some(c);
+    }
     if let Some(Value::Bool(b)) = o.get("enforce_parameter_schema") {
         spec.enforce_parameter_schema = *b;
     }
@@ -200,6 +206,9 @@ pub fn apply_flags(spec: &mut DeploySpec, f: &SpecFlags) -> anyhow::Result<()> {
     spec.job_variables.extend(f.job_vars()?);
     if f.concurrency_limit.is_some() {
         spec.concurrency_limit = f.concurrency_limit;
+    }
+    if f.catchup.is_some() {
+        spec.catchup = f.catchup.clone();
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! run policies, parameters) are kept as JSON values with typed accessors for the keys the rules need.
 
 pub mod artifact;
+pub mod catchup;
 pub mod deployment;
 pub mod event;
 pub mod filter;

@@ -185,7 +185,10 @@ pub(super) fn transition(
     let claim =
         proposed.kind == StateType::Pending && run.state_type() == Some(StateType::Scheduled);
     let slot = if claim && !force {
-        deployment_slot_decision(tx, &run, now)?
+        match super::catchup::claim_decision(tx, &run, now)? {
+            Some(skip) => Some(skip),
+            None => deployment_slot_decision(tx, &run, now)?,
+        }
     } else {
         None
     };

@@ -88,6 +88,9 @@ pub async fn run(services: Arc<Services>) {
         if let Err(e) = services.mark_late_runs(services.clock.now()).await {
             tracing::warn!(error = %e, "marking late runs failed");
         }
+        if let Err(e) = services.skip_missed_runs(services.clock.now()).await {
+            tracing::warn!(error = %e, "skipping missed runs failed");
+        }
         let next = services.next_late_check().await.ok().flatten();
         if !services.pause(next, MAX_SLEEP, &services.late_wake).await {
             return;

@@ -4,6 +4,7 @@
 
 pub mod artifacts;
 pub mod bus;
+pub mod catchup;
 pub mod clock;
 pub mod dashboard;
 pub mod deployment_schedules;

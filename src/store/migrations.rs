@@ -14,6 +14,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0007_artifacts.sql")),
         M::up(include_str!("migrations/0008_dashboard_indexes.sql")),
         M::up(include_str!("migrations/0009_retention.sql")),
+        M::up(include_str!("migrations/0010_catchup.sql")),
     ])
 }
 

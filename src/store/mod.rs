@@ -6,6 +6,7 @@
 //! transaction contains by passing a closure to [`Store::write`] or [`Store::read`].
 
 pub mod artifacts;
+pub mod catchup;
 mod codec;
 pub mod deployments;
 mod error;

@@ -29,7 +29,7 @@ impl Run {
 }
 
 /// Runs `baton --api <app> args…` in `dir` (default: the current directory).
-async fn baton_in(app: &TestApp, dir: Option<&Path>, args: &[&str]) -> Run {
+pub async fn baton_in(app: &TestApp, dir: Option<&Path>, args: &[&str]) -> Run {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"));
     cmd.arg("--api")
         .arg(&app.base)

@@ -1,4 +1,4 @@
-//! `baton variable ls | get | set | unset` against a real server.
+//! `baton variable ls | get | set | unset`, and `baton deploy --catchup` / `catchup:` in baton.yaml, against a real server.
 
 use crate::cli::baton;
 use crate::helpers::*;
@@ -61,5 +61,80 @@ async fn variable_commands() {
     assert!(r.stderr.contains("Variable not found"), "{}", r.stderr);
     let r = baton(&app, &["variable", "unset", "conf"]).await;
     assert_eq!(r.code, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn deploy_sets_catchup_from_flags_and_baton_yaml() {
+    use crate::cli::baton_in;
+    let app = spawn_app_without_worker().await;
+    baton(
+        &app,
+        &[
+            "deploy",
+            "--command",
+            "true",
+            "--flow",
+            "sync",
+            "-n",
+            "hourly",
+            "--interval",
+            "3600",
+            "--catchup",
+            "latest",
+        ],
+    )
+    .await
+    .ok();
+    let (_, d) = app.get("/deployments/name/sync/hourly").await;
+    let (_, c) = app
+        .get(&format!(
+            "/baton/deployments/{}/catchup",
+            d["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(c["catchup"], "latest");
+    let r = baton(
+        &app,
+        &[
+            "deploy",
+            "--command",
+            "true",
+            "--flow",
+            "sync",
+            "-n",
+            "x",
+            "--catchup",
+            "some",
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("baton.yaml"),
+        "deployments:\n- name: nightly\n  flow: backup\n  command: ./backup.sh\n  catchup: none\n  schedules:\n  - cron: \"0 2 * * *\"\n",
+    )
+    .unwrap();
+    baton_in(&app, Some(tmp.path()), &["deploy", "--all"])
+        .await
+        .ok();
+    let (_, d) = app.get("/deployments/name/backup/nightly").await;
+    let (_, c) = app
+        .get(&format!(
+            "/baton/deployments/{}/catchup",
+            d["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(c["catchup"], "none");
+    std::fs::write(
+        tmp.path().join("baton.yaml"),
+        "deployments:\n- name: nightly\n  flow: backup\n  command: ./backup.sh\n  catchup: sometimes\n",
+    )
+    .unwrap();
+    let r = baton_in(&app, Some(tmp.path()), &["deploy", "--all"]).await;
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("catchup"), "{}", r.stderr);
     app.stop().await;
 }

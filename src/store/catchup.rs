@@ -1,0 +1,68 @@
+//! The `deployment_catchup` table, and the scheduled runs that catch-up may skip.
+
+use super::error::Result;
+use super::{codec, Tx};
+use crate::domain::catchup::Catchup;
+use crate::domain::Ts;
+use rusqlite::{params, OptionalExtension};
+use uuid::Uuid;
+
+/// A deployment's policy (`All` when none is set).
+pub fn get(tx: &Tx, deployment: Uuid) -> Result<Catchup> {
+    let p: Option<String> = tx
+        .conn
+        .query_row(
+            "SELECT policy FROM deployment_catchup WHERE deployment_id = ?1",
+            [deployment.to_string()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(p.as_deref().and_then(Catchup::parse).unwrap_or_default())
+}
+
+/// Sets a deployment's policy (the deployment must exist).
+pub fn set(tx: &Tx, deployment: Uuid, policy: Catchup) -> Result<()> {
+    tx.conn.execute(
+        "INSERT INTO deployment_catchup (deployment_id, policy) VALUES (?1, ?2) \
+         ON CONFLICT(deployment_id) DO UPDATE SET policy = excluded.policy",
+        params![deployment.to_string(), policy.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Whether the deployment has an auto-scheduled run still waiting whose time is after `after` and not
+/// after `now` (a newer run that is due too).
+pub fn newer_due(tx: &Tx, deployment: Uuid, after: Ts, now: Ts) -> Result<bool> {
+    let found = tx
+        .conn
+        .query_row(
+            "SELECT 1 FROM flow_runs WHERE deployment_id = ?1 AND state_type = 'SCHEDULED' \
+             AND state_name IN ('Scheduled', 'Late') AND auto_scheduled = 1 \
+             AND next_scheduled_start_time > ?2 AND next_scheduled_start_time <= ?3 LIMIT 1",
+            params![deployment.to_string(), codec::ts(after), codec::ts(now)],
+            |_| Ok(()),
+        )
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// Up to `limit` Late auto-scheduled runs of deployments whose policy is not `all`, oldest first, after
+/// the run time `after` (for paging): (run id, scheduled time, policy).
+pub fn late_candidates(tx: &Tx, after: Option<Ts>, limit: u32) -> Result<Vec<(Uuid, Ts, Catchup)>> {
+    let mut stmt = tx.conn.prepare_cached(
+        "SELECT r.id, r.next_scheduled_start_time, c.policy FROM flow_runs r \
+         JOIN deployment_catchup c ON c.deployment_id = r.deployment_id \
+         WHERE c.policy <> 'all' AND r.state_type = 'SCHEDULED' AND r.state_name = 'Late' \
+         AND r.auto_scheduled = 1 AND r.next_scheduled_start_time IS NOT NULL \
+         AND r.next_scheduled_start_time > ?1 ORDER BY r.next_scheduled_start_time, r.id LIMIT ?2",
+    )?;
+    let after = after.map(codec::ts).unwrap_or_default();
+    let rows = stmt.query_map(params![after, limit], |r| {
+        Ok((
+            codec::req_uuid(r.get(0)?),
+            codec::req_ts(r.get(1)?),
+            Catchup::parse(&r.get::<_, String>(2)?).unwrap_or_default(),
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
