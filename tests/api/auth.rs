@@ -207,3 +207,101 @@ async fn the_cli_sends_baton_auth_string() {
     assert!(err.contains("Unauthorized"), "{err}");
     app.stop().await;
 }
+
+/// Ends the worker process when the test ends, passing or failing.
+struct Reap(std::process::Child);
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.0.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_worker_and_its_runs_authenticate() {
+    let mut app = with_auth().await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("authorization", basic(AUTH).parse().unwrap());
+    app.client = reqwest::Client::builder()
+        .default_headers(headers)
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    app.post("/work_pools/", json!({"name": "remote", "type": "process"}))
+        .await;
+    let worker = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "worker",
+            "start",
+            "--pool",
+            "remote",
+            "--poll-seconds",
+            "0.2",
+            "--api",
+            &app.base,
+        ])
+        .env("BATON_AUTH_STRING", AUTH)
+        .env_remove("PREFECT_API_AUTH_STRING")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _worker = Reap(worker);
+    let flow = app.flow("jobs").await;
+    let check = "sh -c 'test \"$PREFECT_API_AUTH_STRING\" = \"$BATON_AUTH_STRING\" && echo creds-$BATON_AUTH_STRING'";
+    let (_, d) = app
+        .post(
+            "/deployments/",
+            json!({"name": "echo", "flow_id": flow, "work_pool_name": "remote",
+            "job_variables": {"command": check}}),
+        )
+        .await;
+    let (_, run) = app
+        .post(
+            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    let id = run["id"].as_str().unwrap().to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
+        if r["state_type"] == "COMPLETED" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never completed: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, logs) = app
+            .post(
+                "/logs/filter",
+                json!({"logs": {"flow_run_id": {"any_": [id]}}}),
+            )
+            .await;
+        let want = format!("creds-{AUTH}");
+        if logs
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["message"].as_str().unwrap_or("").contains(&want))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no credentials in the run's env: {logs}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(_worker);
+    app.stop().await;
+}
