@@ -10,7 +10,7 @@ use super::watch;
 use crate::wire::deployments::Deployment;
 use crate::wire::flow_runs::FlowRun;
 use chrono::Utc;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::process::ExitCode;
 
@@ -159,7 +159,12 @@ pub async fn run(client: &Client, out: Out, cmd: DeploymentCmd) -> anyhow::Resul
             if out.json() {
                 out.print_json(&d)?;
             } else {
-                super::deployment_view::inspect(out, &d, &full);
+                let catchup: Option<Value> = client
+                    .get(&format!("/baton/deployments/{}/catchup", d.id))
+                    .await
+                    .ok();
+                let catchup = catchup.as_ref().and_then(|c| c["catchup"].as_str());
+                super::deployment_view::inspect(out, &d, &full, catchup);
             }
         }
         DeploymentCmd::Run(a) => return run_deployment(client, out, a).await,

@@ -79,7 +79,7 @@ fn type_text(p: &Value) -> String {
 }
 
 /// Prints one deployment for people.
-pub fn inspect(out: Out, d: &Deployment, full: &str) {
+pub fn inspect(out: Out, d: &Deployment, full: &str, catchup: Option<&str>) {
     out.heading(&format!("Deployment '{full}'"));
     let runs = match (&d.entrypoint, d.job_variables.get("command")) {
         (_, Some(Value::String(c))) => format!("command {c:?}"),
@@ -119,6 +119,7 @@ pub fn inspect(out: Out, d: &Deployment, full: &str) {
             "concurrency",
             d.concurrency_limit.map_or("-".into(), |c| c.to_string()),
         ),
+        ("catchup", catchup.unwrap_or("-").to_string()),
         ("created", short_time(d.created.as_deref())),
         ("updated", short_time(d.updated.as_deref())),
     ];

@@ -94,6 +94,16 @@ async fn deploy_sets_catchup_from_flags_and_baton_yaml() {
         ))
         .await;
     assert_eq!(c["catchup"], "latest");
+    let r = baton(&app, &["deployment", "inspect", "sync/hourly"])
+        .await
+        .ok();
+    assert!(
+        r.stdout
+            .lines()
+            .any(|l| l.starts_with("catchup") && l.ends_with("latest")),
+        "{}",
+        r.stdout
+    );
     let r = baton(
         &app,
         &[

@@ -78,3 +78,43 @@ def test_deployment_run_by_the_in_process_worker(baton_factory):
     env.pop("BATON_AUTH_STRING")
     denied = baton("deployment", "ls")
     assert denied.returncode == 1 and "Unauthorized" in denied.stderr, denied.stdout + denied.stderr
+
+
+def test_stock_prefect_worker_with_auth(baton_factory, tmp_path):
+    """`prefect worker start` (REST heartbeats on 3.8, the workers/connect websocket on 3.9) polls, claims and
+    runs a deployed flow to COMPLETED through a server that requires auth."""
+    from conftest import BackgroundProcess, flow_env, prefect_executable, run_prefect_cli
+    from worker_helpers import copy_project, run_id_from, wait_for_run
+
+    server = baton_factory(args=["--auth", AUTH, "--no-worker"], baton_only=True)
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    project = copy_project(tmp_path / "project")
+    creds = {"PREFECT_API_AUTH_STRING": AUTH}
+
+    def cli(*args: str):
+        return run_prefect_cli(server.api_url, home, *args, cwd=project, extra_env=creds)
+
+    r = cli("work-pool", "create", "--type", "process", "locked-pool")
+    assert r.returncode == 0, r.describe()
+    env = flow_env(server.api_url, home, {**creds, "PREFECT_WORKER_QUERY_SECONDS": "2"})
+    worker = BackgroundProcess(
+        [str(prefect_executable()), "worker", "start", "--pool", "locked-pool", "--name", "locked-worker"],
+        env=env, cwd=project, log_dir=tmp_path, tag="worker",
+    )
+    try:
+        r = cli("--no-prompt", "deploy", "my_flow.py:my_flow", "-n", "locked", "-p", "locked-pool")
+        assert r.returncode == 0, r.describe()
+        r = cli("deployment", "run", "my-flow/locked", "--param", "name=Ada")
+        assert r.returncode == 0, r.describe()
+        run_id = run_id_from(r.stdout)
+        with client(server) as api:
+            context = lambda: worker.describe() + "\n--- baton ---\n" + server.output_tail(60)  # noqa: E731
+            run = wait_for_run(api, run_id, "COMPLETED", timeout=90, context=context)
+            assert (run.get("labels") or {}).get("prefect.worker.name") == "locked-worker", run
+            workers = api.post("work_pools/locked-pool/workers/filter", json={}).json()
+            assert [w["status"] for w in workers if w["name"] == "locked-worker"] == ["ONLINE"], workers
+    finally:
+        worker.close()
+    denied = run_prefect_cli(server.api_url, home, "work-pool", "ls", cwd=project)
+    assert denied.returncode != 0, denied.describe()
