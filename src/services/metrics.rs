@@ -194,3 +194,35 @@ impl Services {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_values_show_in_the_text() {
+        let m = Metrics::new();
+        m.observe_scheduler_tick(2.5);
+        m.observe_dispatch(0.003);
+        m.observe_dispatch(-1.0);
+        m.observe_heartbeat("p");
+        m.observe_request("GET", "/api/flows/{id}", 200, 0.001);
+        let text = m.encode();
+        assert!(text.contains("baton_scheduler_lag_seconds 2.5\n"), "{text}");
+        assert!(text.contains("baton_scheduler_ticks_total 1\n"), "{text}");
+        assert!(
+            text.contains("baton_dispatch_latency_seconds_count 2\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("baton_dispatch_latency_seconds_bucket{le=\"0.001\"} 1\n"),
+            "negative clamps to 0: {text}"
+        );
+        assert!(
+            text.contains("baton_worker_heartbeats_total{pool=\"p\"} 1\n"),
+            "{text}"
+        );
+        assert!(text.contains("route=\"/api/flows/{id}\""), "{text}");
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
