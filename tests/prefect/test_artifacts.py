@@ -38,3 +38,22 @@ def test_artifacts_from_a_flow(api, run_flow):
     report = api.get("artifacts/daily-report/latest").json()
     assert report["latest_id"] == by_key["daily-report"]["id"], report
     assert api.post("artifacts/latest/count", json={}).json() == 4
+
+
+def test_prefect_artifact_cli(api, prefect_cli, run_flow):
+    if api.post("artifacts/latest/count", json={}).json() == 0:
+        result = run_flow("artifacts_flow.py")
+        assert result.returncode == 0, result.describe()
+    r = prefect_cli("artifact", "ls")
+    assert r.returncode == 0, r.describe()
+    for key in ("daily-report", "data-link", "load-progress", "row-table"):
+        assert key in r.stdout, r.describe()
+    r = prefect_cli("artifact", "ls", "--all", "--output", "json")
+    assert r.returncode == 0, r.describe()
+    assert sum(a["key"] == "daily-report" for a in json.loads(r.stdout)) == 2, r.stdout
+    r = prefect_cli("artifact", "inspect", "daily-report")
+    assert r.returncode == 0 and "Report v2" in r.stdout, r.describe()
+    r = prefect_cli("artifact", "delete", "row-table")
+    assert r.returncode == 0, r.describe()
+    assert api.get("artifacts/row-table/latest").status_code == 404
+    assert api.post("artifacts/count", json={"artifacts": {"key": {"any_": ["row-table"]}}}).json() == 0
