@@ -196,6 +196,24 @@ async fn backup_under_load_restores_identically() {
         "the restored database is identical to the backup"
     );
 
+    let garbage = dir.path().join("garbage.db");
+    std::fs::write(&garbage, b"not a database at all, just some bytes of text").unwrap();
+    let before = dump(&restored);
+    let (code, _, err) = baton(&[
+        "restore",
+        garbage.to_str().unwrap(),
+        "--home",
+        home2.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not a database"), "{err}");
+    assert_eq!(
+        dump(&restored),
+        before,
+        "a failed restore leaves the database alone"
+    );
+
     let (code, out, err) = baton(&["db", "vacuum", "--home", home2.to_str().unwrap()]).await;
     assert_eq!(code, 0, "{out}\n{err}");
     assert_eq!(dump(&backup), dump(&restored), "vacuum keeps every row");
