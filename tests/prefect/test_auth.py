@@ -118,3 +118,38 @@ def test_stock_prefect_worker_with_auth(baton_factory, tmp_path):
         worker.close()
     denied = run_prefect_cli(server.api_url, home, "work-pool", "ls", cwd=project)
     assert denied.returncode != 0, denied.describe()
+
+
+def test_flow_serve_runs_and_cancels_with_auth(baton_factory):
+    """`flow.serve` through a server with auth: the runner registers, picks up a run, and learns of its
+    cancellation (the events subscriber sends no Authorization header, only the auth message's token)."""
+    from conftest import FLOWS_DIR, ServeProcess
+    from worker_helpers import wait_for_run
+
+    server = baton_factory(args=["--auth", AUTH, "--no-worker"], baton_only=True)
+    proc = ServeProcess(
+        server, FLOWS_DIR / "serve_sleeper.py",
+        {"PREFECT_API_AUTH_STRING": AUTH, "PREFECT_RUNNER_POLL_FREQUENCY": "2"},
+    )
+    try:
+        with client(server) as api:
+            def registered():
+                assert proc.running(), proc.describe()
+                r = api.get("deployments/name/baton-serve-sleeper/sleepy")
+                return r.json() if r.status_code == 200 else None
+
+            dep = wait_for(registered, timeout=45, what="the served deployment")
+            r = api.post(f"deployments/{dep['id']}/create_flow_run", json={})
+            assert r.status_code == 201, r.text
+            run_id = r.json()["id"]
+            context = lambda: proc.describe() + "\n--- baton ---\n" + server.output_tail(60)  # noqa: E731
+            wait_for_run(api, run_id, "RUNNING", timeout=60, context=context)
+            r = api.post(f"flow_runs/{run_id}/set_state", json={"state": {"type": "CANCELLING"}})
+            assert r.status_code in (200, 201) and r.json()["status"] == "ACCEPT", r.text
+            wait_for_run(api, run_id, "CANCELLED", timeout=45, context=context)
+            assert "Switching to polling mode" not in proc.stderr() + proc.stdout(), (
+                "the runner learned of the cancellation by polling: its events websocket was refused\n"
+                + context()
+            )
+    finally:
+        proc.close()
