@@ -1,7 +1,7 @@
 """`baton serve --auth user:pass` with the real client: a flow script with PREFECT_API_AUTH_STRING runs to
-COMPLETED (HTTP and both event websockets authenticate), a wrong credential fails and writes nothing, and a
-deployment run by the in-process worker under Prefect's engine authenticates with the credentials Baton
-passes it."""
+COMPLETED (over HTTP and the events-in websocket, which carries its task runs), a wrong credential fails and
+writes nothing, a deployment run by the in-process worker under Prefect's engine authenticates with the
+credentials Baton passes it, and a stock Prefect worker and `flow.serve` work through it."""
 
 from __future__ import annotations
 
