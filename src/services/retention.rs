@@ -38,8 +38,13 @@ pub struct RetentionOutcome {
     pub events: u64,
 }
 
+/// The instant before which data `days` old is deleted; `None` keeps it (0 days, or a span so long that
+/// nothing can be that old).
 fn cutoff(now: Ts, days: u32) -> Option<Ts> {
-    (days > 0).then(|| now - chrono::Duration::days(i64::from(days)))
+    if days == 0 {
+        return None;
+    }
+    chrono::Duration::try_days(i64::from(days)).and_then(|d| now.checked_sub_signed(d))
 }
 
 impl Services {
@@ -113,5 +118,21 @@ pub async fn run(services: Arc<Services>, policy: RetentionPolicy) {
             _ = services.stop.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cutoffs() {
+        let now = crate::domain::time::parse("2026-01-31T00:00:00Z").unwrap();
+        assert_eq!(cutoff(now, 0), None);
+        assert_eq!(
+            cutoff(now, 30).map(crate::domain::time::format).as_deref(),
+            Some("2026-01-01T00:00:00.000000Z")
+        );
+        assert_eq!(cutoff(now, u32::MAX), None, "no panic on absurd spans");
     }
 }
