@@ -1,4 +1,5 @@
-//! Server settings resolved from flags and the environment: where the data lives and where to listen.
+//! Settings resolved from flags and the environment: where the data lives, where to listen, how long data is
+//! kept, and the basic-auth credentials the server requires and its clients send.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
