@@ -205,6 +205,19 @@ test('a line printed by a running flow appears in the open run page within 2 s',
   await page.context().close();
 });
 
+test('the catch-up setting is changed from the deployment page', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${baton.url}/deployments/${deps.hello.id}`);
+  const select = page.getByRole('combobox', { name: 'Catch-up after downtime' });
+  assert.equal(await select.inputValue(), 'all');
+  await select.selectOption('latest');
+  await waitFor(async () => (await baton.get(`/baton/deployments/${deps.hello.id}/catchup`)).catchup === 'latest', 'catch-up to be latest');
+  await select.selectOption('all');
+  await waitFor(async () => (await baton.get(`/baton/deployments/${deps.hello.id}/catchup`)).catchup === 'all', 'catch-up back to all');
+  assert.deepEqual(page.problems(), []);
+  await page.context().close();
+});
+
 test('the paused toggle pauses and resumes the deployment', async () => {
   const page = await openPage(browser);
   await page.goto(`${baton.url}/deployments`);

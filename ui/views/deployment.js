@@ -1,13 +1,13 @@
 // One deployment: configuration, schedules with active toggles and their next times, upcoming and recent
 // runs, runs, pause, delete.
 import { html, useState } from '../lib.js';
-import { get, post, patch, del, useData, useLive, withNames, seg } from '../api.js';
+import { get, post, patch, del, api, useData, useLive, withNames, seg } from '../api.js';
 import { Page, Time, Tags, ErrorNote, Loading, Toggle, ConfirmButton, toast } from '../components.js';
 import { navigate } from '../router.js';
 import { RunTable } from './runs.js';
 import { RunButtons, setPaused } from './deployments.js';
 
-function Config({ d, flow }) {
+function Config({ d, flow, catchup }) {
   const rows = [
     ['Flow', flow?.name || d.flow_id],
     ['Entrypoint', d.entrypoint ? html`<code>${d.entrypoint}</code>` : '—'],
@@ -17,10 +17,31 @@ function Config({ d, flow }) {
     ['Version', d.version || '—'],
     ['Concurrency limit', d.concurrency_limit ?? d.global_concurrency_limit?.limit ?? 'none'],
     ['Tags', html`<${Tags} tags=${d.tags} />`],
+    ['Catch-up', catchup],
     ['Created', html`<${Time} iso=${d.created} />`],
   ];
   return html`<dl class="details">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
     ${d.description ? html`<p class="description">${d.description}</p>` : ''}`;
+}
+
+const CATCHUP = {
+  all: 'run every missed run (as Prefect)',
+  latest: 'run only the latest missed run',
+  none: 'skip missed runs',
+};
+
+/** What happens to scheduled runs that went Late while nothing could run them. */
+function Catchup({ id, value, onChange, onError }) {
+  const set = async (e) => {
+    const catchup = e.target.value;
+    try {
+      await api('PUT', `/baton/deployments/${id}/catchup`, { catchup });
+      toast(`After downtime: ${CATCHUP[catchup]}`);
+    } catch (err) { onError(err); }
+    onChange();
+  };
+  return html`<select aria-label="Catch-up after downtime" value=${value} onChange=${set}>
+    ${Object.entries(CATCHUP).map(([k, label]) => html`<option value=${k}>${k}: ${label}</option>`)}</select>`;
 }
 
 function Schedules({ d, summary, onChange, onError }) {
@@ -46,17 +67,18 @@ export function DeploymentDetail({ id }) {
   const [error, setError] = useState(null);
   const data = useData(async () => {
     const d = await get(`/deployments/${id}`);
-    const [flow, [summary], upcoming, recent] = await Promise.all([
+    const [flow, [summary], upcoming, recent, catchup] = await Promise.all([
       get(`/flows/${d.flow_id}`).catch(() => null),
       post('/baton/deployments/summary', { ids: [id] }),
       post('/flow_runs/filter', { flow_runs: { deployment_id: { any_: [id] }, state: { type: { any_: ['SCHEDULED'] } } }, sort: 'EXPECTED_START_TIME_ASC', limit: 10 }).then(withNames),
       post('/baton/flow_runs/page', { flow_runs: { deployment_id: { any_: [id] }, state: { type: { not_any_: ['SCHEDULED'] } } }, limit: 20 }),
+      get(`/baton/deployments/${id}/catchup`).then((c) => c.catchup),
     ]);
-    return { d, flow, summary, upcoming, recent: recent.results };
+    return { d, flow, summary, upcoming, recent: recent.results, catchup };
   }, [id], 500);
   useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') data.soon(); });
   if (!data.data) return html`<${Page} title="Deployment">${data.error ? html`<${ErrorNote} error=${data.error} />` : html`<${Loading} />`}</${Page}>`;
-  const { d, flow, summary, upcoming, recent } = data.data;
+  const { d, flow, summary, upcoming, recent, catchup } = data.data;
   const remove = async () => {
     await del(`/deployments/${id}`);
     toast(`Deleted ${d.name}`);
@@ -72,7 +94,8 @@ export function DeploymentDetail({ id }) {
       <${ConfirmButton} label="Delete" danger question=${`Delete the deployment ${d.name}? Its scheduled runs are removed; finished runs stay.`} onConfirm=${remove} />`}>
     <${ErrorNote} error=${error} />
     <div class="cols">
-      <section class="panel"><h2>Configuration</h2><${Config} d=${d} flow=${flow} /></section>
+      <section class="panel"><h2>Configuration</h2><${Config} d=${d} flow=${flow}
+        catchup=${html`<${Catchup} id=${id} value=${catchup} onChange=${data.reload} onError=${setError} />`} /></section>
       <section class="panel"><h2>Schedules</h2><${Schedules} d=${d} summary=${summary} onChange=${data.reload} onError=${setError} />
         <h2>Default parameters</h2><pre class="json">${JSON.stringify(d.parameters || {}, null, 2)}</pre></section>
     </div>
