@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Baton against the real Prefect 3.9.1 server on the same machine: the same workloads against each,
+alternating, with medians, spreads and the Baton/Prefect ratio. Prints a table and writes JSON.
+
+Phases (all by default; choose with --only a,b,...):
+  start      cold start to the first 200 (fresh and existing data dir), idle RSS of the process tree
+  load       wrk at --conns (8) connections: create flow, create deployment, create_flow_run,
+             get_scheduled_flow_runs, set_state (PENDING -> RUNNING -> COMPLETED of the runs just created),
+             logs (batches of 100), flow_runs/filter (limit 50) with --runs (10,000) runs present; RSS after load
+  dispatch   created -> PENDING -> RUNNING -> COMPLETED for Baton's in-process worker, `baton worker start` and a
+             stock `prefect worker start` (against Baton and against Prefect)
+  scheduler  1,000 and 10,000 deployments on a minutely cron: runs ahead, and start lag when due (Baton)
+Prefect only runs with --prefect. Each Prefect workload is capped (--prefect-seconds per load workload,
+--cap-seconds for dispatch and scheduler) and the table says what it managed within the cap.
+
+Usage: bench/compare.py [--prefect] [--rounds 3] [--seconds 10] [--only load,start] [--json FILE] [--quick]
+Needs wrk (installed with apt-get when missing and root) and, with --prefect, the venv from
+scripts/prefect-venv.sh 3.9.1 (created when missing). Binary: $BATON_BIN, else target/release/baton.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dispatch_cmp
+import loadgen
+import sched_cmp
+from common import binary
+from report import Results, machine, print_table
+from servers import Server, new_home, prefect_venv, wipe
+
+
+def seed(kind: str, home_root: str, runs: int):
+    """A data dir holding `runs` finished runs, the bench fixture, and stopped server; returns (home, fixture)."""
+    home = new_home(kind, home_root)
+    if kind == "baton":
+        subprocess.run([binary(), "seed", "--home", home, "--runs", str(runs), "--logs", "0"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    s = Server(kind, home, ["--no-worker"] if kind == "baton" else [])
+    s.start()
+    fx = loadgen.Fixture(s.api)
+    s.stop()
+    if kind == "prefect":
+        venv = prefect_venv()
+        subprocess.run([str(venv / "bin" / "python"), str(Path(__file__).parent / "prefect_seed.py"), str(runs),
+                        fx.flow_id, fx.deployment_id], check=True, env=dict(os.environ, PREFECT_HOME=home))
+    return home, fx
+
+
+def phase_start(res: Results, kinds, homes, rounds: int, root: str):
+    for r in range(rounds):
+        for kind in kinds if r % 2 == 0 else kinds[::-1]:
+            fresh = new_home(kind, root)
+            s = Server(kind, fresh, ["--no-worker"] if kind == "baton" else [])
+            res.add("start, fresh data dir", "s", kind, s.start(), lower=True)
+            s.stop()
+            wipe(fresh)
+            s = Server(kind, homes[kind], ["--no-worker"] if kind == "baton" else [])
+            res.add("start, existing data dir", "s", kind, s.start(), lower=True)
+            time.sleep(10)
+            res.add("idle RSS (process tree, 10 s after start)", "MB", kind, s.rss_mb(), lower=True)
+            s.stop()
+
+
+def phase_load(res: Results, kinds, homes, fixtures, a, root: str):
+    servers = {k: Server(k, homes[k], ["--no-worker"] if k == "baton" else []) for k in kinds}
+    for s in servers.values():
+        s.start()
+    scratch = {k: tempfile.mkdtemp(prefix=f"ids-{k}-", dir=root) for k in kinds}
+    try:
+        for r in range(a.rounds):
+            for name in loadgen.WORKLOADS:
+                for kind in kinds if r % 2 == 0 else kinds[::-1]:
+                    secs = a.seconds if kind == "baton" else a.prefect_seconds
+                    base = f"http://127.0.0.1:{servers[kind].port}"
+                    w = loadgen.run_workload(name, base, fixtures[kind], secs, a.conns, scratch[kind])
+                    unit = "lines/s" if name == "logs_100" else "req/s"
+                    res.add(f"{name} throughput (2xx)", unit, kind, w.get("lines_per_s", w["ok_rps"]), lower=False)
+                    res.add(f"{name} p50", "ms", kind, w["p50_ms"], lower=True)
+                    res.add(f"{name} p99", "ms", kind, w["p99_ms"], lower=True)
+                    res.add(f"{name} non-2xx share", "%", kind, 100 * w["non2xx"] / max(1, w["requests"]), lower=True)
+                    res.raw.append({"workload": name, "kind": kind, "round": r, "seconds_cap": secs, **w})
+                    print(f"  round {r} {name:<24} {kind:<7} {w['ok_rps']:10.1f} 2xx/s  p50 {w['p50_ms']:8.2f} ms  "
+                          f"p99 {w['p99_ms']:9.2f} ms  non-2xx {w['non2xx']}", flush=True)
+        for kind, s in servers.items():
+            res.add("RSS after load (process tree)", "MB", kind, s.rss_mb(), lower=True)
+    finally:
+        for s in servers.values():
+            s.stop()
+
+
+def phase_dispatch(res: Results, kinds, a, root: str):
+    venv = prefect_venv() if "prefect" in kinds else None
+    n_fast, n_flow = (5, 1) if a.quick else (50, 5)
+    b = Server("baton", new_home("baton", root), ["--limit", "8"], env={"VIRTUAL_ENV": str(venv)} if venv else {})
+    b.start()
+    try:
+        api = b.api
+        out = dispatch_cmp.measure(api, dispatch_cmp.deploy(api, "default", "command"), n_fast, a.cap_seconds)
+        res.add_dispatch("in-process worker, command `true`", out)
+        w = dispatch_cmp.start_worker("baton", b.url, "remote", venv or Path("/nonexistent"), binary(), root + "/bw.log")
+        try:
+            time.sleep(1)
+            out = dispatch_cmp.measure(api, dispatch_cmp.deploy(api, "remote", "command"), n_fast, a.cap_seconds)
+            res.add_dispatch("baton worker start, command `true`", out)
+        finally:
+            dispatch_cmp.stop_worker(w)
+        if venv:
+            out = dispatch_cmp.measure(api, dispatch_cmp.deploy(api, "default", "flow"), n_flow, a.cap_seconds)
+            res.add_dispatch("in-process worker, Prefect flow", out)
+            for label, url_api, server in (("Baton", b.url, None), ("Prefect", None, "prefect")):
+                p = Server("prefect", new_home("prefect", root)) if server else None
+                if p:
+                    p.start()
+                    url_api = p.url
+                papi = p.api if p else api
+                w = dispatch_cmp.start_worker("prefect", url_api, "pw", venv, binary(), root + "/pw.log")
+                try:
+                    out = dispatch_cmp.measure(papi, dispatch_cmp.deploy(papi, "pw", "flow"), n_flow, a.cap_seconds)
+                    res.add_dispatch(f"stock prefect worker -> {label}, Prefect flow", out)
+                finally:
+                    dispatch_cmp.stop_worker(w)
+                    if p:
+                        p.stop()
+    finally:
+        b.stop()
+
+
+def phase_scheduler(res: Results, kinds, a, root: str):
+    sizes = [50] if a.quick else [1000, 10000]
+    for n in sizes:
+        for kind in kinds:
+            s = Server(kind, new_home(kind, root), ["--limit", "32"] if kind == "baton" else [])
+            s.start()
+            try:
+                api, budget = s.api, (600 if kind == "baton" else a.cap_seconds)
+                pool = "default" if kind == "baton" else "bench"
+                if kind == "prefect":
+                    api.call("POST", "/work_pools/", {"name": pool, "type": "process"})
+                ids, secs = sched_cmp.create_deployments(api, n, pool, budget, command=kind == "baton")
+                out = sched_cmp.runs_ahead(api, ids, time.monotonic(), 600 if kind == "baton" else 90)
+                out["create_seconds"] = secs
+                if kind == "baton" and not a.quick:
+                    out.update(sched_cmp.start_lag(api, ids, 30 if n <= 1000 else 60))
+                res.sched.append({"deployments_asked": n, "kind": kind, **out})
+                print(f"  scheduler {n} {kind}: {out}", flush=True)
+            finally:
+                s.stop()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--prefect", action="store_true", help="also measure the real Prefect 3.9.1 server")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=10, help="per Baton load workload")
+    ap.add_argument("--prefect-seconds", type=float, default=20, help="cap per Prefect load workload")
+    ap.add_argument("--cap-seconds", type=float, default=120, help="cap per dispatch / scheduler measurement")
+    ap.add_argument("--conns", type=int, default=8)
+    ap.add_argument("--runs", type=int, default=10_000, help="runs present for the filter workload")
+    ap.add_argument("--only", default="start,load,dispatch,scheduler")
+    ap.add_argument("--json", default="target/bench/compare.json")
+    ap.add_argument("--quick", action="store_true", help="smoke mode: Baton only, seconds per phase")
+    a = ap.parse_args()
+    if a.quick:
+        a.prefect, a.rounds, a.seconds, a.runs, a.cap_seconds = False, 1, 1, 200, 20
+    kinds = ["baton", "prefect"] if a.prefect else ["baton"]
+    phases = a.only.split(",")
+    res = Results(machine())
+    root = tempfile.mkdtemp(prefix="baton-compare-")
+    try:
+        homes, fixtures = {}, {}
+        if "start" in phases or "load" in phases:
+            for k in kinds:
+                homes[k], fixtures[k] = seed(k, root, a.runs)
+        if "start" in phases:
+            print("start ...", flush=True)
+            phase_start(res, kinds, homes, a.rounds, root)
+        if "load" in phases:
+            print("load ...", flush=True)
+            phase_load(res, kinds, homes, fixtures, a, root)
+        if "dispatch" in phases:
+            print("dispatch ...", flush=True)
+            phase_dispatch(res, kinds, a, root)
+        if "scheduler" in phases:
+            print("scheduler ...", flush=True)
+            phase_scheduler(res, kinds, a, root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    res.machine["load_after"] = os.getloadavg()
+    print_table(res)
+    Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.json).write_text(json.dumps(res.to_json(vars(a)), indent=1))
+    print(f"\nJSON: {a.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
