@@ -10,13 +10,19 @@ use crate::domain::Ts;
 use rusqlite::{params, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
+/// Read columns. `last_polled` is the later of the deployment's own mark (a runner asked for its runs) and
+/// the last poll of its work queue, read here rather than written to every deployment of a queue on each
+/// worker poll (which made `get_scheduled_flow_runs` cost one row write per deployment in the pool).
 const COLS: &str = "deployments.id, deployments.created, deployments.updated, deployments.name, \
     deployments.flow_id, deployments.version, deployments.version_info, deployments.description, \
     deployments.paused, deployments.concurrency_limit, deployments.concurrency_options, \
     deployments.enforce_parameter_schema, deployments.parameter_openapi_schema, deployments.parameters, \
     deployments.tags, deployments.labels, deployments.pull_steps, deployments.work_queue_name, \
     deployments.work_pool_name, deployments.storage_document_id, deployments.infrastructure_document_id, \
-    deployments.path, deployments.entrypoint, deployments.job_variables, deployments.last_polled";
+    deployments.path, deployments.entrypoint, deployments.job_variables, \
+    nullif(max(coalesce(deployments.last_polled, ''), coalesce((SELECT q.last_polled FROM work_pools p \
+    JOIN work_queues q ON q.work_pool_id = p.id AND q.name = coalesce(deployments.work_queue_name, 'default') \
+    WHERE p.name = deployments.work_pool_name), '')), '')";
 
 const ALL_COLS: &str = "id, created, updated, name, flow_id, version, version_info, description, paused, \
     concurrency_limit, concurrency_options, enforce_parameter_schema, parameter_openapi_schema, parameters, \

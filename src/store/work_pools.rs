@@ -245,7 +245,7 @@ pub fn delete_queue(tx: &Tx, id: Uuid) -> Result<bool> {
         > 0)
 }
 
-/// Marks queues (and their pool) as polled.
+/// Marks queues (and their pool) as polled; a deployment reads its queue's mark (see `deployments::COLS`).
 pub fn mark_queues_polled(tx: &Tx, pool_id: Uuid, queue_ids: &[Uuid], now: Ts) -> Result<()> {
     let mut stmt = tx
         .conn
@@ -257,13 +257,6 @@ pub fn mark_queues_polled(tx: &Tx, pool_id: Uuid, queue_ids: &[Uuid], now: Ts) -
         "UPDATE work_pools SET last_polled = ?1 WHERE id = ?2",
         params![codec::ts(now), pool_id.to_string()],
     )?;
-    let mut deps = tx.conn.prepare_cached(
-        "UPDATE deployments SET last_polled = ?1 WHERE work_pool_name = (SELECT name FROM work_pools WHERE id = ?2) \
-         AND coalesce(work_queue_name, 'default') = (SELECT name FROM work_queues WHERE id = ?3)",
-    )?;
-    for q in queue_ids {
-        deps.execute(params![codec::ts(now), pool_id.to_string(), q.to_string()])?;
-    }
     Ok(())
 }
 
@@ -309,36 +302,39 @@ pub fn delete_worker(tx: &Tx, pool_id: Uuid, name: &str) -> Result<bool> {
     )? > 0)
 }
 
-/// Due SCHEDULED runs in these queues, by queue priority then time, at most `limit`.
+/// Due SCHEDULED runs in these queues, by queue priority then time, at most `limit`. Each queue is read
+/// in index order up to `limit` (one short indexed scan per queue, instead of sorting every due run of the
+/// pool on each poll), and the union is ordered as one list: the first `limit` are among those.
 pub fn due_runs(tx: &Tx, queue_ids: &[Uuid], before: Ts, limit: u32) -> Result<Vec<Candidate>> {
-    if queue_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks = (0..queue_ids.len())
-        .map(|i| format!("?{}", i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT r.id, r.work_queue_id FROM flow_runs r JOIN work_queues q ON q.id = r.work_queue_id \
-         WHERE r.state_type = 'SCHEDULED' AND r.next_scheduled_start_time <= ?1 AND r.work_queue_id IN ({marks}) \
+    let mut stmt = tx.conn.prepare_cached(
+        "SELECT r.id, r.work_queue_id, q.priority, r.next_scheduled_start_time FROM flow_runs r \
+         JOIN work_queues q ON q.id = r.work_queue_id \
+         WHERE r.work_queue_id = ?1 AND r.state_type = 'SCHEDULED' AND r.next_scheduled_start_time <= ?2 \
          AND coalesce(json_extract(r.empirical_policy, '$.retry_type'), '') <> 'in_process' \
-         ORDER BY q.priority, r.next_scheduled_start_time, r.id LIMIT ?2"
-    );
-    let mut values: Vec<rusqlite::types::Value> =
-        vec![codec::ts(before).into(), i64::from(limit).into()];
-    values.extend(
-        queue_ids
-            .iter()
-            .map(|q| rusqlite::types::Value::Text(q.to_string())),
-    );
-    let mut stmt = tx.conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(values), |r| {
-        Ok(Candidate {
-            run_id: codec::req_uuid(r.get(0)?),
-            queue_id: codec::req_uuid(r.get(1)?),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+         ORDER BY r.next_scheduled_start_time, r.id LIMIT ?3",
+    )?;
+    let before = codec::ts(before);
+    let mut all: Vec<(i64, String, String, Candidate)> = Vec::new();
+    for q in queue_ids {
+        let rows = stmt.query_map(params![q.to_string(), before, i64::from(limit)], |r| {
+            let id: String = r.get(0)?;
+            Ok((
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                id.clone(),
+                Candidate {
+                    run_id: codec::req_uuid(id),
+                    queue_id: codec::req_uuid(r.get(1)?),
+                },
+            ))
+        })?;
+        for row in rows {
+            all.push(row?);
+        }
+    }
+    all.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+    all.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok(all.into_iter().map(|(_, _, _, c)| c).collect())
 }
 
 /// Runs holding a slot (PENDING, RUNNING, CANCELLING) per queue of a pool: (queue id, count).

@@ -166,8 +166,34 @@ async fn polls_respect_pause_priority_and_limits() {
             "runs are placed in their pool's queue: {r}"
         );
     }
+    let dep_status = |v: serde_json::Value| (v["status"].clone(), v["last_polled"].is_string());
+    let (_, before) = app
+        .get(&format!("/deployments/{}", d["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(dep_status(before), (json!("NOT_READY"), false));
     let body =
         json!({"work_queue_names": [], "scheduled_before": "2100-01-01 00:00:00.000000+00:00"});
+    let (_, one) = app
+        .post(
+            "/work_pools/p/get_scheduled_flow_runs",
+            json!({"scheduled_before": "2100-01-01T00:00:00Z", "limit": 1}),
+        )
+        .await;
+    assert_eq!(one.as_array().unwrap().len(), 1, "limit is kept: {one}");
+    assert_eq!(
+        one[0]["flow_run"]["deployment_id"], u["id"],
+        "the limit takes from the first queue"
+    );
+    for dep in [&d, &u] {
+        let (_, polled) = app
+            .get(&format!("/deployments/{}", dep["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(
+            dep_status(polled),
+            (json!("READY"), true),
+            "a poll of its queue makes a deployment ready"
+        );
+    }
     let (s, got) = app
         .post("/work_pools/p/get_scheduled_flow_runs", body.clone())
         .await;
