@@ -20,7 +20,6 @@ scripts/prefect-venv.sh 3.9.1 (created when missing). Binary: $BATON_BIN, else t
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -97,7 +96,7 @@ def phase_load(res: Results, kinds, homes, fixtures, a, root: str):
 
 def phase_dispatch(res: Results, kinds, a, root: str):
     venv = prefect_venv() if "prefect" in kinds else None
-    n_fast, n_flow = (5, 1) if a.quick else (50, 5)
+    n_fast, n_flow = (5, 1) if a.quick else (50, 3)
     b = Server("baton", new_home("baton", root), ["--limit", "8"], env={"VIRTUAL_ENV": str(venv)} if venv else {})
     b.start()
     try:
@@ -195,13 +194,13 @@ def main() -> int:
         if "scheduler" in phases:
             print("scheduler ...", flush=True)
             phase_scheduler(res, kinds, a, root)
-    finally:
+    finally:  # whatever was measured is reported, also when a phase failed
         shutil.rmtree(root, ignore_errors=True)
-    res.machine["load_after"] = os.getloadavg()
-    print_table(res)
-    Path(a.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.json).write_text(json.dumps(res.to_json(vars(a)), indent=1))
-    print(f"\nJSON: {a.json}")
+        res.machine["load_after"] = os.getloadavg()
+        print_table(res)
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps(res.to_json(vars(a)), indent=1))
+        print(f"\nJSON: {a.json}")
     return 0
 
 

@@ -26,7 +26,10 @@ def create_deployments(api, n: int, pool: str, budget_s: float, command: bool):
                 "schedules": [{"schedule": {"cron": "* * * * *", "timezone": "UTC"}, "active": True}]}
         if command:
             body["job_variables"] = {"command": "true"}
-        ids.append(api.call("POST", "/deployments/", body)["id"])
+        try:
+            ids.append(api.call("POST", "/deployments/", body)["id"])
+        except RuntimeError:  # Prefect answers 503 when its database is busy: counted as not created
+            pass
     return ids, time.monotonic() - t0
 
 

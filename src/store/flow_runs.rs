@@ -174,7 +174,8 @@ pub fn by_idempotency_key(tx: &Tx, flow_id: Uuid, key: &str) -> Result<Option<Fl
     let sql = format!("SELECT {COLS} FROM flow_runs WHERE flow_id = ?1 AND idempotency_key = ?2");
     Ok(tx
         .conn
-        .query_row(&sql, params![flow_id.to_string(), key], row)
+        .prepare_cached(&sql)?
+        .query_row(params![flow_id.to_string(), key], row)
         .optional()?)
 }
 

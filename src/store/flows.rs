@@ -46,13 +46,21 @@ pub fn upsert(tx: &Tx, name: &str, tags: &[String], labels: &Doc, now: Ts) -> Re
 /// The flow with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<Flow>> {
     let sql = format!("SELECT {COLS} FROM flows WHERE id = ?1");
-    Ok(tx.conn.query_row(&sql, [id.to_string()], row).optional()?)
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], row)
+        .optional()?)
 }
 
 /// The flow with this name.
 pub fn by_name(tx: &Tx, name: &str) -> Result<Option<Flow>> {
     let sql = format!("SELECT {COLS} FROM flows WHERE name = ?1");
-    Ok(tx.conn.query_row(&sql, [name], row).optional()?)
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([name], row)
+        .optional()?)
 }
 
 /// Flows matching a query.

@@ -15,6 +15,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0008_dashboard_indexes.sql")),
         M::up(include_str!("migrations/0009_retention.sql")),
         M::up(include_str!("migrations/0010_catchup.sql")),
+        M::up(include_str!("migrations/0011_waiting_runs.sql")),
     ])
 }
 
