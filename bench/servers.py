@@ -62,16 +62,18 @@ class Api:
     def call(self, method: str, path: str, body=None, ok=(200, 201, 204)):
         data = None if body is None else json.dumps(body)
         headers = {"content-type": "application/json"} if data is not None else {}
-        for attempt in range(3):
+        for attempt in range(40):  # Prefect answers 503 while its database is busy: wait and retry
             try:
                 self.conn.request(method, "/api" + path, body=data, headers=headers)
                 r = self.conn.getresponse()
                 raw = r.read()
-                break
+                if r.status != 503 or attempt == 39:
+                    break
             except (ConnectionError, http.client.HTTPException):
                 self.conn.close()
-                if attempt == 2:
+                if attempt >= 2:
                     raise
+            time.sleep(0.5)
         if r.status not in ok:
             raise RuntimeError(f"{method} {path}: {r.status} {raw[:300]!r}")
         return json.loads(raw) if raw else None

@@ -28,6 +28,9 @@ BATON_RELEASE_BIN="$PWD/target/release/baton" BATON_UI_OUT="$PWD/target/ui-test-
     npm --prefix tests/ui test
 echo "screenshots: target/ui-test-output/"
 
+step "Benchmark smoke (bench/compare.py --quick: proves the benchmark still runs; no numbers are checked)"
+BATON_BIN="$PWD/target/release/baton" python3 bench/compare.py --quick --json target/bench/quick.json >/dev/null
+
 for version in 3.8.8 3.9.1; do
     step "Prefect $version SDK against baton serve"
     venv="$(scripts/prefect-venv.sh "$version" | tail -n 1)"
