@@ -142,7 +142,7 @@ def phase_scheduler(res: Results, kinds, a, root: str):
             s = Server(kind, new_home(kind, root), ["--limit", "32"] if kind == "baton" else [])
             s.start()
             try:
-                api, budget = s.api, (600 if kind == "baton" else a.cap_seconds)
+                api, budget = s.api, a.cap_seconds
                 pool = "default" if kind == "baton" else "bench"
                 if kind == "prefect":
                     api.call("POST", "/work_pools/", {"name": pool, "type": "process"})
