@@ -42,9 +42,11 @@ def seed(kind: str, home_root: str, runs: int):
         subprocess.run([binary(), "seed", "--home", home, "--runs", str(runs), "--logs", "0"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     s = Server(kind, home, ["--no-worker"] if kind == "baton" else [])
-    s.start()
-    fx = loadgen.Fixture(s.api)
-    s.stop()
+    try:
+        s.start()
+        fx = loadgen.Fixture(s.api)
+    finally:  # never leave a server running when setup fails
+        s.stop()
     if kind == "prefect":
         venv = prefect_venv()
         subprocess.run([str(venv / "bin" / "python"), str(Path(__file__).parent / "prefect_seed.py"), str(runs),
