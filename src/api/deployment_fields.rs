@@ -149,7 +149,7 @@ pub fn patch(o: &Obj) -> ApiResult<DeploymentPatch> {
         storage_document_id: opt_uuid(o, "storage_document_id")?,
         infrastructure_document_id: opt_uuid(o, "infrastructure_document_id")?,
         path: opt_string(o, "path")?,
-        entrypoint: opt_string(o, "entrypoint")?,
+        entrypoint: entrypoint(o)?,
         job_variables: opt_doc(o, "job_variables")?,
         schedules: match o.get("schedules") {
             None | Some(Value::Null) => None,
@@ -184,4 +184,12 @@ pub fn schedule_patch(o: &Obj) -> ApiResult<crate::services::deployment_schedule
         parameters: opt_doc(o, "parameters")?,
         slug: opt_string(o, "slug")?,
     })
+}
+
+fn entrypoint(o: &Obj) -> ApiResult<Option<Option<String>>> {
+    let e = opt_string(o, "entrypoint")?;
+    if let Some(Some(s)) = &e {
+        crate::domain::deployment::check_entrypoint(s).map_err(ApiError::invalid)?;
+    }
+    Ok(e)
 }

@@ -140,3 +140,53 @@ pub fn parse_uuid(field: &str, raw: &str) -> ApiResult<Uuid> {
 pub async fn no_route() -> ApiError {
     ApiError::not_found("Not Found: no such API route")
 }
+
+/// The largest plain-text error body `json_errors` rewraps.
+const MAX_ERROR_TEXT: usize = 16 * 1024;
+
+/// Makes every 4xx/5xx answer under `/api` JSON `{"detail": ...}`: axum's own rejections (a path that is
+/// not valid percent-encoding, a websocket route called without an upgrade, a wrong method) answer in
+/// plain text or with an empty body. Headers such as `Allow` are kept.
+pub async fn json_errors(res: Response) -> Response {
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_ERROR_TEXT)
+        .await
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes).trim().to_string();
+    let detail = if text.is_empty() {
+        status.canonical_reason().unwrap_or("Error").to_string()
+    } else {
+        text
+    };
+    let mut out = ApiError { status, detail }.into_response();
+    for (name, value) in &parts.headers {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// The answer when a handler panics (a bug): a JSON 500 instead of a dropped connection.
+pub fn panicked(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = what, "a request handler panicked");
+    ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        detail: format!("Internal error (a bug in Baton): {what}"),
+    }
+    .into_response()
+}

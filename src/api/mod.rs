@@ -18,6 +18,8 @@ mod flows;
 mod live;
 mod logs;
 pub mod metrics;
+mod openapi;
+mod openapi_schemas;
 mod schedules;
 mod sorts;
 mod task_runs;
@@ -50,6 +52,7 @@ pub fn router(services: AppState) -> Router {
         .route("/admin/version", get(admin::server_version))
         .route("/admin/storage", get(admin::storage))
         .route("/csrf-token", get(admin::csrf_token))
+        .route("/openapi.json", get(openapi::serve))
         .route("/flows/", post(flows::create))
         .route("/flows/filter", post(flows::filter))
         .route("/flows/count", post(flows::count))
@@ -186,11 +189,15 @@ pub fn router(services: AppState) -> Router {
             post(dashboard::deployment_summary),
         )
         .route("/baton/live", get(live::stream))
-        .fallback(error::no_route);
+        .fallback(error::no_route)
+        .layer(axum::middleware::map_response(error::json_errors));
     Router::new()
         .nest("/api", api)
         .fallback(ui::serve)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panicked,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(services)
 }

@@ -20,8 +20,12 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsa
 /// Serves a dashboard file or page for any path outside `/api`.
 pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
-    if path.split('/').any(|seg| seg == ".." || seg == ".") || path.contains('\\') {
-        return not_found();
+    if let Some(why) = unsafe_path(path) {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"detail": format!("Invalid dashboard path: {why}")})),
+        )
+            .into_response();
     }
     let file = if let Some(rest) = path.strip_prefix("ui/") {
         Ui::get(rest)
@@ -81,6 +85,44 @@ fn respond(file: rust_embed::EmbeddedFile, headers: &HeaderMap) -> Response {
     out
 }
 
+/// Why a request path may not be served (checked on the raw and the percent-decoded path, so `%2e%2e`
+/// and `..%2f` are caught as well as `..`), or `None` when it is a plain path.
+fn unsafe_path(raw: &str) -> Option<&'static str> {
+    let Some(decoded) = percent_decode(raw) else {
+        return Some("malformed percent-encoding");
+    };
+    for p in [raw, decoded.as_str()] {
+        if p.split('/').any(|seg| seg == ".." || seg == ".") {
+            return Some("'..' and '.' segments are not allowed");
+        }
+        if p.contains('\\') || p.chars().any(char::is_control) {
+            return Some("backslashes and control characters are not allowed");
+        }
+        if p.contains('%') && p != raw {
+            return Some("doubly percent-encoded paths are not allowed");
+        }
+    }
+    None
+}
+
+/// Decodes `%XX` escapes; `None` when the result is not UTF-8 or an escape is malformed.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
@@ -115,6 +157,25 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 3, "VENDOR.md lists three files");
+    }
+
+    #[test]
+    fn traversal_is_refused_in_every_encoding() {
+        for p in [
+            "ui/../Cargo.toml",
+            "ui/%2e%2e/Cargo.toml",
+            "ui/%2E%2E%2FCargo.toml",
+            "ui/..%2fCargo.toml",
+            "assets/%252e%252e/x",
+            "ui/..\\x",
+            "ui/%5c..",
+            "ui/%00",
+            "ui/%zz",
+        ] {
+            assert!(unsafe_path(p).is_some(), "{p} should be refused");
+        }
+        assert_eq!(unsafe_path("ui/app.js"), None);
+        assert_eq!(unsafe_path("runs/some%20name"), None);
     }
 
     #[test]

@@ -200,6 +200,24 @@ pub struct ScheduleChanges {
     pub add: Vec<NewSchedule>,
 }
 
+/// Checks an entrypoint (`path/file.py:func`) before it is stored or run: a run's file must stay inside its
+/// working directory, so a `..` path component is refused, as are control characters. Absolute paths are
+/// accepted: Prefect's `flow.serve` registers them for flows outside the current directory.
+pub fn check_entrypoint(entrypoint: &str) -> Result<(), String> {
+    let file = entrypoint.rsplit_once(':').map_or(entrypoint, |(f, _)| f);
+    if entrypoint.chars().any(char::is_control) {
+        return Err(format!(
+            "entrypoint: {entrypoint:?} contains a control character"
+        ));
+    }
+    if file.split(['/', '\\']).any(|part| part == "..") {
+        return Err(format!(
+            "entrypoint: '{entrypoint}' leaves the working directory ('..' is not allowed in an entrypoint path)"
+        ));
+    }
+    Ok(())
+}
+
 /// Matches incoming schedules to stored ones. A schedule with a slug is matched by slug (updated in place
 /// when it changed) and is never removed by a list that does not mention it; an unslugged schedule that is
 /// identical to a stored one keeps its id, so a redeploy creates no duplicate runs; stored unslugged

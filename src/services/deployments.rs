@@ -38,11 +38,7 @@ impl Services {
         flow_id: Uuid,
         patch: DeploymentPatch,
     ) -> Result<(Deployment, bool)> {
-        if name.trim().is_empty() {
-            return Err(ServiceError::Invalid(
-                "name: a deployment needs a non-empty name".into(),
-            ));
-        }
+        crate::domain::flow::check_name("a deployment", &name).map_err(ServiceError::Invalid)?;
         validate_schedules(patch.schedules.as_deref().unwrap_or_default())?;
         let now = self.clock.now();
         let out = self

@@ -15,11 +15,7 @@ impl Services {
         tags: Vec<String>,
         labels: Doc,
     ) -> Result<(Flow, bool)> {
-        if name.trim().is_empty() {
-            return Err(ServiceError::Invalid(
-                "name: a flow needs a non-empty name".into(),
-            ));
-        }
+        crate::domain::flow::check_name("a flow", &name).map_err(ServiceError::Invalid)?;
         let now = self.clock.now();
         Ok(self
             .store

@@ -63,6 +63,8 @@ pub enum PlanError {
     BadCommand(String),
     #[error("entrypoint '{0}' must look like path/to/file.py:function")]
     BadEntrypoint(String),
+    #[error("{0}")]
+    UnsafeEntrypoint(String),
 }
 
 /// The working directory: `job_variables.working_dir`, else the `set_working_directory` pull step, else the
@@ -113,6 +115,7 @@ pub fn interpreter(
 
 /// Splits `path/file.py:func` into file and function.
 pub fn split_entrypoint(e: &str) -> Result<(String, String), PlanError> {
+    crate::domain::deployment::check_entrypoint(e).map_err(PlanError::UnsafeEntrypoint)?;
     match e.rsplit_once(':') {
         Some((file, func)) if !file.is_empty() && !func.is_empty() && !func.contains('/') => {
             Ok((file.to_string(), func.to_string()))

@@ -1,0 +1,318 @@
+//! The request-body schemas of `/api/openapi.json`, one per body shape the handlers accept (Prefect's
+//! fields, as the handlers' parsers and `wire` structs read them). Kept by hand: most bodies are read
+//! field by field from JSON, so there is no type to derive them from.
+
+use serde_json::{json, Map, Value};
+
+/// A request body shape, named in `#/components/schemas`.
+#[derive(Clone, Copy, Debug)]
+pub enum Body {
+    AnyObject,
+    ArtifactCreate,
+    ArtifactUpdate,
+    DeploymentCreate,
+    DeploymentRun,
+    DeploymentRuns,
+    DeploymentUpdate,
+    Filter,
+    FlowCreate,
+    FlowRunCreate,
+    FlowRunUpdate,
+    Heartbeat,
+    History,
+    Logs,
+    PoolRuns,
+    Preview,
+    QueueCreate,
+    QueueUpdate,
+    ScheduleUpdate,
+    Schedules,
+    SetState,
+    TaskRunCreate,
+    VariableCreate,
+    VariableUpdate,
+    WorkPoolCreate,
+    WorkPoolUpdate,
+}
+
+impl Body {
+    /// The component name.
+    pub fn name(self) -> String {
+        format!("{self:?}")
+    }
+}
+
+const STATE_TYPES: &[&str] = &[
+    "SCHEDULED",
+    "PENDING",
+    "RUNNING",
+    "COMPLETED",
+    "FAILED",
+    "CANCELLED",
+    "CRASHED",
+    "PAUSED",
+    "CANCELLING",
+];
+
+fn obj(props: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+fn uuid() -> Value {
+    json!({"type": "string", "format": "uuid"})
+}
+
+fn time() -> Value {
+    json!({"type": "string", "format": "date-time"})
+}
+
+/// A flow or deployment name (`domain::flow::check_name`).
+fn name() -> Value {
+    json!({"type": "string", "pattern": "^[^/%&<>]*[^/%&<>\\s][^/%&<>]*$"})
+}
+
+fn strings() -> Value {
+    json!({"type": "array", "items": {"type": "string"}})
+}
+
+fn nullable(kind: &str) -> Value {
+    json!({"type": [kind, "null"]})
+}
+
+fn state_create() -> Value {
+    obj(
+        json!({
+            "type": {"type": "string", "enum": STATE_TYPES},
+            "name": nullable("string"),
+            "message": nullable("string"),
+            "state_details": {"type": "object", "properties": {
+                "scheduled_time": time(), "pause_key": {"type": "string"}}},
+        }),
+        &["type"],
+    )
+}
+
+fn schedule_spec() -> Value {
+    json!({"oneOf": [
+        obj(json!({"cron": {"type": "string"}, "timezone": nullable("string"), "day_or": {"type": "boolean"}}), &["cron"]),
+        obj(json!({"interval": {"type": "number"}, "anchor_date": time(), "timezone": nullable("string")}), &["interval"]),
+        obj(json!({"rrule": {"type": "string"}, "timezone": nullable("string")}), &["rrule"]),
+    ]})
+}
+
+fn schedule_create() -> Value {
+    obj(
+        json!({"schedule": schedule_spec(), "active": {"type": "boolean"},
+            "max_scheduled_runs": nullable("integer"), "parameters": {"type": "object"},
+            "slug": nullable("string")}),
+        &["schedule"],
+    )
+}
+
+fn deployment(required: &[&str]) -> Value {
+    obj(
+        json!({
+            "name": name(), "flow_id": uuid(), "entrypoint": nullable("string"),
+            "path": nullable("string"), "description": nullable("string"), "version": nullable("string"),
+            "tags": strings(), "parameters": {"type": "object"}, "job_variables": {"type": "object"},
+            "work_pool_name": nullable("string"), "work_queue_name": nullable("string"),
+            "paused": {"type": "boolean"}, "concurrency_limit": nullable("integer"),
+            "enforce_parameter_schema": {"type": "boolean"},
+            "parameter_openapi_schema": {"type": ["object", "null"]},
+            "pull_steps": {"type": ["array", "null"], "items": {"type": "object"}},
+            "schedules": {"type": "array", "items": schedule_create()},
+        }),
+        required,
+    )
+}
+
+fn pool(required: &[&str]) -> Value {
+    obj(
+        json!({"name": {"type": "string"}, "type": {"type": "string"},
+            "description": nullable("string"), "is_paused": {"type": "boolean"},
+            "concurrency_limit": nullable("integer"), "base_job_template": {"type": "object"}}),
+        required,
+    )
+}
+
+fn queue(required: &[&str]) -> Value {
+    obj(
+        json!({"name": {"type": "string"}, "description": nullable("string"),
+            "is_paused": {"type": "boolean"}, "concurrency_limit": nullable("integer"),
+            "priority": {"type": "integer"}}),
+        required,
+    )
+}
+
+fn schema(b: Body) -> Value {
+    match b {
+        Body::AnyObject => json!({"type": "object"}),
+        Body::Filter => {
+            let mut props = Map::new();
+            for section in [
+                "flows",
+                "flow_runs",
+                "task_runs",
+                "deployments",
+                "work_pools",
+                "work_queues",
+                "variables",
+                "artifacts",
+                "logs",
+                "workers",
+            ] {
+                props.insert(section.into(), json!({"type": ["object", "null"]}));
+            }
+            props.insert(
+                "limit".into(),
+                json!({"type": ["integer", "null"], "minimum": 0}),
+            );
+            props.insert(
+                "offset".into(),
+                json!({"type": ["integer", "null"], "minimum": 0}),
+            );
+            props.insert("sort".into(), nullable("string"));
+            json!({"type": "object", "properties": props})
+        }
+        Body::FlowCreate => obj(
+            json!({"name": name(), "tags": strings(), "labels": {"type": "object"}}),
+            &["name"],
+        ),
+        Body::FlowRunCreate => obj(
+            json!({"flow_id": uuid(), "name": nullable("string"), "parameters": {"type": "object"},
+                "state": state_create(), "tags": strings(), "idempotency_key": nullable("string"),
+                "deployment_id": uuid(), "work_pool_name": nullable("string"),
+                "work_queue_name": nullable("string"), "job_variables": {"type": "object"},
+                "empirical_policy": {"type": "object"}, "parent_task_run_id": uuid()}),
+            &["flow_id"],
+        ),
+        Body::FlowRunUpdate => obj(
+            json!({"name": nullable("string"), "parameters": {"type": "object"}, "tags": strings(),
+                "infrastructure_pid": nullable("string"), "empirical_policy": {"type": "object"},
+                "job_variables": {"type": "object"}}),
+            &[],
+        ),
+        Body::SetState => obj(
+            json!({"state": state_create(), "force": {"type": "boolean"}}),
+            &["state"],
+        ),
+        Body::TaskRunCreate => obj(
+            json!({"flow_run_id": uuid(), "task_key": {"type": "string"},
+                "dynamic_key": {"type": "string"}, "name": nullable("string"),
+                "state": state_create(), "tags": strings(), "task_inputs": {"type": "object"}}),
+            &["task_key", "dynamic_key"],
+        ),
+        Body::Logs => json!({"type": "array", "items": obj(
+            json!({"name": {"type": "string"}, "level": {"type": "integer"},
+                "message": {"type": "string"}, "timestamp": time(), "flow_run_id": uuid(),
+                "task_run_id": uuid()}),
+            &["name", "level", "message", "timestamp"],
+        )}),
+        Body::DeploymentCreate => deployment(&["name", "flow_id"]),
+        Body::DeploymentUpdate => deployment(&[]),
+        Body::DeploymentRun => obj(
+            json!({"parameters": {"type": "object"}, "name": nullable("string"), "tags": strings(),
+                "state": state_create(), "job_variables": {"type": "object"},
+                "idempotency_key": nullable("string"), "work_queue_name": nullable("string")}),
+            &[],
+        ),
+        Body::DeploymentRuns => obj(
+            json!({"deployment_ids": {"type": "array", "items": uuid()},
+                "scheduled_before": time(), "limit": {"type": "integer", "minimum": 0}}),
+            &["deployment_ids"],
+        ),
+        Body::Schedules => json!({"type": "array", "items": schedule_create()}),
+        Body::ScheduleUpdate => obj(
+            json!({"schedule": schedule_spec(), "active": {"type": "boolean"},
+                "max_scheduled_runs": nullable("integer"), "parameters": {"type": "object"}}),
+            &[],
+        ),
+        Body::History => obj(
+            json!({"history_start": time(), "history_end": time(),
+                "history_interval_seconds": {"type": "number"}, "flow_runs": {"type": "object"}}),
+            &["history_start", "history_end", "history_interval_seconds"],
+        ),
+        Body::WorkPoolCreate => pool(&["name"]),
+        Body::WorkPoolUpdate => pool(&[]),
+        Body::QueueCreate => queue(&["name"]),
+        Body::QueueUpdate => queue(&[]),
+        Body::PoolRuns => obj(
+            json!({"work_queue_names": strings(), "scheduled_before": time(),
+                "scheduled_after": time(), "limit": {"type": "integer", "minimum": 0}}),
+            &[],
+        ),
+        Body::Heartbeat => obj(
+            json!({"name": {"type": "string"}, "heartbeat_interval_seconds": {"type": "integer"},
+                "return_id": {"type": "boolean"}}),
+            &["name"],
+        ),
+        Body::VariableCreate => obj(
+            json!({"name": {"type": "string"}, "value": {}, "tags": strings()}),
+            &["name"],
+        ),
+        Body::VariableUpdate => obj(
+            json!({"name": {"type": "string"}, "value": {}, "tags": strings()}),
+            &[],
+        ),
+        Body::ArtifactCreate => obj(
+            json!({"key": nullable("string"), "type": nullable("string"), "description": nullable("string"),
+                "data": {}, "metadata_": {"type": ["object", "null"]}, "flow_run_id": uuid(),
+                "task_run_id": uuid()}),
+            &[],
+        ),
+        Body::ArtifactUpdate => obj(
+            json!({"data": {}, "description": nullable("string"), "metadata_": {"type": ["object", "null"]}}),
+            &[],
+        ),
+        Body::Preview => obj(
+            json!({"schedule": schedule_spec(), "start": time(), "end": time(),
+                "count": {"type": "integer", "minimum": 1, "maximum": 1000}}),
+            &["schedule"],
+        ),
+    }
+}
+
+const ALL: &[Body] = &[
+    Body::AnyObject,
+    Body::ArtifactCreate,
+    Body::ArtifactUpdate,
+    Body::DeploymentCreate,
+    Body::DeploymentRun,
+    Body::DeploymentRuns,
+    Body::DeploymentUpdate,
+    Body::Filter,
+    Body::FlowCreate,
+    Body::FlowRunCreate,
+    Body::FlowRunUpdate,
+    Body::Heartbeat,
+    Body::History,
+    Body::Logs,
+    Body::PoolRuns,
+    Body::Preview,
+    Body::QueueCreate,
+    Body::QueueUpdate,
+    Body::ScheduleUpdate,
+    Body::Schedules,
+    Body::SetState,
+    Body::TaskRunCreate,
+    Body::VariableCreate,
+    Body::VariableUpdate,
+    Body::WorkPoolCreate,
+    Body::WorkPoolUpdate,
+];
+
+/// `components.schemas`: every body shape plus the error answer.
+pub fn components() -> Value {
+    let mut out = Map::new();
+    for b in ALL {
+        out.insert(b.name(), schema(*b));
+    }
+    out.insert(
+        "Error".into(),
+        obj(
+            json!({"detail": {"anyOf": [{"type": "string"}, {"type": "array"}]}}),
+            &["detail"],
+        ),
+    );
+    Value::Object(out)
+}

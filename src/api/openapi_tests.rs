@@ -1,0 +1,110 @@
+//! The OpenAPI document matches the router: every `.route(...)` of the route table (and of the route
+//! lists it merges) is documented with each of its methods, and nothing else is.
+
+use super::*;
+use std::collections::BTreeSet;
+
+/// The files holding `.route(...)` calls that `api::router` mounts under `/api`.
+const ROUTER_SOURCES: &[(&str, &str)] = &[
+    ("mod.rs", include_str!("mod.rs")),
+    ("variables.rs", include_str!("variables.rs")),
+    ("artifacts.rs", include_str!("artifacts.rs")),
+];
+
+const METHODS: &[(&str, &str)] = &[
+    ("get", "get"),
+    ("g", "get"),
+    ("post", "post"),
+    ("patch", "patch"),
+    ("put", "put"),
+    ("delete", "delete"),
+];
+
+/// `(method, path)` of every `.route("path", method(h).method(h)...)` call in `src`.
+fn routes_in(src: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = src;
+    while let Some(at) = rest.find(".route(") {
+        rest = &rest[at + ".route(".len()..];
+        let mut depth = 1;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .map(|(i, _)| i)
+            .expect("balanced .route( call");
+        let call = &rest[..end];
+        let path = call.split('"').nth(1).expect("a path literal").to_string();
+        let after_path = call.split_once(',').expect("a method router").1;
+        let mut ident = String::new();
+        for c in after_path.chars() {
+            if c.is_alphanumeric() || c == '_' {
+                ident.push(c);
+                continue;
+            }
+            if c == '(' {
+                if let Some((_, m)) = METHODS.iter().find(|(name, _)| *name == ident) {
+                    out.push((m.to_string(), path.clone()));
+                }
+            }
+            ident.clear();
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+#[test]
+fn every_route_is_documented_and_nothing_else() {
+    let mut routed = BTreeSet::new();
+    for (file, src) in ROUTER_SOURCES {
+        let found = routes_in(src);
+        assert!(!found.is_empty(), "no routes read from {file}");
+        routed.extend(found);
+    }
+    let documented: BTreeSet<(String, String)> = OPERATIONS
+        .iter()
+        .map(|o| (o.method.to_string(), o.path.to_string()))
+        .collect();
+    assert_eq!(
+        documented.len(),
+        OPERATIONS.len(),
+        "an operation is listed twice"
+    );
+    let missing: Vec<_> = routed.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an OPERATIONS entry in api/openapi.rs: {missing:?}"
+    );
+    assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+    assert!(
+        routed.len() > 90,
+        "the reader found {} routes",
+        routed.len()
+    );
+}
+
+#[test]
+fn every_schema_reference_resolves() {
+    let doc = document();
+    let text = doc.to_string();
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for piece in text.split("#/components/schemas/").skip(1) {
+        let name: String = piece.chars().take_while(|c| c.is_alphanumeric()).collect();
+        assert!(schemas.contains_key(&name), "no component {name}");
+    }
+    for o in OPERATIONS {
+        let params = doc["paths"][o.path][o.method]["parameters"]
+            .as_array()
+            .unwrap();
+        let braces = o.path.matches('{').count();
+        assert_eq!(params.len(), braces + o.query.len(), "{}", o.path);
+    }
+}
