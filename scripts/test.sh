@@ -21,6 +21,9 @@ step "cargo build (the binary the SDK tests start)"
 cargo build --locked --quiet
 export BATON_BIN="$PWD/target/debug/baton"
 
+step "Fuzzing every API operation from /api/openapi.json (schemathesis)"
+scripts/fuzz.sh
+
 step "Browser tests: the dashboard in headless Chromium (debug binary, then the release binary)"
 scripts/browser-setup.sh
 cargo build --release --locked --quiet

@@ -4,6 +4,7 @@ mod admin;
 mod artifacts;
 mod auth;
 mod backup;
+mod bad_input;
 mod catchup_clock;
 mod cli;
 mod cli_variables;

@@ -152,7 +152,7 @@ def main() -> int:
                    "--checks", "not_a_server_error,error_is_json_with_detail",
                    "--phases", "examples,coverage,fuzzing", "--mode", "all",
                    "--max-examples", examples, "--seed", "20261126", "--request-timeout", "10",
-                   "--exclude-path", "/baton/live", "--workers", "2", "--no-color",
+                   "--exclude-path", "/baton/live", "--workers", "1", "--no-color",
                    "--report", "junit", "--report-dir", str(REPO / "target" / "fuzz-report")]
             env = {**os.environ, "PYTHONPATH": str(HERE), "SCHEMATHESIS_HOOKS": "hooks"}
             started = time.monotonic()
