@@ -115,7 +115,10 @@ async fn huge_limits_and_offsets_are_capped_or_refused() {
         assert_detail(status, &v, StatusCode::UNPROCESSABLE_ENTITY, needle);
     }
     let (status, v) = app
-        .post("/logs/filter", json!({"limit": u64::MAX, "offset": u64::MAX}))
+        .post(
+            "/logs/filter",
+            json!({"limit": u64::MAX, "offset": u64::MAX}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     app.stop().await;
@@ -191,7 +194,11 @@ async fn entrypoints_that_leave_the_working_dir_are_refused() {
             json!({"name": "d", "flow_id": flow, "entrypoint": "flows/etl..v2.py:main"}),
         )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "dots inside a name are fine: {v}");
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "dots inside a name are fine: {v}"
+    );
     app.stop().await;
 }
 
@@ -200,7 +207,12 @@ async fn banned_name_characters_are_refused() {
     let app = spawn_app().await;
     for name in ["a/b", "x%y", "<script>", "nul\u{0}"] {
         let (status, v) = app.post("/flows/", json!({"name": name})).await;
-        assert_detail(status, &v, StatusCode::UNPROCESSABLE_ENTITY, "invalid character");
+        assert_detail(
+            status,
+            &v,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid character",
+        );
     }
     app.stop().await;
 }
@@ -212,7 +224,11 @@ async fn framework_rejections_are_json_with_a_detail() {
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     let v: Value = r.json().await.unwrap();
     assert!(v["detail"].is_string(), "{v}");
-    for path in ["/events/in", "/events/out", "/work_pools/default/workers/connect"] {
+    for path in [
+        "/events/in",
+        "/events/out",
+        "/work_pools/default/workers/connect",
+    ] {
         let (status, v) = app.get(path).await;
         assert!(status.is_client_error(), "{path}: {status}");
         assert!(v["detail"].is_string(), "{path}: {v}");
@@ -221,7 +237,12 @@ async fn framework_rejections_are_json_with_a_detail() {
     assert!((400..500).contains(&status), "{status} {v}");
     assert!(v["detail"].is_string(), "{v}");
     let (status, v) = app.get("/flows/not-a-uuid").await;
-    assert_detail(status, &v, StatusCode::UNPROCESSABLE_ENTITY, "not a valid UUID");
+    assert_detail(
+        status,
+        &v,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not a valid UUID",
+    );
     app.stop().await;
 }
 

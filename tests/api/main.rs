@@ -15,6 +15,7 @@ mod events_ws;
 mod flow_runs;
 mod flows;
 mod helpers;
+mod load;
 mod logs;
 mod metrics;
 mod orchestration;
