@@ -4,7 +4,7 @@
 use super::job::Kind;
 use super::process::{self, Line};
 use super::transport::{Answer, Ticket, Transport};
-use super::{plan_run, propose, Active, Probe, WorkerConfig};
+use super::{plan_run, propose, retry, Active, Probe, WorkerConfig};
 use crate::domain::log::Log;
 use crate::domain::{time, StateType};
 use serde_json::Value;
@@ -213,7 +213,9 @@ async fn log_line<T: Transport>(t: &T, id: Uuid, level: i64, message: &str) {
 }
 
 /// Sends the process's output as the run's logs (batched), or drops it for Prefect flows, whose engine
-/// already sends every line to the API.
+/// already sends every line to the API. Lines the server could not take stay buffered (up to
+/// `retry::MAX_BUFFERED_LINES`) and go out with the next batch; at the end they are retried with backoff for
+/// up to `retry::RIDE_OUT`, so output written while the server was unreachable is delivered when it is back.
 async fn forward_logs<T: Transport>(
     t: Arc<T>,
     id: Uuid,
@@ -221,6 +223,7 @@ async fn forward_logs<T: Transport>(
     keep: bool,
 ) {
     let mut batch: Vec<Log> = Vec::new();
+    let mut pending = Pending::default();
     // A batch is sent at most FLUSH after its first line arrived, however steadily lines keep coming.
     let mut flush_at = tokio::time::Instant::now() + FLUSH;
     loop {
@@ -230,22 +233,7 @@ async fn forward_logs<T: Transport>(
                 if batch.is_empty() {
                     flush_at = tokio::time::Instant::now() + FLUSH;
                 }
-                let now = time::micros(chrono::Utc::now());
-                batch.push(Log {
-                    id: Uuid::now_v7(),
-                    created: now,
-                    name: if line.stderr {
-                        "baton.stderr"
-                    } else {
-                        "baton.stdout"
-                    }
-                    .into(),
-                    level: if line.stderr { 40 } else { 20 },
-                    message: line.text,
-                    timestamp: now,
-                    flow_run_id: Some(id),
-                    task_run_id: None,
-                });
+                batch.push(output_log(id, line));
                 if batch.len() < BATCH {
                     continue;
                 }
@@ -255,21 +243,94 @@ async fn forward_logs<T: Transport>(
                 continue;
             }
             Ok(None) => {
-                if !batch.is_empty() {
-                    let _ = t.send_logs(std::mem::take(&mut batch)).await;
-                }
+                pending.add(id, std::mem::take(&mut batch));
+                pending.drain(&*t, id).await;
                 return;
             }
-            Err(_) if batch.is_empty() => {
+            Err(_) if batch.is_empty() && pending.lines.is_empty() => {
                 flush_at = tokio::time::Instant::now() + Duration::from_secs(3600);
                 continue;
             }
-            Err(_) => {}
-        }
-        if !batch.is_empty() {
-            if let Err(e) = t.send_logs(std::mem::take(&mut batch)).await {
-                tracing::warn!(run = %id, error = %e, "could not store log lines");
+            Err(_) => {
+                // Nothing new, but lines are waiting for the server: try again a little later.
+                flush_at = tokio::time::Instant::now() + Duration::from_secs(1);
             }
+        }
+        pending.add(id, std::mem::take(&mut batch));
+        pending.send(&*t, id).await;
+    }
+}
+
+fn output_log(id: Uuid, line: Line) -> Log {
+    let now = time::micros(chrono::Utc::now());
+    Log {
+        id: Uuid::now_v7(),
+        created: now,
+        name: if line.stderr {
+            "baton.stderr"
+        } else {
+            "baton.stdout"
+        }
+        .into(),
+        level: if line.stderr { 40 } else { 20 },
+        message: line.text,
+        timestamp: now,
+        flow_run_id: Some(id),
+        task_run_id: None,
+    }
+}
+
+/// Log lines not yet accepted by the server, oldest first.
+#[derive(Default)]
+struct Pending {
+    lines: Vec<Log>,
+    failing: bool,
+}
+
+impl Pending {
+    fn add(&mut self, id: Uuid, mut batch: Vec<Log>) {
+        self.lines.append(&mut batch);
+        let over = self.lines.len().saturating_sub(retry::MAX_BUFFERED_LINES);
+        if over > 0 {
+            self.lines.drain(..over);
+            tracing::warn!(run = %id, dropped = over, "log buffer full while the server is unreachable");
+        }
+    }
+
+    /// Sends what is buffered, a batch at a time; stops at the first failure. `true` when all went out.
+    async fn send<T: Transport>(&mut self, t: &T, id: Uuid) -> bool {
+        while !self.lines.is_empty() {
+            let n = self.lines.len().min(BATCH);
+            let chunk: Vec<Log> = self.lines[..n].to_vec();
+            match t.send_logs(chunk).await {
+                Ok(()) => {
+                    self.lines.drain(..n);
+                    if std::mem::take(&mut self.failing) {
+                        tracing::info!(run = %id, "the server takes log lines again");
+                    }
+                }
+                Err(e) => {
+                    if !std::mem::replace(&mut self.failing, true) {
+                        tracing::warn!(run = %id, error = %e, "could not store log lines; keeping them to retry");
+                    }
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// Sends everything, retrying with backoff for up to `retry::RIDE_OUT`.
+    async fn drain<T: Transport>(&mut self, t: &T, id: Uuid) {
+        let started = std::time::Instant::now();
+        for attempt in 0..10_000u32 {
+            if self.send(t, id).await || started.elapsed() > retry::RIDE_OUT {
+                break;
+            }
+            tokio::time::sleep(retry::backoff(attempt)).await;
+        }
+        if !self.lines.is_empty() {
+            tracing::warn!(run = %id, lost = self.lines.len(), "gave up delivering log lines");
         }
     }
 }

@@ -11,6 +11,15 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 /// A worker's connection to a remote server.
+/// The server answered with an error status (as opposed to not answering at all).
+#[derive(Debug, thiserror::Error)]
+#[error("{url} answered {status}: {text}")]
+pub struct Refused {
+    pub url: String,
+    pub status: u16,
+    pub text: String,
+}
+
 pub struct Http {
     client: reqwest::Client,
     api: String,
@@ -66,7 +75,12 @@ impl Http {
         let status = resp.status();
         let text = resp.text().await.unwrap_or_default();
         if !status.is_success() {
-            anyhow::bail!("{url} answered {status}: {text}");
+            return Err(Refused {
+                url,
+                status: status.as_u16(),
+                text,
+            }
+            .into());
         }
         Ok(if text.trim().is_empty() {
             Value::Null

@@ -6,6 +6,7 @@ pub mod http;
 pub mod job;
 pub mod local;
 pub mod process;
+pub mod retry;
 pub mod transport;
 
 use crate::domain::{Doc, StateType};
@@ -262,7 +263,11 @@ async fn propose<T: Transport>(
     message: Option<String>,
     force: bool,
 ) -> Answer {
-    for _ in 0..20 {
+    // An unreachable server is retried with backoff for up to `retry::RIDE_OUT` (the run's process keeps
+    // going meanwhile); a refusal only `retry::REFUSALS` times; a WAIT as the server says. Bounded either way.
+    let started = std::time::Instant::now();
+    let mut refusals = 0;
+    for attempt in 0..10_000u32 {
         match t
             .propose(run, kind, name.map(String::from), message.clone(), force)
             .await
@@ -272,8 +277,21 @@ async fn propose<T: Transport>(
             }
             Ok(a) => return a,
             Err(e) => {
-                tracing::warn!(%run, error = %e, "proposing {} failed; retrying", kind.as_str());
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                let pause = if retry::refused(&e) {
+                    refusals += 1;
+                    if refusals >= retry::REFUSALS {
+                        break;
+                    }
+                    Duration::from_millis(500)
+                } else if started.elapsed() > retry::RIDE_OUT {
+                    break;
+                } else {
+                    retry::backoff(attempt)
+                };
+                if attempt % 10 == 0 {
+                    tracing::warn!(%run, error = %e, "proposing {} failed; retrying", kind.as_str());
+                }
+                tokio::time::sleep(pause).await;
             }
         }
     }

@@ -20,6 +20,7 @@ mod load;
 mod logs;
 mod metrics;
 mod orchestration;
+mod partition;
 mod process;
 mod remote_worker;
 mod retention;

@@ -1,0 +1,175 @@
+//! A remote worker cut off from the server (issue 7): `baton worker start` talks to the API through a
+//! loopback proxy the test controls. While the proxy refuses every connection (5 s; 60 s with
+//! `BATON_LONG_TESTS=1`) the run's process keeps going; when the proxy lets traffic through again, the
+//! lines it printed meanwhile are delivered (each exactly once) and its final state lands.
+
+use crate::helpers::*;
+use crate::server_proc::{alive, signal};
+use nix::sys::signal::Signal;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+
+/// A TCP proxy to `to`; while `cut` is set it drops open connections and refuses new ones.
+async fn proxy(to: SocketAddr, cut: Arc<AtomicBool>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            if cut.load(Ordering::SeqCst) {
+                continue; // dropped: the worker sees the connection reset
+            }
+            let cut = cut.clone();
+            tokio::spawn(async move {
+                let Ok(mut outbound) = TcpStream::connect(to).await else {
+                    return;
+                };
+                let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
+                let watch = async {
+                    while !cut.load(Ordering::SeqCst) {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    }
+                };
+                tokio::select! {
+                    _ = copy => {}
+                    _ = watch => {} // both sockets close when dropped here
+                }
+            });
+        }
+    });
+    addr
+}
+
+async fn run_of(app: &TestApp, id: &str) -> Value {
+    app.get(&format!("/flow_runs/{id}")).await.1
+}
+
+async fn lines_of(app: &TestApp, id: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for page in 0..100 {
+        let (_, logs) = app
+            .post(
+                "/logs/filter",
+                json!({"logs": {"flow_run_id": {"any_": [id]}}, "limit": 200,
+                    "offset": page * 200, "sort": "TIMESTAMP_ASC"}),
+            )
+            .await;
+        let logs = logs.as_array().unwrap();
+        out.extend(
+            logs.iter()
+                .filter_map(|l| l["message"].as_str().map(String::from)),
+        );
+        if logs.len() < 200 {
+            break;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_cut_off_keeps_running_buffers_logs_and_reports_on_reconnect() {
+    let cut_for = if std::env::var("BATON_LONG_TESTS").is_ok_and(|v| v == "1") {
+        60
+    } else {
+        5
+    };
+    let app = spawn_app_without_worker().await;
+    app.post("/work_pools/", json!({"name": "far", "type": "process"}))
+        .await;
+    let cut = Arc::new(AtomicBool::new(false));
+    let via = proxy(app.addr, cut.clone()).await;
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["worker", "start", "--pool", "far", "--name", "islander"])
+        .args([
+            "--poll-seconds",
+            "0.2",
+            "--api",
+            &format!("http://{via}/api"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // One line every 100 ms, lasting the cut plus 4 s.
+    let total = (cut_for + 4) * 10;
+    let cmd = format!(
+        "sh -c 'i=0; while [ $i -lt {total} ]; do echo line $i; i=$((i+1)); sleep 0.1; done'"
+    );
+    let flow = app.flow("island").await;
+    let (_, d) = app
+        .post(
+            "/deployments/",
+            json!({"name": "ticker", "flow_id": flow,
+            "work_pool_name": "far", "job_variables": {"command": cmd}}),
+        )
+        .await;
+    let (_, run) = app
+        .post(
+            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    let id = run["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let pid: u32 = loop {
+        let r = run_of(&app, &id).await;
+        let started = r["state_type"] == "RUNNING" && !lines_of(&app, &id).await.is_empty();
+        if let (true, Some(pid)) = (started, r["infrastructure_pid"].as_str()) {
+            break pid.parse().unwrap();
+        }
+        assert!(Instant::now() < deadline, "the run never started: {r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    cut.store(true, Ordering::SeqCst);
+    let seen_before = lines_of(&app, &id).await.len();
+    let cut_until = Instant::now() + Duration::from_secs(cut_for);
+    while Instant::now() < cut_until {
+        assert!(
+            alive(pid),
+            "the run's process died while the worker was cut off"
+        );
+        assert_eq!(run_of(&app, &id).await["state_type"], "RUNNING");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let seen_during = lines_of(&app, &id).await.len();
+    assert!(
+        seen_during <= seen_before + 3,
+        "lines reached the server through the cut: {seen_before} -> {seen_during}"
+    );
+    cut.store(false, Ordering::SeqCst);
+
+    let deadline = Instant::now() + Duration::from_secs(cut_for + 60);
+    loop {
+        let r = run_of(&app, &id).await;
+        if r["state_type"] == "COMPLETED" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the final state never landed: {r}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let lines = loop {
+        let lines = lines_of(&app, &id).await;
+        if lines.len() >= total as usize || Instant::now() > deadline {
+            break lines;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let want: Vec<String> = (0..total).map(|i| format!("line {i}")).collect();
+    assert_eq!(lines, want, "every line delivered once, in order");
+    signal(worker.id(), Signal::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while worker.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "worker ignored SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.stop().await;
+}
