@@ -46,6 +46,7 @@ impl App {
     pub async fn build(config: ServeConfig) -> anyhow::Result<App> {
         std::fs::create_dir_all(&config.home)
             .with_context(|| format!("cannot create the data dir {}", config.home.display()))?;
+        check_writable(&config.home)?;
         let lock = crate::home::lock(&config.home).map_err(|e| match e {
             crate::home::LockError::InUse(h) => anyhow::anyhow!(
                 "another Baton server is already serving the data dir {} (stop it, or use --home)",
@@ -183,6 +184,21 @@ pub fn exposure_warning(addr: std::net::SocketAddr, has_auth: bool) -> Option<St
              can reach it can run commands here. Use --auth user:pass (or BATON_AUTH_STRING)."
         )
     })
+}
+
+/// Fails with a clear message when the data dir cannot be written (SQLite would only say "unable to open
+/// database file").
+fn check_writable(home: &std::path::Path) -> anyhow::Result<()> {
+    let probe = home.join(".baton-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .with_context(|| {
+            format!(
+                "the data dir {} is not writable (Baton keeps its database there; fix its permissions or \
+                 choose another with --home or BATON_HOME)",
+                home.display()
+            )
+        })
 }
 
 /// Runs `baton serve` until `shutdown` resolves.

@@ -14,7 +14,10 @@ pub enum StoreError {
     Invalid(String),
     /// SQLite failed.
     #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// The database file could not be written: the disk is full, the data dir read-only, or I/O failed.
+    #[error("cannot write the database (is the disk full or the data dir read-only?): {0}")]
+    Disk(rusqlite::Error),
     /// Migrating the schema failed.
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
@@ -23,11 +26,21 @@ pub enum StoreError {
     Closed,
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::{DiskFull, ReadOnly, SystemIoFailure};
+        match e.sqlite_error_code() {
+            Some(DiskFull | ReadOnly | SystemIoFailure) => StoreError::Disk(e),
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
 impl<E: Into<StoreError>> From<tokio_rusqlite::Error<E>> for StoreError {
     fn from(e: tokio_rusqlite::Error<E>) -> Self {
         match e {
             tokio_rusqlite::Error::Error(inner) => inner.into(),
-            tokio_rusqlite::Error::Close((_, err)) => StoreError::Sqlite(err),
+            tokio_rusqlite::Error::Close((_, err)) => err.into(),
             _ => StoreError::Closed,
         }
     }

@@ -13,6 +13,7 @@ mod dashboard;
 mod deployments;
 mod events_ws;
 mod faults;
+mod faults_disk;
 mod flow_runs;
 mod flows;
 mod helpers;

@@ -16,9 +16,27 @@ pub struct ServeProc {
 /// Starts `baton serve --port 0 --home home` plus `args` (stderr goes to `home.stderr.log`); `Err` holds
 /// what it printed when it did not start.
 pub fn try_start(home: &Path, args: &[&str]) -> Result<ServeProc, String> {
+    try_start_under(home, args, None)
+}
+
+/// As `try_start`, with `baton` exec'd from `sh -c "<prelude>; exec ..."` (to set limits or drop root).
+pub fn try_start_under(
+    home: &Path,
+    args: &[&str],
+    prelude: Option<&str>,
+) -> Result<ServeProc, String> {
     let err_path = home.with_extension("stderr.log");
     let err_file = std::fs::File::create(&err_path).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+    let bin = env!("CARGO_BIN_EXE_baton");
+    let mut cmd = match prelude {
+        Some(p) => {
+            let mut c = Command::new("sh");
+            c.args(["-c", &format!("{p}; exec \"$0\" \"$@\""), bin]);
+            c
+        }
+        None => Command::new(bin),
+    };
+    let mut child = cmd
         .args(["serve", "--host", "127.0.0.1", "--port", "0", "--home"])
         .arg(home)
         .args(args)
