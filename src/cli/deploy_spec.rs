@@ -142,11 +142,11 @@ pub fn locate(entrypoint: &str, cwd: &Path) -> anyhow::Result<(String, String, P
         .ok_or_else(|| {
             anyhow!("entrypoint '{entrypoint}' must look like path/to/file.py:function")
         })?;
-    let abs = if Path::new(file).is_absolute() {
+    let abs = lexical(&if Path::new(file).is_absolute() {
         PathBuf::from(file)
     } else {
         cwd.join(file)
-    };
+    });
     let (stored, dir) = match abs.strip_prefix(cwd) {
         Ok(rel) => (rel.to_string_lossy().into_owned(), cwd.to_path_buf()),
         Err(_) => {
@@ -164,6 +164,22 @@ pub fn locate(entrypoint: &str, cwd: &Path) -> anyhow::Result<(String, String, P
         abs,
         func.to_string(),
     ))
+}
+
+/// `p` with `.` and `..` components resolved without touching the disk, so `../flows/x.py` run from
+/// `/repo/app` is `/repo/flows/x.py` (the server refuses entrypoints that climb out of their directory).
+fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A deployment of a Python function.
@@ -283,4 +299,18 @@ pub fn from_command(command: &str, f: &SpecFlags, cwd: &Path) -> anyhow::Result<
         pull_steps: None,
         enforce_parameter_schema: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entrypoint_above_the_directory_is_stored_beside_its_file() {
+        let (stored, dir, file, _) = locate("../flows/x.py:f", Path::new("/repo/app")).unwrap();
+        assert_eq!((stored.as_str(), dir.as_str()), ("x.py:f", "/repo/flows"));
+        assert_eq!(file, PathBuf::from("/repo/flows/x.py"));
+        let (stored, dir, _, _) = locate("./etl/../etl/a.py:g", Path::new("/repo")).unwrap();
+        assert_eq!((stored.as_str(), dir.as_str()), ("etl/a.py:g", "/repo"));
+    }
 }
