@@ -20,6 +20,7 @@ mod logs;
 pub mod metrics;
 mod openapi;
 mod openapi_schemas;
+mod openapi_table;
 mod schedules;
 mod sorts;
 mod task_runs;

@@ -1,0 +1,357 @@
+//! The table behind `/api/openapi.json`: one entry per route of `api::router` (method, path, summary, body
+//! shape, query parameters), in the route table's order. `openapi_tests.rs` fails when a route is missing.
+
+use super::openapi_schemas::Body;
+
+/// One documented operation: method, path under `/api`, summary, request body, query parameters.
+pub struct Op {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub body: Option<Body>,
+    pub query: &'static [(&'static str, bool)],
+}
+
+const fn op(method: &'static str, path: &'static str, summary: &'static str) -> Op {
+    Op {
+        method,
+        path,
+        summary,
+        body: None,
+        query: &[],
+    }
+}
+
+const fn with(method: &'static str, path: &'static str, summary: &'static str, body: Body) -> Op {
+    Op {
+        method,
+        path,
+        summary,
+        body: Some(body),
+        query: &[],
+    }
+}
+
+const fn q(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    query: &'static [(&'static str, bool)],
+) -> Op {
+    Op {
+        method,
+        path,
+        summary,
+        body: None,
+        query,
+    }
+}
+
+use Body::*;
+
+/// Every route of `api::router`, in the route table's order.
+pub const OPERATIONS: &[Op] = &[
+    op("get", "/health", "Liveness: always true"),
+    op("get", "/ready", "Readiness"),
+    op("get", "/version", "API version"),
+    op(
+        "get",
+        "/admin/version",
+        "The Prefect server version Baton is compatible with",
+    ),
+    op("get", "/admin/storage", "Storage statistics"),
+    op(
+        "get",
+        "/csrf-token",
+        "CSRF token (422: CSRF protection is disabled)",
+    ),
+    op("get", "/openapi.json", "This document"),
+    with(
+        "post",
+        "/flows/",
+        "Create a flow (200 when it exists)",
+        FlowCreate,
+    ),
+    with("post", "/flows/filter", "Filter flows", Filter),
+    with("post", "/flows/count", "Count flows", Filter),
+    op("get", "/flows/name/{name}", "Read a flow by name"),
+    op("get", "/flows/{id}", "Read a flow"),
+    op("delete", "/flows/{id}", "Delete a flow"),
+    with("post", "/flow_runs/", "Create a flow run", FlowRunCreate),
+    with("post", "/flow_runs/filter", "Filter flow runs", Filter),
+    with("post", "/flow_runs/count", "Count flow runs", Filter),
+    with(
+        "post",
+        "/flow_runs/history",
+        "Runs over time by state",
+        History,
+    ),
+    op("get", "/flow_runs/{id}", "Read a flow run"),
+    with(
+        "patch",
+        "/flow_runs/{id}",
+        "Update a flow run",
+        FlowRunUpdate,
+    ),
+    op("delete", "/flow_runs/{id}", "Delete a flow run"),
+    with("patch", "/flow_runs/{id}/labels", "Merge labels", AnyObject),
+    with(
+        "post",
+        "/flow_runs/{id}/set_state",
+        "Propose a state",
+        SetState,
+    ),
+    q(
+        "get",
+        "/flow_run_states/",
+        "A flow run's states",
+        &[("flow_run_id", true)],
+    ),
+    with("post", "/task_runs/", "Create a task run", TaskRunCreate),
+    with("post", "/task_runs/filter", "Filter task runs", Filter),
+    with("post", "/task_runs/count", "Count task runs", Filter),
+    op("get", "/task_runs/{id}", "Read a task run"),
+    op("delete", "/task_runs/{id}", "Delete a task run"),
+    with(
+        "post",
+        "/task_runs/{id}/set_state",
+        "Propose a task run state",
+        SetState,
+    ),
+    q(
+        "get",
+        "/task_run_states/",
+        "A task run's states",
+        &[("task_run_id", true)],
+    ),
+    with("post", "/logs/", "Write a batch of logs", Logs),
+    with("post", "/logs/filter", "Filter logs", Filter),
+    with(
+        "post",
+        "/deployments/",
+        "Create or update a deployment",
+        DeploymentCreate,
+    ),
+    with("post", "/deployments/filter", "Filter deployments", Filter),
+    with("post", "/deployments/count", "Count deployments", Filter),
+    with(
+        "post",
+        "/deployments/get_scheduled_flow_runs",
+        "Due runs of deployments",
+        DeploymentRuns,
+    ),
+    op(
+        "get",
+        "/deployments/name/{flow}/{name}",
+        "Read a deployment by flow and name",
+    ),
+    op("get", "/deployments/{id}", "Read a deployment"),
+    with(
+        "patch",
+        "/deployments/{id}",
+        "Update a deployment",
+        DeploymentUpdate,
+    ),
+    op("delete", "/deployments/{id}", "Delete a deployment"),
+    with(
+        "post",
+        "/deployments/{id}/create_flow_run",
+        "Run a deployment",
+        DeploymentRun,
+    ),
+    op(
+        "post",
+        "/deployments/{id}/pause_deployment",
+        "Pause a deployment",
+    ),
+    op(
+        "post",
+        "/deployments/{id}/resume_deployment",
+        "Resume a deployment",
+    ),
+    with(
+        "post",
+        "/deployments/{id}/schedule",
+        "Schedule runs now",
+        AnyObject,
+    ),
+    op(
+        "get",
+        "/deployments/{id}/schedules",
+        "A deployment's schedules",
+    ),
+    with(
+        "post",
+        "/deployments/{id}/schedules",
+        "Add schedules",
+        Schedules,
+    ),
+    with(
+        "patch",
+        "/deployments/{id}/schedules/{schedule_id}",
+        "Update a schedule",
+        ScheduleUpdate,
+    ),
+    op(
+        "delete",
+        "/deployments/{id}/schedules/{schedule_id}",
+        "Delete a schedule",
+    ),
+    op(
+        "delete",
+        "/automations/owned-by/{resource}",
+        "Automations (none): delete",
+    ),
+    op(
+        "get",
+        "/automations/related-to/{resource}",
+        "Automations (none): list",
+    ),
+    with("post", "/work_pools/", "Create a work pool", WorkPoolCreate),
+    with("post", "/work_pools/filter", "Filter work pools", Filter),
+    with("post", "/work_pools/count", "Count work pools", Filter),
+    op("get", "/work_pools/{name}", "Read a work pool"),
+    with(
+        "patch",
+        "/work_pools/{name}",
+        "Update a work pool",
+        WorkPoolUpdate,
+    ),
+    op("delete", "/work_pools/{name}", "Delete a work pool"),
+    with(
+        "post",
+        "/work_pools/{name}/get_scheduled_flow_runs",
+        "Due runs of a pool (workers poll this)",
+        PoolRuns,
+    ),
+    with(
+        "post",
+        "/work_pools/{name}/queues",
+        "Create a queue",
+        QueueCreate,
+    ),
+    with(
+        "post",
+        "/work_pools/{name}/queues/filter",
+        "Filter queues",
+        Filter,
+    ),
+    op("get", "/work_pools/{name}/queues/{queue}", "Read a queue"),
+    with(
+        "patch",
+        "/work_pools/{name}/queues/{queue}",
+        "Update a queue",
+        QueueUpdate,
+    ),
+    op(
+        "delete",
+        "/work_pools/{name}/queues/{queue}",
+        "Delete a queue",
+    ),
+    with(
+        "post",
+        "/work_pools/{name}/workers/heartbeat",
+        "Worker heartbeat",
+        Heartbeat,
+    ),
+    with(
+        "post",
+        "/work_pools/{name}/workers/filter",
+        "Filter workers",
+        Filter,
+    ),
+    op(
+        "get",
+        "/work_pools/{name}/workers/connect",
+        "Worker websocket (Prefect 3.9)",
+    ),
+    op(
+        "delete",
+        "/work_pools/{name}/workers/{worker}",
+        "Delete a worker",
+    ),
+    op("get", "/work_queues/{id}", "Read a queue by id"),
+    op(
+        "get",
+        "/collections/views/aggregate-worker-metadata",
+        "Worker types",
+    ),
+    op("get", "/events/in", "Events websocket (client to server)"),
+    op("get", "/events/out", "Events websocket (server to client)"),
+    with("post", "/variables/", "Create a variable", VariableCreate),
+    with("post", "/variables/filter", "Filter variables", Filter),
+    with("post", "/variables/count", "Count variables", Filter),
+    op("get", "/variables/name/{name}", "Read a variable by name"),
+    with(
+        "patch",
+        "/variables/name/{name}",
+        "Update a variable by name",
+        VariableUpdate,
+    ),
+    op(
+        "delete",
+        "/variables/name/{name}",
+        "Delete a variable by name",
+    ),
+    op("get", "/variables/{id}", "Read a variable"),
+    with(
+        "patch",
+        "/variables/{id}",
+        "Update a variable",
+        VariableUpdate,
+    ),
+    op("delete", "/variables/{id}", "Delete a variable"),
+    with("post", "/artifacts/", "Create an artifact", ArtifactCreate),
+    with("post", "/artifacts/filter", "Filter artifacts", Filter),
+    with("post", "/artifacts/count", "Count artifacts", Filter),
+    with(
+        "post",
+        "/artifacts/latest/filter",
+        "Filter latest artifacts",
+        Filter,
+    ),
+    with(
+        "post",
+        "/artifacts/latest/count",
+        "Count latest artifacts",
+        Filter,
+    ),
+    op("get", "/artifacts/{key}/latest", "Latest artifact by key"),
+    op("get", "/artifacts/{id}", "Read an artifact"),
+    with(
+        "patch",
+        "/artifacts/{id}",
+        "Update an artifact",
+        ArtifactUpdate,
+    ),
+    op("delete", "/artifacts/{id}", "Delete an artifact"),
+    with(
+        "post",
+        "/baton/schedules/preview",
+        "Preview a schedule's next times",
+        Preview,
+    ),
+    op(
+        "get",
+        "/baton/flow_runs/{id}/why",
+        "Why a run has not started",
+    ),
+    with(
+        "post",
+        "/baton/flow_runs/page",
+        "A keyset page of runs",
+        AnyObject,
+    ),
+    with(
+        "post",
+        "/baton/deployments/summary",
+        "Deployment summaries",
+        AnyObject,
+    ),
+    q(
+        "get",
+        "/baton/live",
+        "Live server-sent events",
+        &[("flow_run_id", false)],
+    ),
+];
