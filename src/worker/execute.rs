@@ -257,7 +257,9 @@ async fn forward_logs<T: Transport>(
             }
         }
         pending.add(id, std::mem::take(&mut batch));
-        pending.send(&*t, id).await;
+        if let Err(true) = pending.send(&*t, id).await {
+            pending.lines.clear(); // refused, not unreachable: retrying would not help
+        }
     }
 }
 
@@ -297,8 +299,9 @@ impl Pending {
         }
     }
 
-    /// Sends what is buffered, a batch at a time; stops at the first failure. `true` when all went out.
-    async fn send<T: Transport>(&mut self, t: &T, id: Uuid) -> bool {
+    /// Sends what is buffered, a batch at a time; stops at the first failure. `Ok` when all went out,
+    /// else whether the server refused the lines (retrying will not help) rather than being unreachable.
+    async fn send<T: Transport>(&mut self, t: &T, id: Uuid) -> Result<(), bool> {
         while !self.lines.is_empty() {
             let n = self.lines.len().min(BATCH);
             let chunk: Vec<Log> = self.lines[..n].to_vec();
@@ -313,19 +316,21 @@ impl Pending {
                     if !std::mem::replace(&mut self.failing, true) {
                         tracing::warn!(run = %id, error = %e, "could not store log lines; keeping them to retry");
                     }
-                    return false;
+                    return Err(retry::refused(&e));
                 }
             }
         }
-        true
+        Ok(())
     }
 
     /// Sends everything, retrying with backoff for up to `retry::RIDE_OUT`.
     async fn drain<T: Transport>(&mut self, t: &T, id: Uuid) {
         let started = std::time::Instant::now();
         for attempt in 0..10_000u32 {
-            if self.send(t, id).await || started.elapsed() > retry::RIDE_OUT {
-                break;
+            match self.send(t, id).await {
+                Ok(()) | Err(true) => break,
+                Err(false) if started.elapsed() > retry::RIDE_OUT => break,
+                Err(false) => {}
             }
             tokio::time::sleep(retry::backoff(attempt)).await;
         }

@@ -19,10 +19,14 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((250u64 << attempt.min(5)).min(5_000))
 }
 
-/// Whether the server answered and refused the request (4xx), as opposed to being unreachable or failing.
+/// Whether the server answered and refused the request (a 4xx over HTTP; not found, conflict or invalid
+/// in-process), as opposed to being unreachable or failing.
 pub fn refused(e: &anyhow::Error) -> bool {
+    use crate::services::ServiceError;
     e.downcast_ref::<super::http::Refused>()
         .is_some_and(|r| (400..500).contains(&r.status))
+        || e.downcast_ref::<ServiceError>()
+            .is_some_and(|s| !matches!(s, ServiceError::Store(_)))
 }
 
 #[cfg(test)]
@@ -48,5 +52,9 @@ mod tests {
         assert!(refused(&r(404)));
         assert!(!refused(&r(503)));
         assert!(!refused(&anyhow::anyhow!("cannot reach http://x")));
+        let local = |e| anyhow::Error::new(e);
+        assert!(refused(&local(crate::services::ServiceError::NotFound(
+            "gone".into()
+        ))));
     }
 }
