@@ -10,6 +10,7 @@ pub enum Body {
     AnyObject,
     ArtifactCreate,
     ArtifactUpdate,
+    Catchup,
     DeploymentCreate,
     DeploymentRun,
     DeploymentRuns,
@@ -147,6 +148,10 @@ fn queue(required: &[&str]) -> Value {
 fn schema(b: Body) -> Value {
     match b {
         Body::AnyObject => json!({"type": "object"}),
+        Body::Catchup => obj(
+            json!({"catchup": {"type": "string", "enum": ["all", "latest", "none"]}}),
+            &["catchup"],
+        ),
         Body::Filter => {
             let mut props = Map::new();
             for section in [
@@ -276,6 +281,7 @@ const ALL: &[Body] = &[
     Body::AnyObject,
     Body::ArtifactCreate,
     Body::ArtifactUpdate,
+    Body::Catchup,
     Body::DeploymentCreate,
     Body::DeploymentRun,
     Body::DeploymentRuns,

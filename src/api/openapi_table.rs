@@ -342,6 +342,17 @@ pub const OPERATIONS: &[Op] = &[
         "A keyset page of runs",
         AnyObject,
     ),
+    op(
+        "get",
+        "/baton/deployments/{id}/catchup",
+        "A deployment's catch-up policy",
+    ),
+    with(
+        "put",
+        "/baton/deployments/{id}/catchup",
+        "Set a deployment's catch-up policy",
+        Catchup,
+    ),
     with(
         "post",
         "/baton/deployments/summary",

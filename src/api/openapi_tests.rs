@@ -9,6 +9,7 @@ const ROUTER_SOURCES: &[(&str, &str)] = &[
     ("mod.rs", include_str!("mod.rs")),
     ("variables.rs", include_str!("variables.rs")),
     ("artifacts.rs", include_str!("artifacts.rs")),
+    ("catchup.rs", include_str!("catchup.rs")),
 ];
 
 const METHODS: &[(&str, &str)] = &[

@@ -119,6 +119,7 @@ BINDINGS = [
     (r"^/task_run_states/", {"query.task_run_id": "task_run_id"}),
     (r"^/deployments/name/", {"path.flow": "flow_name", "path.name": "deployment_name"}),
     (r"^/deployments/\{id\}", {"path.id": "deployment_id", "path.schedule_id": "schedule_id"}),
+    (r"^/baton/deployments/\{id\}", {"path.id": "deployment_id"}),
     (r"^/work_pools/", {"path.name": "pool", "path.queue": "queue", "path.worker": "worker"}),
     (r"^/work_queues/", {"path.id": "queue_id"}),
     (r"^/variables/", {"path.id": "variable_id", "path.name": "variable_name"}),
