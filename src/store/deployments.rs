@@ -191,14 +191,7 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Deployment>> {
 
 /// How many deployments match.
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
-    let mut params = Vec::new();
-    let c = query::condition(Entity::Deployment, cond, &mut params)?;
-    let n: i64 = tx.conn.query_row(
-        &format!("SELECT count(*) FROM deployments WHERE {c}"),
-        rusqlite::params_from_iter(params),
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+    query::count(tx, Entity::Deployment, cond)
 }
 
 /// Deletes a deployment and its schedules; `false` when it did not exist.

@@ -191,13 +191,7 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
 
 /// How many runs match.
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
-    let mut params = Vec::new();
-    let c = query::condition(Entity::FlowRun, cond, &mut params)?;
-    let sql = format!("SELECT count(*) FROM flow_runs WHERE {c}");
-    let n: i64 = tx
-        .conn
-        .query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
-    Ok(n as u64)
+    query::count(tx, Entity::FlowRun, cond)
 }
 
 /// Deletes a run with its history, task runs and logs; `false` when it did not exist.

@@ -75,14 +75,7 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Flow>> {
 
 /// How many flows match.
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
-    let mut params = Vec::new();
-    let c = query::condition(Entity::Flow, cond, &mut params)?;
-    let n: i64 = tx.conn.query_row(
-        &format!("SELECT count(*) FROM flows WHERE {c}"),
-        rusqlite::params_from_iter(params),
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+    query::count(tx, Entity::Flow, cond)
 }
 
 /// Deletes a flow and (by cascade) its runs; `false` when it did not exist.

@@ -19,6 +19,17 @@ pub fn table(e: Entity) -> &'static str {
     }
 }
 
+/// How many rows of `e` match `cond` (every entity's `count`).
+pub fn count(tx: &super::Tx, e: Entity, cond: &Cond) -> Result<u64> {
+    let mut params = Vec::new();
+    let c = condition(e, cond, &mut params)?;
+    let sql = format!("SELECT count(*) FROM {} WHERE {c}", table(e));
+    let n: i64 = tx
+        .conn
+        .query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
+    Ok(n as u64)
+}
+
 fn column(e: Entity, f: Field) -> Option<&'static str> {
     use Field::*;
     match f {

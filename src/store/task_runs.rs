@@ -148,13 +148,7 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<TaskRun>> {
 
 /// How many task runs match.
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
-    let mut params = Vec::new();
-    let c = query::condition(Entity::TaskRun, cond, &mut params)?;
-    let sql = format!("SELECT count(*) FROM task_runs WHERE {c}");
-    let n: i64 = tx
-        .conn
-        .query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
-    Ok(n as u64)
+    query::count(tx, Entity::TaskRun, cond)
 }
 
 /// Deletes a task run; `false` when it did not exist.

@@ -94,14 +94,7 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Variable>> {
 
 /// How many variables match.
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
-    let mut params = Vec::new();
-    let c = query::condition(Entity::Variable, cond, &mut params)?;
-    let n: i64 = tx.conn.query_row(
-        &format!("SELECT count(*) FROM variables WHERE {c}"),
-        rusqlite::params_from_iter(params),
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+    query::count(tx, Entity::Variable, cond)
 }
 
 /// Deletes a variable; `false` when it did not exist.
