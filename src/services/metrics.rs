@@ -38,6 +38,8 @@ pub struct Metrics {
     heartbeat_age: Family<Labels, FloatGauge>,
     requests: Family<Labels, Histogram, fn() -> Histogram>,
     db_size: Gauge,
+    db_writes: Gauge,
+    db_commits: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -66,6 +68,8 @@ impl Metrics {
             heartbeat_age: Family::default(),
             requests: Family::new_with_constructor(request_buckets as fn() -> Histogram),
             db_size: Gauge::default(),
+            db_writes: Gauge::default(),
+            db_commits: Gauge::default(),
             registry: Registry::default(),
         };
         registry.register("flow_runs", "Flow runs by state type", m.runs.clone());
@@ -108,6 +112,16 @@ impl Metrics {
             "database_size_bytes",
             "Size of the database file and its write-ahead log",
             m.db_size.clone(),
+        );
+        registry.register(
+            "database_writes",
+            "Write transactions run by the single writer since start (counter)",
+            m.db_writes.clone(),
+        );
+        registry.register(
+            "database_commits",
+            "Commits since start; writes queued together share one commit (counter)",
+            m.db_commits.clone(),
         );
         Metrics { registry, ..m }
     }
@@ -183,6 +197,9 @@ impl Services {
             }
         }
         m.db_size.set(self.store.size_bytes() as i64);
+        let (writes, commits) = self.store.write_counts();
+        m.db_writes.set(writes as i64);
+        m.db_commits.set(commits as i64);
         Ok(m.encode())
     }
 

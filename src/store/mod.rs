@@ -7,6 +7,7 @@
 
 pub mod artifacts;
 pub mod catchup;
+mod checkpoint;
 mod codec;
 pub mod deployments;
 mod error;
@@ -25,6 +26,7 @@ pub mod stats;
 pub mod task_runs;
 pub mod variables;
 pub mod work_pools;
+mod writer;
 
 pub use error::{Result, StoreError};
 
@@ -40,7 +42,8 @@ pub struct Tx<'c> {
 /// The database: one writer, several readers.
 #[derive(Debug)]
 pub struct Store {
-    writer: tokio_rusqlite::Connection,
+    writer: writer::Writer,
+    checkpointer: checkpoint::Checkpointer,
     readers: Vec<tokio_rusqlite::Connection>,
     next_reader: AtomicUsize,
     path: PathBuf,
@@ -57,21 +60,31 @@ fn pragmas(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Savepoint and statement journals, and sorts, stay in memory (no temporary files per write).
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
 impl Store {
     /// Opens (creating and migrating when new) the database file at `path`.
     pub async fn open(path: &Path) -> Result<Store> {
-        let writer = tokio_rusqlite::Connection::open(path).await?;
-        writer
-            .call(|conn| -> Result<()> {
-                conn.pragma_update(None, "journal_mode", "WAL")?;
-                pragmas(conn)?;
-                migrations::apply(conn)?;
-                Ok(())
-            })
-            .await?;
+        let file = path.to_path_buf();
+        let (conn, side) = tokio::task::spawn_blocking(move || -> Result<_> {
+            let mut conn = Connection::open(&file)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            pragmas(&conn)?;
+            conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
+            migrations::apply(&mut conn)?;
+            let side = Connection::open(&file)?;
+            pragmas(&side)?;
+            Ok((conn, side))
+        })
+        .await
+        .map_err(|_| StoreError::Closed)??;
+        let thread_error =
+            |e: std::io::Error| StoreError::Invalid(format!("cannot start a database thread: {e}"));
+        let writer = writer::Writer::start(conn).map_err(thread_error)?;
+        let checkpointer = checkpoint::Checkpointer::start(side).map_err(thread_error)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -85,6 +98,7 @@ impl Store {
         }
         Ok(Store {
             writer,
+            checkpointer,
             readers,
             next_reader: AtomicUsize::new(0),
             path: path.to_path_buf(),
@@ -96,21 +110,24 @@ impl Store {
         &self.path
     }
 
-    /// Runs `f` in one write transaction on the writer; commits when it returns `Ok`, rolls back otherwise.
+    /// Runs `f` atomically on the writer: its changes commit when it returns `Ok` and are rolled back
+    /// otherwise. Writes queued at the same moment share one commit (see [`writer`]); the call returns
+    /// after that commit.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         F: FnOnce(&Tx) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.writer
-            .call(move |conn| -> Result<T> {
-                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let out = f(&Tx { conn: &tx })?;
-                tx.commit()?;
-                Ok(out)
-            })
-            .await
-            .map_err(StoreError::from)
+        self.writer.write(f).await
+    }
+
+    /// Writes run and commits made since open (group commit makes the second smaller).
+    pub fn write_counts(&self) -> (u64, u64) {
+        let c = self.writer.counts();
+        (
+            c.writes.load(Ordering::Relaxed),
+            c.commits.load(Ordering::Relaxed),
+        )
     }
 
     /// Runs `f` on a read-only connection (a consistent snapshot for its duration).
@@ -142,16 +159,19 @@ impl Store {
 
     /// Checkpoints the WAL and closes every connection; pending writes finish first.
     pub async fn close(self) -> Result<()> {
-        let _ = self
-            .writer
-            .call(|conn| -> Result<()> {
-                conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
-                Ok(())
-            })
-            .await;
+        let mut checkpointer = self.checkpointer;
+        tokio::task::spawn_blocking(move || checkpointer.stop())
+            .await
+            .map_err(|_| StoreError::Closed)?;
         for r in self.readers {
             r.close().await.map_err(|_| StoreError::Closed)?;
         }
-        self.writer.close().await.map_err(|_| StoreError::Closed)
+        self.writer
+            .raw(|conn| -> Result<()> {
+                conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
+                Ok(())
+            })
+            .await?;
+        self.writer.close().await
     }
 }

@@ -134,6 +134,14 @@ async fn metrics_parse_and_move() {
         0.0
     );
     assert!(value(&before, "baton_database_size_bytes", &[]) > 0.0);
+    let (writes, commits) = (
+        value(&before, "baton_database_writes", &[]),
+        value(&before, "baton_database_commits", &[]),
+    );
+    assert!(
+        writes >= 1.0 && commits >= 1.0 && commits <= writes,
+        "{writes} {commits}"
+    );
 
     let flow = app.flow("metered").await;
     let past = (chrono::Utc::now() - chrono::Duration::seconds(3)).to_rfc3339();

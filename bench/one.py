@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""One load workload against Baton, for profiling: seeds --runs runs, starts the server, runs the workloads
+named on the command line with wrk (as bench/compare.py does) and prints each result. With --perf, records
+the server with `perf record -g` during the workloads (perf.data in --out)."""
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen  # noqa: E402
+from compare import seed  # noqa: E402
+from servers import Server, wipe  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("workloads", nargs="+", choices=loadgen.WORKLOADS)
+    ap.add_argument("--seconds", type=float, default=5)
+    ap.add_argument("--conns", type=int, default=8)
+    ap.add_argument("--runs", type=int, default=10_000)
+    ap.add_argument("--perf", action="store_true")
+    ap.add_argument("--out", default="target/bench")
+    a = ap.parse_args()
+    root = tempfile.mkdtemp(prefix="bench-one-")
+    perf = None
+    try:
+        home, _ = seed("baton", root, a.runs)
+        srv = Server("baton", home)
+        srv.start()
+        fx = loadgen.Fixture(srv.api)
+        if a.perf:
+            os.makedirs(a.out, exist_ok=True)
+            perf = subprocess.Popen(["perf", "record", "-g", "-p", str(srv.proc.pid), "-o",
+                                     os.path.join(a.out, "perf.data")], stderr=subprocess.DEVNULL)
+        scratch = tempfile.mkdtemp(dir=root)
+        for w in a.workloads:
+            r = loadgen.run_workload(w, f"http://127.0.0.1:{srv.port}", fx, a.seconds, a.conns, scratch)
+            extra = f"  lines/s {r['lines_per_s']:,.0f}" if "lines_per_s" in r else ""
+            print(f"{w:26} {r['ok_rps']:10,.0f} 2xx/s  p50 {r['p50_ms']:8.2f} ms  p99 {r['p99_ms']:8.2f} ms"
+                  f"  non-2xx {r['non2xx']}{extra}", flush=True)
+    finally:
+        if perf is not None and perf.poll() is None and perf.pid > 1:
+            perf.send_signal(signal.SIGINT)
+            perf.wait(timeout=60)
+        if 'srv' in locals():
+            srv.stop()
+        wipe(root)
+
+
+if __name__ == "__main__":
+    main()

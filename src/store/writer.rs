@@ -1,0 +1,399 @@
+//! The single writer with group commit. One thread owns the read-write connection. Callers queue closures;
+//! the thread takes every closure waiting at that moment (up to [`MAX_BATCH`]) and runs them in one
+//! transaction, each inside its own savepoint, then commits once. A closure that fails is rolled back to its
+//! savepoint alone; the others still commit. Every caller is answered only after the commit, so an
+//! acknowledged write is a committed write, exactly as with one transaction per call. What the batch saves
+//! is the commit: the WAL frames of pages several writes touched (index leaves, the table's last page) are
+//! written once per batch instead of once per write.
+
+use super::error::{Result, StoreError};
+use super::Tx;
+use rusqlite::Connection;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{mpsc, Arc};
+use tokio::sync::oneshot;
+
+/// Most closures committed together. Bounded so one commit never waits on a very long queue.
+pub const MAX_BATCH: usize = 64;
+
+/// What a finished closure left for after the commit: answers its caller with the commit's outcome.
+type Reply = Box<dyn FnOnce(std::result::Result<(), &rusqlite::Error>) + Send>;
+
+/// A queued closure: runs inside the open transaction under its own savepoint, or is failed unrun.
+trait Work: Send {
+    fn run(self: Box<Self>, conn: &Connection) -> Reply;
+    fn fail(self: Box<Self>, e: StoreError);
+}
+
+type Job = Box<dyn Work>;
+
+struct WriteJob<F, T> {
+    f: F,
+    done: oneshot::Sender<Outcome<T>>,
+}
+
+impl<F, T> Work for WriteJob<F, T>
+where
+    F: FnOnce(&Tx) -> Result<T> + Send,
+    T: Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Reply {
+        run_one(conn, self.f, self.done)
+    }
+
+    fn fail(self: Box<Self>, e: StoreError) {
+        let _ = self.done.send(Ok(Err(e)));
+    }
+}
+
+enum Msg {
+    Write(Job),
+    /// Runs outside any transaction (checkpoints, closing), then answers.
+    Raw(Box<dyn FnOnce(&Connection) + Send>),
+    /// Closes the connection and ends the thread, then answers.
+    Close(oneshot::Sender<rusqlite::Result<()>>),
+}
+
+/// A handle on the writer thread; dropping every handle ends the thread.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Msg>,
+    counts: Arc<Counts>,
+}
+
+/// What the writer has done, for metrics and tests.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// Writes queued and not yet started.
+    pub queued: AtomicU64,
+    /// Writes run (committed or not).
+    pub writes: AtomicU64,
+    /// Transactions committed.
+    pub commits: AtomicU64,
+}
+
+/// The outcome a caller gets: its value, its error, or the panic of its closure (re-raised in the caller).
+type Outcome<T> = std::result::Result<Result<T>, Box<dyn Any + Send>>;
+
+impl Writer {
+    /// Starts the writer thread on `conn` (already configured and migrated).
+    pub fn start(conn: Connection) -> std::io::Result<Writer> {
+        let (tx, rx) = mpsc::channel();
+        let counts = Arc::new(Counts::default());
+        let c = counts.clone();
+        std::thread::Builder::new()
+            .name("baton-writer".into())
+            .spawn(move || run(conn, rx, &c))?;
+        Ok(Writer { tx, counts })
+    }
+
+    /// What the writer has done so far.
+    pub fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// Runs `f` in a write transaction shared with whatever else is queued; resolves after the commit.
+    pub async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (done, wait) = oneshot::channel::<Outcome<T>>();
+        let job: Job = Box::new(WriteJob { f, done });
+        self.counts.queued.fetch_add(1, Relaxed);
+        self.tx
+            .send(Msg::Write(job))
+            .map_err(|_| StoreError::Closed)?;
+        match wait.await {
+            Ok(Ok(out)) => out,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => Err(StoreError::Closed),
+        }
+    }
+
+    /// Runs `f` on the connection outside any transaction, after every write queued before it.
+    pub async fn raw<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (done, wait) = oneshot::channel();
+        let job = Box::new(move |conn: &Connection| {
+            let _ = done.send(f(conn));
+        });
+        self.tx
+            .send(Msg::Raw(job))
+            .map_err(|_| StoreError::Closed)?;
+        wait.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Closes the connection once every queued message has run; later calls get [`StoreError::Closed`].
+    pub async fn close(&self) -> Result<()> {
+        let (done, wait) = oneshot::channel();
+        self.tx
+            .send(Msg::Close(done))
+            .map_err(|_| StoreError::Closed)?;
+        Ok(wait.await.map_err(|_| StoreError::Closed)??)
+    }
+}
+
+/// Runs one closure under a savepoint. Its reply waits for the commit when it succeeded; a failure or panic
+/// is rolled back to the savepoint and answered at once.
+fn run_one<T, F>(conn: &Connection, f: F, done: oneshot::Sender<Outcome<T>>) -> Reply
+where
+    F: FnOnce(&Tx) -> Result<T>,
+    T: Send + 'static,
+{
+    if let Err(e) = exec(conn, "SAVEPOINT job") {
+        let _ = done.send(Ok(Err(e.into())));
+        return Box::new(|_| {});
+    }
+    let out = catch_unwind(AssertUnwindSafe(|| f(&Tx { conn })));
+    match out {
+        Ok(Ok(value)) => {
+            let released = exec(conn, "RELEASE job");
+            Box::new(move |commit| {
+                let r = match (released, commit) {
+                    (Err(e), _) => Err(e.into()),
+                    (Ok(()), Err(e)) => Err(copy_error(e).into()),
+                    (Ok(()), Ok(())) => Ok(value),
+                };
+                let _ = done.send(Ok(r));
+            })
+        }
+        failed => {
+            // SQLite may already have rolled the whole transaction back (e.g. on a full disk); the run
+            // loop sees that from autocommit and fails the batch's earlier writes.
+            if !conn.is_autocommit() {
+                let _ = exec(conn, "ROLLBACK TO job").and_then(|_| exec(conn, "RELEASE job"));
+            }
+            let _ = done.send(match failed {
+                Ok(Err(e)) => Ok(Err(e)),
+                Err(panic) => Err(panic),
+                Ok(Ok(_)) => unreachable!("handled above"),
+            });
+            Box::new(|_| {})
+        }
+    }
+}
+
+/// Runs a statement without parameters through the statement cache.
+fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// A copy of a SQLite error for every caller of a failed commit (the error type is not `Clone`).
+fn copy_error(e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(code, msg) => {
+            rusqlite::Error::SqliteFailure(*code, msg.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
+
+fn run(conn: Connection, rx: mpsc::Receiver<Msg>, counts: &Counts) {
+    let mut next = rx.recv().ok();
+    while let Some(msg) = next.take() {
+        match msg {
+            Msg::Raw(f) => f(&conn),
+            Msg::Write(job) => next = batch(&conn, job, &rx, counts),
+            Msg::Close(done) => {
+                let closed = conn.close().map_err(|(_, e)| e);
+                let _ = done.send(closed);
+                return;
+            }
+        }
+        if next.is_none() {
+            next = rx.recv().ok();
+        }
+    }
+}
+
+/// Commits `first` and every write queued behind it (up to [`MAX_BATCH`]) together; returns a raw message
+/// that ended the batch early, to be run next.
+fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Counts) -> Option<Msg> {
+    let mut replies: Vec<Reply> = Vec::new();
+    let mut queue = Some(first);
+    let mut taken = 0;
+    let mut leftover = None;
+    while let Some(job) = queue.take() {
+        counts.queued.fetch_sub(1, Relaxed);
+        counts.writes.fetch_add(1, Relaxed);
+        if conn.is_autocommit() {
+            if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+                job.fail(e.into());
+                break;
+            }
+        }
+        replies.push(job.run(conn));
+        taken += 1;
+        if conn.is_autocommit() {
+            // The last job's failure rolled back the whole transaction: the earlier ones are gone too.
+            let lost = rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                Some(
+                    "the transaction was rolled back by an error in a write committed with it"
+                        .into(),
+                ),
+            );
+            for reply in replies.drain(..) {
+                reply(Err(&lost));
+            }
+        }
+        if taken < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(Msg::Write(job)) => queue = Some(job),
+                Ok(raw) => leftover = Some(raw),
+                Err(_) => {}
+            }
+        }
+    }
+    let commit = if conn.is_autocommit() {
+        Ok(())
+    } else {
+        exec(conn, "COMMIT").inspect_err(|_| {
+            let _ = exec(conn, "ROLLBACK");
+        })
+    };
+    if commit.is_ok() && !replies.is_empty() {
+        counts.commits.fetch_add(1, Relaxed);
+    }
+    for reply in replies {
+        reply(commit.as_ref().map(|_| ()));
+    }
+    leftover
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    fn writer() -> Writer {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+            .unwrap();
+        Writer::start(conn).unwrap()
+    }
+
+    fn insert(w: &Writer, n: i64) -> impl std::future::Future<Output = Result<()>> + '_ {
+        w.write(move |tx| {
+            tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+            if n % 5 == 0 {
+                return Err(StoreError::Invalid(format!(
+                    "{n} is refused after its insert"
+                )));
+            }
+            Ok(())
+        })
+    }
+
+    /// Holds the writer inside a write until `count` more writes are queued behind it, so they are
+    /// committed as one batch; returns their outcomes and the rows left.
+    fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
+        let rt = runtime();
+        let w = writer();
+        let (release, released) = mpsc::channel::<()>();
+        let outcomes = rt.block_on(async {
+            let blocker = tokio::spawn({
+                let w = w.clone();
+                async move { w.write(move |_| Ok(released.recv().is_ok())).await }
+            });
+            let tasks: Vec<_> = (1..=count)
+                .map(|n| {
+                    let w = w.clone();
+                    tokio::spawn(async move { insert(&w, n).await })
+                })
+                .collect();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while w.counts().queued.load(Relaxed) < count as u64 && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+            release.send(()).unwrap();
+            assert!(blocker.await.unwrap().unwrap());
+            let mut out = Vec::new();
+            for t in tasks {
+                out.push(t.await.unwrap());
+            }
+            out
+        });
+        let rows = rt
+            .block_on(w.write(|tx| {
+                let mut stmt = tx.conn.prepare("SELECT n FROM t ORDER BY n")?;
+                let rows = stmt.query_map([], |r| r.get(0))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
+            }))
+            .unwrap();
+        (w, outcomes, rows)
+    }
+
+    #[test]
+    fn queued_writes_share_one_commit_and_a_failed_one_is_rolled_back_alone() {
+        let (w, outcomes, rows) = batched(20);
+        for (n, out) in (1..=20).zip(&outcomes) {
+            assert_eq!(out.is_ok(), n % 5 != 0, "write {n}: {out:?}");
+        }
+        let expected: Vec<i64> = (1..=20).filter(|n| n % 5 != 0).collect();
+        assert_eq!(rows, expected);
+        // The blocker and the 20 writes behind it: one commit (the batch is capped at MAX_BATCH), plus
+        // the read-back.
+        assert_eq!(w.counts().writes.load(Relaxed), 22);
+        assert_eq!(w.counts().commits.load(Relaxed), 2);
+    }
+
+    #[test]
+    fn a_batch_is_capped() {
+        let (w, outcomes, rows) = batched(MAX_BATCH as i64 + 10);
+        assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), rows.len());
+        assert_eq!(w.counts().commits.load(Relaxed), 3);
+    }
+
+    #[test]
+    fn a_panicking_write_panics_its_caller_and_the_writer_goes_on() {
+        let rt = runtime();
+        let w = writer();
+        let w2 = w.clone();
+        let panicked = rt.block_on(rt.spawn(async move {
+            w2.write(|tx| -> Result<()> {
+                tx.conn.execute("INSERT INTO t (n) VALUES (1)", [])?;
+                panic!("boom")
+            })
+            .await
+        }));
+        assert!(panicked.unwrap_err().is_panic());
+        rt.block_on(insert(&w, 2)).unwrap();
+        let n: i64 = rt
+            .block_on(w.write(|tx| {
+                Ok(tx
+                    .conn
+                    .query_row("SELECT sum(n) FROM t", [], |r| r.get(0))?)
+            }))
+            .unwrap();
+        assert_eq!(n, 2, "the panicking write's row is rolled back");
+    }
+
+    #[test]
+    fn closing_answers_later_calls_with_closed() {
+        let rt = runtime();
+        let w = writer();
+        rt.block_on(w.close()).unwrap();
+        assert!(matches!(
+            rt.block_on(insert(&w, 1)),
+            Err(StoreError::Closed)
+        ));
+    }
+}
