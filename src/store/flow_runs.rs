@@ -182,8 +182,7 @@ pub fn by_idempotency_key(tx: &Tx, flow_id: Uuid, key: &str) -> Result<Option<Fl
 /// Runs matching a query.
 pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
     let mut params = Vec::new();
-    let tail = query::tail(Entity::FlowRun, q, &mut params)?;
-    let sql = format!("SELECT {COLS} FROM flow_runs {tail}");
+    let sql = super::merge::select(Entity::FlowRun, COLS, q, &mut params)?;
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -16,6 +16,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0009_retention.sql")),
         M::up(include_str!("migrations/0010_catchup.sql")),
         M::up(include_str!("migrations/0011_waiting_runs.sql")),
+        M::up(include_str!("migrations/0012_queue_due.sql")),
     ])
 }
 

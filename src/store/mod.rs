@@ -17,6 +17,7 @@ pub mod flows;
 mod history;
 pub mod logs;
 pub mod maintenance;
+mod merge;
 mod migrations;
 mod query;
 pub mod retention;

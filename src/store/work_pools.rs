@@ -306,25 +306,36 @@ pub fn delete_worker(tx: &Tx, pool_id: Uuid, name: &str) -> Result<bool> {
 /// in index order up to `limit` (one short indexed scan per queue, instead of sorting every due run of the
 /// pool on each poll), and the union is ordered as one list: the first `limit` are among those.
 pub fn due_runs(tx: &Tx, queue_ids: &[Uuid], before: Ts, limit: u32) -> Result<Vec<Candidate>> {
+    // One queue at a time, with no join, so flow_runs_queue_due (0012) gives the order and the limit stops the
+    // read (a join made SQLite sort every due run of the queue).
     let mut stmt = tx.conn.prepare_cached(
-        "SELECT r.id, r.work_queue_id, q.priority, r.next_scheduled_start_time FROM flow_runs r \
-         JOIN work_queues q ON q.id = r.work_queue_id \
+        "SELECT r.id, r.next_scheduled_start_time FROM flow_runs r \
          WHERE r.work_queue_id = ?1 AND r.state_type = 'SCHEDULED' AND r.next_scheduled_start_time <= ?2 \
          AND coalesce(json_extract(r.empirical_policy, '$.retry_type'), '') <> 'in_process' \
          ORDER BY r.next_scheduled_start_time, r.id LIMIT ?3",
     )?;
+    let mut priority = tx
+        .conn
+        .prepare_cached("SELECT priority FROM work_queues WHERE id = ?1")?;
     let before = codec::ts(before);
     let mut all: Vec<(i64, String, String, Candidate)> = Vec::new();
     for q in queue_ids {
-        let rows = stmt.query_map(params![q.to_string(), before, i64::from(limit)], |r| {
+        let queue = q.to_string();
+        let Some(p) = priority
+            .query_row([&queue], |r| r.get::<_, i64>(0))
+            .optional()?
+        else {
+            continue;
+        };
+        let rows = stmt.query_map(params![queue, before, i64::from(limit)], |r| {
             let id: String = r.get(0)?;
             Ok((
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
+                p,
+                r.get::<_, String>(1)?,
                 id.clone(),
                 Candidate {
                     run_id: codec::req_uuid(id),
-                    queue_id: codec::req_uuid(r.get(1)?),
+                    queue_id: *q,
                 },
             ))
         })?;
