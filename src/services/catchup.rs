@@ -33,7 +33,7 @@ impl Services {
                 catchup::set(tx, id, policy)
             })
             .await?;
-        self.late_wake.notify_one();
+        self.skip_missed_runs(self.clock.now()).await?;
         Ok(())
     }
 

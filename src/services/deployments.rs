@@ -172,11 +172,10 @@ impl Services {
                     .clone()
                     .unwrap_or_else(|| ProposedState::of(StateType::Scheduled));
                 let new = run_of(&d, params, req, state);
-                let (run, events) = build_run(new, &flow.name, now);
+                let (mut run, events) = build_run(new, &flow.name, now);
+                flow_runs::place(tx, &mut run)?;
                 flow_runs::insert(tx, &run)?;
-                flow_runs::place(tx, run.id)?;
                 store_events(tx, &events)?;
-                let run = flow_runs::get(tx, run.id)?.unwrap_or(run);
                 Ok((run, true, events))
             })
             .await

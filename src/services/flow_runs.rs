@@ -35,14 +35,10 @@ impl Services {
                         return Ok((existing, false, Vec::new()));
                     }
                 }
-                let (run, events) = build_run(new, &flow.name, now);
+                let (mut run, events) = build_run(new, &flow.name, now);
+                flow_runs::place(tx, &mut run)?;
                 flow_runs::insert(tx, &run)?;
                 store_events(tx, &events)?;
-                if run.work_pool_name.is_some() {
-                    flow_runs::place(tx, run.id)?;
-                    let placed = flow_runs::get(tx, run.id)?.unwrap_or(run);
-                    return Ok((placed, true, events));
-                }
                 Ok((run, true, events))
             })
             .await?;

@@ -91,9 +91,25 @@ pub async fn run(services: Arc<Services>) {
         if let Err(e) = services.skip_missed_runs(services.clock.now()).await {
             tracing::warn!(error = %e, "skipping missed runs failed");
         }
-        let next = services.next_late_check().await.ok().flatten();
-        if !services.pause(next, MAX_SLEEP, &services.late_wake).await {
-            return;
+        // Sleep until the first waiting run turns Late (at most MAX_SLEEP). A wake (a new waiting run)
+        // only re-plans that sleep with one read; the writes above run when something is due. Waking them
+        // on every new run made two write transactions per created run under load.
+        let latest = services.clock.now() + Duration::from_std(MAX_SLEEP).unwrap_or_default();
+        loop {
+            let next = services.next_late_check().await.ok().flatten();
+            let until = next.map_or(latest, |t| t.min(latest));
+            if until <= services.clock.now() {
+                break;
+            }
+            if !services
+                .pause(Some(until), MAX_SLEEP, &services.late_wake)
+                .await
+            {
+                return;
+            }
+            if services.clock.now() >= until {
+                break;
+            }
         }
     }
 }

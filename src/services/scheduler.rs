@@ -132,9 +132,9 @@ fn create_runs(
         );
         new.auto_scheduled = true;
         new.deployment_schedule_id = Some(s.id);
-        let (run, evs) = build_run(new, flow_name, now);
+        let (mut run, evs) = build_run(new, flow_name, now);
+        flow_runs::place(tx, &mut run)?;
         flow_runs::insert(tx, &run)?;
-        flow_runs::place(tx, run.id)?;
         events.extend(evs);
         created += 1;
     }

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How often the WAL is copied back into the database file.
-pub const EVERY: Duration = Duration::from_millis(100);
+pub const EVERY: Duration = Duration::from_millis(20);
 
 /// The writer's automatic checkpoint threshold (pages of WAL), reached only when this thread falls behind.
 pub const BACKSTOP_PAGES: u32 = 10_000;

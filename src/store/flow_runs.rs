@@ -214,14 +214,34 @@ const PLACE: &str = "UPDATE flow_runs SET \
     work_queue_name = coalesce(flow_runs.work_queue_name, (SELECT q.name FROM work_queues q JOIN work_pools p \
         ON p.id = q.work_pool_id WHERE p.name = flow_runs.work_pool_name AND q.id = p.default_queue_id))";
 
-/// Points a run at its pool's queue (by the run's pool and queue names; the pool's default queue when it
-/// names none). A run whose pool does not exist yet stays unplaced until the pool is created.
-pub fn place(tx: &Tx, run_id: Uuid) -> Result<()> {
-    tx.conn
-        .prepare_cached(&format!(
-            "{PLACE} WHERE id = ?1 AND work_pool_name IS NOT NULL"
-        ))?
-        .execute([run_id.to_string()])?;
+/// Points a new run at its pool's queue before it is inserted: the pool's id, the queue named by the run (the
+/// pool's default queue when it names none), and that queue's name. A run whose pool does not exist yet
+/// stays unplaced until the pool is created ([`place_orphans`]).
+pub fn place(tx: &Tx, run: &mut FlowRun) -> Result<()> {
+    let Some(pool) = &run.work_pool_name else {
+        return Ok(());
+    };
+    let found = tx
+        .conn
+        .prepare_cached(
+            "SELECT p.id, q.id, q.name FROM work_pools p LEFT JOIN work_queues q ON q.work_pool_id = p.id \
+             AND (q.name = ?2 OR (?2 IS NULL AND q.id = p.default_queue_id)) WHERE p.name = ?1 LIMIT 1",
+        )?
+        .query_row(params![pool, run.work_queue_name], |r| {
+            Ok((
+                codec::uuid(r.get(0)?),
+                codec::uuid(r.get(1)?),
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })
+        .optional()?;
+    if let Some((pool_id, queue_id, queue_name)) = found {
+        run.work_pool_id = pool_id;
+        run.work_queue_id = queue_id;
+        if run.work_queue_name.is_none() {
+            run.work_queue_name = queue_name;
+        }
+    }
     Ok(())
 }
 
