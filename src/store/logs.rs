@@ -6,7 +6,7 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Entity, Query};
 use crate::domain::log::Log;
-use rusqlite::{params, Row};
+use rusqlite::{Row, ToSql};
 
 const COLS: &str = "logs.id, logs.created, logs.name, logs.level, logs.message, logs.timestamp, logs.flow_run_id, logs.task_run_id";
 
@@ -23,23 +23,36 @@ fn row(r: &Row) -> rusqlite::Result<Log> {
     })
 }
 
-/// Inserts a batch of log lines.
+/// Lines per `INSERT` statement: one statement per line cost more in starting and finishing statements
+/// than in writing the rows.
+const ROWS_PER_INSERT: usize = 32;
+
+/// Inserts a batch of log lines (a line whose id is already stored is ignored).
 pub fn insert_many(tx: &Tx, logs: &[Log]) -> Result<()> {
-    let mut stmt = tx.conn.prepare_cached(
-        "INSERT OR IGNORE INTO logs (id, created, name, level, message, timestamp, flow_run_id, task_run_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?;
-    for l in logs {
-        stmt.execute(params![
-            l.id.to_string(),
-            codec::ts(l.created),
-            l.name,
-            l.level,
-            l.message,
-            codec::ts(l.timestamp),
-            l.flow_run_id.map(|u| u.to_string()),
-            l.task_run_id.map(|u| u.to_string())
-        ])?;
+    for chunk in logs.chunks(ROWS_PER_INSERT) {
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let mut stmt = tx.conn.prepare_cached(&format!(
+            "INSERT OR IGNORE INTO logs (id, created, name, level, message, timestamp, flow_run_id, \
+             task_run_id) VALUES {rows}"
+        ))?;
+        let mut i = 0;
+        for l in chunk {
+            let values: [&dyn ToSql; 8] = [
+                &l.id.to_string(),
+                &codec::ts(l.created),
+                &l.name,
+                &l.level,
+                &l.message,
+                &codec::ts(l.timestamp),
+                &l.flow_run_id.map(|u| u.to_string()),
+                &l.task_run_id.map(|u| u.to_string()),
+            ];
+            for v in values {
+                i += 1;
+                stmt.raw_bind_parameter(i, v)?;
+            }
+        }
+        stmt.raw_execute()?;
     }
     Ok(())
 }
