@@ -91,8 +91,9 @@ impl Store {
         .map_err(|_| StoreError::Closed)??;
         let thread_error =
             |e: std::io::Error| StoreError::Invalid(format!("cannot start a database thread: {e}"));
-        let writer = writer::Writer::start(conn).map_err(thread_error)?;
-        let checkpointer = checkpoint::Checkpointer::start(side).map_err(thread_error)?;
+        let drain = std::sync::Arc::new(checkpoint::Drain::default());
+        let writer = writer::Writer::start(conn, drain.clone()).map_err(thread_error)?;
+        let checkpointer = checkpoint::Checkpointer::start(side, drain).map_err(thread_error)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let flags = OpenFlags::SQLITE_OPEN_READ_ONLY

@@ -1,0 +1,126 @@
+//! Tests of the group-commit writer.
+
+use super::*;
+use std::time::{Duration, Instant};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn writer() -> Writer {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
+        .unwrap();
+    Writer::start(conn, Arc::default()).unwrap()
+}
+
+fn insert(w: &Writer, n: i64) -> impl std::future::Future<Output = Result<()>> + '_ {
+    w.write(move |tx| {
+        tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+        if n % 5 == 0 {
+            return Err(StoreError::Invalid(format!(
+                "{n} is refused after its insert"
+            )));
+        }
+        Ok(())
+    })
+}
+
+/// Holds the writer inside a write until `count` more writes are queued behind it, so they are
+/// committed as one batch; returns their outcomes and the rows left.
+fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
+    let rt = runtime();
+    let w = writer();
+    let (release, released) = mpsc::channel::<()>();
+    let outcomes = rt.block_on(async {
+        let blocker = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(move |_| Ok(released.recv().is_ok())).await }
+        });
+        let tasks: Vec<_> = (1..=count)
+            .map(|n| {
+                let w = w.clone();
+                tokio::spawn(async move { insert(&w, n).await })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while w.counts().queued.load(Relaxed) < count as u64 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        release.send(()).unwrap();
+        assert!(blocker.await.unwrap().unwrap());
+        let mut out = Vec::new();
+        for t in tasks {
+            out.push(t.await.unwrap());
+        }
+        out
+    });
+    let rows = rt
+        .block_on(w.write(|tx| {
+            let mut stmt = tx.conn.prepare("SELECT n FROM t ORDER BY n")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
+        }))
+        .unwrap();
+    (w, outcomes, rows)
+}
+
+#[test]
+fn queued_writes_share_one_commit_and_a_failed_one_is_rolled_back_alone() {
+    let (w, outcomes, rows) = batched(20);
+    for (n, out) in (1..=20).zip(&outcomes) {
+        assert_eq!(out.is_ok(), n % 5 != 0, "write {n}: {out:?}");
+    }
+    let expected: Vec<i64> = (1..=20).filter(|n| n % 5 != 0).collect();
+    assert_eq!(rows, expected);
+    // The blocker and the 20 writes behind it: one commit (the batch is capped at MAX_BATCH), plus
+    // the read-back.
+    assert_eq!(w.counts().writes.load(Relaxed), 22);
+    assert_eq!(w.counts().commits.load(Relaxed), 2);
+}
+
+#[test]
+fn a_batch_is_capped() {
+    let (w, outcomes, rows) = batched(MAX_BATCH as i64 + 10);
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), rows.len());
+    assert_eq!(w.counts().commits.load(Relaxed), 3);
+}
+
+#[test]
+fn a_panicking_write_panics_its_caller_and_the_writer_goes_on() {
+    let rt = runtime();
+    let w = writer();
+    let w2 = w.clone();
+    let panicked = rt.block_on(rt.spawn(async move {
+        w2.write(|tx| -> Result<()> {
+            tx.conn.execute("INSERT INTO t (n) VALUES (1)", [])?;
+            panic!("boom")
+        })
+        .await
+    }));
+    assert!(panicked.unwrap_err().is_panic());
+    rt.block_on(insert(&w, 2)).unwrap();
+    let n: i64 = rt
+        .block_on(w.write(|tx| {
+            Ok(tx
+                .conn
+                .query_row("SELECT sum(n) FROM t", [], |r| r.get(0))?)
+        }))
+        .unwrap();
+    assert_eq!(n, 2, "the panicking write's row is rolled back");
+}
+
+#[test]
+fn closing_answers_later_calls_with_closed() {
+    let rt = runtime();
+    let w = writer();
+    rt.block_on(w.close()).unwrap();
+    assert!(matches!(
+        rt.block_on(insert(&w, 1)),
+        Err(StoreError::Closed)
+    ));
+}
