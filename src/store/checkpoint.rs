@@ -46,22 +46,25 @@ pub struct Drain {
     wanted: AtomicBool,
     /// WAL frames after which the writer is asked to pause ([`DRAIN_AT`] but in tests).
     drain_at: i64,
+    /// The longest pause ([`MAX_PAUSE`] but in tests).
+    max_pause: Duration,
 }
 
 impl Default for Drain {
     fn default() -> Self {
-        Drain::new(DRAIN_AT)
+        Drain::new(DRAIN_AT, MAX_PAUSE)
     }
 }
 
 impl Drain {
-    /// Asks for a drain after `drain_at` WAL frames.
-    pub fn new(drain_at: i64) -> Drain {
+    /// Asks for a drain after `drain_at` WAL frames; the writer waits at most `max_pause` for it.
+    pub fn new(drain_at: i64, max_pause: Duration) -> Drain {
         Drain {
             flags: Mutex::default(),
             changed: Condvar::new(),
             wanted: AtomicBool::new(false),
             drain_at,
+            max_pause,
         }
     }
 
@@ -75,7 +78,7 @@ impl Drain {
         if !self.wanted.load(Relaxed) {
             return;
         }
-        let deadline = Instant::now() + MAX_PAUSE;
+        let deadline = Instant::now() + self.max_pause;
         let mut f = self.lock();
         f.writer_waiting = true;
         self.changed.notify_all();
@@ -226,7 +229,8 @@ mod tests {
         conn.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
         conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY, b BLOB)")
             .unwrap();
-        let drain = Arc::new(Drain::new(64));
+        // A pause long enough for any pass on a loaded machine, so that no drain is given up.
+        let drain = Arc::new(Drain::new(64, Duration::from_secs(5)));
         let writer = Writer::start(conn, drain.clone()).unwrap();
         let mut ckpt = Checkpointer::start(Connection::open(&path).unwrap(), drain).unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
