@@ -104,8 +104,9 @@ impl Services {
         self.store
             .write(move |tx| {
                 let mut run = flow_runs::get(tx, id)?.ok_or(StoreError::NotFound("flow run"))?;
+                let before = run.clone();
                 f(&mut run);
-                flow_runs::update(tx, &run)
+                flow_runs::update_changed(tx, &before, &run)
             })
             .await
             .map_err(|e| match e {
@@ -198,6 +199,7 @@ pub(super) fn transition(
         return Ok((SetStateOutcome { decision, state }, Vec::new()));
     };
     let from = run.state.clone();
+    let before = run.clone();
     let in_process_retry = in_process && new_state.name == "AwaitingRetry";
     policy::apply(&mut run, new_state, now);
     if in_process_retry {
@@ -205,7 +207,7 @@ pub(super) fn transition(
         run.empirical_policy
             .insert("retry_type".into(), serde_json::Value::from("in_process"));
     }
-    flow_runs::update(tx, &run)?;
+    flow_runs::update_changed(tx, &before, &run)?;
     let state = run.state.clone();
     let mut events = Vec::new();
     if let Some(s) = &state {
