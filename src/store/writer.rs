@@ -24,7 +24,8 @@ type Reply = Box<dyn FnOnce(std::result::Result<(), &rusqlite::Error>) + Send>;
 
 /// A queued closure: runs inside the open transaction under its own savepoint, or is failed unrun.
 trait Work: Send {
-    fn run(self: Box<Self>, conn: &Connection) -> Reply;
+    /// Runs the closure; returns its reply and, when it failed with a SQLite error, that error's code.
+    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Option<rusqlite::ffi::Error>);
     fn fail(self: Box<Self>, e: StoreError);
 }
 
@@ -40,7 +41,7 @@ where
     F: FnOnce(&Tx) -> Result<T> + Send,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> Reply {
+    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Option<rusqlite::ffi::Error>) {
         run_one(conn, self.f, self.done)
     }
 
@@ -142,27 +143,34 @@ impl Writer {
 
 /// Runs one closure under a savepoint. Its reply waits for the commit when it succeeded; a failure or panic
 /// is rolled back to the savepoint and answered at once.
-fn run_one<T, F>(conn: &Connection, f: F, done: oneshot::Sender<Outcome<T>>) -> Reply
+fn run_one<T, F>(
+    conn: &Connection,
+    f: F,
+    done: oneshot::Sender<Outcome<T>>,
+) -> (Reply, Option<rusqlite::ffi::Error>)
 where
     F: FnOnce(&Tx) -> Result<T>,
     T: Send + 'static,
 {
     if let Err(e) = exec(conn, "SAVEPOINT job") {
+        let code = sqlite_code(&e);
         let _ = done.send(Ok(Err(e.into())));
-        return Box::new(|_| {});
+        return (Box::new(|_| {}), code);
     }
     let out = catch_unwind(AssertUnwindSafe(|| f(&Tx { conn })));
     match out {
         Ok(Ok(value)) => {
             let released = exec(conn, "RELEASE job");
-            Box::new(move |commit| {
+            let code = released.as_ref().err().and_then(sqlite_code);
+            let reply: Reply = Box::new(move |commit| {
                 let r = match (released, commit) {
                     (Err(e), _) => Err(e.into()),
                     (Ok(()), Err(e)) => Err(copy_error(e).into()),
                     (Ok(()), Ok(())) => Ok(value),
                 };
                 let _ = done.send(Ok(r));
-            })
+            });
+            (reply, code)
         }
         failed => {
             // SQLite may already have rolled the whole transaction back (e.g. on a full disk); the run
@@ -170,12 +178,16 @@ where
             if !conn.is_autocommit() {
                 let _ = exec(conn, "ROLLBACK TO job").and_then(|_| exec(conn, "RELEASE job"));
             }
+            let code = match &failed {
+                Ok(Err(StoreError::Sqlite(e) | StoreError::Disk(e))) => sqlite_code(e),
+                _ => None,
+            };
             let _ = done.send(match failed {
                 Ok(Err(e)) => Ok(Err(e)),
                 Err(panic) => Err(panic),
                 Ok(Ok(_)) => unreachable!("handled above"),
             });
-            Box::new(|_| {})
+            (Box::new(|_| {}), code)
         }
     }
 }
@@ -183,6 +195,13 @@ where
 /// Runs a statement without parameters through the statement cache.
 fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+fn sqlite_code(e: &rusqlite::Error) -> Option<rusqlite::ffi::Error> {
+    match e {
+        rusqlite::Error::SqliteFailure(code, _) => Some(*code),
+        _ => None,
+    }
 }
 
 /// A copy of a SQLite error for every caller of a failed commit (the error type is not `Clone`).
@@ -233,12 +252,14 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
                 break;
             }
         }
-        replies.push(job.run(conn));
+        let (reply, failure) = job.run(conn);
+        replies.push(reply);
         taken += 1;
         if conn.is_autocommit() {
-            // The last job's failure rolled back the whole transaction: the earlier ones are gone too.
+            // The last job's failure rolled back the whole transaction: the earlier ones are gone too,
+            // with the same cause (a full disk stays a full disk for each of them).
             let lost = rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                failure.unwrap_or(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT)),
                 Some(
                     "the transaction was rolled back by an error in a write committed with it"
                         .into(),

@@ -124,3 +124,60 @@ fn closing_answers_later_calls_with_closed() {
         Err(StoreError::Closed)
     ));
 }
+
+/// A write that fills the database fails as a disk error; the writes committed with it either commit or
+/// fail with the same cause (when SQLite rolled the whole transaction back), never with a generic error.
+#[test]
+fn a_full_database_fails_writes_as_disk_errors() {
+    let rt = runtime();
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch("CREATE TABLE b (x BLOB)").unwrap();
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    conn.pragma_update(None, "max_page_count", pages + 8)
+        .unwrap();
+    let w = Writer::start(conn, Arc::default()).unwrap();
+    let (release, released) = mpsc::channel::<()>();
+    rt.block_on(async {
+        let blocker = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(move |_| Ok(released.recv().is_ok())).await }
+        });
+        let tasks: Vec<_> = (0..10)
+            .map(|i| {
+                let w = w.clone();
+                tokio::spawn(async move {
+                    w.write(move |tx| {
+                        let size = if i % 3 == 0 { 100_000 } else { 10 };
+                        tx.conn
+                            .execute("INSERT INTO b (x) VALUES (zeroblob(?1))", [size])?;
+                        Ok(())
+                    })
+                    .await
+                })
+            })
+            .collect();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while w.counts().queued.load(Relaxed) < 10 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        release.send(()).unwrap();
+        let b = blocker.await.unwrap();
+        assert!(
+            matches!(b, Ok(true) | Err(StoreError::Disk(_))),
+            "the first write of the batch: {b:?}"
+        );
+        for (i, t) in tasks.into_iter().enumerate() {
+            let r = t.await.unwrap();
+            if i % 3 == 0 {
+                assert!(matches!(r, Err(StoreError::Disk(_))), "write {i}: {r:?}");
+            } else {
+                assert!(
+                    r.is_ok() || matches!(r, Err(StoreError::Disk(_))),
+                    "write {i}: {r:?}"
+                );
+            }
+        }
+    });
+}
