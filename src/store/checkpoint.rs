@@ -72,6 +72,12 @@ impl Drain {
         self.flags.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Tells the checkpoint thread to end (and a paused writer to go on).
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.changed.notify_all();
+    }
+
     /// Called by the writer between batches: when asked, waits (at most [`MAX_PAUSE`]) until the WAL has
     /// been copied back completely.
     pub fn pause_if_asked(&self) {
@@ -122,8 +128,7 @@ impl Checkpointer {
 
     /// Stops the thread and waits for it (at most one checkpoint's time).
     pub fn stop(&mut self) {
-        self.drain.lock().stop = true;
-        self.drain.changed.notify_all();
+        self.drain.stop();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -132,8 +137,7 @@ impl Checkpointer {
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.drain.lock().stop = true;
-        self.drain.changed.notify_all();
+        self.drain.stop();
     }
 }
 

@@ -20,7 +20,7 @@ pub fn select(e: Entity, cols: &str, q: &Query, params: &mut Vec<Sql>) -> Result
     let t = query::table(e);
     if let Some((states, rest)) = split_states(&q.cond) {
         if (2..=MAX_ARMS).contains(&states.len()) {
-            if let Some(order) = result_order(e, q)? {
+            if let Some(order) = query::order_by_result_columns(e, &q.order) {
                 let mut arms = Vec::with_capacity(states.len());
                 for s in &states {
                     params.push(codec::val(s));
@@ -64,25 +64,6 @@ fn split_states(cond: &Cond) -> Option<(Vec<Val>, Cond)> {
         }),
         _ => None,
     }
-}
-
-/// The `ORDER BY` of a compound select, which must name result columns (no table prefix); `None` when a
-/// sort key is not a plain column of the entity.
-fn result_order(e: Entity, q: &Query) -> Result<Option<String>> {
-    let qualified = query::order_by(e, &q.order)?;
-    let prefix = format!("{}.", query::table(e));
-    let mut terms = Vec::new();
-    for term in qualified.split(", ") {
-        match term.strip_prefix(&prefix) {
-            Some(bare) if bare.split(' ').next().is_some_and(plain) => terms.push(bare.to_string()),
-            _ => return Ok(None),
-        }
-    }
-    Ok(Some(terms.join(", ")))
-}
-
-fn plain(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
 #[cfg(test)]

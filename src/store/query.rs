@@ -304,22 +304,31 @@ fn escape_like(text: &str) -> String {
 
 /// `ORDER BY` for `order`, with the id as a final tie-breaker.
 pub fn order_by(e: Entity, order: &Order) -> Result<String> {
-    let mut parts = Vec::new();
-    let mut last_desc = false;
-    for (f, desc) in &order.0 {
-        parts.push(format!(
-            "{} {}",
-            col(e, *f)?,
-            if *desc { "DESC" } else { "ASC" }
-        ));
-        last_desc = *desc;
-    }
-    parts.push(format!(
-        "{}.id {}",
-        table(e),
-        if last_desc { "DESC" } else { "ASC" }
-    ));
-    Ok(parts.join(", "))
+    let names: Result<Vec<String>> = order.0.iter().map(|(f, _)| col(e, *f)).collect();
+    Ok(order_terms(order, names?, &format!("{}.id", table(e))))
+}
+
+/// `ORDER BY` for `order` naming bare result columns, as a compound select needs; `None` when a sort key
+/// is not a plain column of the entity.
+pub fn order_by_result_columns(e: Entity, order: &Order) -> Option<String> {
+    let names: Option<Vec<String>> = order
+        .0
+        .iter()
+        .map(|(f, _)| column(e, *f).map(str::to_string))
+        .collect();
+    Some(order_terms(order, names?, "id"))
+}
+
+fn order_terms(order: &Order, names: Vec<String>, id: &str) -> String {
+    let dir = |desc: bool| if desc { "DESC" } else { "ASC" };
+    let last_desc = order.0.last().is_some_and(|(_, desc)| *desc);
+    let mut parts: Vec<String> = names
+        .iter()
+        .zip(&order.0)
+        .map(|(name, (_, desc))| format!("{name} {}", dir(*desc)))
+        .collect();
+    parts.push(format!("{id} {}", dir(last_desc)));
+    parts.join(", ")
 }
 
 /// `WHERE … ORDER BY … LIMIT ? OFFSET ?` for a whole query.

@@ -30,33 +30,47 @@ fn insert(w: &Writer, n: i64) -> impl std::future::Future<Output = Result<()>> +
     })
 }
 
-/// Holds the writer inside a write until `count` more writes are queued behind it, so they are
-/// committed as one batch; returns their outcomes and the rows left.
+/// Holds the writer inside a write while `spawn` queues writes behind it, releases it once all
+/// `count` are queued (so they run as one batch), and returns the holding write's outcome and theirs.
+async fn held_batch<T: Send + 'static>(
+    w: &Writer,
+    count: u64,
+    spawn: impl FnOnce() -> Vec<tokio::task::JoinHandle<T>>,
+) -> (Result<bool>, Vec<T>) {
+    let (release, released) = mpsc::channel::<()>();
+    let blocker = tokio::spawn({
+        let w = w.clone();
+        async move { w.write(move |_| Ok(released.recv().is_ok())).await }
+    });
+    let tasks = spawn();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while w.counts().queued.load(Relaxed) < count && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    release.send(()).unwrap();
+    let held = blocker.await.unwrap();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    (held, out)
+}
+
+/// `count` inserts committed as one batch; returns their outcomes and the rows left.
 fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
     let rt = runtime();
     let w = writer();
-    let (release, released) = mpsc::channel::<()>();
     let outcomes = rt.block_on(async {
-        let blocker = tokio::spawn({
-            let w = w.clone();
-            async move { w.write(move |_| Ok(released.recv().is_ok())).await }
-        });
-        let tasks: Vec<_> = (1..=count)
-            .map(|n| {
-                let w = w.clone();
-                tokio::spawn(async move { insert(&w, n).await })
-            })
-            .collect();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while w.counts().queued.load(Relaxed) < count as u64 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        release.send(()).unwrap();
-        assert!(blocker.await.unwrap().unwrap());
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.unwrap());
-        }
+        let (held, out) = held_batch(&w, count as u64, || {
+            (1..=count)
+                .map(|n| {
+                    let w = w.clone();
+                    tokio::spawn(async move { insert(&w, n).await })
+                })
+                .collect()
+        })
+        .await;
+        assert!(held.unwrap());
         out
     });
     let rows = rt
@@ -138,38 +152,29 @@ fn a_full_database_fails_writes_as_disk_errors() {
     conn.pragma_update(None, "max_page_count", pages + 8)
         .unwrap();
     let w = Writer::start(conn, Arc::default()).unwrap();
-    let (release, released) = mpsc::channel::<()>();
     rt.block_on(async {
-        let blocker = tokio::spawn({
-            let w = w.clone();
-            async move { w.write(move |_| Ok(released.recv().is_ok())).await }
-        });
-        let tasks: Vec<_> = (0..10)
-            .map(|i| {
-                let w = w.clone();
-                tokio::spawn(async move {
-                    w.write(move |tx| {
-                        let size = if i % 3 == 0 { 100_000 } else { 10 };
-                        tx.conn
-                            .execute("INSERT INTO b (x) VALUES (zeroblob(?1))", [size])?;
-                        Ok(())
+        let (held, outcomes) = held_batch(&w, 10, || {
+            (0..10)
+                .map(|i| {
+                    let w = w.clone();
+                    tokio::spawn(async move {
+                        w.write(move |tx| {
+                            let size = if i % 3 == 0 { 100_000 } else { 10 };
+                            tx.conn
+                                .execute("INSERT INTO b (x) VALUES (zeroblob(?1))", [size])?;
+                            Ok(())
+                        })
+                        .await
                     })
-                    .await
                 })
-            })
-            .collect();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while w.counts().queued.load(Relaxed) < 10 && Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
-        release.send(()).unwrap();
-        let b = blocker.await.unwrap();
+                .collect()
+        })
+        .await;
         assert!(
-            matches!(b, Ok(true) | Err(StoreError::Disk(_))),
-            "the first write of the batch: {b:?}"
+            matches!(held, Ok(true) | Err(StoreError::Disk(_))),
+            "the first write of the batch: {held:?}"
         );
-        for (i, t) in tasks.into_iter().enumerate() {
-            let r = t.await.unwrap();
+        for (i, r) in outcomes.into_iter().enumerate() {
             if i % 3 == 0 {
                 assert!(matches!(r, Err(StoreError::Disk(_))), "write {i}: {r:?}");
             } else {
