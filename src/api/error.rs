@@ -57,6 +57,10 @@ impl From<ServiceError> for ApiError {
                 detail: m,
             },
             ServiceError::Invalid(m) => ApiError::invalid(m),
+            ServiceError::Gone(m) => ApiError {
+                status: StatusCode::GONE,
+                detail: m,
+            },
             ServiceError::Store(err) => {
                 tracing::error!(error = %err, "storage failure");
                 ApiError {

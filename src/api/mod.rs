@@ -5,6 +5,7 @@ mod admin;
 mod artifacts;
 pub mod auth;
 mod catchup;
+mod concurrency_v2;
 mod convert;
 mod dashboard;
 mod deployment_fields;
@@ -17,6 +18,7 @@ mod flow_runs;
 mod flows;
 mod live;
 mod logs;
+mod logs_ws;
 pub mod metrics;
 mod openapi;
 mod openapi_schemas;
@@ -86,6 +88,7 @@ pub fn router(services: AppState) -> Router {
         .route("/task_run_states/", get(task_runs::states))
         .route("/logs/", post(logs::create))
         .route("/logs/filter", post(logs::filter))
+        .route("/logs/out", get(logs_ws::logs_out))
         .route("/deployments/", post(deployments::create))
         .route("/deployments/filter", post(deployments::filter))
         .route("/deployments/count", post(deployments::count))
@@ -182,6 +185,7 @@ pub fn router(services: AppState) -> Router {
         .merge(variables::routes())
         .merge(artifacts::routes())
         .merge(catchup::routes())
+        .merge(concurrency_v2::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

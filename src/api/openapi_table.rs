@@ -126,6 +126,7 @@ pub const OPERATIONS: &[Op] = &[
     ),
     with("post", "/logs/", "Write a batch of logs", Logs),
     with("post", "/logs/filter", "Filter logs", Filter),
+    op("get", "/logs/out", "Logs websocket (server to client)"),
     with(
         "post",
         "/deployments/",
@@ -325,6 +326,36 @@ pub const OPERATIONS: &[Op] = &[
         ArtifactUpdate,
     ),
     op("delete", "/artifacts/{id}", "Delete an artifact"),
+    with(
+        "post",
+        "/v2/concurrency_limits/increment",
+        "Take slots of global concurrency limits",
+        Slots,
+    ),
+    with(
+        "post",
+        "/v2/concurrency_limits/increment-with-lease",
+        "Take slots of global concurrency limits under a lease",
+        LeaseSlots,
+    ),
+    with(
+        "post",
+        "/v2/concurrency_limits/decrement",
+        "Give back slots of global concurrency limits",
+        Slots,
+    ),
+    with(
+        "post",
+        "/v2/concurrency_limits/decrement-with-lease",
+        "Release a lease and its slots",
+        LeaseRelease,
+    ),
+    with(
+        "post",
+        "/v2/concurrency_limits/leases/{lease_id}/renew",
+        "Renew a lease",
+        LeaseRenew,
+    ),
     with(
         "post",
         "/baton/schedules/preview",

@@ -10,6 +10,7 @@ const ROUTER_SOURCES: &[(&str, &str)] = &[
     ("variables.rs", include_str!("variables.rs")),
     ("artifacts.rs", include_str!("artifacts.rs")),
     ("catchup.rs", include_str!("catchup.rs")),
+    ("concurrency_v2.rs", include_str!("concurrency_v2.rs")),
 ];
 
 const METHODS: &[(&str, &str)] = &[

@@ -11,6 +11,7 @@ pub mod event;
 pub mod filter;
 pub mod flow;
 pub mod flow_run;
+pub mod lease;
 pub mod log;
 pub mod parameters;
 pub mod policy;

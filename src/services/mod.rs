@@ -13,6 +13,7 @@ pub mod events;
 pub mod flow_runs;
 pub mod flows;
 pub mod late_runs;
+pub mod leases;
 pub mod logs;
 pub mod metrics;
 pub mod reaper;
@@ -46,6 +47,8 @@ pub struct Services {
     pub worker_wake: tokio::sync::watch::Sender<u64>,
     /// Counters and histograms for `/metrics`.
     pub metrics: metrics::Metrics,
+    /// Concurrency-slot leases held by clients.
+    pub leases: leases::Leases,
 }
 
 impl Services {
@@ -60,6 +63,7 @@ impl Services {
             late_wake: tokio::sync::Notify::new(),
             worker_wake: tokio::sync::watch::Sender::new(0),
             metrics: metrics::Metrics::new(),
+            leases: leases::Leases::default(),
         }
     }
 }
@@ -98,6 +102,9 @@ pub enum ServiceError {
     Conflict(String),
     #[error("{0}")]
     Invalid(String),
+    /// The object existed but is gone for good (an expired lease): 410.
+    #[error("{0}")]
+    Gone(String),
     #[error(transparent)]
     Store(StoreError),
 }

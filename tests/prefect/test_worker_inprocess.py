@@ -278,3 +278,44 @@ def test_run_processes_exit(ctx, api, triggered):
         assert pid, ("Baton's worker records the run's process as infrastructure_pid", brief_run(r))
         pid = int(str(pid).rsplit(":", 1)[-1])
         wait_for(lambda: process_gone(pid), timeout=FLUSH_DEADLINE_S, what=f"process {pid} of run {r['id']} to exit")
+
+
+WATCH_DEADLINE_S = 90.0
+
+
+def test_deployment_run_watch_exits_0_and_streams_logs(ctx, api, deployed):
+    """`prefect deployment run --watch` follows the run over the events and logs websockets and exits with
+    the run's outcome: 0 for COMPLETED, with the flow's own log lines printed."""
+    assert deployed["my_flow.py:my_flow"].returncode == 0, deployed["my_flow.py:my_flow"].describe()
+    result = ctx.cli(
+        "deployment", "run", "my-flow/my-deployment", "--param", "name=Watcher", "--watch",
+        timeout=WATCH_DEADLINE_S,
+    )
+    assert result.returncode == 0, result.describe() + ctx.baton_context()
+    assert "stream closed unexpectedly" not in result.stdout + result.stderr, result.describe()
+    assert "BATON-WORKER-FLOW HELLO-WATCHER" in result.stdout, result.describe()
+
+
+def test_deployment_run_watch_exits_1_on_failure(ctx, api, deployed):
+    assert deployed["doomed_flow.py:doomed_flow"].returncode == 0
+    result = ctx.cli("deployment", "run", "doomed-flow/doomed", "--watch", timeout=WATCH_DEADLINE_S)
+    assert result.returncode == 1, result.describe() + ctx.baton_context()
+    assert "stream closed unexpectedly" not in result.stdout + result.stderr, result.describe()
+    assert "BATON-DOOMED" in result.stdout, result.describe()
+
+
+def test_flow_run_watch_follows_a_running_run(ctx, api, deployed, tmp_path):
+    """`prefect flow-run watch ID` on a run that is still going: it streams until the run completes."""
+    dep = ctx.cli("--no-prompt", "deploy", "sleeper_flow.py:sleeper_flow", "-n", "watched", "-p", POOL)
+    assert dep.returncode == 0, dep.describe()
+    d = get_json(api, "deployments/name/sleeper-flow/watched")
+    pid_file = tmp_path / "watched.pid"
+    run = post_json(
+        api, f"deployments/{d['id']}/create_flow_run",
+        {"parameters": {"pid_file": str(pid_file), "seconds": 4}}, expect=201,
+    )
+    result = ctx.cli("flow-run", "watch", run["id"], timeout=WATCH_DEADLINE_S)
+    assert result.returncode == 0, result.describe() + ctx.baton_context()
+    assert "already finished" not in result.stdout, "the run ended before the watch began"
+    assert "finished successfully" in result.stdout, result.describe()
+    assert get_json(api, f"flow_runs/{run['id']}")["state_type"] == "COMPLETED"

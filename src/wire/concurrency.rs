@@ -1,0 +1,87 @@
+//! Global concurrency limit models (`/api/v2/concurrency_limits/*`): slot requests, leases and the minimal
+//! limit answers. Prefect reads these bodies as separate body fields, so unknown keys are ignored.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// `mode` of a slot request.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    #[default]
+    Concurrency,
+    RateLimit,
+}
+
+/// The type of a lease holder.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum HolderType {
+    FlowRun,
+    TaskRun,
+    Deployment,
+}
+
+/// `holder` of a lease: who holds the slots.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub struct LeaseHolder {
+    #[serde(rename = "type")]
+    pub kind: HolderType,
+    pub id: Uuid,
+}
+
+/// `POST /v2/concurrency_limits/increment` and `/decrement` body.
+#[derive(Debug, Deserialize)]
+pub struct SlotsBody {
+    pub names: Vec<String>,
+    pub slots: i64,
+    #[serde(default)]
+    pub mode: Mode,
+    /// Deprecated by Prefect; accepted and ignored (limits are created explicitly).
+    #[serde(default)]
+    pub create_if_missing: Option<bool>,
+    /// `/decrement` only: how long the slots were held.
+    #[serde(default)]
+    pub occupancy_seconds: Option<f64>,
+}
+
+/// `POST /v2/concurrency_limits/increment-with-lease` body.
+#[derive(Debug, Deserialize)]
+pub struct LeaseSlotsBody {
+    pub names: Vec<String>,
+    pub slots: i64,
+    #[serde(default)]
+    pub mode: Mode,
+    #[serde(default)]
+    pub lease_duration: Option<f64>,
+    #[serde(default)]
+    pub holder: Option<LeaseHolder>,
+}
+
+/// `POST /v2/concurrency_limits/leases/{id}/renew` body.
+#[derive(Debug, Default, Deserialize)]
+pub struct RenewBody {
+    #[serde(default)]
+    pub lease_duration: Option<f64>,
+}
+
+/// `POST /v2/concurrency_limits/decrement-with-lease` body.
+#[derive(Debug, Deserialize)]
+pub struct ReleaseBody {
+    pub lease_id: Uuid,
+}
+
+/// A limit that slots were taken from or given back to.
+#[derive(Debug, Serialize)]
+pub struct MinimalLimit {
+    pub id: Uuid,
+    pub name: String,
+    pub limit: i64,
+}
+
+/// The answer to a lease request: the lease and the limits it holds slots of.
+#[derive(Debug, Serialize)]
+pub struct LeaseGranted {
+    pub lease_id: Uuid,
+    pub limits: Vec<MinimalLimit>,
+}
