@@ -21,6 +21,7 @@ mod logs;
 mod logs_ws;
 pub mod metrics;
 mod openapi;
+mod openapi_pools;
 mod openapi_schemas;
 mod openapi_table;
 mod schedules;
@@ -30,6 +31,7 @@ mod ui;
 mod variables;
 mod work_pool_fields;
 mod work_pools;
+mod work_queues;
 mod worker_channel;
 
 pub use admin::{API_VERSION, PREFECT_SERVER_VERSION};
@@ -175,13 +177,13 @@ pub fn router(services: AppState) -> Router {
             "/work_pools/{name}/workers/{worker}",
             axum::routing::delete(work_pools::delete_worker),
         )
-        .route("/work_queues/{id}", get(work_pools::queue_by_id))
         .route(
             "/collections/views/aggregate-worker-metadata",
             get(work_pools::worker_metadata),
         )
         .route("/events/in", get(events::events_in))
         .route("/events/out", get(events::events_out))
+        .merge(work_queues::routes())
         .merge(variables::routes())
         .merge(artifacts::routes())
         .merge(catchup::routes())

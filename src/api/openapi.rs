@@ -1,11 +1,12 @@
-//! `GET /api/openapi.json`: the OpenAPI 3.1 document of every Baton endpoint, built from `openapi_table::OPERATIONS`,
-//! a table kept beside the route table. A unit test reads the router's source and fails when a route has no
-//! entry here (or an entry no route), so the document cannot drift from the code. Request bodies point at
-//! the schemas of `openapi_schemas`; most handlers read their bodies field by field (Prefect's filter
-//! objects, deployment fields), so those schemas are written by hand to match what the parsers accept.
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of every Baton endpoint, built from
+//! `openapi_table::operations()`, tables kept beside the route table. A unit test reads the router's source
+//! and fails when a route has no entry here (or an entry no route), so the document cannot drift from the
+//! code. Request bodies point at the schemas of `openapi_schemas`; most handlers read their bodies field by
+//! field (Prefect's filter objects, deployment fields), so those schemas are written by hand to match what
+//! the parsers accept.
 
 use super::openapi_schemas::components;
-use super::openapi_table::{Op, OPERATIONS};
+use super::openapi_table::{operations, Op};
 use axum::Json;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -51,7 +52,7 @@ fn operation(o: &Op) -> Value {
 /// The whole document.
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for o in OPERATIONS {
+    for o in operations() {
         let entry = paths.entry(o.path.to_string()).or_insert_with(|| json!({}));
         entry[o.method] = operation(o);
     }

@@ -11,6 +11,7 @@ pub enum Body {
     ArtifactCreate,
     ArtifactUpdate,
     Catchup,
+    ConcurrencyStatus,
     DeploymentCreate,
     DeploymentRun,
     DeploymentRuns,
@@ -28,6 +29,8 @@ pub enum Body {
     PoolRuns,
     Preview,
     QueueCreate,
+    QueueFilter,
+    QueueRuns,
     QueueUpdate,
     ScheduleUpdate,
     Schedules,
@@ -140,13 +143,19 @@ fn pool(required: &[&str]) -> Value {
     )
 }
 
-fn queue(required: &[&str]) -> Value {
-    obj(
-        json!({"name": {"type": "string"}, "description": nullable("string"),
-            "is_paused": {"type": "boolean"}, "concurrency_limit": nullable("integer"),
-            "priority": {"type": "integer"}}),
-        required,
-    )
+fn queue(create: bool) -> Value {
+    let mut props = json!({"name": {"type": "string", "minLength": 1},
+        "description": if create { nullable("string") } else { json!({"type": "string"}) },
+        "is_paused": {"type": "boolean"},
+        "concurrency_limit": {"type": ["integer", "null"], "minimum": 0},
+        "priority": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "filter": {"type": "null"}});
+    if !create {
+        props["last_polled"] = json!({"type": ["string", "null"], "format": "date-time"});
+    }
+    let mut out = obj(props, if create { &["name"] } else { &[] });
+    out["additionalProperties"] = json!(false);
+    out
 }
 
 fn schema(b: Body) -> Value {
@@ -243,8 +252,30 @@ fn schema(b: Body) -> Value {
         ),
         Body::WorkPoolCreate => pool(&["name"]),
         Body::WorkPoolUpdate => pool(&[]),
-        Body::QueueCreate => queue(&["name"]),
-        Body::QueueUpdate => queue(&[]),
+        Body::QueueCreate => queue(true),
+        Body::QueueUpdate => queue(false),
+        Body::QueueFilter => {
+            let ids = json!({"type": ["object", "null"],
+                "properties": {"any_": {"type": ["array", "null"], "items": uuid()}}});
+            let names = json!({"type": ["object", "null"],
+                "properties": {"any_": strings(), "startswith_": strings()}});
+            obj(
+                json!({"work_queues": {"type": ["object", "null"], "additionalProperties": false,
+                    "properties": {"operator": {"type": "string", "enum": ["and_", "or_"]},
+                        "id": ids, "name": names}},
+                    "limit": {"type": "integer", "minimum": 0},
+                    "offset": {"type": "integer", "minimum": 0}}),
+                &[],
+            )
+        }
+        Body::QueueRuns => obj(
+            json!({"scheduled_before": time(), "limit": {"type": "integer", "minimum": 0}}),
+            &[],
+        ),
+        Body::ConcurrencyStatus => obj(
+            json!({"page": {"type": "integer", "minimum": 1}, "limit": {"type": "integer", "minimum": 0}}),
+            &[],
+        ),
         Body::PoolRuns => obj(
             json!({"work_queue_names": strings(), "scheduled_before": time(),
                 "scheduled_after": time(), "limit": {"type": "integer", "minimum": 0}}),
@@ -309,6 +340,7 @@ const ALL: &[Body] = &[
     Body::ArtifactCreate,
     Body::ArtifactUpdate,
     Body::Catchup,
+    Body::ConcurrencyStatus,
     Body::DeploymentCreate,
     Body::DeploymentRun,
     Body::DeploymentRuns,
@@ -323,6 +355,8 @@ const ALL: &[Body] = &[
     Body::PoolRuns,
     Body::Preview,
     Body::QueueCreate,
+    Body::QueueFilter,
+    Body::QueueRuns,
     Body::QueueUpdate,
     Body::ScheduleUpdate,
     Body::Schedules,

@@ -1,5 +1,6 @@
 //! The table behind `/api/openapi.json`: one entry per route of `api::router` (method, path, summary, body
-//! shape, query parameters), in the route table's order. `openapi_tests.rs` fails when a route is missing.
+//! shape, query parameters), in the route table's order (the work pool and queue routes are in
+//! `openapi_pools.rs`). `openapi_tests.rs` fails when a route is missing.
 
 use super::openapi_schemas::Body;
 
@@ -12,7 +13,7 @@ pub struct Op {
     pub query: &'static [(&'static str, bool)],
 }
 
-const fn op(method: &'static str, path: &'static str, summary: &'static str) -> Op {
+pub(super) const fn op(method: &'static str, path: &'static str, summary: &'static str) -> Op {
     Op {
         method,
         path,
@@ -22,7 +23,12 @@ const fn op(method: &'static str, path: &'static str, summary: &'static str) -> 
     }
 }
 
-const fn with(method: &'static str, path: &'static str, summary: &'static str, body: Body) -> Op {
+pub(super) const fn with(
+    method: &'static str,
+    path: &'static str,
+    summary: &'static str,
+    body: Body,
+) -> Op {
     Op {
         method,
         path,
@@ -49,8 +55,13 @@ const fn q(
 
 use Body::*;
 
-/// Every route of `api::router`, in the route table's order.
-pub const OPERATIONS: &[Op] = &[
+/// Every documented operation: this table, then the work pool and queue routes' (`openapi_pools.rs`).
+pub fn operations() -> impl Iterator<Item = &'static Op> {
+    OPERATIONS.iter().chain(super::openapi_pools::OPERATIONS)
+}
+
+/// Every route of `api::router` but the work pool and queue routes, in the route table's order.
+const OPERATIONS: &[Op] = &[
     op("get", "/health", "Liveness: always true"),
     op("get", "/ready", "Readiness"),
     op("get", "/version", "API version"),
@@ -208,70 +219,6 @@ pub const OPERATIONS: &[Op] = &[
         "/automations/related-to/{resource}",
         "Automations (none): list",
     ),
-    with("post", "/work_pools/", "Create a work pool", WorkPoolCreate),
-    with("post", "/work_pools/filter", "Filter work pools", Filter),
-    with("post", "/work_pools/count", "Count work pools", Filter),
-    op("get", "/work_pools/{name}", "Read a work pool"),
-    with(
-        "patch",
-        "/work_pools/{name}",
-        "Update a work pool",
-        WorkPoolUpdate,
-    ),
-    op("delete", "/work_pools/{name}", "Delete a work pool"),
-    with(
-        "post",
-        "/work_pools/{name}/get_scheduled_flow_runs",
-        "Due runs of a pool (workers poll this)",
-        PoolRuns,
-    ),
-    with(
-        "post",
-        "/work_pools/{name}/queues",
-        "Create a queue",
-        QueueCreate,
-    ),
-    with(
-        "post",
-        "/work_pools/{name}/queues/filter",
-        "Filter queues",
-        Filter,
-    ),
-    op("get", "/work_pools/{name}/queues/{queue}", "Read a queue"),
-    with(
-        "patch",
-        "/work_pools/{name}/queues/{queue}",
-        "Update a queue",
-        QueueUpdate,
-    ),
-    op(
-        "delete",
-        "/work_pools/{name}/queues/{queue}",
-        "Delete a queue",
-    ),
-    with(
-        "post",
-        "/work_pools/{name}/workers/heartbeat",
-        "Worker heartbeat",
-        Heartbeat,
-    ),
-    with(
-        "post",
-        "/work_pools/{name}/workers/filter",
-        "Filter workers",
-        Filter,
-    ),
-    op(
-        "get",
-        "/work_pools/{name}/workers/connect",
-        "Worker websocket (Prefect 3.9)",
-    ),
-    op(
-        "delete",
-        "/work_pools/{name}/workers/{worker}",
-        "Delete a worker",
-    ),
-    op("get", "/work_queues/{id}", "Read a queue by id"),
     op(
         "get",
         "/collections/views/aggregate-worker-metadata",

@@ -3,9 +3,10 @@
 use super::error::{ApiError, ApiResult};
 use crate::domain::work_pool::{pool_status, queue_status, WorkPool, WorkQueue, Worker};
 use crate::domain::{time, Ts};
-use crate::services::work_queues::QueuePatch;
 use crate::wire;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
+use uuid::Uuid;
 
 /// A pool on the wire, with its status from its workers.
 pub fn pool_json(p: WorkPool, workers: &[Worker], now: Ts) -> wire::work_pools::WorkPool {
@@ -27,9 +28,17 @@ pub fn pool_json(p: WorkPool, workers: &[Worker], now: Ts) -> wire::work_pools::
     }
 }
 
-/// A queue on the wire.
-pub fn queue_json(q: WorkQueue, pool: &WorkPool, now: Ts) -> wire::work_pools::WorkQueue {
+/// A queue on the wire; `slots` counts the runs holding each queue's slots.
+pub fn queue_json(
+    q: WorkQueue,
+    pool: &WorkPool,
+    slots: &HashMap<Uuid, i64>,
+    now: Ts,
+) -> wire::work_pools::WorkQueue {
     let status = queue_status(&q, pool.is_paused, now);
+    let active_slots = q
+        .concurrency_limit
+        .map(|_| slots.get(&q.id).copied().unwrap_or(0));
     wire::work_pools::WorkQueue {
         id: q.id.to_string(),
         created: Some(time::format(q.created)),
@@ -44,6 +53,7 @@ pub fn queue_json(q: WorkQueue, pool: &WorkPool, now: Ts) -> wire::work_pools::W
         last_polled: q.last_polled.map(time::format),
         work_pool_name: Some(pool.name.clone()),
         status: Some(status.as_str().into()),
+        active_slots,
     }
 }
 
@@ -137,24 +147,5 @@ pub(super) fn any_of(
         ApiError::invalid(format!(
             "{section}.{field}.any_: expected a list of strings"
         ))
-    })
-}
-
-pub(super) fn queue_patch(o: &Map<String, Value>) -> ApiResult<QueuePatch> {
-    Ok(QueuePatch {
-        name: opt_text(o, "name")?.flatten(),
-        description: opt_text(o, "description")?.flatten(),
-        is_paused: opt_bool(o, "is_paused")?,
-        concurrency_limit: opt_limit(o)?,
-        priority: match o.get("priority") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(
-                v.as_i64()
-                    .filter(|p| (1..=1_000_000).contains(p))
-                    .ok_or_else(|| {
-                        ApiError::invalid("priority: expected an integer from 1 to 1000000")
-                    })?,
-            ),
-        },
     })
 }

@@ -1,12 +1,12 @@
-//! `/api/work_pools/*`, `/api/work_queues/{id}` and the worker metadata collection view.
+//! `/api/work_pools/*` (with a pool's queues by name) and the worker metadata collection view.
 
 use super::convert;
-use super::error::{ApiError, ApiResult, Body, Id};
-use super::work_pool_fields::{
-    any_of, object, opt_bool, opt_limit, opt_text, page, queue_patch, worker_json,
-};
-pub use super::work_pool_fields::{pool_json, queue_json};
+use super::error::{ApiError, ApiResult, Body};
+pub use super::work_pool_fields::pool_json;
+use super::work_pool_fields::{any_of, object, opt_bool, opt_limit, opt_text, page, worker_json};
+use super::work_queues::{create_patch, queue_filter, queue_out, queues_out, update_patch};
 use super::AppState;
+use crate::domain::filter::MAX_LIMIT;
 use crate::domain::time;
 use crate::domain::work_pool::{process_base_job_template, WorkPool};
 use crate::services::work_pools::{NewPool, PoolPatch};
@@ -120,11 +120,10 @@ pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult
 pub async fn create_queue(
     State(s): State<AppState>,
     Path(pool): Path<String>,
-    Body(b): Body<Value>,
+    Body(b): Body<wire::work_queues::WorkQueueCreate>,
 ) -> ApiResult<(StatusCode, Json<wire::work_pools::WorkQueue>)> {
-    let patch = queue_patch(&object(b)?)?;
-    let (p, q) = s.create_queue(pool, patch).await?;
-    Ok((StatusCode::CREATED, Json(queue_json(q, &p, s.clock.now()))))
+    let (p, q) = s.create_queue(pool, create_patch(b)?).await?;
+    Ok((StatusCode::CREATED, Json(queue_out(&s, p, q).await?)))
 }
 
 pub async fn get_queue(
@@ -132,16 +131,15 @@ pub async fn get_queue(
     Path((pool, name)): Path<(String, String)>,
 ) -> ApiResult<Json<wire::work_pools::WorkQueue>> {
     let (p, q) = s.queue(pool, name).await?;
-    Ok(Json(queue_json(q, &p, s.clock.now())))
+    Ok(Json(queue_out(&s, p, q).await?))
 }
 
 pub async fn update_queue(
     State(s): State<AppState>,
     Path((pool, name)): Path<(String, String)>,
-    Body(b): Body<Value>,
+    Body(b): Body<wire::work_queues::WorkQueueUpdate>,
 ) -> ApiResult<StatusCode> {
-    s.update_queue(pool, name, queue_patch(&object(b)?)?)
-        .await?;
+    s.update_queue(pool, name, update_patch(b)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -153,29 +151,23 @@ pub async fn delete_queue(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /work_pools/{name}/queues/filter`: the pool's queues by priority, filtered and paged.
 pub async fn filter_queues(
     State(s): State<AppState>,
     Path(pool): Path<String>,
-    Body(b): Body<Value>,
+    Body(b): Body<Option<wire::work_queues::WorkQueueFilterRequest>>,
 ) -> ApiResult<Json<Vec<wire::work_pools::WorkQueue>>> {
-    let o = object(b)?;
-    let names = any_of(&o, "work_queues", "name")?;
+    let b = b.unwrap_or_default();
+    let filter = queue_filter(b.work_queues)?;
     let (p, qs) = s.queues(pool).await?;
-    let now = s.clock.now();
-    Ok(Json(
-        qs.into_iter()
-            .filter(|q| names.as_ref().is_none_or(|n| n.contains(&q.name)))
-            .map(|q| queue_json(q, &p, now))
-            .collect(),
-    ))
-}
-
-pub async fn queue_by_id(
-    State(s): State<AppState>,
-    Id(id): Id,
-) -> ApiResult<Json<wire::work_pools::WorkQueue>> {
-    let (p, q) = s.queue_by_id(id).await?;
-    Ok(Json(queue_json(q, &p, s.clock.now())))
+    let page: Vec<_> = qs
+        .into_iter()
+        .filter(|q| filter.matches(q))
+        .skip(usize::try_from(b.offset.unwrap_or(0)).unwrap_or(usize::MAX))
+        .take(b.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT) as usize)
+        .map(|q| (p.clone(), q))
+        .collect();
+    Ok(Json(queues_out(&s, page).await?))
 }
 
 pub async fn heartbeat(

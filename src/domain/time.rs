@@ -50,6 +50,13 @@ fn parse_any(text: &str) -> Option<Ts> {
     None
 }
 
+/// The latest time Baton reads or writes (the last instant of year 9999): "no upper bound" in a time query.
+pub fn latest() -> Ts {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_micro_opt(23, 59, 59, 999_999))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
+}
+
 /// Seconds between two instants as a float (negative when `b` is before `a`).
 pub fn seconds_between(a: Ts, b: Ts) -> f64 {
     (b - a).num_microseconds().unwrap_or(0) as f64 / 1e6

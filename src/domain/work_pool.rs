@@ -112,6 +112,51 @@ pub fn queue_status(queue: &WorkQueue, pool_paused: bool, now: Ts) -> Status {
     }
 }
 
+/// Late runs a healthy queue may hold (Prefect's default health policy).
+pub const HEALTHY_MAX_LATE_RUNS: u64 = 0;
+/// Seconds since its last poll after which a queue is unhealthy (Prefect's default health policy).
+pub const HEALTHY_MAX_SECONDS_SINCE_POLL: i64 = 60;
+
+/// A queue is healthy with no more late runs than the policy allows and a poll within the last minute.
+pub fn queue_healthy(late_runs: u64, last_polled: Option<Ts>, now: Ts) -> bool {
+    late_runs <= HEALTHY_MAX_LATE_RUNS
+        && last_polled
+            .is_some_and(|t| time::seconds_between(t, now) <= HEALTHY_MAX_SECONDS_SINCE_POLL as f64)
+}
+
+/// Which queues a listing keeps: by id, by exact name, by case-insensitive name prefix. Each criterion
+/// given must hold (or at least one, with `any`); none given keeps every queue.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct QueueFilter {
+    pub ids: Option<Vec<Uuid>>,
+    pub names: Option<Vec<String>>,
+    pub prefixes: Option<Vec<String>>,
+    pub any: bool,
+}
+
+impl QueueFilter {
+    /// Whether `q` is kept.
+    pub fn matches(&self, q: &WorkQueue) -> bool {
+        let name = q.name.to_lowercase();
+        let tests = [
+            self.ids.as_ref().map(|ids| ids.contains(&q.id)),
+            self.names.as_ref().map(|n| n.contains(&q.name)),
+            self.prefixes
+                .as_ref()
+                .map(|p| p.iter().any(|p| name.starts_with(&p.to_lowercase()))),
+        ];
+        let mut given = tests.iter().flatten().peekable();
+        if given.peek().is_none() {
+            return true;
+        }
+        if self.any {
+            given.any(|ok| *ok)
+        } else {
+            given.all(|ok| *ok)
+        }
+    }
+}
+
 /// A due run offered to a poll, with the queue it waits in.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
@@ -217,6 +262,50 @@ mod tests {
         assert!(worker(Some("2026-01-01T00:00:31Z")).online(now));
         assert!(!worker(Some("2026-01-01T00:00:30Z")).online(now));
         assert!(!worker(None).online(now));
+    }
+
+    fn queue(name: &str) -> WorkQueue {
+        let now = t("2026-01-01T00:00:00Z");
+        WorkQueue {
+            id: Uuid::now_v7(),
+            created: now,
+            updated: now,
+            work_pool_id: Uuid::nil(),
+            name: name.into(),
+            description: String::new(),
+            is_paused: false,
+            concurrency_limit: None,
+            priority: 1,
+            last_polled: None,
+        }
+    }
+
+    #[test]
+    fn a_queue_is_healthy_when_polled_within_a_minute_with_no_late_runs() {
+        let now = t("2026-01-01T00:02:00Z");
+        assert!(queue_healthy(0, Some(t("2026-01-01T00:01:00Z")), now));
+        assert!(!queue_healthy(0, Some(t("2026-01-01T00:00:59Z")), now));
+        assert!(!queue_healthy(1, Some(now), now));
+        assert!(!queue_healthy(0, None, now));
+    }
+
+    #[test]
+    fn queue_filters_match_ids_names_and_prefixes() {
+        let (hi, low) = (queue("High-prio"), queue("low"));
+        assert!(QueueFilter::default().matches(&hi));
+        let prefix = QueueFilter {
+            prefixes: Some(vec!["high".into()]),
+            ..Default::default()
+        };
+        assert!(prefix.matches(&hi) && !prefix.matches(&low));
+        let both = QueueFilter {
+            ids: Some(vec![low.id]),
+            names: Some(vec!["High-prio".into()]),
+            ..Default::default()
+        };
+        assert!(!both.matches(&hi) && !both.matches(&low));
+        let either = QueueFilter { any: true, ..both };
+        assert!(either.matches(&hi) && either.matches(&low));
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub mod task_runs;
 pub mod variables;
 pub mod why;
 pub mod work_pools;
+pub mod work_queue_runs;
 pub mod work_queues;
 
 use crate::store::{Store, StoreError};

@@ -5,7 +5,7 @@ use super::{Result, ServiceError, Services};
 use crate::domain::flow_run::FlowRun;
 use crate::domain::work_pool::{pick, process_base_job_template, WorkPool, WorkQueue, Worker};
 use crate::domain::{Doc, Ts};
-use crate::store::{flow_runs, work_pools, StoreError, Tx};
+use crate::store::{flow_runs, work_pools, work_queues, StoreError, Tx};
 use uuid::Uuid;
 
 /// The pool that always exists.
@@ -220,12 +220,12 @@ impl Services {
             .write(move |tx| {
                 let p = work_pools::pool_by_name(tx, &name)?
                     .ok_or(StoreError::NotFound("work pool"))?;
-                let queues: Vec<WorkQueue> = work_pools::queues(tx, p.id)?
+                let queues: Vec<WorkQueue> = work_queues::queues(tx, p.id)?
                     .into_iter()
                     .filter(|q| queue_names.is_empty() || queue_names.contains(&q.name))
                     .collect();
                 let ids: Vec<Uuid> = queues.iter().map(|q| q.id).collect();
-                work_pools::mark_queues_polled(tx, p.id, &ids, now)?;
+                work_queues::mark_queues_polled(tx, p.id, &ids, now)?;
                 if p.is_paused {
                     return Ok(Vec::new());
                 }
@@ -317,7 +317,7 @@ fn insert_pool(tx: &Tx, new: NewPool, now: Ts) -> crate::store::Result<WorkPool>
         priority: 1,
         last_polled: None,
     };
-    work_pools::insert_queue(tx, &queue)?;
+    work_queues::insert_queue(tx, &queue)?;
     pool.default_queue_id = Some(queue.id);
     work_pools::update_pool(tx, &pool)?;
     flow_runs::place_orphans(tx)?;

@@ -1,11 +1,15 @@
-//! Work queue use cases: a pool's queues (priority, pause, concurrency limit), created, changed and deleted.
+//! Work queue use cases: a pool's queues (priority, pause, concurrency limit), created, listed, changed and
+//! deleted, by pool and name or by id (the Prefect CLI's `work-queue` commands work by id).
 
+use super::work_pools::DEFAULT_POOL;
 use super::{Result, ServiceError, Services};
-use crate::domain::work_pool::{WorkPool, WorkQueue};
-use crate::store::{flow_runs, work_pools, StoreError, Tx};
+use crate::domain::work_pool::{QueueFilter, WorkPool, WorkQueue};
+use crate::domain::Ts;
+use crate::store::{flow_runs, work_pools, work_queues, StoreError, Tx};
+use std::collections::HashMap;
 use uuid::Uuid;
 
-/// Fields a queue create or update sets.
+/// Fields a queue create or update sets (`None` = unchanged; for a create, the default).
 #[derive(Clone, Debug, Default)]
 pub struct QueuePatch {
     pub name: Option<String>,
@@ -13,6 +17,30 @@ pub struct QueuePatch {
     pub is_paused: Option<bool>,
     pub concurrency_limit: Option<Option<i64>>,
     pub priority: Option<i64>,
+    pub last_polled: Option<Option<Ts>>,
+}
+
+impl QueuePatch {
+    fn apply(self, q: &mut WorkQueue) {
+        if let Some(v) = self.name {
+            q.name = v;
+        }
+        if let Some(v) = self.description {
+            q.description = v;
+        }
+        if let Some(v) = self.is_paused {
+            q.is_paused = v;
+        }
+        if let Some(v) = self.concurrency_limit {
+            q.concurrency_limit = v;
+        }
+        if let Some(v) = self.priority {
+            q.priority = v;
+        }
+        if let Some(v) = self.last_polled {
+            q.last_polled = v;
+        }
+    }
 }
 
 impl Services {
@@ -23,9 +51,35 @@ impl Services {
         Ok((
             p,
             self.store
-                .read(move |tx| work_pools::queues(tx, id))
+                .read(move |tx| work_queues::queues(tx, id))
                 .await?,
         ))
+    }
+
+    /// Queues of every pool that pass `filter`, by name, one page, each with its pool.
+    pub async fn all_queues(
+        &self,
+        filter: QueueFilter,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<(WorkPool, WorkQueue)>> {
+        Ok(self
+            .store
+            .read(move |tx| {
+                let pools: HashMap<Uuid, WorkPool> =
+                    work_pools::pools(tx, None, None, u32::MAX, 0)?
+                        .into_iter()
+                        .map(|p| (p.id, p))
+                        .collect();
+                Ok(work_queues::all_queues(tx)?
+                    .into_iter()
+                    .filter(|q| filter.matches(q))
+                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                    .take(limit as usize)
+                    .filter_map(|q| Some((pools.get(&q.work_pool_id)?.clone(), q)))
+                    .collect())
+            })
+            .await?)
     }
 
     /// One queue of a pool by name.
@@ -41,16 +95,30 @@ impl Services {
     /// A queue by id, with its pool.
     pub async fn queue_by_id(&self, id: Uuid) -> Result<(WorkPool, WorkQueue)> {
         self.store
+            .read(move |tx| with_pool(tx, id))
+            .await
+            .map_err(|e| by_id_error(e, id))
+    }
+
+    /// A queue by name alone (Prefect's `/work_queues/name/{name}`, for clients that name no pool): the
+    /// default pool's queue of that name when it has one, else the oldest queue of that name in any pool.
+    pub async fn queue_named(&self, name: String) -> Result<(WorkPool, WorkQueue)> {
+        let n = name.clone();
+        self.store
             .read(move |tx| {
-                let q = work_pools::queue(tx, id)?.ok_or(StoreError::NotFound("work queue"))?;
-                let p = work_pools::pool(tx, q.work_pool_id)?
-                    .ok_or(StoreError::NotFound("work pool"))?;
-                Ok((p, q))
+                let default = work_pools::pool_by_name(tx, DEFAULT_POOL)?.map(|p| p.id);
+                let named = work_queues::queues_named(tx, &n)?;
+                let q = named
+                    .iter()
+                    .find(|q| Some(q.work_pool_id) == default)
+                    .or(named.first())
+                    .ok_or(StoreError::NotFound("work queue"))?;
+                with_pool(tx, q.id)
             })
             .await
             .map_err(|e| match e {
                 StoreError::NotFound(_) => {
-                    ServiceError::NotFound(format!("Work queue {id} not found"))
+                    ServiceError::NotFound(format!("Work queue '{name}' not found"))
                 }
                 other => other.into(),
             })
@@ -62,12 +130,7 @@ impl Services {
         pool: String,
         patch: QueuePatch,
     ) -> Result<(WorkPool, WorkQueue)> {
-        let name = patch.name.clone().unwrap_or_default();
-        if name.trim().is_empty() {
-            return Err(ServiceError::Invalid(
-                "name: a work queue needs a non-empty name".into(),
-            ));
-        }
+        let name = checked_name(patch.name.clone().unwrap_or_default())?;
         let p = self.pool(pool).await?;
         let now = self.clock.now();
         let pool_id = p.id;
@@ -84,9 +147,9 @@ impl Services {
                     is_paused: patch.is_paused.unwrap_or(false),
                     concurrency_limit: patch.concurrency_limit.flatten(),
                     priority: patch.priority.unwrap_or_else(|| next_priority(tx, pool_id)),
-                    last_polled: None,
+                    last_polled: patch.last_polled.flatten(),
                 };
-                work_pools::insert_queue(tx, &q)?;
+                work_queues::insert_queue(tx, &q)?;
                 flow_runs::place_orphans(tx)?;
                 Ok(q)
             })
@@ -94,49 +157,87 @@ impl Services {
         Ok((p, q))
     }
 
-    /// Updates a queue.
+    /// Creates a queue for a client that names no pool: Prefect puts it in its default agent pool; Baton
+    /// in its `default` pool, which always exists.
+    pub async fn create_unpooled_queue(&self, patch: QueuePatch) -> Result<(WorkPool, WorkQueue)> {
+        self.create_queue(DEFAULT_POOL.into(), patch).await
+    }
+
+    /// Updates a queue of a pool by name.
     pub async fn update_queue(&self, pool: String, name: String, patch: QueuePatch) -> Result<()> {
-        let (_, mut q) = self.queue(pool, name).await?;
-        if let Some(v) = patch.name {
-            q.name = v;
+        let (_, q) = self.queue(pool, name).await?;
+        self.update_queue_by_id(q.id, patch).await
+    }
+
+    /// Updates a queue by id; 409 when a rename takes a name its pool already has.
+    pub async fn update_queue_by_id(&self, id: Uuid, patch: QueuePatch) -> Result<()> {
+        if let Some(name) = &patch.name {
+            checked_name(name.clone())?;
         }
-        if let Some(v) = patch.description {
-            q.description = v;
-        }
-        if let Some(v) = patch.is_paused {
-            q.is_paused = v;
-        }
-        if let Some(v) = patch.concurrency_limit {
-            q.concurrency_limit = v;
-        }
-        if let Some(v) = patch.priority {
-            q.priority = v;
-        }
-        q.updated = self.clock.now();
+        let now = self.clock.now();
         self.store
-            .write(move |tx| work_pools::update_queue(tx, &q))
-            .await?;
+            .write(move |tx| {
+                let mut q =
+                    work_queues::queue(tx, id)?.ok_or(StoreError::NotFound("work queue"))?;
+                patch.apply(&mut q);
+                q.updated = now;
+                work_queues::update_queue(tx, &q)
+            })
+            .await
+            .map_err(|e| by_id_error(e, id))?;
         self.wake_workers();
         Ok(())
     }
 
-    /// Deletes a queue (not the pool's default queue).
+    /// Deletes a queue of a pool by name.
     pub async fn delete_queue(&self, pool: String, name: String) -> Result<()> {
-        let (p, q) = self.queue(pool, name).await?;
-        if p.default_queue_id == Some(q.id) {
-            return Err(ServiceError::Conflict(
-                "a pool's default queue cannot be deleted".into(),
-            ));
-        }
+        let (_, q) = self.queue(pool, name).await?;
+        self.delete_queue_by_id(q.id).await
+    }
+
+    /// Deletes a queue by id (not its pool's default queue: 409). Its scheduled runs wait unplaced.
+    pub async fn delete_queue_by_id(&self, id: Uuid) -> Result<()> {
         self.store
-            .write(move |tx| work_pools::delete_queue(tx, q.id))
-            .await?;
-        Ok(())
+            .write(move |tx| {
+                let (p, q) = with_pool(tx, id)?;
+                if p.default_queue_id == Some(q.id) {
+                    return Err(StoreError::Conflict(
+                        "a pool's default queue cannot be deleted".into(),
+                    ));
+                }
+                work_queues::delete_queue(tx, q.id).map(|_| ())
+            })
+            .await
+            .map_err(|e| by_id_error(e, id))
     }
 }
 
+/// The queue with this id and its pool (`NotFound` when either is missing).
+pub(super) fn with_pool(tx: &Tx, id: Uuid) -> crate::store::Result<(WorkPool, WorkQueue)> {
+    let q = work_queues::queue(tx, id)?.ok_or(StoreError::NotFound("work queue"))?;
+    let p = work_pools::pool(tx, q.work_pool_id)?.ok_or(StoreError::NotFound("work pool"))?;
+    Ok((p, q))
+}
+
+/// A store error of a by-id operation, with the queue's id in the 404.
+pub(super) fn by_id_error(e: StoreError, id: Uuid) -> ServiceError {
+    match e {
+        StoreError::NotFound(_) => ServiceError::NotFound(format!("Work queue {id} not found")),
+        other => other.into(),
+    }
+}
+
+fn checked_name(name: String) -> Result<String> {
+    if name.trim().is_empty() {
+        return Err(ServiceError::Invalid(
+            "name: a work queue needs a non-empty name".into(),
+        ));
+    }
+    Ok(name)
+}
+
 fn next_priority(tx: &Tx, pool_id: Uuid) -> i64 {
-    work_pools::queues(tx, pool_id)
+    work_queues::queues(tx, pool_id)
         .map(|qs| {
             qs.iter()
                 .map(|q| q.priority)

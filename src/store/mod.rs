@@ -27,6 +27,7 @@ pub mod stats;
 pub mod task_runs;
 pub mod variables;
 pub mod work_pools;
+pub mod work_queues;
 mod writer;
 
 pub use error::{Result, StoreError};

@@ -1,9 +1,9 @@
-//! The `work_pools`, `work_queues` and `workers` tables, and the queries a poll needs.
+//! The `work_pools` and `workers` tables, and the queries a poll needs (due runs, busy slots per queue).
 
 use super::codec;
 use super::error::{Result, StoreError};
 use super::Tx;
-use crate::domain::work_pool::{Candidate, WorkPool, WorkQueue, Worker};
+use crate::domain::work_pool::{Candidate, WorkPool, Worker};
 use crate::domain::Ts;
 use rusqlite::{params, OptionalExtension, Row};
 use uuid::Uuid;
@@ -11,8 +11,6 @@ use uuid::Uuid;
 const POOL_COLS: &str =
     "id, created, updated, name, description, type, base_job_template, is_paused, \
     concurrency_limit, default_queue_id, storage_configuration, last_polled";
-const QUEUE_COLS: &str =
-    "id, created, updated, work_pool_id, name, description, is_paused, concurrency_limit, priority, last_polled";
 const WORKER_COLS: &str =
     "id, created, updated, work_pool_id, name, last_heartbeat_time, heartbeat_interval_seconds";
 
@@ -33,21 +31,6 @@ fn pool_row(r: &Row) -> rusqlite::Result<WorkPool> {
     })
 }
 
-fn queue_row(r: &Row) -> rusqlite::Result<WorkQueue> {
-    Ok(WorkQueue {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
-        work_pool_id: codec::req_uuid(r.get(3)?),
-        name: r.get(4)?,
-        description: r.get(5)?,
-        is_paused: r.get(6)?,
-        concurrency_limit: r.get(7)?,
-        priority: r.get(8)?,
-        last_polled: codec::parse_ts(r.get(9)?),
-    })
-}
-
 fn worker_row(r: &Row) -> rusqlite::Result<Worker> {
     Ok(Worker {
         id: codec::req_uuid(r.get(0)?),
@@ -60,7 +43,7 @@ fn worker_row(r: &Row) -> rusqlite::Result<Worker> {
     })
 }
 
-fn conflict(e: rusqlite::Error, what: String) -> StoreError {
+pub(super) fn conflict(e: rusqlite::Error, what: String) -> StoreError {
     match e {
         rusqlite::Error::SqliteFailure(f, _)
             if f.code == rusqlite::ErrorCode::ConstraintViolation =>
@@ -168,96 +151,6 @@ pub fn delete_pool(tx: &Tx, id: Uuid) -> Result<bool> {
         .conn
         .execute("DELETE FROM work_pools WHERE id = ?1", [id.to_string()])?
         > 0)
-}
-
-/// Inserts a queue.
-pub fn insert_queue(tx: &Tx, q: &WorkQueue) -> Result<()> {
-    tx.conn
-        .execute(
-            &format!("INSERT INTO work_queues ({QUEUE_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-            params![
-                q.id.to_string(),
-                codec::ts(q.created),
-                codec::ts(q.updated),
-                q.work_pool_id.to_string(),
-                q.name,
-                q.description,
-                q.is_paused,
-                q.concurrency_limit,
-                q.priority,
-                codec::opt_ts(q.last_polled)
-            ],
-        )
-        .map_err(|e| conflict(e, format!("a work queue named '{}' already exists in this pool", q.name)))?;
-    Ok(())
-}
-
-/// Writes a queue's editable fields.
-pub fn update_queue(tx: &Tx, q: &WorkQueue) -> Result<()> {
-    tx.conn
-        .execute(
-            "UPDATE work_queues SET updated = ?2, name = ?3, description = ?4, is_paused = ?5, concurrency_limit = ?6, \
-             priority = ?7, last_polled = ?8 WHERE id = ?1",
-            params![
-                q.id.to_string(),
-                codec::ts(q.updated),
-                q.name,
-                q.description,
-                q.is_paused,
-                q.concurrency_limit,
-                q.priority,
-                codec::opt_ts(q.last_polled)
-            ],
-        )
-        .map_err(|e| conflict(e, format!("a work queue named '{}' already exists in this pool", q.name)))?;
-    Ok(())
-}
-
-/// A pool's queues, by priority then name.
-pub fn queues(tx: &Tx, pool_id: Uuid) -> Result<Vec<WorkQueue>> {
-    let sql = format!(
-        "SELECT {QUEUE_COLS} FROM work_queues WHERE work_pool_id = ?1 ORDER BY priority, name"
-    );
-    let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map([pool_id.to_string()], queue_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// The queue with this id.
-pub fn queue(tx: &Tx, id: Uuid) -> Result<Option<WorkQueue>> {
-    let sql = format!("SELECT {QUEUE_COLS} FROM work_queues WHERE id = ?1");
-    Ok(tx
-        .conn
-        .prepare_cached(&sql)?
-        .query_row([id.to_string()], queue_row)
-        .optional()?)
-}
-
-/// Deletes a queue; `false` when it did not exist.
-pub fn delete_queue(tx: &Tx, id: Uuid) -> Result<bool> {
-    tx.conn.execute(
-        "UPDATE flow_runs SET work_pool_id = NULL, work_queue_id = NULL WHERE work_queue_id = ?1 AND state_type = 'SCHEDULED'",
-        [id.to_string()],
-    )?;
-    Ok(tx
-        .conn
-        .execute("DELETE FROM work_queues WHERE id = ?1", [id.to_string()])?
-        > 0)
-}
-
-/// Marks queues (and their pool) as polled; a deployment reads its queue's mark (see `deployments::COLS`).
-pub fn mark_queues_polled(tx: &Tx, pool_id: Uuid, queue_ids: &[Uuid], now: Ts) -> Result<()> {
-    let mut stmt = tx
-        .conn
-        .prepare_cached("UPDATE work_queues SET last_polled = ?1 WHERE id = ?2")?;
-    for q in queue_ids {
-        stmt.execute(params![codec::ts(now), q.to_string()])?;
-    }
-    tx.conn.execute(
-        "UPDATE work_pools SET last_polled = ?1 WHERE id = ?2",
-        params![codec::ts(now), pool_id.to_string()],
-    )?;
-    Ok(())
 }
 
 /// Records a worker's heartbeat (creating the worker on its first).

@@ -12,8 +12,9 @@ pub mod states;
 pub mod task_runs;
 pub mod variables;
 pub mod work_pools;
+pub mod work_queues;
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A JSON object.
 pub type Object = serde_json::Map<String, serde_json::Value>;
@@ -22,4 +23,13 @@ pub type Object = serde_json::Map<String, serde_json::Value>;
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
     pub detail: String,
+}
+
+/// For `#[serde(default, deserialize_with = "present")]` on an `Option<T>` field of a PATCH body: a field
+/// given is `Some(value)` (with `T = Option<_>`, an explicit null is `Some(None)`, "clear it"); an absent
+/// field stays `None`, "leave it". With a non-optional `T`, an explicit null is rejected.
+pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }

@@ -39,6 +39,9 @@ pub struct WorkQueue {
     pub last_polled: Option<String>,
     pub work_pool_name: Option<String>,
     pub status: Option<String>,
+    /// Runs holding the queue's slots; null when the queue has no concurrency limit.
+    #[serde(default)]
+    pub active_slots: Option<i64>,
 }
 
 /// A worker.
