@@ -108,15 +108,41 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." || path.is_empty() {
-            ApiError::invalid(format!("Invalid request body: {inner}"))
-        } else {
-            ApiError::invalid(format!("Invalid request body: {path}: {inner}"))
-        }
-    })
+    serde_path_to_error::deserialize(de).map_err(path_error)
+}
+
+fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    if path == "." || path.is_empty() {
+        ApiError::invalid(format!("Invalid request body: {inner}"))
+    } else {
+        ApiError::invalid(format!("Invalid request body: {path}: {inner}"))
+    }
+}
+
+/// A body that must be a JSON object, parsed strictly into `T` (an empty body or `null` reads as `{}`).
+/// Anything else is a 422: serde alone would also read a struct from a JSON array.
+pub struct ObjectBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ObjectBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Body(v) = Body::<serde_json::Value>::from_request(req, state).await?;
+        let v = match v {
+            serde_json::Value::Null => serde_json::Value::Object(Default::default()),
+            o @ serde_json::Value::Object(_) => o,
+            _ => {
+                return Err(ApiError::invalid(
+                    "Invalid request body: expected a JSON object",
+                ))
+            }
+        };
+        serde_path_to_error::deserialize(v)
+            .map(ObjectBody)
+            .map_err(path_error)
+    }
 }
 
 /// A UUID taken from the single `{id}` path parameter; 422 when it is not a UUID.

@@ -1,7 +1,7 @@
 //! `/api/work_pools/*` (with a pool's queues by name) and the worker metadata collection view.
 
 use super::convert;
-use super::error::{ApiError, ApiResult, Body};
+use super::error::{ApiError, ApiResult, Body, ObjectBody};
 pub use super::work_pool_fields::pool_json;
 use super::work_pool_fields::{any_of, object, opt_bool, opt_limit, opt_text, page, worker_json};
 use super::work_queues::{create_patch, queue_filter, queue_out, queues_out, update_patch};
@@ -120,7 +120,7 @@ pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult
 pub async fn create_queue(
     State(s): State<AppState>,
     Path(pool): Path<String>,
-    Body(b): Body<wire::work_queues::WorkQueueCreate>,
+    ObjectBody(b): ObjectBody<wire::work_queues::WorkQueueCreate>,
 ) -> ApiResult<(StatusCode, Json<wire::work_pools::WorkQueue>)> {
     let (p, q) = s.create_queue(pool, create_patch(b)?).await?;
     Ok((StatusCode::CREATED, Json(queue_out(&s, p, q).await?)))
@@ -137,7 +137,7 @@ pub async fn get_queue(
 pub async fn update_queue(
     State(s): State<AppState>,
     Path((pool, name)): Path<(String, String)>,
-    Body(b): Body<wire::work_queues::WorkQueueUpdate>,
+    ObjectBody(b): ObjectBody<wire::work_queues::WorkQueueUpdate>,
 ) -> ApiResult<StatusCode> {
     s.update_queue(pool, name, update_patch(b)?).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -155,9 +155,8 @@ pub async fn delete_queue(
 pub async fn filter_queues(
     State(s): State<AppState>,
     Path(pool): Path<String>,
-    Body(b): Body<Option<wire::work_queues::WorkQueueFilterRequest>>,
+    ObjectBody(b): ObjectBody<wire::work_queues::WorkQueueFilterRequest>,
 ) -> ApiResult<Json<Vec<wire::work_pools::WorkQueue>>> {
-    let b = b.unwrap_or_default();
     let filter = queue_filter(b.work_queues)?;
     let (p, qs) = s.queues(pool).await?;
     let page: Vec<_> = qs

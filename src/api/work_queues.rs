@@ -3,7 +3,7 @@
 //! queue routes of `work_pools.rs` share.
 
 use super::convert;
-use super::error::{parse_uuid, ApiError, ApiResult, Body, Id};
+use super::error::{parse_uuid, ApiError, ApiResult, Id, ObjectBody};
 use super::work_pool_fields::queue_json;
 use super::AppState;
 use crate::domain::filter::MAX_LIMIT;
@@ -143,7 +143,7 @@ pub(super) fn queue_filter(f: Option<wq::WorkQueueFilter>) -> ApiResult<QueueFil
 
 pub async fn create(
     State(s): State<AppState>,
-    Body(b): Body<wq::WorkQueueCreate>,
+    ObjectBody(b): ObjectBody<wq::WorkQueueCreate>,
 ) -> ApiResult<(StatusCode, Json<wire::work_pools::WorkQueue>)> {
     let (p, q) = s.create_unpooled_queue(create_patch(b)?).await?;
     Ok((StatusCode::CREATED, Json(queue_out(&s, p, q).await?)))
@@ -151,9 +151,8 @@ pub async fn create(
 
 pub async fn filter(
     State(s): State<AppState>,
-    Body(b): Body<Option<wq::WorkQueueFilterRequest>>,
+    ObjectBody(b): ObjectBody<wq::WorkQueueFilterRequest>,
 ) -> ApiResult<Json<Vec<wire::work_pools::WorkQueue>>> {
-    let b = b.unwrap_or_default();
     let filter = queue_filter(b.work_queues)?;
     let limit = b.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
     let queues = s.all_queues(filter, limit, b.offset.unwrap_or(0)).await?;
@@ -179,7 +178,7 @@ pub async fn get(
 pub async fn update(
     State(s): State<AppState>,
     Id(id): Id,
-    Body(b): Body<wq::WorkQueueUpdate>,
+    ObjectBody(b): ObjectBody<wq::WorkQueueUpdate>,
 ) -> ApiResult<StatusCode> {
     s.update_queue_by_id(id, update_patch(b)?).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -196,9 +195,8 @@ pub async fn runs(
     State(s): State<AppState>,
     Id(id): Id,
     headers: HeaderMap,
-    Body(b): Body<Option<wq::QueueRunsRequest>>,
+    ObjectBody(b): ObjectBody<wq::QueueRunsRequest>,
 ) -> ApiResult<Json<Vec<wire::flow_runs::FlowRun>>> {
-    let b = b.unwrap_or_default();
     let before = match b.scheduled_before {
         Some(t) => Some(time::parse(&t).ok_or_else(|| {
             ApiError::invalid(format!("scheduled_before: '{t}' is not a valid datetime"))
@@ -240,9 +238,8 @@ pub async fn status(
 pub async fn concurrency_status(
     State(s): State<AppState>,
     Id(id): Id,
-    Body(b): Body<Option<wq::ConcurrencyStatusRequest>>,
+    ObjectBody(b): ObjectBody<wq::ConcurrencyStatusRequest>,
 ) -> ApiResult<Json<wq::WorkQueueConcurrencyStatus>> {
-    let b = b.unwrap_or_default();
     let page = b.page.unwrap_or(1);
     if page == 0 {
         return Err(ApiError::invalid("page: must be 1 or more"));

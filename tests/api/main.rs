@@ -32,5 +32,6 @@ mod task_runs;
 mod tutorial;
 mod variables;
 mod work_pools;
+mod work_queues;
 mod worker;
 mod worker_more;
