@@ -8,9 +8,7 @@ use super::work_pool_fields::queue_json;
 use super::AppState;
 use crate::domain::filter::MAX_LIMIT;
 use crate::domain::time;
-use crate::domain::work_pool::{
-    QueueFilter, WorkPool, WorkQueue, HEALTHY_MAX_LATE_RUNS, HEALTHY_MAX_SECONDS_SINCE_POLL,
-};
+use crate::domain::work_pool::{QueueFilter, WorkPool, WorkQueue};
 use crate::services::work_queues::QueuePatch;
 use crate::wire::{self, work_queues as wq};
 use axum::extract::{Path, State};
@@ -228,8 +226,8 @@ pub async fn status(
         late_runs_count: h.late_runs,
         last_polled: h.queue.last_polled.map(time::format),
         health_check_policy: wq::WorkQueueHealthPolicy {
-            maximum_late_runs: Some(HEALTHY_MAX_LATE_RUNS),
-            maximum_seconds_since_last_polled: Some(HEALTHY_MAX_SECONDS_SINCE_POLL),
+            maximum_late_runs: Some(h.policy.maximum_late_runs),
+            maximum_seconds_since_last_polled: Some(h.policy.maximum_seconds_since_last_polled),
         },
     }))
 }

@@ -112,16 +112,27 @@ pub fn queue_status(queue: &WorkQueue, pool_paused: bool, now: Ts) -> Status {
     }
 }
 
-/// Late runs a healthy queue may hold (Prefect's default health policy).
-pub const HEALTHY_MAX_LATE_RUNS: u64 = 0;
-/// Seconds since its last poll after which a queue is unhealthy (Prefect's default health policy).
-pub const HEALTHY_MAX_SECONDS_SINCE_POLL: i64 = 60;
+/// When a queue counts as healthy (Prefect's `WorkQueueHealthPolicy`; every queue has the default).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthPolicy {
+    pub maximum_late_runs: u64,
+    pub maximum_seconds_since_last_polled: i64,
+}
 
-/// A queue is healthy with no more late runs than the policy allows and a poll within the last minute.
-pub fn queue_healthy(late_runs: u64, last_polled: Option<Ts>, now: Ts) -> bool {
-    late_runs <= HEALTHY_MAX_LATE_RUNS
-        && last_polled
-            .is_some_and(|t| time::seconds_between(t, now) <= HEALTHY_MAX_SECONDS_SINCE_POLL as f64)
+impl HealthPolicy {
+    /// Prefect's default: no late runs, and a poll within the last minute.
+    pub const DEFAULT: HealthPolicy = HealthPolicy {
+        maximum_late_runs: 0,
+        maximum_seconds_since_last_polled: 60,
+    };
+
+    /// Whether a queue with `late_runs` late runs, last polled at `last_polled`, is healthy at `now`.
+    pub fn healthy(&self, late_runs: u64, last_polled: Option<Ts>, now: Ts) -> bool {
+        late_runs <= self.maximum_late_runs
+            && last_polled.is_some_and(|t| {
+                time::seconds_between(t, now) <= self.maximum_seconds_since_last_polled as f64
+            })
+    }
 }
 
 /// Which queues a listing keeps: by id, by exact name, by case-insensitive name prefix. Each criterion
@@ -283,10 +294,11 @@ mod tests {
     #[test]
     fn a_queue_is_healthy_when_polled_within_a_minute_with_no_late_runs() {
         let now = t("2026-01-01T00:02:00Z");
-        assert!(queue_healthy(0, Some(t("2026-01-01T00:01:00Z")), now));
-        assert!(!queue_healthy(0, Some(t("2026-01-01T00:00:59Z")), now));
-        assert!(!queue_healthy(1, Some(now), now));
-        assert!(!queue_healthy(0, None, now));
+        let policy = HealthPolicy::DEFAULT;
+        assert!(policy.healthy(0, Some(t("2026-01-01T00:01:00Z")), now));
+        assert!(!policy.healthy(0, Some(t("2026-01-01T00:00:59Z")), now));
+        assert!(!policy.healthy(1, Some(now), now));
+        assert!(!policy.healthy(0, None, now));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::work_queues::{by_id_error, with_pool};
 use super::{Result, Services};
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
 use crate::domain::flow_run::FlowRun;
-use crate::domain::work_pool::{pick, queue_healthy, WorkQueue};
+use crate::domain::work_pool::{pick, HealthPolicy, WorkQueue};
 use crate::domain::{time, Ts};
 use crate::store::{flow_runs, work_pools, work_queues, Tx};
 use std::collections::HashMap;
@@ -17,6 +17,7 @@ use uuid::Uuid;
 pub struct QueueHealth {
     pub queue: WorkQueue,
     pub late_runs: u64,
+    pub policy: HealthPolicy,
     pub healthy: bool,
 }
 
@@ -75,7 +76,7 @@ impl Services {
         result.map_err(|e| by_id_error(e, id))
     }
 
-    /// Whether queue `id` is healthy: no late runs, and polled within the last minute.
+    /// Whether queue `id` is healthy under the default policy: no late runs, polled within the last minute.
     pub async fn queue_health(&self, id: Uuid) -> Result<QueueHealth> {
         let now = self.clock.now();
         self.store
@@ -87,10 +88,12 @@ impl Services {
                     Cond::In(Field::StateName, vec![Val::Text("Late".into())]),
                 ]);
                 let late_runs = flow_runs::count(tx, &late)?;
-                let healthy = queue_healthy(late_runs, queue.last_polled, now);
+                let policy = HealthPolicy::DEFAULT;
+                let healthy = policy.healthy(late_runs, queue.last_polled, now);
                 Ok(QueueHealth {
                     queue,
                     late_runs,
+                    policy,
                     healthy,
                 })
             })
