@@ -32,6 +32,7 @@ mod task_runs;
 mod tutorial;
 mod variables;
 mod work_pools;
+mod work_queue_runs;
 mod work_queues;
 mod worker;
 mod worker_more;
