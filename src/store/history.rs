@@ -29,13 +29,13 @@ fn row(r: &Row) -> rusqlite::Result<Option<State>> {
         return Ok(None);
     };
     Ok(Some(State {
-        id: codec::req_uuid(r.get(0)?),
+        id: codec::req_uuid(r, 0)?,
         kind,
         name: r.get(2)?,
-        timestamp: codec::req_ts(r.get(3)?),
+        timestamp: codec::req_ts(r, 3)?,
         message: r.get(4)?,
-        data: codec::parse_json(r.get(5)?),
-        details: codec::parse_doc(r.get(6)?),
+        data: codec::parse_json(r, 5)?,
+        details: codec::parse_doc(r, 6)?,
     }))
 }
 

@@ -128,7 +128,7 @@ pub fn names(tx: &Tx, what: Named, ids: &[Uuid]) -> Result<HashMap<Uuid, String>
     let mut stmt = tx.conn.prepare(&sql)?;
     let rows = stmt.query_map(
         rusqlite::params_from_iter(ids.iter().map(Uuid::to_string)),
-        |r| Ok((codec::req_uuid(r.get(0)?), r.get::<_, String>(1)?)),
+        |r| Ok((codec::req_uuid(r, 0)?, r.get::<_, String>(1)?)),
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

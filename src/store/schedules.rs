@@ -24,7 +24,7 @@ fn row(r: &Row) -> rusqlite::Result<Option<DeploymentSchedule>> {
         },
         "interval" => Schedule::Interval {
             interval: r.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
-            anchor_date: codec::parse_ts(r.get(8)?).unwrap_or_default(),
+            anchor_date: codec::parse_ts(r, 8)?.unwrap_or_default(),
             timezone,
         },
         "rrule" => Schedule::RRule {
@@ -34,14 +34,14 @@ fn row(r: &Row) -> rusqlite::Result<Option<DeploymentSchedule>> {
         _ => return Ok(None),
     };
     Ok(Some(DeploymentSchedule {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
-        deployment_id: codec::req_uuid(r.get(3)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
+        deployment_id: codec::req_uuid(r, 3)?,
         schedule,
         active: r.get(11)?,
         max_scheduled_runs: r.get(12)?,
-        parameters: codec::parse_doc(r.get(13)?),
+        parameters: codec::parse_doc(r, 13)?,
         slug: r.get(14)?,
     }))
 }
@@ -231,11 +231,10 @@ pub fn set_next_check(tx: &Tx, schedule_id: Uuid, at: Ts) -> Result<()> {
 
 /// The earliest time the scheduler needs to look at any schedule (for its timer).
 pub fn earliest_check(tx: &Tx) -> Result<Option<Ts>> {
-    let t: Option<String> = tx.conn.query_row(
+    Ok(tx.conn.query_row(
         "SELECT min(s.next_check_at) FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id \
          WHERE s.active = 1 AND d.paused = 0",
         [],
-        |r| r.get(0),
-    )?;
-    Ok(codec::parse_ts(t))
+        |r| codec::parse_ts(r, 0),
+    )?)
 }

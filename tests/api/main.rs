@@ -9,6 +9,7 @@ mod catchup_clock;
 mod cli;
 mod cli_variables;
 mod concurrency;
+mod damaged_rows;
 mod dashboard;
 mod deployments;
 mod events_ws;
