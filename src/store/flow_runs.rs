@@ -95,6 +95,7 @@ fn values(run: &FlowRun) -> Vec<Box<dyn ToSql>> {
         Box::new(s.map(|s| s.name.clone())),
         Box::new(s.map(|s| codec::ts(s.timestamp))),
         Box::new(run.deployment_schedule_id.map(|u| u.to_string())),
+        Box::new(run.lateness_seconds()),
     ]
 }
 
@@ -103,7 +104,7 @@ const ALL_COLS: &str = "id, created, updated, name, flow_id, deployment_id, depl
     empirical_policy, tags, labels, parent_task_run_id, state, run_count, expected_start_time, \
     next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled, infrastructure_document_id, \
     infrastructure_pid, created_by, job_variables, state_id, state_type, state_name, state_timestamp, \
-    deployment_schedule_id";
+    deployment_schedule_id, lateness";
 
 /// Inserts a new run (with its current state, if any, also written to the history).
 pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {

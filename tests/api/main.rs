@@ -21,6 +21,7 @@ mod helpers;
 mod load;
 mod logs;
 mod metrics;
+mod old_sqlite;
 mod orchestration;
 mod partition;
 mod process;
