@@ -466,7 +466,11 @@ async fn schedules_are_listed_newest_first() {
     };
     assert_eq!(
         crons(&d["schedules"]),
-        list(&[("3 * * * *", true), ("2 * * * *", true), ("1 * * * *", true)])
+        list(&[
+            ("3 * * * *", true),
+            ("2 * * * *", true),
+            ("1 * * * *", true)
+        ])
     );
     let (s, _) = app
         .post(&format!("/deployments/{id}/schedules"), json!([cron(4)]))

@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, path: &str) -> Ws {
+pub(crate) async fn connect(app: &TestApp, path: &str) -> Ws {
     let mut req = format!("ws://{}/api{path}", app.addr)
         .into_client_request()
         .unwrap();
@@ -25,7 +25,7 @@ async fn connect(app: &TestApp, path: &str) -> Ws {
     ws
 }
 
-async fn next_json(ws: &mut Ws) -> Value {
+pub(crate) async fn next_json(ws: &mut Ws) -> Value {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -38,7 +38,7 @@ async fn next_json(ws: &mut Ws) -> Value {
     }
 }
 
-async fn auth(ws: &mut Ws) {
+pub(crate) async fn auth(ws: &mut Ws) {
     ws.send(Message::Text(
         json!({"type": "auth", "token": null}).to_string().into(),
     ))

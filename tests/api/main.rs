@@ -20,6 +20,7 @@ mod flows;
 mod helpers;
 mod load;
 mod logs;
+mod logs_ws;
 mod metrics;
 mod old_sqlite;
 mod orchestration;
