@@ -23,6 +23,7 @@ mod metrics;
 mod orchestration;
 mod partition;
 mod process;
+mod python;
 mod remote_worker;
 mod retention;
 mod scheduler_clock;
