@@ -167,7 +167,7 @@ async fn plan_run<T: Transport>(
             ));
         }
     }
-    let venv = std::env::var("VIRTUAL_ENV").ok();
+    let (venv, path_var) = (std::env::var("VIRTUAL_ENV").ok(), std::env::var_os("PATH"));
     let top = match &cwd {
         Some(dir) if *dir == checkout_dir(ticket.id) => Some(dir.clone()),
         _ => job::pull_step_dir(&facts, &cfg.base_dir),
@@ -178,6 +178,7 @@ async fn plan_run<T: Transport>(
         top: top.as_deref(),
         option: cfg.python.as_deref(),
         virtual_env: venv.as_deref(),
+        path_var: path_var.as_deref(),
     };
     let python = python::find(&places, Path::is_file);
     let source = facts

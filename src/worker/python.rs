@@ -7,7 +7,7 @@
 //!    else up to `/`;
 //! 3. the worker's `--python PATH` / `BATON_PYTHON` (an explicit choice, so it beats an ambient virtualenv);
 //! 4. the worker's `$VIRTUAL_ENV/bin/python`;
-//! 5. `python3` on the PATH.
+//! 5. `python3` on the worker's PATH.
 //!
 //! The lookup is pure over an `is_file` view of the filesystem. [`Prober`] asks an interpreter whether it can
 //! import `prefect` in a child process (never on the runtime's threads), bounded by [`PROBE_TIMEOUT`]; a
@@ -65,6 +65,8 @@ pub struct Places<'a> {
     pub option: Option<&'a str>,
     /// The worker's `$VIRTUAL_ENV`.
     pub virtual_env: Option<&'a str>,
+    /// The worker's `PATH` (where `python3` is looked up, so messages name the file).
+    pub path_var: Option<&'a OsStr>,
 }
 
 fn given(s: Option<&str>) -> Option<&str> {
@@ -96,7 +98,13 @@ pub fn find(p: &Places, is_file: impl Fn(&Path) -> bool) -> Interpreter {
             return pick(python.to_string_lossy().into_owned(), Source::VirtualEnv);
         }
     }
-    pick("python3".into(), Source::Path)
+    let on_path = p.path_var.and_then(|v| {
+        std::env::split_paths(v)
+            .map(|d| d.join("python3"))
+            .find(|f| is_file(f))
+    });
+    let program = on_path.map_or("python3".into(), |f| f.to_string_lossy().into_owned());
+    pick(program, Source::Path)
 }
 
 /// `.venv/bin/python` or `venv/bin/python` in `dir` or the nearest parent that has one, not above `top`
@@ -159,7 +167,7 @@ pub fn no_prefect_message(python: &Interpreter, probe: &Probe) -> String {
         Probe::HasPrefect | Probe::NoPrefect => "cannot import prefect".into(),
     };
     format!(
-        "{} ({}) {problem}, and this is a Prefect flow. Fix it with one of: \
+        "{} ({}) {problem}; this Prefect flow needs a Python that can import it. Fix it with one of: \
          `prefect deploy … --job-variable python=/path/to/venv/bin/python`; a `.venv` with prefect in the \
          project directory; `baton serve --python /path/to/venv/bin/python` (or `baton worker start --python …`).",
         python.program,

@@ -151,6 +151,16 @@ fn then_the_workers_option_its_virtualenv_and_python3() {
         ("python3".into(), Source::Path),
         "a virtualenv without a python is skipped"
     );
+    let path = std::ffi::OsString::from("/nope:/usr/local/bin:/usr/bin");
+    let p = Places {
+        path_var: Some(&path),
+        ..p
+    };
+    assert_eq!(
+        found(&p, &["/usr/bin/python3", "/usr/local/bin/python3"]),
+        ("/usr/local/bin/python3".into(), Source::Path),
+        "the first python3 on the PATH, named by its file"
+    );
 }
 
 #[test]
