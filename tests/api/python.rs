@@ -148,3 +148,68 @@ async fn the_projects_venv_and_the_servers_python_option_are_used() {
     assert_eq!(calls(&server_python), ["-c"], "asked once, for the flow");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn baton_deploy_records_the_projects_virtualenv_unless_told_otherwise() {
+    let app = spawn_app_without_worker().await;
+    let dir = tempfile::tempdir().unwrap();
+    let venv_python = fake_python(&dir.path().join(".venv/bin/python"));
+    std::fs::write(dir.path().join("etl.py"), FLOW).unwrap();
+    let out = crate::cli::baton_in(&app, Some(dir.path()), &["deploy", "etl.py:etl", "-n", "a"])
+        .await
+        .ok();
+    assert!(
+        out.stdout.contains(venv_python.to_str().unwrap()),
+        "{}",
+        out.stdout
+    );
+    let (_, d) = app.get("/deployments/name/etl/a").await;
+    assert_eq!(d["job_variables"], json!({"python": venv_python}), "{d}");
+    let args = [
+        "deploy",
+        "etl.py:etl",
+        "-n",
+        "b",
+        "-j",
+        "python=/opt/py/bin/python",
+    ];
+    crate::cli::baton_in(&app, Some(dir.path()), &args)
+        .await
+        .ok();
+    let (_, d) = app.get("/deployments/name/etl/b").await;
+    assert_eq!(
+        d["job_variables"],
+        json!({"python": "/opt/py/bin/python"}),
+        "{d}"
+    );
+    app.stop().await;
+}
+
+#[test]
+fn a_python_option_that_names_nothing_stops_serve_and_worker_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        &["serve", "--port", "0", "--python", "/no/such/python"][..],
+        &[
+            "worker",
+            "start",
+            "--pool",
+            "p",
+            "--python",
+            "/no/such/python",
+        ][..],
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(args)
+            .env("BATON_HOME", home.path())
+            .env_remove("BATON_PYTHON")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("--python /no/such/python: no such file"),
+            "{err}"
+        );
+    }
+}
