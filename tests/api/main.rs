@@ -26,6 +26,7 @@ mod old_sqlite;
 mod orchestration;
 mod partition;
 mod process;
+mod python;
 mod remote_worker;
 mod retention;
 mod scheduler_clock;
