@@ -27,8 +27,10 @@ scripts/fuzz.sh
 step "Browser tests: the dashboard in headless Chromium (debug binary, then the release binary)"
 scripts/browser-setup.sh
 cargo build --release --locked --quiet
-BATON_RELEASE_BIN="$PWD/target/release/baton" BATON_UI_OUT="$PWD/target/ui-test-output" \
-    npm --prefix tests/ui test
+# The Prefect links test runs the real Prefect CLI and SDK (3.8.8's venv, reused by the SDK suite below).
+BATON_PREFECT_VENV="$(scripts/prefect-venv.sh 3.8.8 | tail -n 1)"
+BATON_PREFECT_VENV="$BATON_PREFECT_VENV" BATON_RELEASE_BIN="$PWD/target/release/baton" \
+    BATON_UI_OUT="$PWD/target/ui-test-output" npm --prefix tests/ui test
 echo "screenshots: target/ui-test-output/"
 
 step "Benchmark smoke (bench/compare.py --quick: proves the benchmark still runs; no numbers are checked)"

@@ -133,6 +133,7 @@ impl App {
                 cancel_grace: Duration::from_secs(5),
                 heartbeat_every: Duration::from_secs(30),
                 auth: config.auth.clone(),
+                python: config.python.clone(),
             };
             if let Err(e) = services.ensure_pool(pool).await {
                 tracing::warn!(%pool, error = %e, "cannot serve this pool");

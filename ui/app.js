@@ -9,6 +9,7 @@ import { Deployments } from './views/deployments.js';
 import { DeploymentDetail } from './views/deployment.js';
 import { Pools, PoolDetail } from './views/pools.js';
 import { Flows } from './views/flows.js';
+import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
 
 const ROUTES = [
   [/^\/$/, Overview],
@@ -38,6 +39,10 @@ function NotFound({ path }) {
 function App() {
   const { path, query } = useLocation();
   let page = html`<${NotFound} path=${path} />`;
+  for (const [re, target] of PREFECT_PATHS) {
+    const m = path.match(re);
+    if (m) return html`<${Nav} path=${path} /><main id="main"><${PrefectLink} key=${path} id=${decodeURIComponent(m[1])} target=${target} /></main><${Toasts} />`;
+  }
   for (const [re, View] of ROUTES) {
     const m = path.match(re);
     if (m) {

@@ -61,11 +61,22 @@ impl From<ServiceError> for ApiError {
                 status: StatusCode::GONE,
                 detail: m,
             },
+            ServiceError::Store(err) if err.is_temporary() => {
+                tracing::warn!(error = %err, "temporary storage failure");
+                ApiError {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    detail: format!(
+                        "Baton could not complete the request for now, try again: {err}"
+                    ),
+                }
+            }
             ServiceError::Store(err) => {
                 tracing::error!(error = %err, "storage failure");
                 ApiError {
-                    status: StatusCode::SERVICE_UNAVAILABLE,
-                    detail: format!("Baton could not complete the request: {err}"),
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    detail: format!(
+                        "Baton failed to complete the request (an internal error, logged by the server): {err}"
+                    ),
                 }
             }
         }

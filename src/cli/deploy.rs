@@ -167,6 +167,10 @@ async fn report(client: &Client, out: Out, spec: &DeploySpec, d: &Deployment, cr
         _ => "-".into(),
     };
     let mut rows = vec![("runs", what), ("id", d.id.clone())];
+    if let (Some(_), Some(Value::String(p))) = (&spec.entrypoint, spec.job_variables.get("python"))
+    {
+        rows.push(("python", p.clone()));
+    }
     if d.schedules.is_empty() {
         rows.push(("schedule", "none (runs only when asked)".into()));
     }

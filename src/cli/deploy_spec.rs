@@ -1,7 +1,8 @@
 //! What `baton deploy` sends, built from the command line: a Python entrypoint (`file.py:function`, read as
 //! text: flow name, docstring, signature) or a command (`--command` with `--flow`). Defaults are Prefect's:
 //! pool `default`, flow name from the function name with `_` → `-` unless `@flow(name=...)` says otherwise,
-//! description from the docstring, version from a hash of the file, `path` the project directory.
+//! description from the docstring, version from a hash of the file, `path` the project directory, and the
+//! `python` job variable the project's virtualenv (or the deploying shell's `$VIRTUAL_ENV`) when there is one.
 
 use super::params::{key_values, schedule_entry, ScheduleFlags};
 use super::pyschema::parameter_schema;
@@ -214,6 +215,15 @@ pub fn from_entrypoint(entrypoint: &str, f: &SpecFlags, cwd: &Path) -> anyhow::R
         .clone()
         .or_else(|| def.flow_name())
         .unwrap_or_else(|| def.name.replace('_', "-"));
+    let mut job_variables = f.job_vars()?;
+    if !job_variables.contains_key("python") {
+        let venv = std::env::var("VIRTUAL_ENV").ok();
+        let found =
+            crate::worker::python::for_deploy(Path::new(&dir), venv.as_deref(), Path::is_file);
+        if let Some(python) = found {
+            job_variables.insert("python".into(), json!(python));
+        }
+    }
     Ok(DeploySpec {
         flow_name,
         name,
@@ -224,7 +234,7 @@ pub fn from_entrypoint(entrypoint: &str, f: &SpecFlags, cwd: &Path) -> anyhow::R
         tags: f.tags.clone(),
         description: f.description.clone().or_else(|| def.docstring.clone()),
         version: f.version.clone().or_else(|| Some(file_hash(&source))),
-        job_variables: f.job_vars()?,
+        job_variables,
         concurrency_limit: f.concurrency_limit,
         catchup: f.catchup.clone(),
         entrypoint: Some(stored),

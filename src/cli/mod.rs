@@ -130,6 +130,10 @@ pub struct ServeArgs {
     /// How many runs the in-process worker runs at once.
     #[arg(long, default_value_t = 8)]
     pub limit: usize,
+    /// The Python for flows that name none (no `python` job variable, no .venv/venv in the project);
+    /// before $VIRTUAL_ENV and python3 on the PATH.
+    #[arg(long, env = "BATON_PYTHON", value_name = "PATH")]
+    pub python: Option<String>,
     /// Require HTTP basic auth `user:pass` on every route (also $PREFECT_SERVER_API_AUTH_STRING).
     #[arg(
         long,
@@ -209,6 +213,10 @@ pub struct WorkerStartArgs {
     /// Seconds between heartbeats (the server counts the worker offline after three missed).
     #[arg(long, default_value_t = 30)]
     pub heartbeat_seconds: u64,
+    /// The Python for flows that name none (no `python` job variable, no .venv/venv in the project);
+    /// before $VIRTUAL_ENV and python3 on the PATH.
+    #[arg(long, env = "BATON_PYTHON", value_name = "PATH")]
+    pub python: Option<String>,
 }
 
 /// A mistake in how the command was called (exit code 2).

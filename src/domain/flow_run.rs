@@ -50,6 +50,18 @@ impl FlowRun {
         self.state.as_ref().map(|s| s.kind)
     }
 
+    /// How many seconds after its expected start the run started (0 when it has not started, or started
+    /// early), to the millisecond, as the overview's lateness totals count it.
+    pub fn lateness_seconds(&self) -> f64 {
+        match (self.start_time, self.expected_start_time) {
+            (Some(start), Some(expected)) => {
+                let ms = (start - expected).num_milliseconds().max(0);
+                ms as f64 / 1000.0
+            }
+            _ => 0.0,
+        }
+    }
+
     /// `empirical_policy.retries` (Prefect also accepts the older `max_retries`).
     pub fn retries(&self) -> i64 {
         int_field(&self.empirical_policy, "retries")
@@ -226,6 +238,19 @@ mod tests {
         assert_eq!(run.retries(), 2);
         assert_eq!(run.retry_delay_seconds(), 5.0);
         assert_eq!(run.pause_keys(), vec!["a".to_string()]);
+    }
+
+    #[test]
+    fn lateness_counts_only_late_starts() {
+        let at = |ms: i64| chrono::DateTime::from_timestamp_millis(ms).unwrap();
+        let mut run = crate::domain::policy::tests::run(None);
+        run.expected_start_time = Some(at(10_000));
+        run.start_time = None;
+        assert_eq!(run.lateness_seconds(), 0.0);
+        run.start_time = Some(at(12_500));
+        assert_eq!(run.lateness_seconds(), 2.5);
+        run.start_time = Some(at(9_000));
+        assert_eq!(run.lateness_seconds(), 0.0);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! "Why is this run late?": the plain-words reasons a run is still waiting, from facts the caller gathers.
+//! "Why is this run late?": the plain-words reasons a run is still waiting, from facts the caller gathers;
+//! for a run that is not waiting, its state and the state's message (why it failed, say).
 
 use super::{time, StateType, Ts};
 
@@ -6,6 +7,8 @@ use super::{time, StateType, Ts};
 #[derive(Clone, Debug, Default)]
 pub struct WhyFacts {
     pub state: Option<(StateType, String)>,
+    /// The current state's message (for a run that ended, often the reason).
+    pub state_message: Option<String>,
     pub scheduled_time: Option<Ts>,
     pub now: Option<Ts>,
     pub deployment: Option<(String, bool)>,
@@ -25,10 +28,12 @@ pub fn reasons(f: &WhyFacts) -> Vec<String> {
     let mut out = Vec::new();
     if let Some((kind, name)) = &f.state {
         if *kind != StateType::Scheduled {
-            return vec![format!(
+            let mut out = vec![format!(
                 "The run is {} ({name}); it is not waiting to start.",
                 kind.as_str()
             )];
+            out.extend(f.state_message.clone().filter(|m| !m.trim().is_empty()));
+            return out;
         }
     }
     if let (Some(at), Some(now)) = (f.scheduled_time, f.now) {
@@ -118,7 +123,14 @@ mod tests {
             state: Some((StateType::Running, "Running".into())),
             ..Default::default()
         };
+        assert_eq!(reasons(&running).len(), 1);
         assert!(reasons(&running)[0].contains("not waiting"));
+        let failed = WhyFacts {
+            state: Some((StateType::Failed, "Failed".into())),
+            state_message: Some("python3 cannot import prefect".into()),
+            ..Default::default()
+        };
+        assert_eq!(reasons(&failed)[1], "python3 cannot import prefect");
         let fine = WhyFacts {
             pool_name: Some("p".into()),
             pool: Some((true, false, true)),

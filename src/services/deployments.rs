@@ -157,8 +157,12 @@ impl Services {
                     .unwrap_or(d.enforce_parameter_schema)
                 {
                     if let Some(schema) = &d.parameter_openapi_schema {
-                        parameters::validate(schema, &params)
-                            .map_err(|e| StoreError::Invalid(e.join("; ")))?;
+                        parameters::validate(schema, &params).map_err(|e| match e {
+                            parameters::Invalid::Schema(m) => StoreError::Invalid(m),
+                            field => {
+                                StoreError::Conflict(format!("Error creating flow run: {field}"))
+                            }
+                        })?;
                     }
                 }
                 if let Some(key) = &req.idempotency_key {

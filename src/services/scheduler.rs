@@ -5,7 +5,7 @@
 //! it sleeps until the earliest schedule needs a top-up.
 
 use super::deployments::{run_of, DeploymentRunRequest};
-use super::flow_runs::build_run;
+use super::flow_runs::{build_run, store_events};
 use super::{Result, Services};
 use crate::domain::deployment::{
     merge_parameters, scheduled_run_key, times_ahead, times_in, Window,
@@ -135,6 +135,7 @@ fn create_runs(
         let (mut run, evs) = build_run(new, flow_name, now);
         flow_runs::place(tx, &mut run)?;
         flow_runs::insert(tx, &run)?;
+        store_events(tx, &evs)?;
         events.extend(evs);
         created += 1;
     }

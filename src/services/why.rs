@@ -26,6 +26,7 @@ impl Services {
         let now = self.clock.now();
         let mut f = WhyFacts {
             state: run.state.as_ref().map(|s| (s.kind, s.name.clone())),
+            state_message: run.state.as_ref().and_then(|s| s.message.clone()),
             scheduled_time: run.next_scheduled_start_time,
             now: Some(now),
             pool_name: run.work_pool_name.clone(),

@@ -7,7 +7,7 @@ use super::query;
 use super::Tx;
 use crate::domain::artifact::{Artifact, ArtifactCollection};
 use crate::domain::filter::{Cond, Entity, Query};
-use crate::domain::{Doc, Ts};
+use crate::domain::Ts;
 use rusqlite::{params, OptionalExtension, Row};
 use serde_json::Value;
 use uuid::Uuid;
@@ -20,22 +20,18 @@ const LATEST_COLS: &str = "artifact_latest.id, artifact_latest.created, artifact
     artifact_latest.metadata, artifact_latest.flow_run_id, artifact_latest.task_run_id, \
     artifact_latest.latest_id";
 
-fn metadata(s: Option<String>) -> Option<Doc> {
-    s.map(|s| codec::parse_doc(Some(s)))
-}
-
 fn row(r: &Row) -> rusqlite::Result<Artifact> {
     Ok(Artifact {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
         key: r.get(3)?,
         kind: r.get(4)?,
         description: r.get(5)?,
-        data: codec::parse_json(r.get(6)?),
-        metadata: metadata(r.get(7)?),
-        flow_run_id: codec::uuid(r.get(8)?),
-        task_run_id: codec::uuid(r.get(9)?),
+        data: codec::parse_json(r, 6)?,
+        metadata: codec::opt_doc(r, 7)?,
+        flow_run_id: codec::uuid(r, 8)?,
+        task_run_id: codec::uuid(r, 9)?,
     })
 }
 
@@ -46,7 +42,7 @@ fn latest_row(r: &Row) -> rusqlite::Result<ArtifactCollection> {
         created: a.created,
         updated: a.updated,
         key: a.key.unwrap_or_default(),
-        latest_id: codec::req_uuid(r.get(10)?),
+        latest_id: codec::req_uuid(r, 10)?,
         kind: a.kind,
         description: a.description,
         data: a.data,

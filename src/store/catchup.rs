@@ -59,9 +59,9 @@ pub fn late_candidates(tx: &Tx, after: Option<Ts>, limit: u32) -> Result<Vec<(Uu
     let after = after.map(codec::ts).unwrap_or_default();
     let rows = stmt.query_map(params![after, limit], |r| {
         Ok((
-            codec::req_uuid(r.get(0)?),
-            codec::req_ts(r.get(1)?),
-            Catchup::parse(&r.get::<_, String>(2)?).unwrap_or_default(),
+            codec::req_uuid(r, 0)?,
+            codec::req_ts(r, 1)?,
+            codec::required(r, 2, "catch-up policy", Catchup::parse)?,
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -2,6 +2,7 @@
 
 use crate::domain::{time, Doc, State, StateType, Ts};
 use rusqlite::types::Value as Sql;
+use rusqlite::Row;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -13,47 +14,115 @@ pub fn opt_ts(t: Option<Ts>) -> Option<String> {
     t.map(time::format)
 }
 
-pub fn parse_ts(s: Option<String>) -> Option<Ts> {
-    s.as_deref().and_then(time::parse)
+/// A stored value that does not decode: the row surfaces as an error, never as a default (nil UUID, epoch).
+#[derive(Debug)]
+struct Malformed {
+    what: &'static str,
+    value: String,
 }
 
-pub fn req_ts(s: String) -> Ts {
-    time::parse(&s).unwrap_or_default()
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown: String = self.value.chars().take(80).collect();
+        write!(f, "malformed {} in the database: '{shown}'", self.what)
+    }
 }
 
-pub fn uuid(s: Option<String>) -> Option<Uuid> {
-    s.and_then(|s| s.parse().ok())
+impl std::error::Error for Malformed {}
+
+fn malformed(i: usize, what: &'static str, value: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        i,
+        rusqlite::types::Type::Text,
+        Box::new(Malformed {
+            what,
+            value: value.to_string(),
+        }),
+    )
 }
 
-pub fn req_uuid(s: String) -> Uuid {
-    s.parse().unwrap_or_default()
+/// Column `i` as a text that `parse` must accept (`None` when NULL).
+pub fn decode<T>(
+    r: &Row,
+    i: usize,
+    what: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<Option<T>> {
+    let Some(text) = r.get::<_, Option<String>>(i)? else {
+        return Ok(None);
+    };
+    parse(&text)
+        .map(Some)
+        .ok_or_else(|| malformed(i, what, &text))
+}
+
+/// Column `i` as a value that must be there.
+pub fn required<T>(
+    r: &Row,
+    i: usize,
+    what: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    decode(r, i, what, parse)?.ok_or_else(|| malformed(i, what, "NULL"))
+}
+
+/// A nullable timestamp column.
+pub fn parse_ts(r: &Row, i: usize) -> rusqlite::Result<Option<Ts>> {
+    decode(r, i, "timestamp", time::parse)
+}
+
+/// A timestamp column that must be set.
+pub fn req_ts(r: &Row, i: usize) -> rusqlite::Result<Ts> {
+    required(r, i, "timestamp", time::parse)
+}
+
+/// A nullable UUID column.
+pub fn uuid(r: &Row, i: usize) -> rusqlite::Result<Option<Uuid>> {
+    decode(r, i, "UUID", |s| s.parse().ok())
+}
+
+/// A UUID column that must be set.
+pub fn req_uuid(r: &Row, i: usize) -> rusqlite::Result<Uuid> {
+    required(r, i, "UUID", |s| s.parse().ok())
 }
 
 pub fn doc(d: &Doc) -> String {
     Value::Object(d.clone()).to_string()
 }
 
-pub fn parse_doc(s: Option<String>) -> Doc {
-    match s.and_then(|s| serde_json::from_str::<Value>(&s).ok()) {
-        Some(Value::Object(m)) => m,
-        _ => Doc::new(),
+fn object(s: &str) -> Option<Doc> {
+    match serde_json::from_str::<Value>(s) {
+        Ok(Value::Object(m)) => Some(m),
+        _ => None,
     }
+}
+
+/// A JSON object column (NULL reads as the empty object).
+pub fn parse_doc(r: &Row, i: usize) -> rusqlite::Result<Doc> {
+    Ok(opt_doc(r, i)?.unwrap_or_default())
+}
+
+/// A nullable JSON object column.
+pub fn opt_doc(r: &Row, i: usize) -> rusqlite::Result<Option<Doc>> {
+    decode(r, i, "JSON object", object)
 }
 
 pub fn tags(t: &[String]) -> String {
     Value::from(t.to_vec()).to_string()
 }
 
-pub fn parse_tags(s: String) -> Vec<String> {
-    serde_json::from_str(&s).unwrap_or_default()
+/// A JSON list of strings column (NULL reads as no tags).
+pub fn parse_tags(r: &Row, i: usize) -> rusqlite::Result<Vec<String>> {
+    Ok(decode(r, i, "tag list", |s| serde_json::from_str(s).ok())?.unwrap_or_default())
 }
 
 pub fn json(v: &Option<Value>) -> Option<String> {
     v.as_ref().filter(|v| !v.is_null()).map(Value::to_string)
 }
 
-pub fn parse_json(s: Option<String>) -> Option<Value> {
-    s.and_then(|s| serde_json::from_str(&s).ok())
+/// A nullable JSON column.
+pub fn parse_json(r: &Row, i: usize) -> rusqlite::Result<Option<Value>> {
+    decode(r, i, "JSON value", |s| serde_json::from_str(s).ok())
 }
 
 /// A state as one JSON column (the run's current state), for reading back without a join.
@@ -70,8 +139,13 @@ pub fn state(s: &State) -> String {
     .to_string()
 }
 
-pub fn parse_state(s: Option<String>) -> Option<State> {
-    let v: Value = serde_json::from_str(&s?).ok()?;
+/// A nullable state column (the run's current state as one JSON document).
+pub fn parse_state(r: &Row, i: usize) -> rusqlite::Result<Option<State>> {
+    decode(r, i, "state", state_of)
+}
+
+fn state_of(text: &str) -> Option<State> {
+    let v: Value = serde_json::from_str(text).ok()?;
     let o = v.as_object()?;
     Some(State {
         id: o.get("id")?.as_str()?.parse().ok()?,
@@ -100,5 +174,53 @@ pub fn val(v: &crate::domain::filter::Val) -> Sql {
     match v {
         crate::domain::filter::Val::Text(s) => Sql::Text(s.clone()),
         crate::domain::filter::Val::Int(i) => Sql::Integer(*i),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_row<T>(sql: &str, f: impl FnOnce(&Row) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.query_row(sql, [], f)
+    }
+
+    #[test]
+    fn malformed_values_are_errors_not_defaults() {
+        let err = with_row("SELECT 'not-a-uuid'", |r| req_uuid(r, 0)).unwrap_err();
+        assert!(err.to_string().contains("malformed UUID"), "{err}");
+        assert!(with_row("SELECT 'yesterday'", |r| req_ts(r, 0)).is_err());
+        assert!(with_row("SELECT 'yesterday'", |r| parse_ts(r, 0)).is_err());
+        assert!(with_row("SELECT '[1'", |r| parse_doc(r, 0)).is_err());
+        assert!(with_row("SELECT '[1]'", |r| parse_doc(r, 0)).is_err());
+        assert!(with_row("SELECT '{\"type\": \"NOPE\"}'", |r| parse_state(r, 0)).is_err());
+        assert!(with_row("SELECT NULL", |r| req_uuid(r, 0)).is_err());
+        assert!(with_row("SELECT NULL", |r| req_ts(r, 0)).is_err());
+    }
+
+    #[test]
+    fn nulls_read_as_absent_and_good_values_decode() {
+        assert_eq!(with_row("SELECT NULL", |r| uuid(r, 0)).unwrap(), None);
+        assert_eq!(with_row("SELECT NULL", |r| parse_ts(r, 0)).unwrap(), None);
+        assert_eq!(
+            with_row("SELECT NULL", |r| parse_doc(r, 0)).unwrap(),
+            Doc::new()
+        );
+        assert_eq!(
+            with_row("SELECT NULL", |r| parse_tags(r, 0)).unwrap(),
+            Vec::<String>::new()
+        );
+        let id = with_row("SELECT '0190b5c6-0000-7000-8000-000000000001'", |r| {
+            req_uuid(r, 0)
+        })
+        .unwrap();
+        assert_eq!(id.to_string(), "0190b5c6-0000-7000-8000-000000000001");
+        let t = with_row("SELECT '2026-03-29T01:30:00Z'", |r| req_ts(r, 0)).unwrap();
+        assert_eq!(t.timestamp(), 1_774_747_800);
+        assert_eq!(
+            with_row("SELECT '[\"a\",\"b\"]'", |r| parse_tags(r, 0)).unwrap(),
+            vec!["a".to_string(), "b".to_string()]
+        );
     }
 }

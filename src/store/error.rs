@@ -26,6 +26,25 @@ pub enum StoreError {
     Closed,
 }
 
+impl StoreError {
+    /// Whether the failure passes by itself, so the client should try again (503): the database is busy
+    /// or locked, the disk is full (SQLite reports a write that hit a size limit as full or as an I/O
+    /// failure), or the store is closing. Anything else is a bug or damaged data (500).
+    pub fn is_temporary(&self) -> bool {
+        use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked, DiskFull, SystemIoFailure};
+        match self {
+            StoreError::Sqlite(e) => {
+                matches!(e.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked))
+            }
+            StoreError::Disk(e) => {
+                matches!(e.sqlite_error_code(), Some(DiskFull | SystemIoFailure))
+            }
+            StoreError::Closed => true,
+            _ => false,
+        }
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         use rusqlite::ErrorCode::{DiskFull, ReadOnly, SystemIoFailure};

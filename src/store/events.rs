@@ -9,25 +9,26 @@ use rusqlite::{params, Row};
 use serde_json::Value;
 
 fn row(r: &Row) -> rusqlite::Result<Event> {
-    let related: Option<String> = r.get(4)?;
-    let related = related
-        .and_then(|s| serde_json::from_str::<Vec<Value>>(&s).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|v| match v {
-            Value::Object(m) => Some(m),
-            _ => None,
-        })
-        .collect();
+    let related = codec::decode(r, 4, "list of related resources", |s| {
+        serde_json::from_str::<Vec<Value>>(s)
+            .ok()?
+            .into_iter()
+            .map(|v| match v {
+                Value::Object(m) => Some(m),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+    })?
+    .unwrap_or_default();
     Ok(Event {
-        id: codec::req_uuid(r.get(0)?),
-        occurred: codec::req_ts(r.get(1)?),
+        id: codec::req_uuid(r, 0)?,
+        occurred: codec::req_ts(r, 1)?,
         event: r.get(2)?,
-        resource: codec::parse_doc(r.get(3)?),
+        resource: codec::parse_doc(r, 3)?,
         related,
-        payload: codec::parse_doc(r.get(5)?),
-        follows: codec::uuid(r.get(6)?),
-        received: codec::req_ts(r.get(7)?),
+        payload: codec::parse_doc(r, 5)?,
+        follows: codec::uuid(r, 6)?,
+        received: codec::req_ts(r, 7)?,
     })
 }
 

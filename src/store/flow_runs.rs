@@ -21,38 +21,38 @@ const COLS: &str = "flow_runs.id, flow_runs.created, flow_runs.updated, flow_run
 
 fn row(r: &Row) -> rusqlite::Result<FlowRun> {
     Ok(FlowRun {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
         name: r.get(3)?,
-        flow_id: codec::req_uuid(r.get(4)?),
-        deployment_id: codec::uuid(r.get(5)?),
+        flow_id: codec::req_uuid(r, 4)?,
+        deployment_id: codec::uuid(r, 5)?,
         deployment_version: r.get(6)?,
         work_queue_name: r.get(7)?,
-        work_queue_id: codec::uuid(r.get(8)?),
-        work_pool_id: codec::uuid(r.get(9)?),
+        work_queue_id: codec::uuid(r, 8)?,
+        work_pool_id: codec::uuid(r, 9)?,
         work_pool_name: r.get(10)?,
         flow_version: r.get(11)?,
-        parameters: codec::parse_doc(r.get(12)?),
+        parameters: codec::parse_doc(r, 12)?,
         idempotency_key: r.get(13)?,
-        context: codec::parse_doc(r.get(14)?),
-        empirical_policy: codec::parse_doc(r.get(15)?),
-        tags: codec::parse_tags(r.get(16)?),
-        labels: codec::parse_doc(r.get(17)?),
-        parent_task_run_id: codec::uuid(r.get(18)?),
-        state: codec::parse_state(r.get(19)?),
+        context: codec::parse_doc(r, 14)?,
+        empirical_policy: codec::parse_doc(r, 15)?,
+        tags: codec::parse_tags(r, 16)?,
+        labels: codec::parse_doc(r, 17)?,
+        parent_task_run_id: codec::uuid(r, 18)?,
+        state: codec::parse_state(r, 19)?,
         run_count: r.get(20)?,
-        expected_start_time: codec::parse_ts(r.get(21)?),
-        next_scheduled_start_time: codec::parse_ts(r.get(22)?),
-        start_time: codec::parse_ts(r.get(23)?),
-        end_time: codec::parse_ts(r.get(24)?),
+        expected_start_time: codec::parse_ts(r, 21)?,
+        next_scheduled_start_time: codec::parse_ts(r, 22)?,
+        start_time: codec::parse_ts(r, 23)?,
+        end_time: codec::parse_ts(r, 24)?,
         total_run_time: r.get(25)?,
         auto_scheduled: r.get(26)?,
-        infrastructure_document_id: codec::uuid(r.get(27)?),
+        infrastructure_document_id: codec::uuid(r, 27)?,
         infrastructure_pid: r.get(28)?,
-        created_by: codec::parse_json(r.get(29)?),
-        job_variables: codec::parse_doc(r.get(30)?),
-        deployment_schedule_id: codec::uuid(r.get(31)?),
+        created_by: codec::parse_json(r, 29)?,
+        job_variables: codec::parse_doc(r, 30)?,
+        deployment_schedule_id: codec::uuid(r, 31)?,
     })
 }
 
@@ -95,6 +95,7 @@ fn values(run: &FlowRun) -> Vec<Box<dyn ToSql>> {
         Box::new(s.map(|s| s.name.clone())),
         Box::new(s.map(|s| codec::ts(s.timestamp))),
         Box::new(run.deployment_schedule_id.map(|u| u.to_string())),
+        Box::new(run.lateness_seconds()),
     ]
 }
 
@@ -103,7 +104,7 @@ const ALL_COLS: &str = "id, created, updated, name, flow_id, deployment_id, depl
     empirical_policy, tags, labels, parent_task_run_id, state, run_count, expected_start_time, \
     next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled, infrastructure_document_id, \
     infrastructure_pid, created_by, job_variables, state_id, state_type, state_name, state_timestamp, \
-    deployment_schedule_id";
+    deployment_schedule_id, lateness";
 
 /// Inserts a new run (with its current state, if any, also written to the history).
 pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
@@ -247,8 +248,8 @@ pub fn place(tx: &Tx, run: &mut FlowRun) -> Result<()> {
         )?
         .query_row(params![pool, run.work_queue_name], |r| {
             Ok((
-                codec::uuid(r.get(0)?),
-                codec::uuid(r.get(1)?),
+                codec::uuid(r, 0)?,
+                codec::uuid(r, 1)?,
                 r.get::<_, Option<String>>(2)?,
             ))
         })

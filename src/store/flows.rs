@@ -14,12 +14,12 @@ const COLS: &str = "flows.id, flows.created, flows.updated, flows.name, flows.ta
 
 fn row(r: &Row) -> rusqlite::Result<Flow> {
     Ok(Flow {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
         name: r.get(3)?,
-        tags: codec::parse_tags(r.get(4)?),
-        labels: codec::parse_doc(r.get(5)?),
+        tags: codec::parse_tags(r, 4)?,
+        labels: codec::parse_doc(r, 5)?,
     })
 }
 

@@ -23,20 +23,16 @@ impl Of {
     }
 }
 
-fn row(r: &Row) -> rusqlite::Result<Option<State>> {
-    let kind: String = r.get(1)?;
-    let Some(kind) = StateType::parse(&kind) else {
-        return Ok(None);
-    };
-    Ok(Some(State {
-        id: codec::req_uuid(r.get(0)?),
-        kind,
+fn row(r: &Row) -> rusqlite::Result<State> {
+    Ok(State {
+        id: codec::req_uuid(r, 0)?,
+        kind: codec::required(r, 1, "state type", StateType::parse)?,
         name: r.get(2)?,
-        timestamp: codec::req_ts(r.get(3)?),
+        timestamp: codec::req_ts(r, 3)?,
         message: r.get(4)?,
-        data: codec::parse_json(r.get(5)?),
-        details: codec::parse_doc(r.get(6)?),
-    }))
+        data: codec::parse_json(r, 5)?,
+        details: codec::parse_doc(r, 6)?,
+    })
 }
 
 /// Appends a state to a run's history (ignored when that state id is already there).
@@ -68,5 +64,5 @@ pub fn list(tx: &Tx, of: Of, run_id: Uuid) -> Result<Vec<State>> {
          WHERE {fk} = ?1 ORDER BY timestamp, rowid"
     ))?;
     let rows = stmt.query_map([run_id.to_string()], row)?;
-    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

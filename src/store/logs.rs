@@ -12,14 +12,14 @@ const COLS: &str = "logs.id, logs.created, logs.name, logs.level, logs.message, 
 
 fn row(r: &Row) -> rusqlite::Result<Log> {
     Ok(Log {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
         name: r.get(2)?,
         level: r.get(3)?,
         message: r.get(4)?,
-        timestamp: codec::req_ts(r.get(5)?),
-        flow_run_id: codec::uuid(r.get(6)?),
-        task_run_id: codec::uuid(r.get(7)?),
+        timestamp: codec::req_ts(r, 5)?,
+        flow_run_id: codec::uuid(r, 6)?,
+        task_run_id: codec::uuid(r, 7)?,
     })
 }
 

@@ -28,7 +28,7 @@ pub struct HistoryCell {
 
 /// Counts of the runs matching `cond` whose expected start lies in `[start, end)`, grouped by interval of
 /// `interval` seconds and by state. Each (state, interval) cell is one range read of the covering index
-/// `flow_runs_history` (which holds each run's lateness too), found by seeking from one state to the next: no sorting of the runs, so 100,000 runs
+/// `flow_runs_history` (which holds each run's `lateness` column too), found by seeking from one state to the next: no sorting of the runs, so 100,000 runs
 /// cost a few milliseconds instead of the hundred a `GROUP BY` over a computed interval takes.
 pub fn history(
     tx: &Tx,
@@ -45,7 +45,7 @@ pub fn history(
     let c = query::condition(Entity::FlowRun, cond, &mut cond_params)?;
     let sql = format!(
         "SELECT count(*), total(total_run_time), \
-         total(max(0, unixepoch(start_time, 'subsec') - unixepoch(expected_start_time, 'subsec'))) \
+         total(lateness) \
          FROM flow_runs WHERE state_type = ?1 AND state_name = ?2 \
          AND expected_start_time >= ?3 AND expected_start_time < ?4 AND {c}"
     );
@@ -128,7 +128,7 @@ pub fn names(tx: &Tx, what: Named, ids: &[Uuid]) -> Result<HashMap<Uuid, String>
     let mut stmt = tx.conn.prepare(&sql)?;
     let rows = stmt.query_map(
         rusqlite::params_from_iter(ids.iter().map(Uuid::to_string)),
-        |r| Ok((codec::req_uuid(r.get(0)?), r.get::<_, String>(1)?)),
+        |r| Ok((codec::req_uuid(r, 0)?, r.get::<_, String>(1)?)),
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -13,46 +13,51 @@ const COLS: &str =
     "id, created, updated, deployment_id, kind, cron, day_or, interval_seconds, anchor_date, \
     rrule, timezone, active, max_scheduled_runs, parameters, slug";
 
-fn row(r: &Row) -> rusqlite::Result<Option<DeploymentSchedule>> {
-    let kind: String = r.get(4)?;
+fn row(r: &Row) -> rusqlite::Result<DeploymentSchedule> {
+    let kind = codec::required(r, 4, "schedule kind", |k| {
+        ["cron", "interval", "rrule"]
+            .contains(&k)
+            .then(|| k.to_string())
+    })?;
     let timezone: Option<String> = r.get(10)?;
+    let text = |i: usize, what: &'static str| codec::required(r, i, what, |s| Some(s.to_string()));
     let schedule = match kind.as_str() {
         "cron" => Schedule::Cron {
-            cron: r.get::<_, Option<String>>(5)?.unwrap_or_default(),
+            cron: text(5, "cron expression")?,
             timezone,
             day_or: r.get(6)?,
         },
         "interval" => Schedule::Interval {
             interval: r.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
-            anchor_date: codec::parse_ts(r.get(8)?).unwrap_or_default(),
+            anchor_date: codec::parse_ts(r, 8)?.unwrap_or_default(),
             timezone,
         },
-        "rrule" => Schedule::RRule {
-            rrule: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+        _ => Schedule::RRule {
+            rrule: text(9, "rrule")?,
             timezone,
         },
-        _ => return Ok(None),
     };
-    Ok(Some(DeploymentSchedule {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
-        deployment_id: codec::req_uuid(r.get(3)?),
+    Ok(DeploymentSchedule {
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
+        deployment_id: codec::req_uuid(r, 3)?,
         schedule,
         active: r.get(11)?,
         max_scheduled_runs: r.get(12)?,
-        parameters: codec::parse_doc(r.get(13)?),
+        parameters: codec::parse_doc(r, 13)?,
         slug: r.get(14)?,
-    }))
+    })
 }
 
-/// A deployment's schedules, oldest first.
+/// A deployment's schedules, the most recently created or changed first (Prefect's order); schedules
+/// written together, newest first.
 pub fn schedules(tx: &Tx, deployment_id: Uuid) -> Result<Vec<DeploymentSchedule>> {
     let mut stmt = tx.conn.prepare_cached(&format!(
-        "SELECT {COLS} FROM deployment_schedules WHERE deployment_id = ?1 ORDER BY created, id"
+        "SELECT {COLS} FROM deployment_schedules WHERE deployment_id = ?1 ORDER BY updated DESC, rowid DESC"
     ))?;
     let rows = stmt.query_map([deployment_id.to_string()], row)?;
-    Ok(rows.filter_map(|r| r.ok().flatten()).collect())
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// A schedule as its columns: kind, cron, day_or, interval, anchor, rrule, timezone.
@@ -212,13 +217,18 @@ pub fn due_schedules(tx: &Tx, now: Ts, limit: u32) -> Result<Vec<DueSchedule>> {
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![codec::ts(now), limit], row)?;
-    Ok(rows
-        .filter_map(|r| r.ok().flatten())
-        .map(|s| DueSchedule {
-            deployment_id: s.deployment_id,
-            schedule: s,
-        })
-        .collect())
+    let mut due = Vec::new();
+    for r in rows {
+        match r {
+            Ok(s) => due.push(DueSchedule {
+                deployment_id: s.deployment_id,
+                schedule: s,
+            }),
+            // One damaged schedule must not stop the scheduler for every other deployment.
+            Err(e) => tracing::error!(error = %e, "skipping a schedule that cannot be read"),
+        }
+    }
+    Ok(due)
 }
 
 /// Records when the scheduler should next look at a schedule.
@@ -231,11 +241,10 @@ pub fn set_next_check(tx: &Tx, schedule_id: Uuid, at: Ts) -> Result<()> {
 
 /// The earliest time the scheduler needs to look at any schedule (for its timer).
 pub fn earliest_check(tx: &Tx) -> Result<Option<Ts>> {
-    let t: Option<String> = tx.conn.query_row(
+    Ok(tx.conn.query_row(
         "SELECT min(s.next_check_at) FROM deployment_schedules s JOIN deployments d ON d.id = s.deployment_id \
          WHERE s.active = 1 AND d.paused = 0",
         [],
-        |r| r.get(0),
-    )?;
-    Ok(codec::parse_ts(t))
+        |r| codec::parse_ts(r, 0),
+    )?)
 }

@@ -36,7 +36,7 @@ pub fn worker_heartbeats(tx: &Tx) -> Result<Vec<(String, String, Option<Ts>)>> {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
-            super::codec::parse_ts(r.get(2)?),
+            super::codec::parse_ts(r, 2)?,
         ))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -15,12 +15,12 @@ const COLS: &str = "variables.id, variables.created, variables.updated, variable
 
 fn row(r: &Row) -> rusqlite::Result<Variable> {
     Ok(Variable {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
         name: r.get(3)?,
-        value: codec::parse_json(r.get(4)?).unwrap_or(Value::Null),
-        tags: codec::parse_tags(r.get(5)?),
+        value: codec::parse_json(r, 4)?.unwrap_or(Value::Null),
+        tags: codec::parse_tags(r, 5)?,
     })
 }
 

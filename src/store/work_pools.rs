@@ -16,29 +16,29 @@ const WORKER_COLS: &str =
 
 fn pool_row(r: &Row) -> rusqlite::Result<WorkPool> {
     Ok(WorkPool {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
         name: r.get(3)?,
         description: r.get(4)?,
         kind: r.get(5)?,
-        base_job_template: codec::parse_doc(r.get(6)?),
+        base_job_template: codec::parse_doc(r, 6)?,
         is_paused: r.get(7)?,
         concurrency_limit: r.get(8)?,
-        default_queue_id: codec::uuid(r.get(9)?),
-        storage_configuration: codec::parse_doc(r.get(10)?),
-        last_polled: codec::parse_ts(r.get(11)?),
+        default_queue_id: codec::uuid(r, 9)?,
+        storage_configuration: codec::parse_doc(r, 10)?,
+        last_polled: codec::parse_ts(r, 11)?,
     })
 }
 
 fn worker_row(r: &Row) -> rusqlite::Result<Worker> {
     Ok(Worker {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
-        work_pool_id: codec::req_uuid(r.get(3)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
+        work_pool_id: codec::req_uuid(r, 3)?,
         name: r.get(4)?,
-        last_heartbeat_time: codec::parse_ts(r.get(5)?),
+        last_heartbeat_time: codec::parse_ts(r, 5)?,
         heartbeat_interval_seconds: r.get(6)?,
     })
 }
@@ -169,12 +169,11 @@ pub fn heartbeat(
          heartbeat_interval_seconds = coalesce(excluded.heartbeat_interval_seconds, workers.heartbeat_interval_seconds)",
         params![id.to_string(), codec::ts(now), pool_id.to_string(), name, interval],
     )?;
-    let id: String = tx.conn.query_row(
+    Ok(tx.conn.query_row(
         "SELECT id FROM workers WHERE work_pool_id = ?1 AND name = ?2",
         params![pool_id.to_string(), name],
-        |r| r.get(0),
-    )?;
-    Ok(codec::req_uuid(id))
+        |r| codec::req_uuid(r, 0),
+    )?)
 }
 
 /// A pool's workers, most recent heartbeat first.
@@ -227,7 +226,7 @@ pub fn due_runs(tx: &Tx, queue_ids: &[Uuid], before: Ts, limit: u32) -> Result<V
                 r.get::<_, String>(1)?,
                 id.clone(),
                 Candidate {
-                    run_id: codec::req_uuid(id),
+                    run_id: codec::req_uuid(r, 0)?,
                     queue_id: *q,
                 },
             ))
@@ -248,25 +247,27 @@ pub fn active_per_queue(tx: &Tx, pool_id: Uuid) -> Result<Vec<(Uuid, i64)>> {
          AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING') GROUP BY work_queue_id",
     )?;
     let rows = stmt.query_map([pool_id.to_string()], |r| {
-        Ok((codec::uuid(r.get(0)?), r.get::<_, i64>(1)?))
+        Ok((codec::uuid(r, 0)?, r.get::<_, i64>(1)?))
     })?;
-    Ok(rows
-        .filter_map(|r| r.ok())
-        .filter_map(|(q, n)| q.map(|q| (q, n)))
-        .collect())
+    let mut out = Vec::new();
+    for row in rows {
+        if let (Some(q), n) = row? {
+            out.push((q, n));
+        }
+    }
+    Ok(out)
 }
 
 /// The earliest scheduled time of a SCHEDULED run in an open queue of an open pool.
 pub fn next_due(tx: &Tx, pool: &str) -> Result<Option<Ts>> {
-    let t: Option<String> = tx.conn.query_row(
+    Ok(tx.conn.query_row(
         "SELECT min(r.next_scheduled_start_time) FROM flow_runs r JOIN work_queues q ON q.id = r.work_queue_id \
          JOIN work_pools p ON p.id = q.work_pool_id WHERE p.name = ?1 AND p.is_paused = 0 AND q.is_paused = 0 \
          AND r.state_type = 'SCHEDULED' \
          AND coalesce(json_extract(r.empirical_policy, '$.retry_type'), '') <> 'in_process'",
         [pool],
-        |r| r.get(0),
-    )?;
-    Ok(codec::parse_ts(t))
+        |r| codec::parse_ts(r, 0),
+    )?)
 }
 
 /// Every worker of every pool.

@@ -14,16 +14,16 @@ const QUEUE_COLS: &str =
 
 fn queue_row(r: &Row) -> rusqlite::Result<WorkQueue> {
     Ok(WorkQueue {
-        id: codec::req_uuid(r.get(0)?),
-        created: codec::req_ts(r.get(1)?),
-        updated: codec::req_ts(r.get(2)?),
-        work_pool_id: codec::req_uuid(r.get(3)?),
+        id: codec::req_uuid(r, 0)?,
+        created: codec::req_ts(r, 1)?,
+        updated: codec::req_ts(r, 2)?,
+        work_pool_id: codec::req_uuid(r, 3)?,
         name: r.get(4)?,
         description: r.get(5)?,
         is_paused: r.get(6)?,
         concurrency_limit: r.get(7)?,
         priority: r.get(8)?,
-        last_polled: codec::parse_ts(r.get(9)?),
+        last_polled: codec::parse_ts(r, 9)?,
     })
 }
 

@@ -41,7 +41,7 @@ pub(super) async fn execute<T: Transport>(
     let job = match plan_run(&*t, cfg, &ticket, &probe).await {
         Ok(job) => job,
         Err(why) => {
-            let msg = format!("Baton could not plan this run: {why}");
+            let msg = format!("Baton did not start this run: {why}");
             log_line(&*t, id, 40, &msg).await;
             propose(&*t, id, StateType::Failed, None, Some(msg), false).await;
             return;

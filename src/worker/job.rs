@@ -2,10 +2,12 @@
 //! filesystem and the interpreter and passes the answers in).
 //!
 //! - `job_variables.command` → that command, split like a shell would but run without one;
-//! - an entrypoint `path/file.py:func` whose function is a Prefect flow and whose interpreter has `prefect`
-//!   → `python -m prefect.engine`, which reports its own states, task runs and logs;
+//! - an entrypoint `path/file.py:func` whose function is a Prefect flow → `python -m prefect.engine`, which
+//!   reports its own states, task runs and logs; when the interpreter (`super::python`) cannot import
+//!   `prefect`, nothing is started and the plan fails with one line that says how to fix it;
 //! - any other entrypoint → Baton's embedded bootstrap imports the file and calls the function.
 
+use super::python::{no_prefect_message, Interpreter, Probe};
 use crate::domain::Doc;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -65,6 +67,10 @@ pub enum PlanError {
     BadEntrypoint(String),
     #[error("{0}")]
     UnsafeEntrypoint(String),
+    /// A Prefect flow whose interpreter cannot import `prefect` (the one-line message says which and how
+    /// to fix it).
+    #[error("{0}")]
+    NoPrefect(String),
 }
 
 /// The working directory: `job_variables.working_dir`, else the `set_working_directory` pull step, else the
@@ -75,42 +81,72 @@ pub fn working_dir(f: &RunFacts, base: &Path) -> Option<PathBuf> {
         .get("working_dir")
         .and_then(Value::as_str)
         .map(String::from);
-    let from_steps = f
-        .pull_steps
-        .as_ref()
-        .and_then(Value::as_array)
-        .and_then(|steps| {
-            steps.iter().find_map(|s| {
-                s.get("prefect.deployments.steps.set_working_directory")
-                    .or_else(|| s.get("prefect.deployments.steps.pull.set_working_directory"))
-                    .and_then(|v| v.get("directory"))
-                    .and_then(Value::as_str)
-                    .map(String::from)
-            })
-        });
-    let dir = from_vars.or(from_steps).or_else(|| f.path.clone())?;
-    let p = PathBuf::from(dir);
-    Some(if p.is_absolute() { p } else { base.join(p) })
+    let dir = from_vars
+        .or_else(|| set_working_directory(f))
+        .or_else(|| f.path.clone())?;
+    Some(absolute(dir, base))
 }
 
-/// The interpreter: job variable `python`, else `$VIRTUAL_ENV/bin/python`, else `.venv/bin/python` in the
-/// working directory (when `venv_exists`), else `python3`.
-pub fn interpreter(
-    f: &RunFacts,
-    virtual_env: Option<&str>,
-    cwd: Option<&Path>,
-    venv_exists: bool,
-) -> String {
-    if let Some(p) = f.job_variables.get("python").and_then(Value::as_str) {
-        return p.to_string();
+fn absolute(dir: String, base: &Path) -> PathBuf {
+    let p = PathBuf::from(dir);
+    if p.is_absolute() {
+        p
+    } else {
+        base.join(p)
     }
-    if let Some(v) = virtual_env.filter(|v| !v.is_empty()) {
-        return format!("{v}/bin/python");
+}
+
+fn set_working_directory(f: &RunFacts) -> Option<String> {
+    let steps = f.pull_steps.as_ref()?.as_array()?;
+    steps.iter().find_map(|s| {
+        s.get("prefect.deployments.steps.set_working_directory")
+            .or_else(|| s.get("prefect.deployments.steps.pull.set_working_directory"))
+            .and_then(|v| v.get("directory"))
+            .and_then(Value::as_str)
+            .map(String::from)
+    })
+}
+
+/// The directory a `set_working_directory` pull step names: the project's top, above which the interpreter
+/// lookup does not climb.
+pub fn pull_step_dir(f: &RunFacts, base: &Path) -> Option<PathBuf> {
+    set_working_directory(f).map(|d| absolute(d, base))
+}
+
+/// The `python` job variable, when set.
+pub fn python_variable(f: &RunFacts) -> Option<&str> {
+    f.job_variables.get("python").and_then(Value::as_str)
+}
+
+/// The `PYTHON*` variables a run's process gets from its `env` job variable (they decide what it imports).
+pub fn python_env(f: &RunFacts) -> BTreeMap<String, String> {
+    match f.job_variables.get("env") {
+        Some(Value::Object(env)) => env
+            .iter()
+            .filter(|(k, _)| k.starts_with("PYTHON"))
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
+        _ => BTreeMap::new(),
     }
-    if let (Some(dir), true) = (cwd, venv_exists) {
-        return dir.join(".venv/bin/python").to_string_lossy().into_owned();
+}
+
+/// Whether the run is a Prefect flow (no command; the entrypoint's function is decorated `@flow`), so its
+/// interpreter must be able to import `prefect`.
+pub fn needs_prefect(f: &RunFacts, flow_source: Option<&str>) -> bool {
+    let command = f
+        .job_variables
+        .get("command")
+        .and_then(Value::as_str)
+        .is_some_and(|c| !c.trim().is_empty());
+    let func = f
+        .entrypoint
+        .as_deref()
+        .and_then(|e| split_entrypoint(e).ok())
+        .map(|(_, func)| func);
+    match (command, func, flow_source) {
+        (false, Some(func), Some(src)) => is_prefect_flow(src, &func),
+        _ => false,
     }
-    "python3".to_string()
 }
 
 /// Splits `path/file.py:func` into file and function.
@@ -210,13 +246,14 @@ fn base_env(f: &RunFacts, kind: &Kind) -> BTreeMap<String, String> {
 }
 
 /// Plans a run. `python` is the interpreter, `flow_source` the entrypoint file's text (when readable),
-/// `has_prefect` whether that interpreter can import `prefect`.
+/// `probe` what `python` said when asked for `prefect` (asked only when [`needs_prefect`]). A Prefect flow
+/// whose interpreter has no prefect is not run at all: the bootstrap would only fail on its import.
 pub fn plan(
     f: &RunFacts,
     cwd: Option<PathBuf>,
-    python: &str,
+    python: &Interpreter,
     flow_source: Option<&str>,
-    has_prefect: bool,
+    probe: Option<&Probe>,
     bootstrap: &str,
 ) -> Result<JobSpec, PlanError> {
     let timeout_seconds = f
@@ -248,13 +285,16 @@ pub fn plan(
     }
     let entrypoint = f.entrypoint.as_deref().ok_or(PlanError::NothingToRun)?;
     let (file, func) = split_entrypoint(entrypoint)?;
-    let prefect = has_prefect && flow_source.is_some_and(|src| is_prefect_flow(src, &func));
-    if prefect {
+    if needs_prefect(f, flow_source) {
+        if probe != Some(&Probe::HasPrefect) {
+            let probe = probe.cloned().unwrap_or(Probe::NoPrefect);
+            return Err(PlanError::NoPrefect(no_prefect_message(python, &probe)));
+        }
         let env = base_env(f, &Kind::PrefectFlow);
         let args = vec!["-m".into(), "prefect.engine".into()];
         return Ok(JobSpec {
             kind: Kind::PrefectFlow,
-            program: python.into(),
+            program: python.program.clone(),
             args,
             env,
             cwd,
@@ -268,7 +308,7 @@ pub fn plan(
     let args = vec!["-c".into(), bootstrap.to_string()];
     Ok(JobSpec {
         kind: Kind::PythonFunction,
-        program: python.into(),
+        program: python.program.clone(),
         args,
         env,
         cwd,

@@ -1,7 +1,15 @@
 //! Unit tests for run planning.
 
 use super::*;
+use crate::worker::python::Source;
 use serde_json::json;
+
+fn py(program: &str) -> Interpreter {
+    Interpreter {
+        program: program.into(),
+        source: Source::Path,
+    }
+}
 
 fn facts(job_variables: Value, entrypoint: Option<&str>) -> RunFacts {
     RunFacts {
@@ -27,7 +35,7 @@ fn commands_run_without_a_shell_with_parameters_in_the_environment() {
         json!({"command": "./backup.sh --full 'two words'", "env": {"A": "1"}}),
         None,
     );
-    let job = plan(&f, None, "python3", None, false, "").unwrap();
+    let job = plan(&f, None, &py("python3"), None, None, "").unwrap();
     assert_eq!(job.kind, Kind::Command);
     assert_eq!(
         (job.program.as_str(), job.args.clone()),
@@ -45,9 +53,9 @@ fn commands_run_without_a_shell_with_parameters_in_the_environment() {
     assert!(plan(
         &facts(json!({"command": "unterminated 'quote"}), None),
         None,
-        "p",
+        &py("p"),
         None,
-        false,
+        None,
         ""
     )
     .is_err());
@@ -58,33 +66,62 @@ fn prefect_flows_go_through_the_engine() {
     let src =
         "from prefect import flow\n\n@flow(log_prints=True)\ndef etl(day: str):\n    print(day)\n";
     let f = facts(json!({}), Some("flows/etl.py:etl"));
-    let job = plan(&f, None, "/venv/bin/python", Some(src), true, "").unwrap();
+    assert!(needs_prefect(&f, Some(src)));
+    let has = Some(&Probe::HasPrefect);
+    let job = plan(&f, None, &py("/venv/bin/python"), Some(src), has, "").unwrap();
     assert_eq!(job.kind, Kind::PrefectFlow);
+    assert_eq!(job.program, "/venv/bin/python");
     assert_eq!(job.args, vec!["-m", "prefect.engine"]);
     assert_eq!(job.env["PREFECT__FLOW_RUN_ID"], Uuid::nil().to_string());
     assert_eq!(job.env["PREFECT_API_URL"], "http://127.0.0.1:4200/api");
     assert_eq!(job.env["PREFECT__FLOW_ENTRYPOINT"], "flows/etl.py:etl");
-    let plain = plan(&f, None, "python3", Some(src), false, "BOOT").unwrap();
-    assert_eq!(
-        plain.kind,
-        Kind::PythonFunction,
-        "no prefect in the interpreter"
-    );
+    let undecorated = "def etl(day):\n    pass\n";
+    assert!(!needs_prefect(&f, Some(undecorated)));
+    let plain = plan(&f, None, &py("python3"), Some(undecorated), None, "BOOT").unwrap();
+    assert_eq!(plain.kind, Kind::PythonFunction, "a function without @flow");
     assert_eq!(plain.args, vec!["-c", "BOOT"]);
     assert_eq!(plain.env["BATON_ENTRY_FILE"], "flows/etl.py");
-    let undecorated = plan(
-        &f,
-        None,
-        "python3",
-        Some("def etl(day):\n    pass\n"),
-        true,
-        "B",
-    )
-    .unwrap();
+    let unreadable = plan(&f, None, &py("python3"), None, None, "B").unwrap();
     assert_eq!(
-        undecorated.kind,
+        unreadable.kind,
         Kind::PythonFunction,
-        "a function without @flow"
+        "the bootstrap says what is missing"
+    );
+}
+
+#[test]
+fn a_prefect_flow_is_not_started_with_a_python_that_lacks_prefect() {
+    let src = "from prefect import flow\n\n@flow\ndef etl():\n    pass\n";
+    let f = facts(json!({}), Some("etl.py:etl"));
+    for probe in [Some(&Probe::NoPrefect), Some(&Probe::TimedOut), None] {
+        let err = plan(&f, None, &py("/usr/bin/python3"), Some(src), probe, "B").unwrap_err();
+        let PlanError::NoPrefect(msg) = err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            msg.starts_with("/usr/bin/python3 (found on the PATH)"),
+            "{msg}"
+        );
+    }
+    let command = facts(json!({"command": "echo hi"}), Some("etl.py:etl"));
+    assert!(
+        !needs_prefect(&command, Some(src)),
+        "a command runs anything"
+    );
+    let plan = plan(&command, None, &py("python3"), Some(src), None, "B").unwrap();
+    assert_eq!(plan.kind, Kind::Command);
+}
+
+#[test]
+fn the_runs_python_settings() {
+    let f = facts(
+        json!({"python": "/opt/py", "env": {"PYTHONPATH": "/lib", "A": "1", "PYTHONHOME": 3}}),
+        None,
+    );
+    assert_eq!(python_variable(&f), Some("/opt/py"));
+    assert_eq!(
+        python_env(&f).into_iter().collect::<Vec<_>>(),
+        [("PYTHONPATH".to_string(), "/lib".to_string())]
     );
 }
 
@@ -103,7 +140,7 @@ fn flow_detection_reads_decorators() {
 }
 
 #[test]
-fn working_directory_and_interpreter() {
+fn working_directory_and_entrypoint() {
     let base = Path::new("/base");
     let mut f = facts(json!({}), Some("a.py:f"));
     assert_eq!(working_dir(&f, base), None);
@@ -113,20 +150,10 @@ fn working_directory_and_interpreter() {
         json!([{"prefect.deployments.steps.set_working_directory": {"directory": "/srv/app"}}]),
     );
     assert_eq!(working_dir(&f, base), Some(PathBuf::from("/srv/app")));
+    assert_eq!(pull_step_dir(&f, base), Some(PathBuf::from("/srv/app")));
     f.job_variables
         .insert("working_dir".into(), json!("/tmp/x"));
     assert_eq!(working_dir(&f, base), Some(PathBuf::from("/tmp/x")));
-    assert_eq!(
-        interpreter(&f, Some("/venv"), None, false),
-        "/venv/bin/python"
-    );
-    assert_eq!(
-        interpreter(&f, None, Some(Path::new("/p")), true),
-        "/p/.venv/bin/python"
-    );
-    assert_eq!(interpreter(&f, None, None, false), "python3");
-    f.job_variables.insert("python".into(), json!("/opt/py"));
-    assert_eq!(interpreter(&f, Some("/venv"), None, false), "/opt/py");
     assert!(split_entrypoint("nocolon").is_err());
     assert_eq!(
         split_entrypoint("a/b.py:f").unwrap(),

@@ -6,12 +6,12 @@ pub mod http;
 pub mod job;
 pub mod local;
 pub mod process;
+pub mod python;
 pub mod retry;
 pub mod transport;
 
 use crate::domain::{Doc, StateType};
 use job::{JobSpec, RunFacts};
-use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -35,6 +35,9 @@ pub struct WorkerConfig {
     pub api_url: String,
     /// The server's auth string, given to flows as `PREFECT_API_AUTH_STRING` and `BATON_AUTH_STRING`.
     pub auth: Option<String>,
+    /// The interpreter for flows that name none and have no project virtualenv (`--python` /
+    /// `BATON_PYTHON`; see [`python`] for the whole lookup).
+    pub python: Option<String>,
     /// Where relative deployment paths start.
     pub base_dir: PathBuf,
     pub cancel_grace: Duration,
@@ -50,7 +53,7 @@ pub async fn run<T: Transport>(t: Arc<T>, cfg: WorkerConfig, stop: CancellationT
     let tasks = tokio_util::task::TaskTracker::new();
     tasks.spawn(heartbeats(t.clone(), cfg.heartbeat_every, stop.clone()));
     tasks.spawn(watch_cancellations(t.clone(), active.clone(), stop.clone()));
-    let probe = Arc::new(Mutex::new(HashMap::new()));
+    let probe: Probe = Arc::new(python::Prober::default());
     loop {
         if stop.is_cancelled() {
             break;
@@ -121,32 +124,7 @@ async fn watch_cancellations<T: Transport>(t: Arc<T>, active: Active, stop: Canc
     }
 }
 
-type Probe = Arc<Mutex<HashMap<String, bool>>>;
-
-/// Whether `python` can import prefect (asked once per interpreter, quickly, without importing it).
-async fn has_prefect(python: &str, probe: &Probe) -> bool {
-    if let Some(known) = probe.lock().ok().and_then(|p| p.get(python).copied()) {
-        return known;
-    }
-    let check =
-        "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('prefect') else 1)";
-    let ok = tokio::time::timeout(
-        Duration::from_secs(20),
-        tokio::process::Command::new(python)
-            .args(["-c", check])
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .ok()
-    .and_then(Result::ok)
-    .is_some_and(|o| o.status.success());
-    if let Ok(mut p) = probe.lock() {
-        p.insert(python.to_string(), ok);
-    }
-    ok
-}
+type Probe = Arc<python::Prober>;
 
 async fn plan_run<T: Transport>(
     t: &T,
@@ -189,11 +167,20 @@ async fn plan_run<T: Transport>(
             ));
         }
     }
-    let venv = std::env::var("VIRTUAL_ENV").ok();
-    let local_venv = cwd
-        .as_deref()
-        .is_some_and(|d| d.join(".venv/bin/python").exists());
-    let python = job::interpreter(&facts, venv.as_deref(), cwd.as_deref(), local_venv);
+    let (venv, path_var) = (std::env::var("VIRTUAL_ENV").ok(), std::env::var_os("PATH"));
+    let top = match &cwd {
+        Some(dir) if *dir == checkout_dir(ticket.id) => Some(dir.clone()),
+        _ => job::pull_step_dir(&facts, &cfg.base_dir),
+    };
+    let places = python::Places {
+        job_variable: job::python_variable(&facts),
+        cwd: cwd.as_deref(),
+        top: top.as_deref(),
+        option: cfg.python.as_deref(),
+        virtual_env: venv.as_deref(),
+        path_var: path_var.as_deref(),
+    };
+    let python = python::find(&places, Path::is_file);
     let source = facts
         .entrypoint
         .as_deref()
@@ -207,14 +194,19 @@ async fn plan_run<T: Transport>(
             };
             std::fs::read_to_string(full).ok()
         });
-    let wants_command = facts
-        .job_variables
-        .get("command")
-        .and_then(Value::as_str)
-        .is_some_and(|c| !c.trim().is_empty());
-    let prefect = !wants_command && source.is_some() && has_prefect(&python, probe).await;
-    job::plan(&facts, cwd, &python, source.as_deref(), prefect, BOOTSTRAP)
-        .map_err(|e| e.to_string())
+    let answer = match job::needs_prefect(&facts, source.as_deref()) {
+        true => Some(probe.probe(&python.program, &job::python_env(&facts)).await),
+        false => None,
+    };
+    job::plan(
+        &facts,
+        cwd,
+        &python,
+        source.as_deref(),
+        answer.as_ref(),
+        BOOTSTRAP,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Where a run's `git_clone` step puts its checkout (removed when the run ends).

@@ -225,7 +225,11 @@ async fn deploying_a_python_function_reads_its_signature() {
     )
     .await;
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("parameters.a"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("Validation failed for field 'a'"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[tokio::test]

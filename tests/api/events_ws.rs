@@ -8,10 +8,10 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-async fn connect(app: &TestApp, path: &str) -> Ws {
+pub(crate) async fn connect(app: &TestApp, path: &str) -> Ws {
     let mut req = format!("ws://{}/api{path}", app.addr)
         .into_client_request()
         .unwrap();
@@ -25,7 +25,7 @@ async fn connect(app: &TestApp, path: &str) -> Ws {
     ws
 }
 
-async fn next_json(ws: &mut Ws) -> Value {
+pub(crate) async fn next_json(ws: &mut Ws) -> Value {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
             .await
@@ -38,7 +38,7 @@ async fn next_json(ws: &mut Ws) -> Value {
     }
 }
 
-async fn auth(ws: &mut Ws) {
+pub(crate) async fn auth(ws: &mut Ws) {
     ws.send(Message::Text(
         json!({"type": "auth", "token": null}).to_string().into(),
     ))
@@ -179,4 +179,61 @@ async fn open_websockets_do_not_block_shutdown() {
     tokio::time::timeout(Duration::from_secs(10), app.stop())
         .await
         .expect("shutdown with an open websocket");
+}
+
+/// Runs the scheduler creates store their events in the same commit (issue 13, item 4): a subscriber that
+/// connects afterwards with a `since` before the deployment existed receives every scheduled run's event.
+#[tokio::test]
+async fn scheduled_runs_events_are_stored_for_late_subscribers() {
+    let app = spawn_app_without_worker().await;
+    let since = (chrono::Utc::now() - chrono::Duration::seconds(5)).to_rfc3339();
+    let flow = app.flow("ticker").await;
+    let (s, d) = app
+        .post(
+            "/deployments/",
+            json!({"name": "hourly", "flow_id": flow,
+                   "schedules": [{"schedule": {"interval": 3600}, "active": true}]}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{d}");
+    let dep = d["id"].as_str().unwrap().to_string();
+    let runs_body = json!({"flow_runs": {"deployment_id": {"any_": [dep]}}, "limit": 200});
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let runs = loop {
+        let (_, runs) = app.post("/flow_runs/filter", runs_body.clone()).await;
+        if runs.as_array().is_some_and(|r| r.len() >= 3) {
+            break runs;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no scheduled runs: {runs}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut want: std::collections::HashSet<String> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("prefect.flow-run.{}", r["id"].as_str().unwrap()))
+        .collect();
+
+    let mut ws = connect(&app, "/events/out").await;
+    auth(&mut ws).await;
+    let filter = json!({"type": "filter", "filter": {"occurred": {"since": since, "until": null},
+        "event": {"name": ["prefect.flow-run.Scheduled"]}, "any_resource": null, "order": "ASC"}});
+    ws.send(Message::Text(filter.to_string().into()))
+        .await
+        .unwrap();
+    while !want.is_empty() {
+        let msg = next_json(&mut ws).await;
+        let resource = msg["event"]["resource"]["prefect.resource.id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            want.remove(&resource) || !resource.starts_with("prefect.flow-run."),
+            "unexpected or repeated event {msg}"
+        );
+    }
+    app.stop().await;
 }

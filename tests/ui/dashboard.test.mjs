@@ -1,6 +1,7 @@
 // The dashboard in a real browser against a real `baton serve` (debug build; files read from ui/ on disk):
 // every page with real data and no console errors, Quick and Custom runs, server validation shown at the
-// field, cancel from the run page, a live log line within 2 s, and the paused toggle.
+// field, why a flow was not started, cancel from the run page, a live log line within 2 s, and the paused
+// toggle.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -17,6 +18,14 @@ def greet(name: str = "world", times: int = 3, color: Literal["red", "blue"] = "
         print(f"hello {name} #{i} in {color}", flush=True)
         time.sleep(0.05)
 `;
+// A Prefect flow deployed with a python that has no prefect (/bin/false answers no to every question).
+const PREFECT_FLOW = `from prefect import flow
+
+
+@flow
+def etl():
+    pass
+`;
 const TAIL = `sh -c 'echo started; while [ ! -f "$BATON_PARAM_TRIGGER" ]; do sleep 0.05; done; echo "late line $BATON_PARAM_TOKEN"; sleep 30'`;
 
 let baton;
@@ -27,12 +36,15 @@ before(async () => {
   baton = await startBaton();
   mkdirSync(join(baton.home, 'flows'));
   writeFileSync(join(baton.home, 'flows/demo.py'), DEMO);
+  writeFileSync(join(baton.home, 'flows/pf.py'), PREFECT_FLOW);
   baton.cli(['deploy', 'flows/demo.py:greet', '-n', 'hello', '--cron', '0 2 * * *', '--timezone', 'Europe/Berlin', '--tag', 'demo']);
   baton.cli(['deploy', '--command', "sh -c 'echo doomed; exit 3'", '--flow', 'failing', '-n', 'boom']);
   baton.cli(['deploy', '--command', 'sleep 60', '--flow', 'sleeper', '-n', 'nap']);
   baton.cli(['deploy', '--command', TAIL, '--flow', 'tail', '-n', 'live']);
   baton.cli(['deployment', 'run', 'greet/hello', '--param', 'name=Ann', '--watch']);
   baton.cli(['deployment', 'run', 'failing/boom', '--watch'], { allowFail: true });
+  baton.cli(['deploy', 'flows/pf.py:etl', '-n', 'nopf', '-j', 'python=/bin/false']);
+  baton.cli(['deployment', 'run', 'etl/nopf', '--watch'], { allowFail: true });
   for (const d of await baton.post('/deployments/filter', {})) deps[d.name] = d;
   // Task runs and artifacts on the completed run, as the Prefect SDK would report them.
   const [done] = await baton.post('/flow_runs/filter', { flow_runs: { state: { type: { any_: ['COMPLETED'] } } } });
@@ -168,8 +180,23 @@ test("an invalid parameter shows the server's message at its field and starts no
   assert.equal(await dialog.locator('#param-times').getAttribute('aria-invalid'), 'true');
   await shot(page, 'invalid-parameter');
   assert.equal((await runsOf('hello')).length, before);
-  // The server's 422 is a failed request the browser logs; nothing else may be.
-  assert.deepEqual(page.problems().filter((p) => !p.includes('422')), []);
+  // The server's 409 (Prefect's answer to invalid parameters) is a failed request the browser logs; nothing
+  // else may be.
+  assert.deepEqual(page.problems().filter((p) => !p.includes('409')), []);
+  await page.context().close();
+});
+
+test('a Prefect flow whose python has no prefect shows why it was not started', async () => {
+  const [run] = await runsOf('nopf');
+  assert.equal(run.state_type, 'FAILED');
+  const page = await openPage(browser);
+  await page.goto(`${baton.url}/runs/${run.id}`);
+  const msg = page.locator('.page-head .sub .state-msg.failed');
+  await msg.waitFor();
+  assert.match(await msg.textContent(),
+    /\/bin\/false \(the python job variable\) cannot import prefect.*--job-variable python=.*\.venv.*baton serve --python/);
+  await shot(page, 'run-without-prefect');
+  assert.deepEqual(page.problems(), []);
   await page.context().close();
 });
 

@@ -66,18 +66,21 @@ function collect(fields, raw) {
   return params;
 }
 
-/** Splits the server's 422 message into per-field messages and the rest. */
+/**
+ * Splits the server's refusal (Prefect's 409 "Error creating flow run: Validation failed for field 'a.b'.
+ * Failure reason: ...") into the message of the parameter at fault and the rest.
+ */
 export function fieldErrors(detail, names) {
   const out = {};
-  const rest = [];
-  for (const part of String(detail).split('; ')) {
-    const at = part.match(/^parameters\.([^.:]+)[^:]*: (.*)$/);
-    const req = part.match(/^parameters: "([^"]+)" is a required property/);
-    if (at && names.includes(at[1])) out[at[1]] = at[2];
-    else if (req && names.includes(req[1])) out[req[1]] = 'Required';
-    else rest.push(part);
-  }
-  return [out, rest.join('; ')];
+  const text = String(detail).replace(/^Error creating flow run: /, '');
+  const field = text.match(/^Validation failed for field '([^']+)'\. Failure reason: ([\s\S]*)$/);
+  const whole = text.match(/^Validation failed\. Failure reason: ([\s\S]*)$/);
+  const required = whole && whole[1].match(/^"([^"]+)" is a required property/);
+  const top = field && field[1].split('.')[0];
+  if (field && names.includes(top)) out[top] = field[2];
+  else if (required && names.includes(required[1])) out[required[1]] = 'Required';
+  else return [out, text];
+  return [out, ''];
 }
 
 function Field({ field, value, error, onInput }) {
@@ -133,7 +136,7 @@ export function RunDialog({ deployment, initial, title, onClose }) {
       onClose(run);
       navigate(`/runs/${run.id}`);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 422) {
+      if (err instanceof ApiError && (err.status === 409 || err.status === 422)) {
         const [byField, rest] = fieldErrors(err.detail, fields.map((f) => f.name));
         setErrors(byField);
         setFormError(rest ? new Error(rest) : null);

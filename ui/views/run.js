@@ -1,5 +1,6 @@
 // One flow run: state and actions (cancel, retry, run again with edited parameters), details, state
-// history, task runs as a timeline, logs with a live tail, and for a late run the reasons it waits.
+// history, task runs as a timeline, logs with a live tail, for a late run the reasons it waits, and for a
+// failed one its state message.
 import { html, useRef, useState } from '../lib.js';
 import { get, post, useData, useLive, withNames, seg } from '../api.js';
 import { Page, StateBadge, Time, Tags, ErrorNote, Loading, ConfirmButton, toast } from '../components.js';
@@ -8,6 +9,10 @@ import { TaskTimeline } from './timeline.js';
 import { Logs } from './logs.js';
 import { RunDialog } from './params-form.js';
 import { Artifacts } from './artifacts.js';
+
+// A failed or crashed run's state message says why (e.g. which Python could not import prefect): shown
+// in the state's colour, not muted.
+const ENDED_BADLY = new Set(['FAILED', 'CRASHED']);
 
 function setState(id, state, force = false) {
   return post(`/flow_runs/${id}/set_state`, { state, force });
@@ -89,7 +94,7 @@ export function RunDetail({ id }) {
   const reload = () => { run.reload(); states.reload(); };
   const waiting = r.state_name === 'Late' || (r.state_type === 'SCHEDULED' && new Date(r.expected_start_time) < Date.now());
   return html`<${Page} title=${r.name}
-    sub=${html`<${StateBadge} type=${r.state_type} name=${r.state_name} /> <span class="muted">${r.flow_name}${r.deployment_name ? ` / ${r.deployment_name}` : ''}</span>${r.state?.message ? html` <span class="muted small">${r.state.message}</span>` : ''}`}
+    sub=${html`<${StateBadge} type=${r.state_type} name=${r.state_name} /> <span class="muted">${r.flow_name}${r.deployment_name ? ` / ${r.deployment_name}` : ''}</span>${r.state?.message ? html` <span class=${`small state-msg ${ENDED_BADLY.has(r.state_type) ? 'failed' : 'muted'}`}>${r.state.message}</span>` : ''}`}
     actions=${html`<${Actions} run=${r} deployment=${run.data.deployment} reload=${reload} />`}>
     ${waiting ? html`<${WhyLate} id=${id} key=${r.state_name} />` : ''}
     <div class="cols">

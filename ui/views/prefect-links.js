@@ -1,0 +1,40 @@
+// Prefect's UI paths, as the Prefect SDK and CLI print them (`URL: http://host/runs/flow-run/<id>`) and as
+// Prefect 2 printed them (`/flow-runs/flow-run/<id>`): each opens the matching Baton page, replacing the
+// history entry. Paths whose object lives elsewhere (a task run's flow run, a work queue's pool) are looked
+// up first.
+import { html, useEffect, useState } from '../lib.js';
+import { get, seg } from '../api.js';
+import { navigate } from '../router.js';
+import { Page, ErrorNote, Loading } from '../components.js';
+
+/** [pattern, target]: the target is a Baton path, or a promise of one, built from the matched id. */
+export const PREFECT_PATHS = [
+  [/^\/(?:runs|flow-runs)\/flow-run\/([^/]+)\/?$/, (id) => `/runs/${seg(id)}`],
+  [/^\/(?:runs|task-runs)\/task-run\/([^/]+)\/?$/, async (id) => {
+    const task = await get(`/task_runs/${seg(id)}`);
+    if (!task.flow_run_id) throw new Error(`Task run ${id} belongs to no flow run.`);
+    return `/runs/${seg(task.flow_run_id)}`;
+  }],
+  [/^\/deployments\/deployment\/([^/]+)\/?$/, (id) => `/deployments/${seg(id)}`],
+  [/^\/flows\/flow\/([^/]+)\/?$/, (id) => `/runs?flow=${seg(id)}`],
+  [/^\/work-pools\/work-pool\/([^/]+)(?:\/.*)?$/, (name) => `/work-pools/${seg(name)}`],
+  [/^\/work-queues\/work-queue\/([^/]+)\/?$/, async (id) => {
+    const queue = await get(`/work_queues/${seg(id)}`);
+    return `/work-pools/${seg(queue.work_pool_name)}`;
+  }],
+];
+
+/** The Baton page of a Prefect UI path: goes there at once, or after the lookup it needs. */
+export function PrefectLink({ id, target }) {
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    let live = true;
+    Promise.resolve()
+      .then(() => target(id))
+      .then((to) => { if (live) navigate(to, { replace: true }); })
+      .catch((e) => { if (live) setError(e); });
+    return () => { live = false; };
+  }, [id]);
+  if (!error) return html`<${Loading} />`;
+  return html`<${Page} title="Not found"><${ErrorNote} error=${error} /><p><a href="/">Go to the overview</a>.</p></${Page}>`;
+}
