@@ -16,6 +16,8 @@ cargo clippy --locked --all-targets --quiet -- -D warnings
 step "cargo test (unit, integration, tidy)"
 cargo test --locked --quiet 2>&1 | tee target/cargo-test.log
 grep -q "test result" target/cargo-test.log
+# How much of Prefect 3.9.1's API Baton serves (tests/data/prefect-3.9.1-openapi.json, scripts/prefect-openapi.sh).
+cargo test --locked --quiet --lib prefect_coverage -- --nocapture 2>&1 | grep "Prefect operations served"
 
 step "cargo build (the binary the SDK tests start)"
 cargo build --locked --quiet
