@@ -74,6 +74,7 @@ fn is_websocket_route(req: &Request) -> bool {
         && req.method() == Method::GET
         && (path == "/api/events/in"
             || path == "/api/events/out"
+            || path == "/api/logs/out"
             || (path.starts_with("/api/work_pools/") && path.ends_with("/workers/connect")))
 }
 
@@ -129,7 +130,16 @@ impl WsGate {
         let Some(secret) = &self.0 else {
             return true;
         };
-        let first = tokio::time::timeout(AUTH_DEADLINE, socket.recv()).await;
+        // Prefect's subscribers ping before they authenticate: pings and pongs are not the first message.
+        let first = tokio::time::timeout(AUTH_DEADLINE, async {
+            loop {
+                match socket.recv().await {
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    other => return other,
+                }
+            }
+        })
+        .await;
         let token_ok = match first {
             Ok(Some(Ok(Message::Text(t)))) => serde_json::from_str::<Value>(&t)
                 .ok()

@@ -144,6 +144,7 @@ async fn websockets_authenticate_by_header_or_token() {
     for path in [
         "/events/out",
         "/events/in",
+        "/logs/out",
         "/work_pools/default/workers/connect",
     ] {
         let mut s = ws(&app, path, None).await.unwrap();
@@ -162,6 +163,15 @@ async fn websockets_authenticate_by_header_or_token() {
         assert_eq!(auth_answer(&mut s, json!(AUTH)).await, ok, "{path}");
         let mut s = ws(&app, path, Some(&basic(AUTH))).await.unwrap();
         assert_eq!(auth_answer(&mut s, json!(null)).await, ok, "{path}");
+        // Prefect's subscribers ping before they authenticate: the ping is answered, not taken for auth.
+        let mut s = ws(&app, path, None).await.unwrap();
+        s.send(Message::Ping(b"hi".to_vec().into())).await.unwrap();
+        let pong = tokio::time::timeout(Duration::from_secs(10), s.next()).await;
+        assert!(
+            matches!(pong, Ok(Some(Ok(Message::Pong(_))))),
+            "{path}: {pong:?}"
+        );
+        assert_eq!(auth_answer(&mut s, json!(AUTH)).await, ok, "{path}");
     }
     let err = ws(&app, "/events/out", Some(&basic("admin:wrong"))).await;
     assert!(err.is_err(), "a wrong header is refused at the upgrade");

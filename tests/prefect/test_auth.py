@@ -92,8 +92,8 @@ def test_stock_prefect_worker_with_auth(baton_factory, tmp_path):
     project = copy_project(tmp_path / "project")
     creds = {"PREFECT_API_AUTH_STRING": AUTH}
 
-    def cli(*args: str):
-        return run_prefect_cli(server.api_url, home, *args, cwd=project, extra_env=creds)
+    def cli(*args: str, **kwargs):
+        return run_prefect_cli(server.api_url, home, *args, cwd=project, extra_env=creds, **kwargs)
 
     r = cli("work-pool", "create", "--type", "process", "locked-pool")
     assert r.returncode == 0, r.describe()
@@ -114,6 +114,10 @@ def test_stock_prefect_worker_with_auth(baton_factory, tmp_path):
             assert (run.get("labels") or {}).get("prefect.worker.name") == "locked-worker", run
             workers = api.post("work_pools/locked-pool/workers/filter", json={}).json()
             assert [w["status"] for w in workers if w["name"] == "locked-worker"] == ["ONLINE"], workers
+        # `--watch` follows the run over the events and logs websockets, which authenticate by token.
+        r = cli("deployment", "run", "my-flow/locked", "--param", "name=Watch", "--watch", timeout=120)
+        assert r.returncode == 0, r.describe() + "\n" + worker.describe()
+        assert "BATON-WORKER-FLOW HELLO-WATCH" in r.stdout, r.describe()
     finally:
         worker.close()
     denied = run_prefect_cli(server.api_url, home, "work-pool", "ls", cwd=project)
