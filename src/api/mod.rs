@@ -32,8 +32,6 @@ mod work_pool_fields;
 mod work_pools;
 mod worker_channel;
 
-pub use admin::{API_VERSION, PREFECT_SERVER_VERSION};
-
 use crate::services::Services;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};

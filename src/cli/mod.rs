@@ -311,7 +311,7 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
 
 async fn version(client: &client::Client, out: Out) -> anyhow::Result<()> {
     let mine = env!("CARGO_PKG_VERSION");
-    let prefect = crate::api::PREFECT_SERVER_VERSION;
+    let prefect = crate::wire::PREFECT_SERVER_VERSION;
     let server: Result<String, _> = client.get("/admin/version").await;
     if out.json() {
         return out.print_json(&serde_json::json!({
@@ -321,7 +321,7 @@ async fn version(client: &client::Client, out: Out) -> anyhow::Result<()> {
     }
     println!(
         "baton {mine} (Prefect server API {prefect} / {})",
-        crate::api::API_VERSION
+        crate::wire::API_VERSION
     );
     match server {
         Ok(v) => println!("server at {}: Prefect server API {v}", client.base),
