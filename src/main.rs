@@ -46,8 +46,8 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
     }
     config.worker_limit = a.limit.max(1);
     config.auth = baton::config::server_auth(a.auth);
-    config.python = baton::config::python_option(a.python)?;
-    config.retention = baton::services::retention::RetentionPolicy {
+    config.python = baton::worker::python::checked_option(a.python)?;
+    config.retention = baton::domain::retention::RetentionPolicy {
         flow_run_days: a.keep_flow_runs_days,
         log_days: a.keep_logs_days,
         event_days: a.keep_events_days,
@@ -78,7 +78,7 @@ fn run_worker(api: String, a: WorkerStartArgs) -> anyhow::Result<()> {
     let poll = std::time::Duration::from_secs_f64(a.poll_seconds.clamp(0.1, 3600.0));
     let heartbeat = a.heartbeat_seconds.max(1);
     let (pool, queues) = (a.pool, a.queues);
-    let python = baton::config::python_option(a.python)?;
+    let python = baton::worker::python::checked_option(a.python)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let mut http =

@@ -162,7 +162,7 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
         base_dir: std::env::current_dir()?,
         cancel_grace: Duration::from_secs(5),
         heartbeat_every: Duration::from_secs(10),
-        python: crate::config::python_option(std::env::var("BATON_PYTHON").ok())?,
+        python: crate::worker::python::checked_option(std::env::var("BATON_PYTHON").ok())?,
     };
     if !out.json() {
         println!(
