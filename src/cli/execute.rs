@@ -5,11 +5,11 @@
 
 use super::client::{seg, Client};
 use super::deployment::find;
-use super::output::{Out, Paint};
 use super::params::key_values;
 use super::watch;
 use crate::domain::log::Log;
 use crate::domain::{Doc, StateType};
+use crate::output::{Out, Paint};
 use crate::wire::flow_runs::FlowRun;
 use crate::worker::http::Http;
 use crate::worker::transport::{Answer, DeploymentInfo, Ticket, Transport};

@@ -4,6 +4,7 @@
 //! Errors print one line and exit 1; usage errors exit 2.
 
 pub mod client;
+mod db_args;
 mod deploy;
 mod deploy_spec;
 mod deploy_yaml;
@@ -12,7 +13,6 @@ mod deployment_view;
 mod execute;
 mod flow;
 mod flow_run;
-pub mod output;
 mod params;
 mod pylex;
 mod pyschema;
@@ -26,8 +26,10 @@ mod work_pool;
 #[cfg(test)]
 mod py_tests;
 
+pub use db_args::{BackupArgs, DbCmd, RestoreArgs};
+
+use crate::output::{Format, Out, Paint};
 use clap::{CommandFactory, Parser, Subcommand};
-use output::{Format, Out};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,12 +101,12 @@ pub enum Command {
     /// The database of a data dir: stats, vacuum.
     Db {
         #[command(subcommand)]
-        cmd: crate::maintenance::DbCmd,
+        cmd: DbCmd,
     },
     /// Copy the database to FILE as one consistent snapshot (while the server runs, too).
-    Backup(crate::maintenance::BackupArgs),
+    Backup(BackupArgs),
     /// Replace a data dir's database with a backup (the server must be stopped).
-    Restore(crate::maintenance::RestoreArgs),
+    Restore(RestoreArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -280,7 +282,7 @@ fn out_err(out: &Out) -> String {
         color: out.color && std::io::stderr().is_terminal(),
         ..*out
     };
-    o.paint("error:", output::Paint::Red)
+    o.paint("error:", Paint::Red)
 }
 
 async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCode> {
