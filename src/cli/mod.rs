@@ -1,7 +1,7 @@
-//! Baton's command line: the clap tree and the client commands. Every command here except `serve` and
-//! `worker start` (which `main.rs` runs) is a client of the HTTP API only; it never opens the database. The
-//! API URL is `--api`, else `BATON_API_URL`, else `PREFECT_API_URL`, else `http://127.0.0.1:4200/api`.
-//! Errors print one line and exit 1; usage errors exit 2.
+//! Baton's command line: the clap tree and the client commands. Every command here except `serve`, `worker
+//! start`, `seed` and the database commands (which `main.rs` runs) is a client of the HTTP API only; it never
+//! opens the database. The API URL is `--api`, else `BATON_API_URL`, else `PREFECT_API_URL`, else
+//! `http://127.0.0.1:4200/api`. Errors print one line and exit 1; usage errors exit 2.
 
 pub mod client;
 mod db_args;
