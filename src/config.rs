@@ -1,6 +1,6 @@
 //! Settings resolved from flags and the environment: where the data lives, where to listen, how long data is
 //! kept, the workers' fallback Python, and the basic-auth credentials the server requires and its clients
-//! send.
+//! send. A leaf beside `domain`: the edges and the composition root read it; it imports only domain types.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +17,7 @@ pub struct ServeConfig {
     /// HTTP basic auth required on every route (`user:pass`); none = open.
     pub auth: Option<String>,
     /// How long finished runs, logs and events are kept.
-    pub retention: crate::services::retention::RetentionPolicy,
+    pub retention: crate::domain::retention::RetentionPolicy,
     /// The in-process worker's `--python` / `BATON_PYTHON`.
     pub python: Option<String>,
 }
@@ -35,29 +35,6 @@ impl ServeConfig {
             python: None,
         }
     }
-}
-
-/// `--python` / `BATON_PYTHON` of `baton serve` and `baton worker start`, checked at start: a path must be
-/// a file (a relative one is made absolute, since runs start in their own directories), a bare name must be
-/// on the PATH.
-pub fn python_option(flag: Option<String>) -> anyhow::Result<Option<String>> {
-    let Some(p) = flag.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    let p = if p.contains('/') && std::path::Path::new(&p).is_relative() {
-        std::env::current_dir()?
-            .join(&p)
-            .to_string_lossy()
-            .into_owned()
-    } else {
-        p
-    };
-    let path_var = std::env::var_os("PATH");
-    if crate::worker::python::resolve_program(&p, path_var.as_deref()).is_none() {
-        let where_ = if p.contains('/') { "" } else { " on the PATH" };
-        anyhow::bail!("--python {p}: no such file{where_}");
-    }
-    Ok(Some(p))
 }
 
 /// The data dir: `--home`, else `BATON_HOME`, else the platform data dir (`~/.local/share/baton` on Linux).

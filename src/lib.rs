@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod home;
 pub mod maintenance;
+pub mod output;
 pub mod services;
 pub mod store;
 pub mod wire;

@@ -1,9 +1,10 @@
 //! The `baton` binary: parses the command line (`baton::cli`), sets up logging, runs the server or a worker,
 //! and hands every other command to the CLI, which talks to the server over HTTP.
 
-use baton::cli::output::Out;
-use baton::cli::{Cli, Command, ServeArgs, WorkerCommand, WorkerStartArgs};
+use baton::cli::{Cli, Command, DbCmd, ServeArgs, WorkerCommand, WorkerStartArgs};
 use baton::config::{resolve_home, ServeConfig};
+use baton::maintenance;
+use baton::output::Out;
 use clap::Parser;
 use std::net::SocketAddr;
 
@@ -23,9 +24,14 @@ fn main() -> std::process::ExitCode {
         Command::Worker {
             command: WorkerCommand::Start(args),
         } => run_worker(baton::cli::api_url(cli.api), args),
-        Command::Db { cmd } => baton::maintenance::db(cmd, Out::new(cli.output)),
-        Command::Backup(a) => baton::maintenance::backup(a, Out::new(cli.output)),
-        Command::Restore(a) => baton::maintenance::restore(a, Out::new(cli.output)),
+        Command::Db {
+            cmd: DbCmd::Stats { home },
+        } => maintenance::stats(home, Out::new(cli.output)),
+        Command::Db {
+            cmd: DbCmd::Vacuum { home },
+        } => maintenance::vacuum(home, Out::new(cli.output)),
+        Command::Backup(a) => maintenance::backup(&a.file, a.home, a.force, Out::new(cli.output)),
+        Command::Restore(a) => maintenance::restore(&a.file, a.home, Out::new(cli.output)),
         _ => return baton::cli::run(cli),
     };
     match result {
@@ -46,8 +52,8 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
     }
     config.worker_limit = a.limit.max(1);
     config.auth = baton::config::server_auth(a.auth);
-    config.python = baton::config::python_option(a.python)?;
-    config.retention = baton::services::retention::RetentionPolicy {
+    config.python = baton::worker::python::checked_option(a.python)?;
+    config.retention = baton::domain::retention::RetentionPolicy {
         flow_run_days: a.keep_flow_runs_days,
         log_days: a.keep_logs_days,
         event_days: a.keep_events_days,
@@ -78,7 +84,7 @@ fn run_worker(api: String, a: WorkerStartArgs) -> anyhow::Result<()> {
     let poll = std::time::Duration::from_secs_f64(a.poll_seconds.clamp(0.1, 3600.0));
     let heartbeat = a.heartbeat_seconds.max(1);
     let (pool, queues) = (a.pool, a.queues);
-    let python = baton::config::python_option(a.python)?;
+    let python = baton::worker::python::checked_option(a.python)?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let mut http =

@@ -1,54 +1,15 @@
 //! Commands that work on a data dir's database file rather than through the API: `baton db stats`,
 //! `baton db vacuum`, `baton backup FILE` (online: a consistent snapshot while the server runs) and
-//! `baton restore FILE` (refused while a server holds the data dir). `main.rs` runs them.
+//! `baton restore FILE` (refused while a server holds the data dir). `main.rs` runs them with the arguments the
+//! CLI parsed (`cli::DbCmd`, …); this module prints through `output` and knows nothing of the CLI.
 
-use crate::cli::output::Out;
 use crate::config::{database_path, resolve_home};
+use crate::output::Out;
 use crate::store::maintenance;
 use crate::store::stats::DbStats;
 use anyhow::Context;
 use serde_json::json;
 use std::path::{Path, PathBuf};
-
-/// `baton db …`.
-#[derive(clap::Subcommand, Debug)]
-pub enum DbCmd {
-    /// Rows and bytes per table (bytes need SQLite's dbstat, which Baton's SQLite has).
-    Stats {
-        /// Data directory (default: $BATON_HOME, else the platform data dir).
-        #[arg(long)]
-        home: Option<PathBuf>,
-    },
-    /// Rebuild the database into the smallest file (the server must be stopped).
-    Vacuum {
-        /// Data directory (default: $BATON_HOME, else the platform data dir).
-        #[arg(long)]
-        home: Option<PathBuf>,
-    },
-}
-
-/// `baton backup` arguments.
-#[derive(clap::Args, Debug)]
-pub struct BackupArgs {
-    /// Where to write the backup (a single SQLite file).
-    pub file: PathBuf,
-    /// Data directory (default: $BATON_HOME, else the platform data dir).
-    #[arg(long)]
-    pub home: Option<PathBuf>,
-    /// Replace FILE if it exists.
-    #[arg(long)]
-    pub force: bool,
-}
-
-/// `baton restore` arguments.
-#[derive(clap::Args, Debug)]
-pub struct RestoreArgs {
-    /// A backup made by `baton backup`.
-    pub file: PathBuf,
-    /// Data directory to restore into (default: $BATON_HOME, else the platform data dir).
-    #[arg(long)]
-    pub home: Option<PathBuf>,
-}
 
 fn existing_db(home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     let home = resolve_home(home)?;
@@ -63,32 +24,29 @@ fn existing_db(home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     Ok(db)
 }
 
-/// Runs `baton db …`.
-pub fn db(cmd: DbCmd, out: Out) -> anyhow::Result<()> {
-    match cmd {
-        DbCmd::Stats { home } => {
-            let db = existing_db(home)?;
-            let stats = maintenance::file_stats(&db)?;
-            print_stats(&db, &stats, out)
-        }
-        DbCmd::Vacuum { home } => {
-            let db = existing_db(home.clone())?;
-            let _lock = crate::home::lock(&resolve_home(home)?)?;
-            let (before, after) = maintenance::vacuum(&db)?;
-            if out.json() {
-                return out.print_json(
-                    &json!({"database": db, "bytes_before": before, "bytes_after": after}),
-                );
-            }
-            println!(
-                "Vacuumed {}: {} → {}",
-                db.display(),
-                bytes(before),
-                bytes(after)
-            );
-            Ok(())
-        }
+/// Runs `baton db stats`.
+pub fn stats(home: Option<PathBuf>, out: Out) -> anyhow::Result<()> {
+    let db = existing_db(home)?;
+    let stats = maintenance::file_stats(&db)?;
+    print_stats(&db, &stats, out)
+}
+
+/// Runs `baton db vacuum` (refused while a server holds the data dir).
+pub fn vacuum(home: Option<PathBuf>, out: Out) -> anyhow::Result<()> {
+    let db = existing_db(home.clone())?;
+    let _lock = crate::home::lock(&resolve_home(home)?)?;
+    let (before, after) = maintenance::vacuum(&db)?;
+    if out.json() {
+        return out
+            .print_json(&json!({"database": db, "bytes_before": before, "bytes_after": after}));
     }
+    println!(
+        "Vacuumed {}: {} → {}",
+        db.display(),
+        bytes(before),
+        bytes(after)
+    );
+    Ok(())
 }
 
 fn print_stats(db: &Path, s: &DbStats, out: Out) -> anyhow::Result<()> {
@@ -124,44 +82,44 @@ fn print_stats(db: &Path, s: &DbStats, out: Out) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `baton backup FILE`.
-pub fn backup(a: BackupArgs, out: Out) -> anyhow::Result<()> {
-    let db = existing_db(a.home)?;
-    if a.file.exists() && !a.force {
-        anyhow::bail!("{} exists; pass --force to replace it", a.file.display());
+/// Runs `baton backup FILE`; an existing FILE is replaced only with `force`.
+pub fn backup(file: &Path, home: Option<PathBuf>, force: bool, out: Out) -> anyhow::Result<()> {
+    let db = existing_db(home)?;
+    if file.exists() && !force {
+        anyhow::bail!("{} exists; pass --force to replace it", file.display());
     }
-    maintenance::backup(&db, &a.file).with_context(|| format!("backing up {}", db.display()))?;
-    let size = std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0);
+    maintenance::backup(&db, file).with_context(|| format!("backing up {}", db.display()))?;
+    let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     if out.json() {
-        return out.print_json(&json!({"database": db, "backup": a.file, "bytes": size}));
+        return out.print_json(&json!({"database": db, "backup": file, "bytes": size}));
     }
     println!(
         "Backed up {} to {} ({}, integrity checked)",
         db.display(),
-        a.file.display(),
+        file.display(),
         bytes(size)
     );
     Ok(())
 }
 
 /// Runs `baton restore FILE`: refuses while a server runs on the data dir.
-pub fn restore(a: RestoreArgs, out: Out) -> anyhow::Result<()> {
-    if !a.file.is_file() {
-        anyhow::bail!("no backup file at {}", a.file.display());
+pub fn restore(file: &Path, home: Option<PathBuf>, out: Out) -> anyhow::Result<()> {
+    if !file.is_file() {
+        anyhow::bail!("no backup file at {}", file.display());
     }
-    let home = resolve_home(a.home)?;
+    let home = resolve_home(home)?;
     std::fs::create_dir_all(&home)
         .with_context(|| format!("cannot create the data dir {}", home.display()))?;
     let _lock = crate::home::lock(&home)?;
     let db = database_path(&home);
-    maintenance::restore(&a.file, &db)
-        .with_context(|| format!("restoring {} into {}", a.file.display(), db.display()))?;
+    maintenance::restore(file, &db)
+        .with_context(|| format!("restoring {} into {}", file.display(), db.display()))?;
     if out.json() {
-        return out.print_json(&json!({"database": db, "restored_from": a.file}));
+        return out.print_json(&json!({"database": db, "restored_from": file}));
     }
     println!(
         "Restored {} into {} (integrity checked)",
-        a.file.display(),
+        file.display(),
         db.display()
     );
     Ok(())

@@ -1,14 +1,10 @@
 //! Health, version, storage and CSRF probes that every Prefect client makes.
 
 use super::error::ApiError;
+use crate::wire::{API_VERSION, PREFECT_SERVER_VERSION};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::{json, Value};
-
-/// The Prefect server version Baton is compatible with; clients refuse a different major version.
-pub const PREFECT_SERVER_VERSION: &str = "3.9.1";
-/// Prefect's API version.
-pub const API_VERSION: &str = "0.8.4";
 
 pub async fn health() -> Json<bool> {
     Json(true)

@@ -34,8 +34,6 @@ mod work_pools;
 mod work_queues;
 mod worker_channel;
 
-pub use admin::{API_VERSION, PREFECT_SERVER_VERSION};
-
 use crate::services::Services;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};

@@ -4,9 +4,9 @@
 
 use super::client::{is_not_found, seg, Client};
 use super::deploy_spec::{from_command, from_entrypoint, DeploySpec, SpecFlags};
-use super::output::{Out, Paint};
 use super::params::describe_schedule;
 use super::{deploy_yaml, usage, wizard};
+use crate::output::{Out, Paint};
 use crate::wire::deployments::Deployment;
 use crate::wire::flows::Flow;
 use serde_json::{json, Value};

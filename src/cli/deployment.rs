@@ -3,10 +3,10 @@
 //! answered with the names that exist.
 
 use super::client::{Client, ClientError};
-use super::output::{Out, Paint};
 use super::params::{duration_secs, key_values, parse_when};
 use super::schedule::ScheduleCmd;
 use super::watch;
+use crate::output::{Out, Paint};
 use crate::wire::deployments::Deployment;
 use crate::wire::flow_runs::FlowRun;
 use chrono::Utc;
@@ -224,7 +224,7 @@ async fn run_deployment(client: &Client, out: Out, a: RunArgs) -> anyhow::Result
             out.print_json(&run)?;
         } else {
             let when = if start > now + chrono::Duration::seconds(1) {
-                super::output::when(run.expected_start_time.as_deref())
+                crate::output::when(run.expected_start_time.as_deref())
             } else {
                 "now".into()
             };

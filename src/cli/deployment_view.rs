@@ -2,8 +2,8 @@
 
 use super::client::Client;
 use super::deployment::full_names;
-use super::output::{short_time, Out, Paint};
 use super::params::describe_schedule;
+use crate::output::{short_time, Out, Paint};
 use crate::wire::deployments::Deployment;
 use serde_json::Value;
 

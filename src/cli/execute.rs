@@ -5,11 +5,11 @@
 
 use super::client::{seg, Client};
 use super::deployment::find;
-use super::output::{Out, Paint};
 use super::params::key_values;
 use super::watch;
 use crate::domain::log::Log;
 use crate::domain::{Doc, StateType};
+use crate::output::{Out, Paint};
 use crate::wire::flow_runs::FlowRun;
 use crate::worker::http::Http;
 use crate::worker::transport::{Answer, DeploymentInfo, Ticket, Transport};
@@ -162,7 +162,7 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
         base_dir: std::env::current_dir()?,
         cancel_grace: Duration::from_secs(5),
         heartbeat_every: Duration::from_secs(10),
-        python: crate::config::python_option(std::env::var("BATON_PYTHON").ok())?,
+        python: crate::worker::python::checked_option(std::env::var("BATON_PYTHON").ok())?,
     };
     if !out.json() {
         println!(

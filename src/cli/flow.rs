@@ -1,7 +1,7 @@
 //! `baton flow ls`: the flows the server knows, with their deployments.
 
 use super::client::Client;
-use super::output::{short_time, Out, Paint};
+use crate::output::{short_time, Out, Paint};
 use crate::wire::flows::Flow;
 use serde_json::json;
 use std::collections::HashMap;

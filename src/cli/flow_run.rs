@@ -2,8 +2,8 @@
 //! its name (`witty-fox`).
 
 use super::client::{seg, Client};
-use super::output::{short_time, when, Out, Paint};
 use super::watch;
+use crate::output::{short_time, when, Out, Paint};
 use crate::wire::flow_runs::FlowRun;
 use crate::wire::flows::Flow;
 use crate::wire::states::{OrchestrationResult, State};
@@ -261,7 +261,7 @@ async fn ls(
         let kind = r.state_type.clone().unwrap_or_default();
         let at = r.start_time.as_deref().or(r.expected_start_time.as_deref());
         let duration = if r.total_run_time > 0.0 {
-            super::output::human_duration(r.total_run_time)
+            crate::output::human_duration(r.total_run_time)
         } else {
             "-".into()
         };
@@ -271,7 +271,7 @@ async fn ls(
             out.cell(flows.get(&r.flow_id).map_or("-", String::as_str), None),
             out.cell(
                 r.state_name.as_deref().unwrap_or("-"),
-                Some(super::output::state_paint(&kind)),
+                Some(crate::output::state_paint(&kind)),
             ),
             out.cell(&short_time(at), None),
             out.cell(&duration, None),
@@ -312,7 +312,7 @@ async fn inspect(client: &Client, out: Out, arg: &str) -> anyhow::Result<()> {
         ("expected start", when(r.expected_start_time.as_deref())),
         ("started", when(r.start_time.as_deref())),
         ("ended", when(r.end_time.as_deref())),
-        ("run time", super::output::human_duration(r.total_run_time)),
+        ("run time", crate::output::human_duration(r.total_run_time)),
         ("run count", r.run_count.to_string()),
     ];
     if !r.tags.is_empty() {

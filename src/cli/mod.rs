@@ -1,9 +1,10 @@
-//! Baton's command line: the clap tree and the client commands. Every command here except `serve` and
-//! `worker start` (which `main.rs` runs) is a client of the HTTP API only; it never opens the database. The
-//! API URL is `--api`, else `BATON_API_URL`, else `PREFECT_API_URL`, else `http://127.0.0.1:4200/api`.
-//! Errors print one line and exit 1; usage errors exit 2.
+//! Baton's command line: the clap tree and the client commands. Every command here except `serve`, `worker
+//! start`, `seed` and the database commands (which `main.rs` runs) is a client of the HTTP API only; it never
+//! opens the database. The API URL is `--api`, else `BATON_API_URL`, else `PREFECT_API_URL`, else
+//! `http://127.0.0.1:4200/api`. Errors print one line and exit 1; usage errors exit 2.
 
 pub mod client;
+mod db_args;
 mod deploy;
 mod deploy_spec;
 mod deploy_yaml;
@@ -12,7 +13,6 @@ mod deployment_view;
 mod execute;
 mod flow;
 mod flow_run;
-pub mod output;
 mod params;
 mod pylex;
 mod pyschema;
@@ -26,8 +26,10 @@ mod work_pool;
 #[cfg(test)]
 mod py_tests;
 
+pub use db_args::{BackupArgs, DbCmd, RestoreArgs};
+
+use crate::output::{Format, Out, Paint};
 use clap::{CommandFactory, Parser, Subcommand};
-use output::{Format, Out};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -99,12 +101,12 @@ pub enum Command {
     /// The database of a data dir: stats, vacuum.
     Db {
         #[command(subcommand)]
-        cmd: crate::maintenance::DbCmd,
+        cmd: DbCmd,
     },
     /// Copy the database to FILE as one consistent snapshot (while the server runs, too).
-    Backup(crate::maintenance::BackupArgs),
+    Backup(BackupArgs),
     /// Replace a data dir's database with a backup (the server must be stopped).
-    Restore(crate::maintenance::RestoreArgs),
+    Restore(RestoreArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
 }
@@ -280,7 +282,7 @@ fn out_err(out: &Out) -> String {
         color: out.color && std::io::stderr().is_terminal(),
         ..*out
     };
-    o.paint("error:", output::Paint::Red)
+    o.paint("error:", Paint::Red)
 }
 
 async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCode> {
@@ -311,7 +313,7 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
 
 async fn version(client: &client::Client, out: Out) -> anyhow::Result<()> {
     let mine = env!("CARGO_PKG_VERSION");
-    let prefect = crate::api::PREFECT_SERVER_VERSION;
+    let prefect = crate::wire::PREFECT_SERVER_VERSION;
     let server: Result<String, _> = client.get("/admin/version").await;
     if out.json() {
         return out.print_json(&serde_json::json!({
@@ -321,7 +323,7 @@ async fn version(client: &client::Client, out: Out) -> anyhow::Result<()> {
     }
     println!(
         "baton {mine} (Prefect server API {prefect} / {})",
-        crate::api::API_VERSION
+        crate::wire::API_VERSION
     );
     match server {
         Ok(v) => println!("server at {}: Prefect server API {v}", client.base),

@@ -191,7 +191,7 @@ pub fn describe_schedule(s: &Value) -> String {
     if let Some(c) = s.get("cron").and_then(Value::as_str) {
         format!("cron {c}{tz}")
     } else if let Some(i) = s.get("interval").and_then(Value::as_f64) {
-        format!("every {}{tz}", crate::cli::output::human_duration(i))
+        format!("every {}{tz}", crate::output::human_duration(i))
     } else if let Some(r) = s.get("rrule").and_then(Value::as_str) {
         format!("rrule {r}{tz}")
     } else {

@@ -5,8 +5,8 @@
 
 use super::client::Client;
 use super::deployment::find;
-use super::output::{Out, Paint};
 use super::params::{describe_schedule, key_values, parse_when_in, schedule_entry, ScheduleFlags};
+use crate::output::{Out, Paint};
 use crate::wire::deployments::{Deployment, DeploymentSchedule};
 use anyhow::{anyhow, bail};
 use chrono::{DateTime, Offset, Utc};

@@ -1,7 +1,7 @@
 //! `baton variable ls | get | set | unset`: named JSON values that flows read at run time.
 
 use super::client::{is_not_found, seg, Client};
-use super::output::{short_time, Out, Paint};
+use crate::output::{short_time, Out, Paint};
 use crate::wire::variables::Variable;
 use serde_json::{json, Value};
 

@@ -2,7 +2,7 @@
 //! each line as it comes, and stop at a final state (after a short drain for lines stored just after it).
 
 use super::client::{Client, LOG_PAGE};
-use super::output::{say, spinner, Out, Paint};
+use crate::output::{say, spinner, Out, Paint};
 use crate::wire::flow_runs::FlowRun;
 use crate::wire::logs::Log;
 use chrono::Local;
@@ -29,7 +29,7 @@ pub fn level_name(level: i64) -> &'static str {
 
 /// One log line for people: `14:03:05.123 INFO    message`.
 pub fn format_log(out: &Out, l: &Log) -> String {
-    let t = super::output::parse_time(&l.timestamp)
+    let t = crate::output::parse_time(&l.timestamp)
         .map(|t| t.with_timezone(&Local).format("%H:%M:%S%.3f").to_string())
         .unwrap_or_else(|| l.timestamp.clone());
     let level = format!("{:<8}", level_name(l.level));
@@ -91,7 +91,7 @@ pub async fn follow(client: &Client, out: Out, id: &str, states: bool) -> anyhow
                     "{} is {} ({})",
                     run.name,
                     name,
-                    super::output::human_duration(started.elapsed().as_secs_f64().floor())
+                    crate::output::human_duration(started.elapsed().as_secs_f64().floor())
                 ));
             }
             tokio::time::sleep(POLL).await;
@@ -126,7 +126,7 @@ fn state_line(out: &Out, run: &FlowRun) -> String {
     let name = run.state_name.clone().unwrap_or_default();
     let state = run.state.as_ref();
     let at = state
-        .and_then(|s| super::output::parse_time(&s.timestamp))
+        .and_then(|s| crate::output::parse_time(&s.timestamp))
         .map(|t| t.with_timezone(&Local))
         .unwrap_or_else(Local::now)
         .format("%H:%M:%S%.3f")
@@ -180,7 +180,7 @@ pub fn outcome_line(out: &Out, run: &FlowRun) -> String {
     if run.total_run_time > 0.0 {
         line.push_str(&format!(
             " after {}",
-            super::output::human_duration(run.total_run_time)
+            crate::output::human_duration(run.total_run_time)
         ));
     }
     if let Some(m) = run.state.as_ref().and_then(|s| s.message.clone()) {

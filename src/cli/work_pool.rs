@@ -2,7 +2,7 @@
 //! A pool or queue that is not found is answered with the names that exist.
 
 use super::client::{is_not_found, seg, Client};
-use super::output::{short_time, when, Out, Paint};
+use crate::output::{short_time, when, Out, Paint};
 use crate::wire::work_pools::{WorkPool, WorkQueue, Worker};
 use serde_json::{json, Value};
 

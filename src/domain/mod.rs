@@ -15,6 +15,7 @@ pub mod lease;
 pub mod log;
 pub mod parameters;
 pub mod policy;
+pub mod retention;
 pub mod schedule;
 pub mod state;
 pub mod task_run;

@@ -3,6 +3,7 @@
 //! never wait long behind it. A run counts from its end time; unfinished runs are never deleted here.
 
 use super::{Result, Services};
+use crate::domain::retention::{cutoff, RetentionPolicy};
 use crate::domain::Ts;
 use crate::store::retention;
 use std::sync::Arc;
@@ -12,39 +13,12 @@ pub const BATCH: u32 = 500;
 /// Time between two passes.
 const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// How long each kind of data is kept, in days (0 = forever).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RetentionPolicy {
-    pub flow_run_days: u32,
-    pub log_days: u32,
-    pub event_days: u32,
-}
-
-impl Default for RetentionPolicy {
-    fn default() -> Self {
-        RetentionPolicy {
-            flow_run_days: 90,
-            log_days: 30,
-            event_days: 7,
-        }
-    }
-}
-
 /// What one pass deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct RetentionOutcome {
     pub flow_runs: u64,
     pub logs: u64,
     pub events: u64,
-}
-
-/// The instant before which data `days` old is deleted; `None` keeps it (0 days, or a span so long that
-/// nothing can be that old).
-fn cutoff(now: Ts, days: u32) -> Option<Ts> {
-    if days == 0 {
-        return None;
-    }
-    chrono::Duration::try_days(i64::from(days)).and_then(|d| now.checked_sub_signed(d))
 }
 
 impl Services {
@@ -118,21 +92,5 @@ pub async fn run(services: Arc<Services>, policy: RetentionPolicy) {
             _ = services.stop.cancelled() => return,
             _ = tokio::time::sleep(EVERY) => {}
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cutoffs() {
-        let now = crate::domain::time::parse("2026-01-31T00:00:00Z").unwrap();
-        assert_eq!(cutoff(now, 0), None);
-        assert_eq!(
-            cutoff(now, 30).map(crate::domain::time::format).as_deref(),
-            Some("2026-01-01T00:00:00.000000Z")
-        );
-        assert_eq!(cutoff(now, u32::MAX), None, "no panic on absurd spans");
     }
 }

@@ -16,6 +16,12 @@ pub mod work_queues;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+/// The Prefect server version Baton is compatible with (`GET /api/admin/version`); clients refuse a different
+/// major version.
+pub const PREFECT_SERVER_VERSION: &str = "3.9.1";
+/// Prefect's API version (`GET /api/version`).
+pub const API_VERSION: &str = "0.8.4";
+
 /// A JSON object.
 pub type Object = serde_json::Map<String, serde_json::Value>;
 

@@ -185,6 +185,29 @@ pub fn resolve_program(program: &str, path_var: Option<&OsStr>) -> Option<PathBu
         .find(|p| p.is_file())
 }
 
+/// `--python` / `BATON_PYTHON` of `baton serve` and `baton worker start`, checked at start: a path must be
+/// a file (a relative one is made absolute, since runs start in their own directories), a bare name must be
+/// on the PATH.
+pub fn checked_option(flag: Option<String>) -> anyhow::Result<Option<String>> {
+    let Some(p) = flag.map(|p| p.trim().to_string()).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let p = if p.contains('/') && std::path::Path::new(&p).is_relative() {
+        std::env::current_dir()?
+            .join(&p)
+            .to_string_lossy()
+            .into_owned()
+    } else {
+        p
+    };
+    let path_var = std::env::var_os("PATH");
+    if resolve_program(&p, path_var.as_deref()).is_none() {
+        let where_ = if p.contains('/') { "" } else { " on the PATH" };
+        anyhow::bail!("--python {p}: no such file{where_}");
+    }
+    Ok(Some(p))
+}
+
 /// Asks interpreters whether they can import `prefect`; remembers the yeses.
 pub struct Prober {
     yes: Mutex<HashSet<(PathBuf, SystemTime, String)>>,

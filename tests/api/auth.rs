@@ -270,48 +270,17 @@ async fn a_remote_worker_and_its_runs_authenticate() {
             "job_variables": {"command": check}}),
         )
         .await;
-    let (_, run) = app
-        .post(
-            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
-            json!({}),
-        )
+    let id = app.deployment_run(d["id"].as_str().unwrap()).await;
+    app.wait_state(&id, &["COMPLETED"], Duration::from_secs(30))
         .await;
-    let id = run["id"].as_str().unwrap().to_string();
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
-        if r["state_type"] == "COMPLETED" {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the run never completed: {r}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, logs) = app
-            .post(
-                "/logs/filter",
-                json!({"logs": {"flow_run_id": {"any_": [id]}}}),
-            )
-            .await;
-        let want = format!("creds-{AUTH}");
-        if logs
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l["message"].as_str().unwrap_or("").contains(&want))
-        {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no credentials in the run's env: {logs}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let want = format!("creds-{AUTH}");
+    poll_until(
+        "the credentials in the run's env",
+        Duration::from_secs(10),
+        || app.log_messages(&id),
+        |lines| lines.iter().any(|l| l.contains(&want)),
+    )
+    .await;
     drop(_worker);
     app.stop().await;
 }

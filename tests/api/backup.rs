@@ -118,14 +118,13 @@ async fn backup_under_load_restores_identically() {
             }
         }));
     }
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while written.load(Ordering::Relaxed) < 50 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the load never got going"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    poll_until(
+        "the load to get going (50 runs written)",
+        Duration::from_secs(20),
+        || std::future::ready(written.load(Ordering::Relaxed)),
+        |n| *n >= 50,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let mut sizes = Vec::new();
     for i in 0..3 {

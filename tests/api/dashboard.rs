@@ -239,21 +239,19 @@ async fn deployment_summaries_give_next_and_last_runs_and_schedules_in_words() {
         true,
     )
     .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let s = loop {
-        let (status, s) = app
-            .post("/baton/deployments/summary", json!({"ids": [id]}))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{s}");
-        if !s[0]["next_run"].is_null() {
-            break s;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the scheduler made no run: {s}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let s = poll_until(
+        "the scheduler to make a run",
+        Duration::from_secs(10),
+        || async {
+            let (status, s) = app
+                .post("/baton/deployments/summary", json!({"ids": [id]}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{s}");
+            s
+        },
+        |s| !s[0]["next_run"].is_null(),
+    )
+    .await;
     assert_eq!(s[0]["last_run"]["state_type"], "FAILED");
     assert_eq!(s[0]["next_run"]["state_type"], "SCHEDULED");
     assert_eq!(
@@ -325,35 +323,18 @@ async fn a_steadily_printing_command_ships_its_lines_while_it_runs() {
                    "job_variables": {"command": "sh -c 'for i in $(seq 1 100); do echo tick $i; sleep 0.1; done'"}}),
         )
         .await;
-    let (_, r) = app
-        .post(
-            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
-    let id = r["id"].as_str().unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(8);
-    loop {
-        let (_, logs) = app
-            .post(
-                "/logs/filter",
-                json!({"logs": {"flow_run_id": {"any_": [id]}}}),
-            )
-            .await;
-        let (_, run) = app.get(&format!("/flow_runs/{id}")).await;
-        if logs.as_array().is_some_and(|l| l.len() >= 3) {
-            assert_eq!(
-                run["state_type"], "RUNNING",
-                "lines arrived only at the end"
-            );
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no lines while running: {run}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let id = &app.deployment_run(d["id"].as_str().unwrap()).await;
+    let (_, run) = poll_until(
+        "three lines while the run runs",
+        Duration::from_secs(8),
+        || async { (app.log_messages(id).await.len(), app.flow_run(id).await) },
+        |(lines, _)| *lines >= 3,
+    )
+    .await;
+    assert_eq!(
+        run["state_type"], "RUNNING",
+        "lines arrived only at the end"
+    );
     app.set_state(id, json!({"type": "CANCELLING"}), false)
         .await;
     app.stop().await;

@@ -25,24 +25,14 @@ fn body(flow_id: &str, cron: &str) -> Value {
     })
 }
 
-async fn wait_for<F: Fn(&Value) -> bool>(app: &TestApp, path: &str, body: Value, ok: F) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, v) = app.post(path, body.clone()).await;
-        if ok(&v) {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not reached; last answer {v}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn runs_of(dep: &str) -> Value {
     json!({"flow_runs": {"deployment_id": {"any_": [dep]}, "state": {"type": {"any_": ["SCHEDULED"]}}},
            "sort": "EXPECTED_START_TIME_ASC", "limit": 200})
+}
+
+/// A deployment's SCHEDULED runs, soonest first.
+async fn scheduled_runs(app: &TestApp, dep: &str) -> Value {
+    app.post("/flow_runs/filter", runs_of(dep)).await.1
 }
 
 #[tokio::test]
@@ -221,9 +211,12 @@ async fn the_scheduler_creates_runs_ahead_without_duplicates() {
     let flow = app.flow("etl").await;
     let (_, d) = app.post("/deployments/", body(&flow, "* * * * *")).await;
     let id = d["id"].as_str().unwrap().to_string();
-    let runs = wait_for(&app, "/flow_runs/filter", runs_of(&id), |v| {
-        v.as_array().is_some_and(|a| a.len() >= 60)
-    })
+    let runs = poll_until(
+        "at least 60 scheduled runs",
+        Duration::from_secs(10),
+        || scheduled_runs(&app, &id),
+        |v| v.as_array().is_some_and(|a| a.len() >= 60),
+    )
     .await;
     let first: Vec<Value> = runs
         .as_array()
@@ -256,9 +249,12 @@ async fn the_scheduler_creates_runs_ahead_without_duplicates() {
     );
 
     app.post("/deployments/", body(&flow, "0 3 * * *")).await;
-    let runs = wait_for(&app, "/flow_runs/filter", runs_of(&id), |v| {
-        v.as_array().is_some_and(|a| a.len() == 3)
-    })
+    let runs = poll_until(
+        "3 scheduled runs",
+        Duration::from_secs(10),
+        || scheduled_runs(&app, &id),
+        |v| v.as_array().is_some_and(|a| a.len() == 3),
+    )
     .await;
     assert!(runs[0]["expected_start_time"]
         .as_str()
@@ -271,9 +267,12 @@ async fn the_scheduler_creates_runs_ahead_without_duplicates() {
     assert_eq!(n, json!(0), "pausing removes future scheduled runs");
     app.post(&format!("/deployments/{id}/resume_deployment"), json!({}))
         .await;
-    wait_for(&app, "/flow_runs/filter", runs_of(&id), |v| {
-        v.as_array().is_some_and(|a| a.len() == 3)
-    })
+    poll_until(
+        "3 scheduled runs",
+        Duration::from_secs(10),
+        || scheduled_runs(&app, &id),
+        |v| v.as_array().is_some_and(|a| a.len() == 3),
+    )
     .await;
     app.stop().await;
 }
@@ -296,9 +295,12 @@ async fn schedule_endpoints() {
     let interval_id = created[1]["id"].as_str().unwrap().to_string();
     let (_, listed) = app.get(&format!("/deployments/{id}/schedules")).await;
     assert_eq!(listed.as_array().unwrap().len(), 2);
-    let runs = wait_for(&app, "/flow_runs/filter", runs_of(&id), |v| {
-        v.as_array().is_some_and(|a| a.len() >= 6)
-    })
+    let runs = poll_until(
+        "at least 6 scheduled runs",
+        Duration::from_secs(10),
+        || scheduled_runs(&app, &id),
+        |v| v.as_array().is_some_and(|a| a.len() >= 6),
+    )
     .await;
     assert!(
         runs.as_array()
@@ -314,9 +316,12 @@ async fn schedule_endpoints() {
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    let runs = wait_for(&app, "/flow_runs/filter", runs_of(&id), |v| {
-        v.as_array().is_some_and(|a| a.len() == 3)
-    })
+    let runs = poll_until(
+        "3 scheduled runs",
+        Duration::from_secs(10),
+        || scheduled_runs(&app, &id),
+        |v| v.as_array().is_some_and(|a| a.len() == 3),
+    )
     .await;
     assert!(runs
         .as_array()
@@ -361,10 +366,13 @@ async fn overdue_scheduled_runs_turn_late() {
         )
         .await;
     let rid = run["id"].as_str().unwrap();
-    let late = wait_for(
-        &app,
-        "/flow_runs/filter",
-        json!({"flow_runs": {"id": {"any_": [rid]}}}),
+    let late = poll_until(
+        "the run to turn Late",
+        Duration::from_secs(10),
+        || async {
+            let body = json!({"flow_runs": {"id": {"any_": [rid]}}});
+            app.post("/flow_runs/filter", body).await.1
+        },
         |v| v[0]["state_name"] == "Late",
     )
     .await;

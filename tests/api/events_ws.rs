@@ -106,20 +106,17 @@ async fn task_run_events_become_task_runs_in_any_order() {
         ws.send(Message::Text(e.to_string().into())).await.unwrap();
     }
     ws.close(None).await.unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let (_, h) = app
-            .get(&format!("/task_run_states/?task_run_id={task}"))
-            .await;
-        if h.as_array().map(Vec::len) == Some(5) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "task run history never reached 5 states: {h}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll_until(
+        "5 states in the task run's history",
+        Duration::from_secs(10),
+        || async {
+            app.get(&format!("/task_run_states/?task_run_id={task}"))
+                .await
+                .1
+        },
+        |h| h.as_array().map(Vec::len) == Some(5),
+    )
+    .await;
     let (_, t) = app.get(&format!("/task_runs/{task}")).await;
     assert_eq!(t["state_type"], "COMPLETED");
     assert_eq!(t["run_count"], 2);
@@ -198,18 +195,13 @@ async fn scheduled_runs_events_are_stored_for_late_subscribers() {
     assert_eq!(s, reqwest::StatusCode::CREATED, "{d}");
     let dep = d["id"].as_str().unwrap().to_string();
     let runs_body = json!({"flow_runs": {"deployment_id": {"any_": [dep]}}, "limit": 200});
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let runs = loop {
-        let (_, runs) = app.post("/flow_runs/filter", runs_body.clone()).await;
-        if runs.as_array().is_some_and(|r| r.len() >= 3) {
-            break runs;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no scheduled runs: {runs}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let runs = poll_until(
+        "3 scheduled runs",
+        Duration::from_secs(10),
+        || async { app.post("/flow_runs/filter", runs_body.clone()).await.1 },
+        |runs| runs.as_array().is_some_and(|r| r.len() >= 3),
+    )
+    .await;
     let mut want: std::collections::HashSet<String> = runs
         .as_array()
         .unwrap()

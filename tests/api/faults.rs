@@ -4,13 +4,14 @@
 //! stays PENDING/RUNNING) and their orphaned processes are stopped, and the scheduler neither loses nor
 //! duplicates a scheduled run. `BATON_LONG_TESTS=1` repeats the kill/restart cycle five times.
 
+use crate::helpers::poll_every;
 use crate::server_proc::{alive, start};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const RUNS: usize = 50;
 
@@ -26,21 +27,8 @@ async fn get(c: &Client, url: String) -> (StatusCode, Value) {
     (s, r.json().await.unwrap_or(Value::Null))
 }
 
-/// Polls `check` every 100 ms until it returns `Some`, failing with `what` after `secs`.
-async fn until<T, F: std::future::Future<Output = Option<T>>>(
-    secs: u64,
-    what: &str,
-    mut check: impl FnMut() -> F,
-) -> T {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+/// Between two looks at the server: it is under load here (50 runs, 4 writers), so probes stay sparse.
+const EVERY: Duration = Duration::from_millis(100);
 
 async fn count(c: &Client, api: &str, states: &[&str], dep: &str) -> u64 {
     let body = json!({"flow_runs": {"state": {"type": {"any_": states}},
@@ -135,13 +123,13 @@ async fn kill_9_under_load_then_restart_loses_nothing() {
     .unwrap();
     assert_eq!(s, StatusCode::CREATED, "{sched}");
     let sched = sched["id"].as_str().unwrap().to_string();
-    let ahead_before = until(30, "scheduled runs ahead", || {
-        let (c, api, sched) = (c.clone(), api.clone(), sched.clone());
-        async move {
-            let t = scheduled_times(&c, &api, &sched).await;
-            (t.len() >= 3).then_some(t)
-        }
-    })
+    let ahead_before = poll_every(
+        EVERY,
+        "scheduled runs ahead",
+        Duration::from_secs(30),
+        || scheduled_times(&c, &api, &sched),
+        |t| t.len() >= 3,
+    )
     .await;
     let acked = Arc::new(Mutex::new(Vec::new()));
     for cycle in 0..cycles {
@@ -151,10 +139,13 @@ async fn kill_9_under_load_then_restart_loses_nothing() {
             let (s, _) = post(&c, url, json!({})).await.unwrap();
             assert_eq!(s, StatusCode::CREATED);
         }
-        until(60, "50 runs RUNNING", || {
-            let (c, api, dep) = (c.clone(), api.clone(), dep.clone());
-            async move { (count(&c, &api, &["RUNNING"], &dep).await == RUNS as u64).then_some(()) }
-        })
+        poll_every(
+            EVERY,
+            "50 runs RUNNING",
+            Duration::from_secs(60),
+            || count(&c, &api, &["RUNNING"], &dep),
+            |n| *n == RUNS as u64,
+        )
         .await;
         let body = json!({"flow_runs": {"deployment_id": {"any_": [dep]},
             "state": {"type": {"any_": ["RUNNING"]}}}, "limit": 200});
@@ -170,15 +161,18 @@ async fn kill_9_under_load_then_restart_loses_nothing() {
         assert_eq!(pids.len(), RUNS, "every running run has a pid");
         let first = running[0]["id"].clone();
         let logs = json!({"logs": {"flow_run_id": {"any_": [first]}}, "limit": 200});
-        let streamed = until(20, "log lines streamed", || {
-            let (c, api, logs) = (c.clone(), api.clone(), logs.clone());
-            async move {
-                let (_, l) = post(&c, format!("{api}/logs/filter"), logs).await?;
-                let n = l.as_array()?.len();
-                (n > 0).then_some(n)
-            }
-        })
-        .await;
+        let streamed = poll_every(
+            EVERY,
+            "log lines streamed",
+            Duration::from_secs(20),
+            || async {
+                let (_, l) = post(&c, format!("{api}/logs/filter"), logs.clone()).await?;
+                l.as_array().map(Vec::len)
+            },
+            |n| n.is_some_and(|n| n > 0),
+        )
+        .await
+        .unwrap();
         // Writers hammer the server, then it is killed mid-write while the runs stream logs.
         let acked_before = acked.lock().unwrap().len();
         let stop = Arc::new(AtomicBool::new(false));
@@ -192,10 +186,13 @@ async fn kill_9_under_load_then_restart_loses_nothing() {
                 ))
             })
             .collect();
-        until(20, "acknowledged writes", || {
-            let n = acked.lock().unwrap().len();
-            async move { (n >= acked_before + 200).then_some(()) }
-        })
+        poll_every(
+            EVERY,
+            "200 acknowledged writes",
+            Duration::from_secs(20),
+            || std::future::ready(acked.lock().unwrap().len()),
+            |n| *n >= acked_before + 200,
+        )
         .await;
         server.kill9();
         stop.store(true, Ordering::Relaxed);
@@ -206,10 +203,13 @@ async fn kill_9_under_load_then_restart_loses_nothing() {
         server = start(&home, &["--limit", "60"]);
         let api = server.api.clone();
         // No run stays PENDING or RUNNING: the restarted worker crashes its predecessor's runs...
-        until(30, "no run left PENDING/RUNNING", || {
-            let (c, api, dep) = (c.clone(), api.clone(), dep.clone());
-            async move { (count(&c, &api, &["PENDING", "RUNNING"], &dep).await == 0).then_some(()) }
-        })
+        poll_every(
+            EVERY,
+            "no run left PENDING/RUNNING",
+            Duration::from_secs(30),
+            || count(&c, &api, &["PENDING", "RUNNING"], &dep),
+            |n| *n == 0,
+        )
         .await;
         let crashed = count(&c, &api, &["CRASHED"], &dep).await;
         assert_eq!(
@@ -218,10 +218,13 @@ async fn kill_9_under_load_then_restart_loses_nothing() {
             "every killed run is CRASHED"
         );
         // ...and stops their orphaned process groups.
-        until(15, "orphaned run processes stopped", || {
-            let left = pids.iter().filter(|p| alive(**p)).count();
-            async move { (left == 0).then_some(()) }
-        })
+        poll_every(
+            EVERY,
+            "orphaned run processes stopped",
+            Duration::from_secs(15),
+            || std::future::ready(pids.iter().filter(|p| alive(**p)).count()),
+            |left| *left == 0,
+        )
         .await;
         // Every acknowledged write survived.
         let names = acked.lock().unwrap().clone();
@@ -243,13 +246,13 @@ async fn kill_9_under_load_then_restart_loses_nothing() {
     // The scheduler kept every run it had scheduled ahead, and made none twice.
     let api = server.api.clone();
     let want = ahead_before.len();
-    let after = until(30, "scheduler after restart", || {
-        let (c, api, sched) = (c.clone(), api.clone(), sched.clone());
-        async move {
-            let t = scheduled_times(&c, &api, &sched).await;
-            (t.len() >= want).then_some(t)
-        }
-    })
+    let after = poll_every(
+        EVERY,
+        "scheduler after restart",
+        Duration::from_secs(30),
+        || scheduled_times(&c, &api, &sched),
+        |t| t.len() >= want,
+    )
     .await;
     assert!(
         after.values().all(|&n| n == 1),

@@ -1,10 +1,13 @@
-//! `spawn_app()`: a real server on 127.0.0.1:0 over a temp data dir, and a small typed client.
+//! `spawn_app()`: a real server on 127.0.0.1:0 over a temp data dir, a small typed client, and
+//! `poll_until`: the one way tests wait for something to happen.
 
 use baton::app::App;
 use baton::config::ServeConfig;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::time::Duration;
+use std::fmt::Debug;
+use std::future::Future;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 pub struct TestApp {
@@ -117,6 +120,53 @@ impl TestApp {
         run
     }
 
+    /// Creates a deployment from a full body and returns its id.
+    pub async fn deployment(&self, body: Value) -> String {
+        let (_, d) = self.post("/deployments/", body).await;
+        d["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no deployment: {d}"))
+            .to_string()
+    }
+
+    /// Creates a run of a deployment with the deployment's parameters and returns its id.
+    pub async fn deployment_run(&self, deployment_id: &str) -> String {
+        let path = format!("/deployments/{deployment_id}/create_flow_run");
+        let (_, r) = self.post(&path, json!({})).await;
+        r["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no run: {r}"))
+            .to_string()
+    }
+
+    /// A flow run as the API shows it (`null` when there is none).
+    pub async fn flow_run(&self, id: &str) -> Value {
+        self.get(&format!("/flow_runs/{id}")).await.1
+    }
+
+    /// Polls a flow run until its state type is one of `types`, and returns it.
+    pub async fn wait_state(&self, id: &str, types: &[&str], timeout: Duration) -> Value {
+        let what = format!("run {id} to reach {types:?}");
+        poll_until(
+            &what,
+            timeout,
+            || self.flow_run(id),
+            |r| types.contains(&r["state_type"].as_str().unwrap_or_default()),
+        )
+        .await
+    }
+
+    /// The messages of a run's log lines, oldest first (one page).
+    pub async fn log_messages(&self, run_id: &str) -> Vec<String> {
+        let body = json!({"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC"});
+        let (_, logs) = self.post("/logs/filter", body).await;
+        logs.as_array()
+            .unwrap_or_else(|| panic!("no log list: {logs}"))
+            .iter()
+            .map(|l| l["message"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
+
     /// Proposes a state; returns (http status, orchestration result).
     pub async fn set_state(&self, run_id: &str, state: Value, force: bool) -> (StatusCode, Value) {
         self.post(
@@ -157,5 +207,63 @@ pub fn assert_detail(status: StatusCode, body: &Value, want: StatusCode, needle:
     assert!(
         detail.contains(needle),
         "detail {detail:?} should mention {needle:?}"
+    );
+}
+
+/// How long `poll_until` waits between two probes.
+pub const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// Runs `probe` until `done` holds for what it returns (every [`POLL_EVERY`]), and returns that. Past
+/// `timeout`, fails naming `what` and the last value seen.
+pub async fn poll_until<T: Debug, F: Future<Output = T>>(
+    what: &str,
+    timeout: Duration,
+    probe: impl FnMut() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    poll_every(POLL_EVERY, what, timeout, probe, done).await
+}
+
+/// [`poll_until`] with its own interval, for a probe that checks something on every look.
+pub async fn poll_every<T: Debug, F: Future<Output = T>>(
+    every: Duration,
+    what: &str,
+    timeout: Duration,
+    mut probe: impl FnMut() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = probe().await;
+        if done(&seen) {
+            return seen;
+        }
+        timed_out(what, timeout, deadline, &seen);
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// [`poll_until`] for code outside the runtime: sleeps the thread between probes.
+pub fn poll_until_blocking<T: Debug>(
+    what: &str,
+    timeout: Duration,
+    mut probe: impl FnMut() -> T,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let seen = probe();
+        if done(&seen) {
+            return seen;
+        }
+        timed_out(what, timeout, deadline, &seen);
+        std::thread::sleep(POLL_EVERY);
+    }
+}
+
+fn timed_out(what: &str, timeout: Duration, deadline: Instant, seen: &impl Debug) {
+    assert!(
+        Instant::now() < deadline,
+        "timed out after {timeout:?} waiting for {what}; last seen: {seen:?}"
     );
 }

@@ -234,18 +234,13 @@ async fn late_runs_are_counted() {
         )
         .await;
     let id = run["id"].as_str().unwrap().to_string();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
-        if r["state"]["name"] == "Late" {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the run never turned Late: {r}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    poll_until(
+        "the run to turn Late",
+        std::time::Duration::from_secs(20),
+        || app.flow_run(&id),
+        |r| r["state"]["name"] == "Late",
+    )
+    .await;
     assert_eq!(value(&scrape(&app).await, "baton_late_runs", &[]), 1.0);
     app.stop().await;
 }

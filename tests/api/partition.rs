@@ -6,7 +6,7 @@
 use crate::helpers::*;
 use crate::server_proc::{alive, signal};
 use nix::sys::signal::Signal;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,10 +42,6 @@ async fn proxy(to: SocketAddr, cut: Arc<AtomicBool>) -> SocketAddr {
         }
     });
     addr
-}
-
-async fn run_of(app: &TestApp, id: &str) -> Value {
-    app.get(&format!("/flow_runs/{id}")).await.1
 }
 
 async fn lines_of(app: &TestApp, id: &str) -> Vec<String> {
@@ -107,23 +103,19 @@ async fn a_worker_cut_off_keeps_running_buffers_logs_and_reports_on_reconnect() 
             "work_pool_name": "far", "job_variables": {"command": cmd}}),
         )
         .await;
-    let (_, run) = app
-        .post(
-            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
-    let id = run["id"].as_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let pid: u32 = loop {
-        let r = run_of(&app, &id).await;
-        let started = r["state_type"] == "RUNNING" && !lines_of(&app, &id).await.is_empty();
-        if let (true, Some(pid)) = (started, r["infrastructure_pid"].as_str()) {
-            break pid.parse().unwrap();
-        }
-        assert!(Instant::now() < deadline, "the run never started: {r}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let id = app.deployment_run(d["id"].as_str().unwrap()).await;
+    let (_, r) = poll_until(
+        "the run to start (RUNNING, a pid, a line)",
+        Duration::from_secs(30),
+        || async {
+            let r = app.flow_run(&id).await;
+            let started = r["state_type"] == "RUNNING" && !lines_of(&app, &id).await.is_empty();
+            (started, r)
+        },
+        |(started, r)| *started && r["infrastructure_pid"].is_string(),
+    )
+    .await;
+    let pid: u32 = r["infrastructure_pid"].as_str().unwrap().parse().unwrap();
 
     cut.store(true, Ordering::SeqCst);
     let seen_before = lines_of(&app, &id).await.len();
@@ -133,7 +125,7 @@ async fn a_worker_cut_off_keeps_running_buffers_logs_and_reports_on_reconnect() 
             alive(pid),
             "the run's process died while the worker was cut off"
         );
-        assert_eq!(run_of(&app, &id).await["state_type"], "RUNNING");
+        assert_eq!(app.flow_run(&id).await["state_type"], "RUNNING");
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let seen_during = lines_of(&app, &id).await.len();
@@ -143,33 +135,24 @@ async fn a_worker_cut_off_keeps_running_buffers_logs_and_reports_on_reconnect() 
     );
     cut.store(false, Ordering::SeqCst);
 
-    let deadline = Instant::now() + Duration::from_secs(cut_for + 60);
-    loop {
-        let r = run_of(&app, &id).await;
-        if r["state_type"] == "COMPLETED" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the final state never landed: {r}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let lines = loop {
-        let lines = lines_of(&app, &id).await;
-        if lines.len() >= total as usize || Instant::now() > deadline {
-            break lines;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let final_state = Duration::from_secs(cut_for + 60);
+    app.wait_state(&id, &["COMPLETED"], final_state).await;
+    let lines = poll_until(
+        "every line",
+        Duration::from_secs(30),
+        || lines_of(&app, &id),
+        |lines| lines.len() >= total as usize,
+    )
+    .await;
     let want: Vec<String> = (0..total).map(|i| format!("line {i}")).collect();
     assert_eq!(lines, want, "every line delivered once, in order");
     signal(worker.id(), Signal::SIGTERM);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while worker.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "worker ignored SIGTERM");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    poll_until(
+        "the worker to stop on SIGTERM",
+        Duration::from_secs(15),
+        || std::future::ready(worker.try_wait().unwrap()),
+        Option::is_some,
+    )
+    .await;
     app.stop().await;
 }

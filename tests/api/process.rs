@@ -1,8 +1,9 @@
 //! The real binary: start line, data dir resolution, data kept across restarts, clean exit on SIGTERM.
 
+use crate::helpers::poll_until_blocking;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 struct Server {
     child: Child,
@@ -39,17 +40,13 @@ fn start(home_flag: Option<&std::path::Path>, env_home: Option<&std::path::Path>
 fn terminate(mut s: Server) -> std::process::ExitStatus {
     let pid = s.child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "baton serve did not exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    poll_until_blocking(
+        "baton serve to exit after SIGTERM",
+        Duration::from_secs(15),
+        || s.child.try_wait().unwrap(),
+        Option::is_some,
+    )
+    .unwrap()
 }
 
 fn get(url: &str) -> String {
@@ -141,15 +138,13 @@ fn runs_left_by_a_killed_server_are_crashed_on_restart() {
     ))
     .unwrap();
     let id = run["id"].as_str().unwrap().to_string();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let pid: i32 = loop {
-        let r = get_json(&format!("{}/flow_runs/{id}", s.api));
-        if r["state_type"] == "RUNNING" {
-            break r["infrastructure_pid"].as_str().unwrap().parse().unwrap();
-        }
-        assert!(Instant::now() < deadline, "never running: {r}");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let r = poll_until_blocking(
+        "the run to be RUNNING",
+        Duration::from_secs(15),
+        || get_json(&format!("{}/flow_runs/{id}", s.api)),
+        |r| r["state_type"] == "RUNNING",
+    );
+    let pid: i32 = r["infrastructure_pid"].as_str().unwrap().parse().unwrap();
     let mut server = s;
     Command::new("kill")
         .args(["-KILL", &server.child.id().to_string()])
@@ -164,15 +159,17 @@ fn runs_left_by_a_killed_server_are_crashed_on_restart() {
     let s = start(Some(&home), None);
     let r = get_json(&format!("{}/flow_runs/{id}", s.api));
     assert_eq!(r["state_type"], "CRASHED", "{r}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok() {
-        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .is_ok_and(|st| st.contains(") Z "));
-        if zombie {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the orphaned process was ended");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Gone, or a zombie (ended, waiting for a parent to reap it).
+    poll_until_blocking(
+        "the orphaned process to be ended",
+        Duration::from_secs(5),
+        || {
+            let alive = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).is_ok();
+            alive
+                && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|st| st.contains(") Z "))
+        },
+        |running| !running,
+    );
     assert!(terminate(s).success());
 }

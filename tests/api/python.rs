@@ -36,29 +36,13 @@ async fn deploy_and_run(app: &TestApp, project: &Path, job_variables: Value) -> 
     let flow = app.flow("etl").await;
     let body = json!({"name": "nightly", "flow_id": flow, "work_pool_name": "default", "entrypoint": "etl.py:etl",
                       "path": project.to_str().unwrap(), "job_variables": job_variables});
-    let (_, d) = app.post("/deployments/", body).await;
-    let dep = d["id"].as_str().unwrap_or_else(|| panic!("{d}"));
-    let (_, r) = app
-        .post(&format!("/deployments/{dep}/create_flow_run"), json!({}))
-        .await;
-    r["id"].as_str().unwrap().to_string()
+    let dep = app.deployment(body).await;
+    app.deployment_run(&dep).await
 }
 
 async fn ended(app: &TestApp, id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
-        if ["COMPLETED", "FAILED", "CRASHED"]
-            .contains(&r["state_type"].as_str().unwrap_or_default())
-        {
-            return r;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "run never ended: {r}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let end = &["COMPLETED", "FAILED", "CRASHED"];
+    app.wait_state(id, end, Duration::from_secs(20)).await
 }
 
 async fn log_text(app: &TestApp, id: &str) -> String {

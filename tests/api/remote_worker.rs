@@ -2,24 +2,12 @@
 //! cancels on request, and stops cleanly on SIGTERM.
 
 use crate::helpers::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-async fn wait_state(app: &TestApp, id: &str, want: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
-        if r["state_type"] == want {
-            return r;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "run never reached {want}: {r}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+/// How long a run may take to reach a state.
+const STATE_WAIT: Duration = Duration::from_secs(30);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_worker_runs_and_cancels_runs() {
@@ -48,14 +36,8 @@ async fn a_remote_worker_runs_and_cancels_runs() {
         .post("/deployments/", json!({"name": "echo", "flow_id": flow, "work_pool_name": "remote",
             "job_variables": {"command": "sh -c 'echo from $BATON_PARAM_WHO'"}, "parameters": {"who": "afar"}}))
         .await;
-    let (_, run) = app
-        .post(
-            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
-    let id = run["id"].as_str().unwrap().to_string();
-    let done = wait_state(&app, &id, "COMPLETED").await;
+    let id = app.deployment_run(d["id"].as_str().unwrap()).await;
+    let done = app.wait_state(&id, &["COMPLETED"], STATE_WAIT).await;
     assert_eq!(done["labels"]["prefect.worker.name"], "far-away");
     let (_, logs) = app
         .post(
@@ -75,33 +57,24 @@ async fn a_remote_worker_runs_and_cancels_runs() {
     let (_, d) = app
         .post("/deployments/", json!({"name": "sleep", "flow_id": flow, "work_pool_name": "remote", "job_variables": {"command": "sleep 60"}}))
         .await;
-    let (_, run) = app
-        .post(
-            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
-    let id = run["id"].as_str().unwrap().to_string();
-    wait_state(&app, &id, "RUNNING").await;
+    let id = app.deployment_run(d["id"].as_str().unwrap()).await;
+    app.wait_state(&id, &["RUNNING"], STATE_WAIT).await;
     app.set_state(&id, json!({"type": "CANCELLING"}), false)
         .await;
-    wait_state(&app, &id, "CANCELLED").await;
+    app.wait_state(&id, &["CANCELLED"], STATE_WAIT).await;
 
     Command::new("kill")
         .args(["-TERM", &worker.id().to_string()])
         .status()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(s) = worker.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "worker did not stop on SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = poll_until(
+        "the worker to stop on SIGTERM",
+        Duration::from_secs(15),
+        || std::future::ready(worker.try_wait().unwrap()),
+        Option::is_some,
+    )
+    .await
+    .unwrap();
     assert!(status.success());
     app.stop().await;
 }
@@ -133,20 +106,14 @@ async fn a_killed_remote_worker_leaves_crashed_runs() {
     let (_, d) = app
         .post("/deployments/", json!({"name": "sleep", "flow_id": flow, "work_pool_name": "remote", "job_variables": {"command": "sleep 30"}}))
         .await;
-    let (_, run) = app
-        .post(
-            &format!("/deployments/{}/create_flow_run", d["id"].as_str().unwrap()),
-            json!({}),
-        )
-        .await;
-    let id = run["id"].as_str().unwrap().to_string();
-    let running = wait_state(&app, &id, "RUNNING").await;
+    let id = app.deployment_run(d["id"].as_str().unwrap()).await;
+    let running = app.wait_state(&id, &["RUNNING"], STATE_WAIT).await;
     Command::new("kill")
         .args(["-KILL", &worker.id().to_string()])
         .status()
         .unwrap();
     worker.wait().unwrap();
-    let crashed = wait_state(&app, &id, "CRASHED").await;
+    let crashed = app.wait_state(&id, &["CRASHED"], STATE_WAIT).await;
     assert!(crashed["state"]["message"]
         .as_str()
         .unwrap()

@@ -4,11 +4,12 @@
 use baton::domain::filter::{Cond, Field, Order, Query};
 use baton::domain::flow_run::{NewFlowRun, ProposedState};
 use baton::domain::log::Log;
+use baton::domain::retention::RetentionPolicy;
 use baton::domain::task_run::TaskRun;
 use baton::domain::{time, Doc, StateType, Ts};
 use baton::services::artifacts::NewArtifact;
 use baton::services::clock::Clock;
-use baton::services::retention::{RetentionOutcome, RetentionPolicy, BATCH};
+use baton::services::retention::{RetentionOutcome, BATCH};
 use baton::services::Services;
 use baton::store::Store;
 use std::sync::Mutex;

@@ -1,12 +1,13 @@
 //! The real `baton serve` binary as a child process for the fault tests: start on port 0 over a data dir,
 //! kill -9, stop with SIGTERM. Dropping a `ServeProc` kills the server, so a failing test leaks nothing.
 
+use crate::helpers::poll_until_blocking;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct ServeProc {
     pub child: Child,
@@ -96,14 +97,13 @@ impl ServeProc {
     /// SIGTERM and wait (15 s) for a clean exit; returns the exit code.
     pub fn terminate(mut self) -> Option<i32> {
         signal(self.pid(), Signal::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "baton serve ignored SIGTERM");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let status = poll_until_blocking(
+            "baton serve to exit on SIGTERM",
+            Duration::from_secs(15),
+            || self.child.try_wait().unwrap(),
+            Option::is_some,
+        );
+        status.unwrap().code()
     }
 }
 

@@ -11,15 +11,7 @@ async fn deployment(app: &TestApp, body: Value) -> String {
     b.as_object_mut()
         .unwrap()
         .extend(body.as_object().unwrap().clone());
-    let (_, d) = app.post("/deployments/", b).await;
-    d["id"].as_str().unwrap().to_string()
-}
-
-async fn new_run(app: &TestApp, dep: &str) -> String {
-    let (_, r) = app
-        .post(&format!("/deployments/{dep}/create_flow_run"), json!({}))
-        .await;
-    r["id"].as_str().unwrap().to_string()
+    app.deployment(b).await
 }
 
 #[tokio::test]
@@ -30,7 +22,10 @@ async fn deployment_limits_enqueue_or_cancel_and_free_on_terminal_states() {
         json!({"concurrency_limit": 1, "concurrency_options": {"collision_strategy": "ENQUEUE"}}),
     )
     .await;
-    let (a, b) = (new_run(&app, &dep).await, new_run(&app, &dep).await);
+    let (a, b) = (
+        app.deployment_run(&dep).await,
+        app.deployment_run(&dep).await,
+    );
     assert_eq!(
         app.set_state(&a, json!({"type": "PENDING"}), false).await.1["status"],
         "ACCEPT"
@@ -47,7 +42,7 @@ async fn deployment_limits_enqueue_or_cancel_and_free_on_terminal_states() {
         "a crash frees the slot"
     );
     app.delete(&format!("/flow_runs/{b}")).await;
-    let c = new_run(&app, &dep).await;
+    let c = app.deployment_run(&dep).await;
     assert_eq!(
         app.set_state(&c, json!({"type": "PENDING"}), false).await.1["status"],
         "ACCEPT",
@@ -55,7 +50,10 @@ async fn deployment_limits_enqueue_or_cancel_and_free_on_terminal_states() {
     );
 
     let strict = deployment(&app, json!({"name": "strict", "concurrency_limit": 1, "concurrency_options": {"collision_strategy": "CANCEL_NEW"}})).await;
-    let (x, y) = (new_run(&app, &strict).await, new_run(&app, &strict).await);
+    let (x, y) = (
+        app.deployment_run(&strict).await,
+        app.deployment_run(&strict).await,
+    );
     app.set_state(&x, json!({"type": "PENDING"}), false).await;
     let (_, r) = app.set_state(&y, json!({"type": "PENDING"}), false).await;
     assert_eq!(r["state"]["type"], "CANCELLED");
@@ -85,18 +83,13 @@ async fn runs_of_a_silent_worker_crash_and_retry() {
     )
     .await;
     app.set_state(&id, json!({"type": "RUNNING"}), false).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let (_, run) = app.get(&format!("/flow_runs/{id}")).await;
-        if run["state_name"] == "AwaitingRetry" {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "never crashed and retried: {run}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll_until(
+        "the run to crash and await its retry",
+        Duration::from_secs(15),
+        || app.flow_run(&id),
+        |run| run["state_name"] == "AwaitingRetry",
+    )
+    .await;
     let (_, h) = app
         .get(&format!("/flow_run_states/?flow_run_id={id}"))
         .await;

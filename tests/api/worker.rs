@@ -12,8 +12,7 @@ async fn deploy(app: &TestApp, name: &str, job_variables: Value, extra: Value) -
     if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
         b.extend(e.clone());
     }
-    let (_, d) = app.post("/deployments/", body).await;
-    d["id"].as_str().unwrap().to_string()
+    app.deployment(body).await
 }
 
 async fn run(app: &TestApp, deployment: &str, parameters: Value) -> String {
@@ -29,34 +28,8 @@ async fn run(app: &TestApp, deployment: &str, parameters: Value) -> String {
         .to_string()
 }
 
-async fn wait_state(app: &TestApp, id: &str, want: &[&str]) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
-        if want.contains(&r["state_type"].as_str().unwrap_or_default()) {
-            return r;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "run never reached {want:?}: {r}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn logs(app: &TestApp, id: &str) -> Vec<String> {
-    let (_, l) = app
-        .post(
-            "/logs/filter",
-            json!({"logs": {"flow_run_id": {"any_": [id]}}, "sort": "TIMESTAMP_ASC"}),
-        )
-        .await;
-    l.as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["message"].as_str().unwrap().to_string())
-        .collect()
-}
+/// How long a run may take to reach a state.
+const STATE_WAIT: Duration = Duration::from_secs(20);
 
 #[tokio::test]
 async fn commands_run_at_once_with_parameters_and_logs() {
@@ -70,12 +43,14 @@ async fn commands_run_at_once_with_parameters_and_logs() {
     )
     .await;
     let id = run(&app, &dep, json!({})).await;
-    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    let done = app
+        .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
+        .await;
     assert_eq!(done["state_type"], "COMPLETED", "{done}");
     assert_eq!(done["run_count"], 1);
     assert!(done["infrastructure_pid"].is_string());
     assert_eq!(done["labels"]["prefect.work-pool.name"], "default");
-    let lines = logs(&app, &id).await;
+    let lines = app.log_messages(&id).await;
     assert!(lines.contains(&"hello world".to_string()), "{lines:?}");
     assert!(lines.contains(&"oops".to_string()), "{lines:?}");
 
@@ -87,7 +62,9 @@ async fn commands_run_at_once_with_parameters_and_logs() {
     )
     .await;
     let id = run(&app, &failing, json!({})).await;
-    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    let done = app
+        .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
+        .await;
     assert_eq!(done["state_type"], "FAILED");
     assert!(done["state"]["message"]
         .as_str()
@@ -102,9 +79,12 @@ async fn commands_run_at_once_with_parameters_and_logs() {
     )
     .await;
     let id = run(&app, &missing, json!({})).await;
-    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    let done = app
+        .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
+        .await;
     assert_eq!(done["state_type"], "FAILED");
-    assert!(logs(&app, &id)
+    assert!(app
+        .log_messages(&id)
         .await
         .iter()
         .any(|l| l.contains("could not start")));
@@ -129,14 +109,16 @@ async fn python_functions_run_through_the_bootstrap() {
     )
     .await;
     let id = run(&app, &greet, json!({"name": "ada", "times": 2})).await;
-    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    let done = app
+        .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
+        .await;
     assert_eq!(
         done["state_type"],
         "COMPLETED",
         "{done} {:?}",
-        logs(&app, &id).await
+        app.log_messages(&id).await
     );
-    assert_eq!(logs(&app, &id).await, ["hi ada", "hi ada"]);
+    assert_eq!(app.log_messages(&id).await, ["hi ada", "hi ada"]);
     let boom = deploy(
         &app,
         "boom",
@@ -145,10 +127,12 @@ async fn python_functions_run_through_the_bootstrap() {
     )
     .await;
     let id = run(&app, &boom, json!({})).await;
-    let done = wait_state(&app, &id, &["COMPLETED", "FAILED", "CRASHED"]).await;
+    let done = app
+        .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
+        .await;
     assert_eq!(done["state_type"], "FAILED");
     assert!(
-        logs(&app, &id)
+        app.log_messages(&id)
             .await
             .iter()
             .any(|l| l.contains("ValueError: nope")),
@@ -168,7 +152,7 @@ async fn cancellation_and_timeouts_stop_the_process_group() {
     )
     .await;
     let id = run(&app, &dep, json!({})).await;
-    let running = wait_state(&app, &id, &["RUNNING"]).await;
+    let running = app.wait_state(&id, &["RUNNING"], STATE_WAIT).await;
     let pid: i32 = running["infrastructure_pid"]
         .as_str()
         .unwrap()
@@ -181,20 +165,23 @@ async fn cancellation_and_timeouts_stop_the_process_group() {
         false,
     )
     .await;
-    let done = wait_state(&app, &id, &["CANCELLED"]).await;
+    let done = app.wait_state(&id, &["CANCELLED"], STATE_WAIT).await;
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "cancelled within seconds"
     );
     assert!(done["end_time"].is_string());
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), None).is_ok() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the whole process group is gone"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    poll_until(
+        "the whole process group to be gone",
+        Duration::from_secs(5),
+        || {
+            std::future::ready(
+                nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), None).is_ok(),
+            )
+        },
+        |alive| !alive,
+    )
+    .await;
     let slow = deploy(
         &app,
         "slow",
@@ -203,7 +190,9 @@ async fn cancellation_and_timeouts_stop_the_process_group() {
     )
     .await;
     let id = run(&app, &slow, json!({})).await;
-    let done = wait_state(&app, &id, &["FAILED", "COMPLETED", "CRASHED"]).await;
+    let done = app
+        .wait_state(&id, &["FAILED", "COMPLETED", "CRASHED"], STATE_WAIT)
+        .await;
     assert_eq!(
         (done["state_type"].as_str(), done["state_name"].as_str()),
         (Some("FAILED"), Some("TimedOut"))

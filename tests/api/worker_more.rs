@@ -11,34 +11,11 @@ async fn deploy(app: &TestApp, name: &str, body: Value) -> String {
     b.as_object_mut()
         .unwrap()
         .extend(body.as_object().unwrap().clone());
-    let (_, d) = app.post("/deployments/", b).await;
-    d["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{d}"))
-        .to_string()
+    app.deployment(b).await
 }
 
-async fn run(app: &TestApp, dep: &str) -> String {
-    let (_, r) = app
-        .post(&format!("/deployments/{dep}/create_flow_run"), json!({}))
-        .await;
-    r["id"].as_str().unwrap().to_string()
-}
-
-async fn wait_for(app: &TestApp, id: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
-        if ok(&r) {
-            return r;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition never met: {r}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+/// How long a run may take to get where a test waits for it.
+const WAIT: Duration = Duration::from_secs(30);
 
 fn git(dir: &std::path::Path, args: &[&str]) {
     let ok = Command::new("git")
@@ -86,12 +63,17 @@ async fn git_clone_pull_steps_fetch_the_code() {
         json!({"entrypoint": "jobs.py:greet", "pull_steps": steps}),
     )
     .await;
-    let id = run(&app, &dep).await;
-    let done = wait_for(&app, &id, |r| {
-        r["state"]["type"]
-            .as_str()
-            .is_some_and(|t| ["COMPLETED", "FAILED", "CRASHED"].contains(&t))
-    })
+    let id = app.deployment_run(&dep).await;
+    let done = poll_until(
+        "the run to end",
+        WAIT,
+        || app.flow_run(&id),
+        |r| {
+            r["state"]["type"]
+                .as_str()
+                .is_some_and(|t| ["COMPLETED", "FAILED", "CRASHED"].contains(&t))
+        },
+    )
     .await;
     let (_, logs) = app
         .post(
@@ -113,11 +95,11 @@ async fn a_killed_child_is_crashed() {
         json!({"job_variables": {"command": "sleep 60"}}),
     )
     .await;
-    let id = run(&app, &dep).await;
-    let r = wait_for(&app, &id, |r| r["state_type"] == "RUNNING").await;
+    let id = app.deployment_run(&dep).await;
+    let r = app.wait_state(&id, &["RUNNING"], WAIT).await;
     let pid = r["infrastructure_pid"].as_str().unwrap().to_string();
     Command::new("kill").args(["-KILL", &pid]).status().unwrap();
-    let done = wait_for(&app, &id, |r| r["state_type"] == "CRASHED").await;
+    let done = app.wait_state(&id, &["CRASHED"], WAIT).await;
     assert!(done["state"]["message"]
         .as_str()
         .unwrap()
@@ -138,29 +120,32 @@ async fn a_pool_limit_of_one_runs_one_at_a_time() {
     .await;
     let mut ids = Vec::new();
     for _ in 0..5 {
-        ids.push(run(&app, &dep).await);
+        ids.push(app.deployment_run(&dep).await);
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, active) = app
-            .post(
-                "/flow_runs/count",
-                json!({"flow_runs": {"state": {"type": {"any_": ["PENDING", "RUNNING"]}}}}),
-            )
-            .await;
-        assert!(active.as_u64().unwrap() <= 1, "never two at once");
-        let (_, done) = app
-            .post(
-                "/flow_runs/count",
-                json!({"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}),
-            )
-            .await;
-        if done == json!(5) {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "all five complete");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    // Every look also checks that the pool never runs two at once.
+    poll_every(
+        Duration::from_millis(10),
+        "all five complete",
+        WAIT,
+        || async {
+            let (_, active) = app
+                .post(
+                    "/flow_runs/count",
+                    json!({"flow_runs": {"state": {"type": {"any_": ["PENDING", "RUNNING"]}}}}),
+                )
+                .await;
+            assert!(active.as_u64().unwrap() <= 1, "never two at once");
+            let (_, done) = app
+                .post(
+                    "/flow_runs/count",
+                    json!({"flow_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}),
+                )
+                .await;
+            done
+        },
+        |done| *done == json!(5),
+    )
+    .await;
     app.stop().await;
 }
 
@@ -168,7 +153,7 @@ async fn a_pool_limit_of_one_runs_one_at_a_time() {
 async fn why_a_run_waits() {
     let app = spawn_app_without_worker().await;
     let dep = deploy(&app, "idle", json!({"paused": true})).await;
-    let id = run(&app, &dep).await;
+    let id = app.deployment_run(&dep).await;
     let (_, why) = app.get(&format!("/baton/flow_runs/{id}/why")).await;
     let text = why["reasons"].to_string();
     assert!(
@@ -198,7 +183,7 @@ async fn a_failed_command_with_retries_runs_again_in_a_new_process() {
         )
         .await;
     let id = r["id"].as_str().unwrap().to_string();
-    let done = wait_for(&app, &id, |r| r["state_type"] == "FAILED").await;
+    let done = app.wait_state(&id, &["FAILED"], WAIT).await;
     assert_eq!(done["run_count"], 2, "retried once by the worker: {done}");
 }
 

@@ -1,6 +1,7 @@
 //! How commands print: tables sized to the terminal, `key: value` views for `inspect`, JSON for scripts
 //! (`--output json`), colours only on a terminal and never with `NO_COLOR`, and a spinner (stderr, terminal
-//! only) while waiting.
+//! only) while waiting. A leaf shared by every command of the binary: the CLI's client commands and the
+//! database commands of `maintenance`, which must not depend on each other.
 
 use chrono::{DateTime, Local, Utc};
 use comfy_table::{presets, Cell, Color, ContentArrangement, Table};
