@@ -6,6 +6,7 @@
 
 pub mod artifact;
 pub mod catchup;
+pub mod concurrency;
 pub mod deployment;
 pub mod event;
 pub mod filter;

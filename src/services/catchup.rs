@@ -6,6 +6,7 @@ use super::late_runs::grace;
 use super::{Result, ServiceError, Services};
 use crate::domain::catchup::Catchup;
 use crate::domain::flow_run::{FlowRun, ProposedState};
+use crate::domain::state::name;
 use crate::domain::{Decision, StateType, Ts};
 use crate::store::{catchup, deployments, flow_runs, StoreError, Tx};
 use uuid::Uuid;
@@ -90,7 +91,9 @@ pub(super) fn claim_decision(
     let Some(state) = &run.state else {
         return Ok(None);
     };
-    if state.kind != StateType::Scheduled || !matches!(state.name.as_str(), "Scheduled" | "Late") {
+    if !state.is(StateType::Scheduled, name::SCHEDULED)
+        && !state.is(StateType::Scheduled, name::LATE)
+    {
         return Ok(None);
     }
     let policy = catchup::get(tx, dep)?;

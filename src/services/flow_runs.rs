@@ -4,8 +4,11 @@
 use super::{Result, ServiceError, Services};
 use crate::domain::event::{flow_run_state_event, Event};
 use crate::domain::filter::{Cond, Query};
-use crate::domain::flow_run::{generate_name, FlowRun, FlowRunPatch, NewFlowRun, ProposedState};
+use crate::domain::flow_run::{
+    generate_name, FlowRun, FlowRunPatch, NewFlowRun, ProposedState, RETRY_IN_PROCESS,
+};
 use crate::domain::policy::{self, Decision};
+use crate::domain::state::name;
 use crate::domain::task_run::apply_state as apply_task_state;
 use crate::domain::{Doc, State, StateType, Ts};
 use crate::store::{flow_runs, flows, task_runs, StoreError, Tx};
@@ -200,12 +203,14 @@ pub(super) fn transition(
     };
     let from = run.state.clone();
     let before = run.clone();
-    let in_process_retry = in_process && new_state.name == "AwaitingRetry";
+    let in_process_retry = in_process && new_state.name == name::AWAITING_RETRY;
     policy::apply(&mut run, new_state, now);
     if in_process_retry {
         // The engine that reported FAILED retries in its own process: no worker may start another one.
-        run.empirical_policy
-            .insert("retry_type".into(), serde_json::Value::from("in_process"));
+        run.empirical_policy.insert(
+            "retry_type".into(),
+            serde_json::Value::from(RETRY_IN_PROCESS),
+        );
     }
     flow_runs::update_changed(tx, &before, &run)?;
     let state = run.state.clone();
@@ -248,15 +253,7 @@ fn deployment_slot_decision(
     let Some(limit) = dep.concurrency_limit else {
         return Ok(None);
     };
-    let collision = match dep
-        .concurrency_options
-        .as_ref()
-        .and_then(|o| o.get("collision_strategy"))
-        .and_then(|v| v.as_str())
-    {
-        Some("CANCEL_NEW") => policy::Collision::CancelNew,
-        _ => policy::Collision::Enqueue,
-    };
+    let collision = dep.concurrency_options.unwrap_or_default().collision;
     let active = flow_runs::active_in_deployment(tx, dep_id)?;
     Ok(policy::deployment_slot(limit, active, collision, now))
 }

@@ -3,8 +3,9 @@
 
 use super::flow_runs::transition;
 use super::{Result, Services};
-use crate::domain::filter::{Cond, Field, Order, Query, Val};
+use crate::domain::filter::{Cond, Field, Order, Query};
 use crate::domain::flow_run::ProposedState;
+use crate::domain::state::name;
 use crate::domain::{StateType, Ts};
 use crate::store::flow_runs;
 use chrono::Duration;
@@ -19,8 +20,8 @@ const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(15);
 
 fn waiting(before: Option<Ts>) -> Cond {
     let mut parts = vec![
-        Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
-        Cond::In(Field::StateName, vec![Val::Text("Scheduled".into())]),
+        Cond::state_types(&[StateType::Scheduled]),
+        Cond::state_names(&[name::SCHEDULED]),
     ];
     if let Some(b) = before {
         parts.push(Cond::Before(Field::NextScheduledStartTime, b));
@@ -47,7 +48,7 @@ impl Services {
                     let mut events = Vec::new();
                     for run in runs {
                         let mut late = ProposedState::of(StateType::Scheduled);
-                        late.name = Some("Late".into());
+                        late.name = Some(name::LATE.into());
                         if let Some(s) = &run.state {
                             late.details = s.details.clone();
                             late.details.remove("transition_id");
