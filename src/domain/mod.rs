@@ -14,6 +14,7 @@ pub mod flow;
 pub mod flow_run;
 pub mod lease;
 pub mod log;
+pub mod orchestration;
 pub mod parameters;
 pub mod policy;
 pub mod schedule;
@@ -24,6 +25,7 @@ pub mod variable;
 pub mod why;
 pub mod work_pool;
 
+pub use orchestration::orchestrate;
 pub use policy::Decision;
 pub use state::{State, StateType};
 pub use time::Ts;

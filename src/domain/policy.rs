@@ -2,7 +2,8 @@
 //! ABORT (Prefect's core flow policy, with Baton's stricter terminal protection), then apply the bookkeeping
 //! that every accepted state gets (run count, start/end time, total run time, expected start time).
 //!
-//! Pure functions: the caller runs them inside its write transaction and passes `now`.
+//! Pure functions that take `now`; the one caller is `orchestration::orchestrate`, which adds the rules of
+//! claims (catch-up, deployment slots) and runs inside the service's write transaction.
 
 use super::concurrency::Collision;
 use super::flow_run::{FlowRun, ProposedState};

@@ -1,7 +1,7 @@
 //! Deployment use cases: create-or-update, read, pause, schedules, and runs created from a deployment (with
 //! its defaults merged in and parameters checked against its schema). Every change wakes the scheduler.
 
-use super::flow_runs::{build_run, store_events};
+use super::orchestration::{build_run, store_events};
 use super::{Result, ServiceError, Services};
 use crate::domain::deployment::{
     merge_parameters, merge_tags, replace_schedules, Deployment, DeploymentPatch, NewSchedule,

@@ -1,20 +1,16 @@
 //! Late runs: a SCHEDULED run still waiting 15 s after its scheduled time is renamed Late (through the
 //! orchestration policy, so the state history and events record it).
 
-use super::flow_runs::transition;
+use super::orchestration::transition;
 use super::{Result, Services};
 use crate::domain::filter::{Cond, Field, Order, Query};
 use crate::domain::flow_run::ProposedState;
+use crate::domain::orchestration::LATE_AFTER;
 use crate::domain::state::name;
 use crate::domain::{StateType, Ts};
 use crate::store::flow_runs;
 use chrono::Duration;
 use std::sync::Arc;
-
-/// How long past its time a scheduled run may wait before it is Late.
-pub fn grace() -> Duration {
-    Duration::seconds(15)
-}
 
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(15);
 
@@ -35,7 +31,7 @@ impl Services {
         let mut total = 0;
         loop {
             let q = Query::new(
-                waiting(Some(now.checked_sub_signed(grace()).unwrap_or(now))),
+                waiting(Some(now.checked_sub_signed(LATE_AFTER).unwrap_or(now))),
                 Order::asc(Field::NextScheduledStartTime),
                 Some(200),
                 0,
@@ -79,7 +75,7 @@ impl Services {
         Ok(first
             .first()
             .and_then(|r| r.next_scheduled_start_time)
-            .and_then(|t| t.checked_add_signed(grace())))
+            .and_then(|t| t.checked_add_signed(LATE_AFTER)))
     }
 }
 
