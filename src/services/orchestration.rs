@@ -4,8 +4,8 @@
 //! state (`set_state`, deployments, the scheduler, the late-runs sweep, catch-up, the reaper) goes through
 //! here.
 //!
-//! Architecture invariant: this module calls no other service module, so the use cases that share it
-//! depend on it and never on each other.
+//! Architecture invariant: this module calls no other service module, and no use case imports another to
+//! change a run's state.
 
 use crate::domain::catchup::Catchup;
 use crate::domain::event::{flow_run_state_event, Event};
