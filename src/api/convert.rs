@@ -230,7 +230,7 @@ pub fn deployment(
         schedules: d.schedules.into_iter().map(deployment_schedule).collect(),
         concurrency_limit: d.concurrency_limit,
         global_concurrency_limit: None,
-        concurrency_options: d.concurrency_options,
+        concurrency_options: d.concurrency_options.map(|o| o.to_value()),
         job_variables: d.job_variables,
         parameters: d.parameters,
         tags: d.tags,

@@ -3,6 +3,7 @@
 
 use super::error::{ApiError, ApiResult};
 use super::schedules::parse_schedule;
+use crate::domain::concurrency::ConcurrencyOptions;
 use crate::domain::deployment::{DeploymentPatch, NewSchedule};
 use crate::domain::Doc;
 use serde_json::{Map, Value};
@@ -26,6 +27,16 @@ fn opt_string(o: &Obj, key: &str) -> ApiResult<Option<Option<String>>> {
 fn opt_any(o: &Obj, key: &str) -> Option<Option<Value>> {
     o.get(key)
         .map(|v| if v.is_null() { None } else { Some(v.clone()) })
+}
+
+fn opt_concurrency(o: &Obj, key: &str) -> ApiResult<Option<Option<ConcurrencyOptions>>> {
+    match o.get(key) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(v) => ConcurrencyOptions::parse(v)
+            .map(|c| Some(Some(c)))
+            .map_err(|e| ApiError::invalid(format!("{key}: {e}"))),
+    }
 }
 
 fn opt_bool(o: &Obj, key: &str) -> ApiResult<Option<bool>> {
@@ -137,7 +148,7 @@ pub fn patch(o: &Obj) -> ApiResult<DeploymentPatch> {
             }
             other => other,
         },
-        concurrency_options: opt_any(o, "concurrency_options"),
+        concurrency_options: opt_concurrency(o, "concurrency_options")?,
         enforce_parameter_schema: opt_bool(o, "enforce_parameter_schema")?,
         parameter_openapi_schema: opt_any(o, "parameter_openapi_schema"),
         parameters: opt_doc(o, "parameters")?,

@@ -5,7 +5,7 @@
 //! created are concerned: a run someone asked for is never skipped. A skipped run ends CANCELLED, named
 //! "Skipped".
 
-use super::state::{State, StateType};
+use super::state::{name, State, StateType};
 use super::Ts;
 use chrono::Duration;
 
@@ -57,7 +57,7 @@ impl Catchup {
             _ => "it was missed while nothing could run it (catchup: none)",
         };
         State::new(StateType::Cancelled, now)
-            .named("Skipped")
+            .named(name::SKIPPED)
             .with_message(format!("Skipped: {why}."))
     }
 }

@@ -2,6 +2,7 @@
 //! rules here decide which scheduled runs to create, how a redeploy's schedules replace the old ones, and how
 //! a run's parameters combine with the deployment's.
 
+use super::concurrency::ConcurrencyOptions;
 use super::schedule::{next_times, Schedule, ScheduleError};
 use super::{Doc, Ts};
 use chrono::Duration;
@@ -21,7 +22,7 @@ pub struct Deployment {
     pub description: Option<String>,
     pub paused: bool,
     pub concurrency_limit: Option<i64>,
-    pub concurrency_options: Option<Value>,
+    pub concurrency_options: Option<ConcurrencyOptions>,
     pub enforce_parameter_schema: bool,
     pub parameter_openapi_schema: Option<Value>,
     pub parameters: Doc,
@@ -48,7 +49,7 @@ pub struct DeploymentPatch {
     pub description: Option<Option<String>>,
     pub paused: Option<bool>,
     pub concurrency_limit: Option<Option<i64>>,
-    pub concurrency_options: Option<Option<Value>>,
+    pub concurrency_options: Option<Option<ConcurrencyOptions>>,
     pub enforce_parameter_schema: Option<bool>,
     pub parameter_openapi_schema: Option<Option<Value>>,
     pub parameters: Option<Doc>,

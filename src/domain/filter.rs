@@ -1,7 +1,7 @@
 //! Queries as data: a condition tree over named fields, a sort order and a page. The API builds them from
 //! Prefect's filter objects; the store turns them into SQL. Neither side needs to know the other's format.
 
-use super::Ts;
+use super::{StateType, Ts};
 
 /// The kinds of stored object a condition can range over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +109,22 @@ impl Cond {
     /// The condition that always holds.
     pub fn all() -> Cond {
         Cond::All(Vec::new())
+    }
+
+    /// The state type is one of `kinds`.
+    pub fn state_types(kinds: &[StateType]) -> Cond {
+        Cond::In(
+            Field::StateType,
+            kinds.iter().map(|k| Val::Text(k.as_str().into())).collect(),
+        )
+    }
+
+    /// The state's name is one of `names` (see [`super::state::name`]).
+    pub fn state_names(names: &[&str]) -> Cond {
+        Cond::In(
+            Field::StateName,
+            names.iter().map(|n| Val::Text((*n).into())).collect(),
+        )
     }
 
     /// Drops trivially-true parts so that stores can skip them.

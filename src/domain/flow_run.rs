@@ -7,6 +7,10 @@ use uuid::Uuid;
 /// The longest retry delay honoured (a year); longer ones are shortened to it.
 pub const MAX_RETRY_DELAY_SECONDS: f64 = 365.0 * 86400.0;
 
+/// `empirical_policy.retry_type` of a run whose engine retries it in its own process (AwaitingRetry after
+/// the engine itself reported FAILED): no worker may start another process for it.
+pub const RETRY_IN_PROCESS: &str = "in_process";
+
 /// A flow run as stored. `state` is the current state (also kept in the history).
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlowRun {

@@ -6,6 +6,7 @@
 
 pub mod artifact;
 pub mod catchup;
+pub mod concurrency;
 pub mod deployment;
 pub mod event;
 pub mod filter;
@@ -13,6 +14,7 @@ pub mod flow;
 pub mod flow_run;
 pub mod lease;
 pub mod log;
+pub mod orchestration;
 pub mod parameters;
 pub mod policy;
 pub mod retention;
@@ -24,6 +26,7 @@ pub mod variable;
 pub mod why;
 pub mod work_pool;
 
+pub use orchestration::orchestrate;
 pub use policy::Decision;
 pub use state::{State, StateType};
 pub use time::Ts;

@@ -2,9 +2,12 @@
 //! ABORT (Prefect's core flow policy, with Baton's stricter terminal protection), then apply the bookkeeping
 //! that every accepted state gets (run count, start/end time, total run time, expected start time).
 //!
-//! Pure functions: the caller runs them inside its write transaction and passes `now`.
+//! Pure functions that take `now`; the one caller is `orchestration::orchestrate`, which adds the rules of
+//! claims (catch-up, deployment slots) and runs inside the service's write transaction.
 
+use super::concurrency::Collision;
 use super::flow_run::{FlowRun, ProposedState};
+use super::state::name;
 use super::{time, State, StateType, Ts};
 use serde_json::Value;
 
@@ -83,8 +86,8 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
         )
     {
         let submitting = from == StateType::Pending
-            && proposed.name == "Submitting"
-            && current.name != "Submitting";
+            && proposed.name == name::SUBMITTING
+            && current.name != name::SUBMITTING;
         if !submitting {
             return Decision::Abort {
                 reason: format!(
@@ -112,7 +115,7 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
         cancelled.details = proposed.details;
         return Decision::Accept(cancelled);
     }
-    if to == StateType::Scheduled && proposed.name == "Late" && from != StateType::Scheduled {
+    if to == StateType::Scheduled && proposed.name == name::LATE && from != StateType::Scheduled {
         return reject("Only a scheduled run can be marked Late.");
     }
     if to == StateType::Pending && proposed.scheduled_time().is_none() {
@@ -133,7 +136,7 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
     }
     let retryable = matches!(to, StateType::Failed | StateType::Crashed);
     if retryable && from == StateType::Running && run.run_count <= run.retries() {
-        let mut retry = State::new(StateType::Scheduled, now).named("AwaitingRetry");
+        let mut retry = State::new(StateType::Scheduled, now).named(name::AWAITING_RETRY);
         retry.message = proposed.message;
         retry.data = proposed.data;
         let delay = chrono::Duration::microseconds((run.retry_delay_seconds() * 1e6) as i64);
@@ -167,15 +170,6 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
     Decision::Accept(proposed)
 }
 
-/// How a deployment with a concurrency limit treats a run that would exceed it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Collision {
-    /// Wait for a slot: the run goes back to SCHEDULED "AwaitingConcurrencySlot".
-    Enqueue,
-    /// Cancel the new run.
-    CancelNew,
-}
-
 /// Seconds an enqueued run waits before it is offered again.
 pub const SLOT_WAIT_SECONDS: i64 = 5;
 
@@ -189,7 +183,8 @@ pub fn deployment_slot(limit: i64, active: i64, collision: Collision, now: Ts) -
         Collision::CancelNew => State::new(StateType::Cancelled, now)
             .with_message("Cancelled: the deployment's concurrency limit is reached."),
         Collision::Enqueue => {
-            let mut s = State::new(StateType::Scheduled, now).named("AwaitingConcurrencySlot");
+            let mut s =
+                State::new(StateType::Scheduled, now).named(name::AWAITING_CONCURRENCY_SLOT);
             s.set_scheduled_time(
                 now.checked_add_signed(chrono::Duration::seconds(SLOT_WAIT_SECONDS))
                     .unwrap_or(now),

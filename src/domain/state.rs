@@ -55,17 +55,25 @@ impl StateType {
     /// The default state name for this type (`Scheduled`, `Pending`, …).
     pub fn default_name(self) -> &'static str {
         match self {
-            StateType::Scheduled => "Scheduled",
-            StateType::Pending => "Pending",
-            StateType::Running => "Running",
-            StateType::Completed => "Completed",
-            StateType::Failed => "Failed",
-            StateType::Cancelled => "Cancelled",
-            StateType::Crashed => "Crashed",
-            StateType::Paused => "Paused",
-            StateType::Cancelling => "Cancelling",
+            StateType::Scheduled => name::SCHEDULED,
+            StateType::Pending => name::PENDING,
+            StateType::Running => name::RUNNING,
+            StateType::Completed => name::COMPLETED,
+            StateType::Failed => name::FAILED,
+            StateType::Cancelled => name::CANCELLED,
+            StateType::Crashed => name::CRASHED,
+            StateType::Paused => name::PAUSED,
+            StateType::Cancelling => name::CANCELLING,
         }
     }
+
+    /// The types in which a run holds a concurrency slot (and a worker's attention): PENDING, RUNNING and
+    /// CANCELLING.
+    pub const ACTIVE: [StateType; 3] = [
+        StateType::Pending,
+        StateType::Running,
+        StateType::Cancelling,
+    ];
 
     /// COMPLETED, FAILED, CANCELLED and CRASHED are final.
     pub fn is_terminal(self) -> bool {
@@ -74,6 +82,41 @@ impl StateType {
             StateType::Completed | StateType::Failed | StateType::Cancelled | StateType::Crashed
         )
     }
+}
+
+/// State names with a meaning to Baton's rules. A state's name is free text (Prefect's engine names states
+/// as it likes); these are the ones the rules read or write, so no rule spells them out itself.
+pub mod name {
+    /// The default SCHEDULED state: waiting for its time.
+    pub const SCHEDULED: &str = "Scheduled";
+    /// A SCHEDULED run still waiting past its time and the grace period.
+    pub const LATE: &str = "Late";
+    /// A SCHEDULED run waiting for its retry delay.
+    pub const AWAITING_RETRY: &str = "AwaitingRetry";
+    /// A SCHEDULED run waiting for a slot of its deployment's concurrency limit.
+    pub const AWAITING_CONCURRENCY_SLOT: &str = "AwaitingConcurrencySlot";
+    /// The default PENDING state: claimed, its process not yet running.
+    pub const PENDING: &str = "Pending";
+    /// A PENDING state a runner proposes while it submits the run (allowed once on a PENDING run).
+    pub const SUBMITTING: &str = "Submitting";
+    /// The default RUNNING state.
+    pub const RUNNING: &str = "Running";
+    /// The default COMPLETED state.
+    pub const COMPLETED: &str = "Completed";
+    /// The default FAILED state.
+    pub const FAILED: &str = "Failed";
+    /// A FAILED state of a run that exceeded its `timeout_seconds`.
+    pub const TIMED_OUT: &str = "TimedOut";
+    /// The default CANCELLED state.
+    pub const CANCELLED: &str = "Cancelled";
+    /// A CANCELLED state of a run its deployment's catch-up policy did not run.
+    pub const SKIPPED: &str = "Skipped";
+    /// The default CRASHED state.
+    pub const CRASHED: &str = "Crashed";
+    /// The default PAUSED state.
+    pub const PAUSED: &str = "Paused";
+    /// The default CANCELLING state.
+    pub const CANCELLING: &str = "Cancelling";
 }
 
 /// A state of a flow or task run. `details` is Prefect's `state_details` object, kept whole.
@@ -106,6 +149,11 @@ impl State {
     pub fn named(mut self, name: &str) -> State {
         self.name = name.to_string();
         self
+    }
+
+    /// Whether the state is of `kind` and named `name`.
+    pub fn is(&self, kind: StateType, name: &str) -> bool {
+        self.kind == kind && self.name == name
     }
 
     /// Same state with a message.

@@ -1,13 +1,12 @@
-//! Catch-up use cases: read and set a deployment's policy, skip missed runs when a worker claims them, and
-//! sweep Late runs (after downtime) so that only what the policy allows is left waiting.
+//! Catch-up use cases: read and set a deployment's policy, and sweep Late runs (after downtime) so that only
+//! what the policy allows is left waiting. A claim meets the same rule in `domain::orchestrate`.
 
-use super::flow_runs::transition;
-use super::late_runs::grace;
+use super::orchestration::{catchup_skip, transition};
 use super::{Result, ServiceError, Services};
 use crate::domain::catchup::Catchup;
-use crate::domain::flow_run::{FlowRun, ProposedState};
-use crate::domain::{Decision, StateType, Ts};
-use crate::store::{catchup, deployments, flow_runs, StoreError, Tx};
+use crate::domain::flow_run::ProposedState;
+use crate::domain::{StateType, Ts};
+use crate::store::{catchup, deployments, flow_runs, StoreError};
 use uuid::Uuid;
 
 /// Runs checked per write transaction in a sweep.
@@ -52,10 +51,7 @@ impl Services {
                         let Some(run) = flow_runs::get(tx, *id)? else {
                             continue;
                         };
-                        if let Some(Decision::Reject {
-                            state: Some(state), ..
-                        }) = claim_decision(tx, &run, now)?
-                        {
+                        if let Some(state) = catchup_skip(tx, &run, now)? {
                             let mut p = ProposedState::of(StateType::Cancelled);
                             p.name = Some(state.name);
                             p.message = state.message;
@@ -75,34 +71,4 @@ impl Services {
             after = last;
         }
     }
-}
-
-/// When a worker claims `run` (or a sweep looks at it): a rejection into the Skipped state when its
-/// deployment's policy skips it, else `None`.
-pub(super) fn claim_decision(
-    tx: &Tx,
-    run: &FlowRun,
-    now: Ts,
-) -> crate::store::Result<Option<Decision>> {
-    let (Some(dep), true) = (run.deployment_id, run.auto_scheduled) else {
-        return Ok(None);
-    };
-    let Some(state) = &run.state else {
-        return Ok(None);
-    };
-    if state.kind != StateType::Scheduled || !matches!(state.name.as_str(), "Scheduled" | "Late") {
-        return Ok(None);
-    }
-    let policy = catchup::get(tx, dep)?;
-    let Some(at) = run.next_scheduled_start_time.or(run.expected_start_time) else {
-        return Ok(None);
-    };
-    let newer = policy == Catchup::Latest && catchup::newer_due(tx, dep, at, now)?;
-    if !policy.skips(at, newer, now, grace()) {
-        return Ok(None);
-    }
-    Ok(Some(Decision::Reject {
-        state: Some(policy.skipped_state(now)),
-        reason: "Skipped by the deployment's catch-up policy.".into(),
-    }))
 }

@@ -5,7 +5,7 @@ use super::{Result, ServiceError, Services};
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
 use crate::domain::flow_run::FlowRun;
 use crate::domain::schedule;
-use crate::domain::Ts;
+use crate::domain::{StateType, Ts};
 use crate::store::run_views::{self, HistoryCell, Named};
 use crate::store::{deployments, flow_runs, schedules};
 use uuid::Uuid;
@@ -124,7 +124,7 @@ impl Services {
                         continue;
                     }
                     let of_dep = Cond::In(Field::DeploymentId, vec![Val::Text(id.to_string())]);
-                    let scheduled = Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]);
+                    let scheduled = Cond::state_types(&[StateType::Scheduled]);
                     let next = Query::new(
                         Cond::All(vec![of_dep.clone(), scheduled]),
                         Order(vec![(Field::NextScheduledStartTime, false)]),
@@ -134,7 +134,10 @@ impl Services {
                     let last = Query::new(
                         Cond::All(vec![
                             of_dep,
-                            Cond::NotIn(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
+                            Cond::NotIn(
+                                Field::StateType,
+                                vec![Val::Text(StateType::Scheduled.as_str().into())],
+                            ),
                         ]),
                         Order(vec![(Field::ExpectedStartTime, true)]),
                         Some(1),

@@ -1,13 +1,13 @@
 //! Deployment use cases: create-or-update, read, pause, schedules, and runs created from a deployment (with
 //! its defaults merged in and parameters checked against its schema). Every change wakes the scheduler.
 
-use super::flow_runs::{build_run, store_events};
+use super::orchestration::{build_run, store_events};
 use super::{Result, ServiceError, Services};
 use crate::domain::deployment::{
     merge_parameters, merge_tags, replace_schedules, Deployment, DeploymentPatch, NewSchedule,
 };
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
-use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState};
+use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState, RETRY_IN_PROCESS};
 use crate::domain::{parameters, Doc, StateType, Ts};
 use crate::store::{deployments, flow_runs, flows, schedules, StoreError, Tx};
 use uuid::Uuid;
@@ -203,9 +203,9 @@ impl Services {
                 Field::DeploymentId,
                 ids.iter().map(|i| Val::Text(i.to_string())).collect(),
             ),
-            Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
+            Cond::state_types(&[StateType::Scheduled]),
             Cond::Before(Field::NextScheduledStartTime, before),
-            Cond::NotIn(Field::RetryType, vec![Val::Text("in_process".into())]),
+            Cond::NotIn(Field::RetryType, vec![Val::Text(RETRY_IN_PROCESS.into())]),
         ]);
         let q = Query::new(cond, Order::asc(Field::NextScheduledStartTime), limit, 0);
         let runs = self.store.read(move |tx| flow_runs::list(tx, &q)).await?;

@@ -1,26 +1,23 @@
 //! Late runs: a SCHEDULED run still waiting 15 s after its scheduled time is renamed Late (through the
 //! orchestration policy, so the state history and events record it).
 
-use super::flow_runs::transition;
+use super::orchestration::transition;
 use super::{Result, Services};
-use crate::domain::filter::{Cond, Field, Order, Query, Val};
+use crate::domain::filter::{Cond, Field, Order, Query};
 use crate::domain::flow_run::ProposedState;
+use crate::domain::orchestration::LATE_AFTER;
+use crate::domain::state::name;
 use crate::domain::{StateType, Ts};
 use crate::store::flow_runs;
 use chrono::Duration;
 use std::sync::Arc;
 
-/// How long past its time a scheduled run may wait before it is Late.
-pub fn grace() -> Duration {
-    Duration::seconds(15)
-}
-
 const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(15);
 
 fn waiting(before: Option<Ts>) -> Cond {
     let mut parts = vec![
-        Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
-        Cond::In(Field::StateName, vec![Val::Text("Scheduled".into())]),
+        Cond::state_types(&[StateType::Scheduled]),
+        Cond::state_names(&[name::SCHEDULED]),
     ];
     if let Some(b) = before {
         parts.push(Cond::Before(Field::NextScheduledStartTime, b));
@@ -34,7 +31,7 @@ impl Services {
         let mut total = 0;
         loop {
             let q = Query::new(
-                waiting(Some(now.checked_sub_signed(grace()).unwrap_or(now))),
+                waiting(Some(now.checked_sub_signed(LATE_AFTER).unwrap_or(now))),
                 Order::asc(Field::NextScheduledStartTime),
                 Some(200),
                 0,
@@ -47,7 +44,7 @@ impl Services {
                     let mut events = Vec::new();
                     for run in runs {
                         let mut late = ProposedState::of(StateType::Scheduled);
-                        late.name = Some("Late".into());
+                        late.name = Some(name::LATE.into());
                         if let Some(s) = &run.state {
                             late.details = s.details.clone();
                             late.details.remove("transition_id");
@@ -78,7 +75,7 @@ impl Services {
         Ok(first
             .first()
             .and_then(|r| r.next_scheduled_start_time)
-            .and_then(|t| t.checked_add_signed(grace())))
+            .and_then(|t| t.checked_add_signed(LATE_AFTER)))
     }
 }
 

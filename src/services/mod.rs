@@ -16,6 +16,7 @@ pub mod late_runs;
 pub mod leases;
 pub mod logs;
 pub mod metrics;
+pub mod orchestration;
 pub mod reaper;
 pub mod retention;
 pub mod scheduler;

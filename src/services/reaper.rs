@@ -1,7 +1,7 @@
 //! The crash reaper: a worker that misses three heartbeats is offline, and the runs it had claimed
 //! (PENDING or RUNNING, labelled with its name) are CRASHED, so retries apply and slots are freed.
 
-use super::flow_runs::transition;
+use super::orchestration::transition;
 use super::{Result, Services};
 use crate::domain::flow_run::ProposedState;
 use crate::domain::StateType;

@@ -5,7 +5,7 @@
 //! it sleeps until the earliest schedule needs a top-up.
 
 use super::deployments::{run_of, DeploymentRunRequest};
-use super::flow_runs::{build_run, store_events};
+use super::orchestration::{build_run, store_events};
 use super::{Result, Services};
 use crate::domain::deployment::{
     merge_parameters, scheduled_run_key, times_ahead, times_in, Window,

@@ -2,13 +2,13 @@
 //! deployments, each taken through its states by the real domain rules (with timestamps of that past),
 //! and their log lines, written in large transactions.
 
-use super::flow_runs::build_run;
+use super::orchestration::build_run;
 use super::{Result, Services};
 use crate::domain::deployment::DeploymentPatch;
 use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState};
 use crate::domain::log::Log;
-use crate::domain::policy::{self, Decision};
-use crate::domain::{Doc, State, StateType, Ts};
+use crate::domain::orchestration::Context;
+use crate::domain::{orchestrate, Decision, Doc, State, StateType, Ts};
 use crate::store::{flow_runs, logs};
 use chrono::Duration;
 use serde_json::json;
@@ -42,13 +42,11 @@ impl Rng {
 const FLOWS: [&str; 4] = ["etl", "reports", "ml-train", "backup"];
 const TAGS: [&str; 4] = ["prod", "nightly", "team-data", "adhoc"];
 
-/// Moves `run` to `kind` at `at` by the policy, returning the state written.
+/// Moves `run` to `kind` at `at` by orchestration (forced), returning the state written.
 fn advance(run: &mut FlowRun, kind: StateType, at: Ts) -> Option<State> {
-    match policy::decide(run, ProposedState::of(kind), true, at) {
-        Decision::Accept(state) => {
-            policy::apply(run, state.clone(), at);
-            Some(state)
-        }
+    let ctx = Context::new(at).forced(true);
+    match orchestrate(run, ProposedState::of(kind), &ctx) {
+        Decision::Accept(state) => Some(state),
         _ => None,
     }
 }

@@ -3,18 +3,13 @@
 use super::{Result, Services};
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
 use crate::domain::why::{reasons, WhyFacts};
+use crate::domain::StateType;
 use uuid::Uuid;
 
 fn holding(field: Field, id: Uuid) -> Query {
     let cond = Cond::All(vec![
         Cond::In(field, vec![Val::Text(id.to_string())]),
-        Cond::In(
-            Field::StateType,
-            ["PENDING", "RUNNING", "CANCELLING"]
-                .iter()
-                .map(|s| Val::Text((*s).into()))
-                .collect(),
-        ),
+        Cond::state_types(&StateType::ACTIVE),
     ]);
     Query::new(cond, Order::asc(Field::Id), None, 0)
 }

@@ -3,6 +3,7 @@
 use super::error::Result;
 use super::{codec, Tx};
 use crate::domain::catchup::Catchup;
+use crate::domain::state::name;
 use crate::domain::Ts;
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
@@ -36,9 +37,13 @@ pub fn newer_due(tx: &Tx, deployment: Uuid, after: Ts, now: Ts) -> Result<bool> 
     let found = tx
         .conn
         .query_row(
-            "SELECT 1 FROM flow_runs WHERE deployment_id = ?1 AND state_type = 'SCHEDULED' \
-             AND state_name IN ('Scheduled', 'Late') AND auto_scheduled = 1 \
-             AND next_scheduled_start_time > ?2 AND next_scheduled_start_time <= ?3 LIMIT 1",
+            &format!(
+                "SELECT 1 FROM flow_runs WHERE deployment_id = ?1 AND state_type = 'SCHEDULED' \
+                 AND state_name IN ('{}', '{}') AND auto_scheduled = 1 \
+                 AND next_scheduled_start_time > ?2 AND next_scheduled_start_time <= ?3 LIMIT 1",
+                name::SCHEDULED,
+                name::LATE
+            ),
             params![deployment.to_string(), codec::ts(after), codec::ts(now)],
             |_| Ok(()),
         )
@@ -49,13 +54,14 @@ pub fn newer_due(tx: &Tx, deployment: Uuid, after: Ts, now: Ts) -> Result<bool> 
 /// Up to `limit` Late auto-scheduled runs of deployments whose policy is not `all`, oldest first, after
 /// the run time `after` (for paging): (run id, scheduled time, policy).
 pub fn late_candidates(tx: &Tx, after: Option<Ts>, limit: u32) -> Result<Vec<(Uuid, Ts, Catchup)>> {
-    let mut stmt = tx.conn.prepare_cached(
+    let mut stmt = tx.conn.prepare_cached(&format!(
         "SELECT r.id, r.next_scheduled_start_time, c.policy FROM flow_runs r \
          JOIN deployment_catchup c ON c.deployment_id = r.deployment_id \
-         WHERE c.policy <> 'all' AND r.state_type = 'SCHEDULED' AND r.state_name = 'Late' \
+         WHERE c.policy <> 'all' AND r.state_type = 'SCHEDULED' AND r.state_name = '{}' \
          AND r.auto_scheduled = 1 AND r.next_scheduled_start_time IS NOT NULL \
          AND r.next_scheduled_start_time > ?1 ORDER BY r.next_scheduled_start_time, r.id LIMIT ?2",
-    )?;
+        name::LATE
+    ))?;
     let after = after.map(codec::ts).unwrap_or_default();
     let rows = stmt.query_map(params![after, limit], |r| {
         Ok((

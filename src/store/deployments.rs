@@ -4,6 +4,7 @@ use super::codec;
 use super::error::{Result, StoreError};
 use super::query;
 use super::Tx;
+use crate::domain::concurrency::ConcurrencyOptions;
 use crate::domain::deployment::Deployment;
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::Ts;
@@ -41,7 +42,9 @@ fn row(r: &Row) -> rusqlite::Result<Deployment> {
         description: r.get(7)?,
         paused: r.get(8)?,
         concurrency_limit: r.get(9)?,
-        concurrency_options: codec::parse_json(r, 10)?,
+        concurrency_options: codec::decode(r, 10, "concurrency options", |s| {
+            ConcurrencyOptions::parse(&serde_json::from_str(s).ok()?).ok()
+        })?,
         enforce_parameter_schema: r.get(11)?,
         parameter_openapi_schema: codec::parse_json(r, 12)?,
         parameters: codec::parse_doc(r, 13)?,
@@ -72,7 +75,7 @@ fn values(d: &Deployment) -> Vec<Box<dyn ToSql>> {
         Box::new(d.description.clone()),
         Box::new(d.paused),
         Box::new(d.concurrency_limit),
-        Box::new(codec::json(&d.concurrency_options)),
+        Box::new(d.concurrency_options.map(|o| o.to_value().to_string())),
         Box::new(d.enforce_parameter_schema),
         Box::new(codec::json(&d.parameter_openapi_schema)),
         Box::new(codec::doc(&d.parameters)),

@@ -5,6 +5,7 @@ use super::error::{Result, StoreError};
 use super::Tx;
 use crate::domain::deployment::DeploymentSchedule;
 use crate::domain::schedule::Schedule;
+use crate::domain::state::name;
 use crate::domain::Ts;
 use rusqlite::{params, Row};
 use uuid::Uuid;
@@ -179,8 +180,11 @@ pub fn delete_future_runs_of_schedule(tx: &Tx, schedule_id: Uuid, now: Ts) -> Re
         [schedule_id.to_string()],
     )?;
     Ok(tx.conn.execute(
-        "DELETE FROM flow_runs WHERE deployment_schedule_id = ?1 AND auto_scheduled = 1 \
-         AND state_type = 'SCHEDULED' AND state_name = 'Scheduled' AND next_scheduled_start_time > ?2",
+        &format!(
+            "DELETE FROM flow_runs WHERE deployment_schedule_id = ?1 AND auto_scheduled = 1 \
+             AND state_type = 'SCHEDULED' AND state_name = '{}' AND next_scheduled_start_time > ?2",
+            name::SCHEDULED
+        ),
         params![schedule_id.to_string(), codec::ts(now)],
     )?)
 }
@@ -193,8 +197,11 @@ pub fn delete_future_runs_of_deployment(tx: &Tx, deployment_id: Uuid, now: Ts) -
         [deployment_id.to_string()],
     )?;
     Ok(tx.conn.execute(
-        "DELETE FROM flow_runs WHERE deployment_id = ?1 AND auto_scheduled = 1 \
-         AND state_type = 'SCHEDULED' AND state_name = 'Scheduled' AND next_scheduled_start_time > ?2",
+        &format!(
+            "DELETE FROM flow_runs WHERE deployment_id = ?1 AND auto_scheduled = 1 \
+             AND state_type = 'SCHEDULED' AND state_name = '{}' AND next_scheduled_start_time > ?2",
+            name::SCHEDULED
+        ),
         params![deployment_id.to_string(), codec::ts(now)],
     )?)
 }

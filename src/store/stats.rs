@@ -3,6 +3,7 @@
 
 use super::error::Result;
 use super::Tx;
+use crate::domain::state::name;
 use crate::domain::Ts;
 use rusqlite::OptionalExtension;
 
@@ -20,7 +21,10 @@ pub fn runs_by_state(tx: &Tx) -> Result<Vec<(String, u64)>> {
 /// How many runs wait in the Late state.
 pub fn late_runs(tx: &Tx) -> Result<u64> {
     let n: i64 = tx.conn.query_row(
-        "SELECT count(*) FROM flow_runs WHERE state_type = 'SCHEDULED' AND state_name = 'Late'",
+        &format!(
+            "SELECT count(*) FROM flow_runs WHERE state_type = 'SCHEDULED' AND state_name = '{}'",
+            name::LATE
+        ),
         [],
         |r| r.get(0),
     )?;

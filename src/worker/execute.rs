@@ -6,6 +6,7 @@ use super::process::{self, Line};
 use super::transport::{Answer, Ticket, Transport};
 use super::{plan_run, propose, retry, Active, Probe, WorkerConfig};
 use crate::domain::log::Log;
+use crate::domain::state::name;
 use crate::domain::{time, StateType};
 use serde_json::Value;
 use std::sync::Arc;
@@ -26,7 +27,16 @@ pub(super) async fn execute<T: Transport>(
     stop: CancellationToken,
 ) {
     let id = ticket.id;
-    match propose(&*t, id, StateType::Pending, Some("Pending"), None, false).await {
+    match propose(
+        &*t,
+        id,
+        StateType::Pending,
+        Some(name::PENDING),
+        None,
+        false,
+    )
+    .await
+    {
         Answer::Accepted(_) => {}
         other => {
             tracing::debug!(run = %id, answer = ?other, "run not claimed (another worker has it)");
@@ -169,7 +179,15 @@ async fn finish<T: Transport>(
                 timeout.unwrap_or_default()
             );
             log_line(t, id, 40, &msg).await;
-            propose(t, id, StateType::Failed, Some("TimedOut"), Some(msg), false).await;
+            propose(
+                t,
+                id,
+                StateType::Failed,
+                Some(name::TIMED_OUT),
+                Some(msg),
+                false,
+            )
+            .await;
         }
         Outcome::Exited(code) if *kind == Kind::PrefectFlow => {
             let state = t.state_of(id).await.ok().flatten();

@@ -139,7 +139,7 @@ impl Transport for Local {
                 Field::Id,
                 runs.iter().map(|r| Val::Text(r.to_string())).collect(),
             ),
-            Cond::In(Field::StateType, vec![Val::Text("CANCELLING".into())]),
+            Cond::state_types(&[StateType::Cancelling]),
         ]);
         let q = Query::new(cond, Order::asc(Field::Id), None, 0);
         Ok(self
@@ -189,13 +189,7 @@ impl Transport for Local {
 /// theirs that outlived the old server is ended, since nothing can follow it any more; so no run stays
 /// PENDING or RUNNING forever.
 pub async fn reap_orphans(services: &Arc<Services>, worker_name: &str) {
-    let cond = Cond::In(
-        Field::StateType,
-        ["PENDING", "RUNNING", "CANCELLING"]
-            .iter()
-            .map(|s| Val::Text((*s).into()))
-            .collect(),
-    );
+    let cond = Cond::state_types(&StateType::ACTIVE);
     let mut skipped: u64 = 0;
     loop {
         // Runs marked here leave the result set; only the ones skipped stay ahead of the page.

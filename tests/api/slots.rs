@@ -102,3 +102,38 @@ async fn runs_of_a_silent_worker_crash_and_retry() {
     assert!(msgs.iter().any(|m| m.contains("ghost")), "{msgs:?}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn concurrency_options_are_checked_where_they_come_in() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    for (options, field) in [
+        (json!({}), "collision_strategy"),
+        (
+            json!({"collision_strategy": "SOMETIMES"}),
+            "collision_strategy",
+        ),
+        (
+            json!({"collision_strategy": "ENQUEUE", "grace_period_seconds": "soon"}),
+            "grace_period_seconds",
+        ),
+    ] {
+        let body = json!({"name": "d", "flow_id": flow, "concurrency_limit": 1, "concurrency_options": options});
+        let (s, v) = app.post("/deployments/", body).await;
+        assert_eq!(s, 422, "{options}: {v}");
+        let detail = v["detail"].to_string();
+        assert!(
+            detail.contains("concurrency_options") && detail.contains(field),
+            "{detail}"
+        );
+    }
+    let with_grace = json!({"collision_strategy": "CANCEL_NEW", "grace_period_seconds": 120});
+    let dep = deployment(
+        &app,
+        json!({"concurrency_limit": 1, "concurrency_options": with_grace}),
+    )
+    .await;
+    let (_, d) = app.get(&format!("/deployments/{dep}")).await;
+    assert_eq!(d["concurrency_options"], with_grace);
+    app.stop().await;
+}

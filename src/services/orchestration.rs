@@ -1,0 +1,200 @@
+//! Orchestration inside a write transaction: read the facts a proposal needs from the store, call
+//! [`domain::orchestrate`](crate::domain::orchestrate), then persist the run, its history row, the subflow's
+//! parent task run and the state event together. Every use case that creates a flow run or changes its
+//! state (`set_state`, deployments, the scheduler, the late-runs sweep, catch-up, the reaper) goes through
+//! here.
+//!
+//! Architecture invariant: this module calls no other service module, and no use case imports another to
+//! change a run's state.
+
+use crate::domain::catchup::Catchup;
+use crate::domain::event::{flow_run_state_event, Event};
+use crate::domain::flow_run::{generate_name, FlowRun, NewFlowRun, ProposedState};
+use crate::domain::orchestration::{self, orchestrate, Context, DeploymentFacts, Slots};
+use crate::domain::task_run::apply_state as apply_task_state;
+use crate::domain::{Decision, State, StateType, Ts};
+use crate::store::{catchup, deployments, flow_runs, flows, task_runs, Result, Tx};
+use uuid::Uuid;
+
+/// The answer to a proposed state.
+#[derive(Debug, Clone)]
+pub struct SetStateOutcome {
+    pub decision: Decision,
+    /// The run's state after the decision (the new one when written, else the current one).
+    pub state: Option<State>,
+}
+
+/// Orchestrates `proposed` on `run` inside the caller's transaction and writes what the decision implies:
+/// the run, its state history row, the subflow's parent task run and the state event.
+pub(super) fn transition(
+    tx: &Tx,
+    mut run: FlowRun,
+    proposed: ProposedState,
+    force: bool,
+    now: Ts,
+) -> Result<(SetStateOutcome, Vec<Event>)> {
+    let deployment = if orchestration::reads_deployment(&run, &proposed, force) {
+        deployment_facts(tx, &run, now)?
+    } else {
+        None
+    };
+    let ctx = Context {
+        deployment,
+        ..Context::new(now).forced(force)
+    };
+    let before = run.clone();
+    let decision = orchestrate(&mut run, proposed, &ctx);
+    if decision.written_state().is_none() {
+        let state = match decision {
+            Decision::Reject { .. } => run.state.clone(),
+            _ => None,
+        };
+        return Ok((SetStateOutcome { decision, state }, Vec::new()));
+    }
+    flow_runs::update_changed(tx, &before, &run)?;
+    let mut events = Vec::new();
+    if let Some(s) = &run.state {
+        flow_runs::insert_state(tx, run.id, s)?;
+        mirror_onto_parent_task(tx, &run, s, now)?;
+        let flow = flows::get(tx, run.flow_id)?;
+        events.push(flow_run_state_event(
+            &run,
+            flow.as_ref().map(|f| f.name.as_str()),
+            before.state.as_ref(),
+            s,
+        ));
+    }
+    store_events(tx, &events)?;
+    let state = run.state;
+    Ok((SetStateOutcome { decision, state }, events))
+}
+
+/// What a claim of `run` needs to know about its deployment; `None` when it has none (or it is gone).
+fn deployment_facts(tx: &Tx, run: &FlowRun, now: Ts) -> Result<Option<DeploymentFacts>> {
+    let Some(id) = run.deployment_id else {
+        return Ok(None);
+    };
+    let Some(dep) = deployments::get(tx, id)? else {
+        return Ok(None);
+    };
+    let mut facts = catchup_facts(tx, run, now)?;
+    if let Some(limit) = dep.concurrency_limit {
+        facts.slots = Some(Slots {
+            limit,
+            collision: dep.concurrency_options.unwrap_or_default().collision,
+            active: flow_runs::active_in_deployment(tx, id)?,
+        });
+    }
+    Ok(Some(facts))
+}
+
+/// The facts the catch-up rule reads about `run`'s deployment (no slots).
+fn catchup_facts(tx: &Tx, run: &FlowRun, now: Ts) -> Result<DeploymentFacts> {
+    let mut facts = DeploymentFacts::default();
+    let (Some(id), Some(at)) = (run.deployment_id, orchestration::catchup_candidate(run)) else {
+        return Ok(facts);
+    };
+    facts.catchup = catchup::get(tx, id)?;
+    if facts.catchup == Catchup::Latest {
+        facts.newer_run_due = catchup::newer_due(tx, id, at, now)?;
+    }
+    Ok(facts)
+}
+
+/// The Skipped state `run` ends in when its deployment's catch-up policy skips it at `now` (the late-runs
+/// sweep asks this of Late runs; a claim meets the same rule in [`orchestrate`]).
+pub(super) fn catchup_skip(tx: &Tx, run: &FlowRun, now: Ts) -> Result<Option<State>> {
+    let facts = catchup_facts(tx, run, now)?;
+    Ok(match orchestration::catchup_skip(run, &facts, now) {
+        Some(Decision::Reject { state, .. }) => state,
+        _ => None,
+    })
+}
+
+/// A new run from a client's request, its first state orchestrated, with the state event to store.
+pub(super) fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>) {
+    let id = new.id.unwrap_or_else(Uuid::now_v7);
+    let mut run = FlowRun {
+        id,
+        created: now,
+        updated: now,
+        name: new
+            .name
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| generate_name(id.as_u128() ^ (id.as_u128() >> 64))),
+        flow_id: new.flow_id,
+        deployment_id: new.deployment_id,
+        deployment_schedule_id: new.deployment_schedule_id,
+        deployment_version: new.deployment_version,
+        work_queue_name: new.work_queue_name,
+        work_queue_id: None,
+        work_pool_id: None,
+        work_pool_name: new.work_pool_name,
+        flow_version: new.flow_version,
+        parameters: new.parameters,
+        idempotency_key: new.idempotency_key,
+        context: new.context,
+        empirical_policy: new.empirical_policy,
+        tags: new.tags,
+        labels: new.labels,
+        parent_task_run_id: new.parent_task_run_id,
+        state: None,
+        run_count: 0,
+        expected_start_time: None,
+        next_scheduled_start_time: None,
+        start_time: None,
+        end_time: None,
+        total_run_time: 0.0,
+        auto_scheduled: new.auto_scheduled,
+        infrastructure_document_id: new.infrastructure_document_id,
+        infrastructure_pid: None,
+        created_by: new.created_by,
+        job_variables: new.job_variables,
+    };
+    let proposed = new
+        .state
+        .unwrap_or_else(|| ProposedState::of(StateType::Pending));
+    let mut events = Vec::new();
+    orchestrate(&mut run, proposed, &Context::new(now));
+    if let Some(s) = &run.state {
+        events.push(flow_run_state_event(&run, Some(flow_name), None, s));
+    }
+    (run, events)
+}
+
+/// A subflow's parent task run follows the subflow's state (Prefect's server does the same; clients never
+/// set it themselves).
+fn mirror_onto_parent_task(tx: &Tx, run: &FlowRun, state: &State, now: Ts) -> Result<()> {
+    let Some(parent) = run.parent_task_run_id else {
+        return Ok(());
+    };
+    let Some(mut task) = task_runs::get(tx, parent)? else {
+        return Ok(());
+    };
+    let mut copy = state.clone();
+    copy.id = Uuid::now_v7();
+    copy.details.remove("flow_run_id");
+    copy.details.insert(
+        "task_run_id".into(),
+        serde_json::Value::String(parent.to_string()),
+    );
+    copy.details.insert(
+        "child_flow_run_id".into(),
+        serde_json::Value::String(run.id.to_string()),
+    );
+    if apply_task_state(&mut task, copy, true, now) {
+        task_runs::upsert(tx, &task)?;
+        if let Some(s) = &task.state {
+            task_runs::insert_state(tx, parent, s)?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores events in the caller's transaction (published on the bus after the commit).
+pub(super) fn store_events(tx: &Tx, events: &[Event]) -> Result<()> {
+    for e in events {
+        crate::store::events::insert(tx, e)?;
+    }
+    Ok(())
+}
