@@ -1,11 +1,13 @@
-//! Reading deployment bodies: which fields a create or update sets (absent = unchanged, `null` = cleared),
-//! each checked for its type with a 422 naming the field.
+//! Deployment bodies, parsed as `wire` structs (a wrong type is a 422 naming the field), turned into the
+//! domain's `DeploymentPatch` with the checks serde cannot make (positive limits, entrypoints, concurrency
+//! options, schedules); and the schedule PATCH body, still read field by field.
 
 use super::error::{ApiError, ApiResult};
 use super::schedules::parse_schedule;
 use crate::domain::concurrency::ConcurrencyOptions;
 use crate::domain::deployment::{DeploymentPatch, NewSchedule};
 use crate::domain::Doc;
+use crate::wire::deployments::{DeploymentCreate, DeploymentScheduleCreate, DeploymentUpdate};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -21,21 +23,6 @@ fn opt_string(o: &Obj, key: &str) -> ApiResult<Option<Option<String>>> {
         Some(Value::Null) => Ok(Some(None)),
         Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
         Some(_) => Err(bad(key, "a string or null")),
-    }
-}
-
-fn opt_any(o: &Obj, key: &str) -> Option<Option<Value>> {
-    o.get(key)
-        .map(|v| if v.is_null() { None } else { Some(v.clone()) })
-}
-
-fn opt_concurrency(o: &Obj, key: &str) -> ApiResult<Option<Option<ConcurrencyOptions>>> {
-    match o.get(key) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(v) => ConcurrencyOptions::parse(v)
-            .map(|c| Some(Some(c)))
-            .map_err(|e| ApiError::invalid(format!("{key}: {e}"))),
     }
 }
 
@@ -66,121 +53,85 @@ fn opt_doc(o: &Obj, key: &str) -> ApiResult<Option<Doc>> {
     }
 }
 
-fn opt_uuid(o: &Obj, key: &str) -> ApiResult<Option<Option<Uuid>>> {
-    match o.get(key) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => s
-            .parse()
-            .map(|u| Some(Some(u)))
-            .map_err(|_| ApiError::invalid(format!("{key}: '{s}' is not a valid UUID"))),
-        Some(_) => Err(bad(key, "a UUID string or null")),
-    }
-}
-
-fn opt_tags(o: &Obj, key: &str) -> ApiResult<Option<Vec<String>>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Array(a)) => a
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                t.as_str()
-                    .map(String::from)
-                    .ok_or_else(|| bad(&format!("{key}[{i}]"), "a string"))
-            })
-            .collect::<ApiResult<Vec<_>>>()
-            .map(Some),
-        Some(_) => Err(bad(key, "a list of strings")),
-    }
-}
-
-/// A schedule entry of `schedules` (`{schedule, active, max_scheduled_runs, parameters, slug, replaces}`).
-pub fn new_schedule(v: &Value, path: &str) -> ApiResult<NewSchedule> {
-    let o = v.as_object().ok_or_else(|| bad(path, "an object"))?;
-    let schedule = parse_schedule(
-        o.get("schedule").unwrap_or(&Value::Null),
-        &format!("{path}.schedule"),
-    )?;
+/// A schedule entry as the domain reads it; `path` (`schedules[0]`) names the entry in errors.
+pub fn new_schedule(s: DeploymentScheduleCreate, path: &str) -> ApiResult<NewSchedule> {
     Ok(NewSchedule {
-        schedule,
-        active: opt_bool(o, "active")
-            .map_err(|e| prefix(e, path))?
-            .unwrap_or(true),
-        max_scheduled_runs: opt_int(o, "max_scheduled_runs")
-            .map_err(|e| prefix(e, path))?
-            .flatten(),
-        parameters: opt_doc(o, "parameters")
-            .map_err(|e| prefix(e, path))?
-            .unwrap_or_default(),
-        slug: opt_string(o, "slug")
-            .map_err(|e| prefix(e, path))?
-            .flatten(),
+        schedule: parse_schedule(&s.schedule, &format!("{path}.schedule"))?,
+        active: s.active.unwrap_or(true),
+        max_scheduled_runs: s.max_scheduled_runs,
+        parameters: s.parameters.unwrap_or_default(),
+        slug: s.slug,
     })
 }
 
-fn prefix(mut e: ApiError, path: &str) -> ApiError {
-    e.detail = format!("{path}.{}", e.detail);
-    e
-}
-
-/// A list of schedule entries.
-pub fn new_schedules(v: &Value, path: &str) -> ApiResult<Vec<NewSchedule>> {
-    let a = v
-        .as_array()
-        .ok_or_else(|| bad(path, "a list of schedules"))?;
-    a.iter()
+/// A list of schedule entries (`path` names the list).
+pub fn new_schedules(
+    list: Vec<DeploymentScheduleCreate>,
+    path: &str,
+) -> ApiResult<Vec<NewSchedule>> {
+    list.into_iter()
         .enumerate()
         .map(|(i, s)| new_schedule(s, &format!("{path}[{i}]")))
         .collect()
 }
 
-/// The fields of a deployment create or update body.
-pub fn patch(o: &Obj) -> ApiResult<DeploymentPatch> {
-    Ok(DeploymentPatch {
-        version: opt_string(o, "version")?,
-        version_info: opt_any(o, "version_info"),
-        description: opt_string(o, "description")?,
-        paused: opt_bool(o, "paused")?,
-        concurrency_limit: match opt_int(o, "concurrency_limit")? {
-            Some(Some(n)) if n < 1 => {
-                return Err(bad("concurrency_limit", "a positive integer or null"))
-            }
-            other => other,
-        },
-        concurrency_options: opt_concurrency(o, "concurrency_options")?,
-        enforce_parameter_schema: opt_bool(o, "enforce_parameter_schema")?,
-        parameter_openapi_schema: opt_any(o, "parameter_openapi_schema"),
-        parameters: opt_doc(o, "parameters")?,
-        tags: opt_tags(o, "tags")?,
-        labels: opt_doc(o, "labels")?,
-        pull_steps: opt_any(o, "pull_steps"),
-        work_queue_name: opt_string(o, "work_queue_name")?,
-        work_pool_name: opt_string(o, "work_pool_name")?,
-        storage_document_id: opt_uuid(o, "storage_document_id")?,
-        infrastructure_document_id: opt_uuid(o, "infrastructure_document_id")?,
-        path: opt_string(o, "path")?,
-        entrypoint: entrypoint(o)?,
-        job_variables: opt_doc(o, "job_variables")?,
-        schedules: match o.get("schedules") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(new_schedules(v, "schedules")?),
-        },
-    })
+/// A create body: the deployment's name, its flow, and the fields it sets (labels only come with a create).
+pub fn create(body: DeploymentCreate) -> ApiResult<(String, Uuid, DeploymentPatch)> {
+    let (name, flow_id, labels, rest) = body.split();
+    let mut p = patch(rest)?;
+    p.labels = labels;
+    Ok((name, flow_id, p))
 }
 
-/// `name` and `flow_id` of a create body.
-pub fn identity(o: &Obj) -> ApiResult<(String, Uuid)> {
-    let name = match o.get("name") {
-        Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err(bad("name", "a string")),
-        None => return Err(ApiError::invalid("name: field required")),
+/// An update body as the domain's patch, with the checks serde cannot express; each error names its field.
+pub fn patch(u: DeploymentUpdate) -> ApiResult<DeploymentPatch> {
+    if let Some(Some(n)) = u.concurrency_limit {
+        if n < 1 {
+            return Err(bad("concurrency_limit", "a positive integer or null"));
+        }
+    }
+    if let Some(Some(id)) = u.global_concurrency_limit_id {
+        return Err(ApiError::invalid(format!(
+            "global_concurrency_limit_id: '{id}': Baton has no global concurrency limits for deployments; use concurrency_limit"
+        )));
+    }
+    if let Some(Some(e)) = &u.entrypoint {
+        crate::domain::deployment::check_entrypoint(e).map_err(ApiError::invalid)?;
+    }
+    let concurrency_options = match u.concurrency_options {
+        Some(Some(v)) => {
+            Some(Some(ConcurrencyOptions::parse(&v).map_err(|e| {
+                ApiError::invalid(format!("concurrency_options: {e}"))
+            })?))
+        }
+        Some(None) => Some(None),
+        None => None,
     };
-    let flow_id = match opt_uuid(o, "flow_id")? {
-        Some(Some(u)) => u,
-        _ => return Err(ApiError::invalid("flow_id: field required (a UUID)")),
-    };
-    Ok((name, flow_id))
+    Ok(DeploymentPatch {
+        version: u.version,
+        version_info: u.version_info,
+        description: u.description,
+        paused: u.paused,
+        concurrency_limit: u.concurrency_limit,
+        concurrency_options,
+        enforce_parameter_schema: u.enforce_parameter_schema,
+        parameter_openapi_schema: u.parameter_openapi_schema,
+        parameters: u.parameters,
+        tags: u.tags,
+        labels: None,
+        pull_steps: u.pull_steps,
+        work_queue_name: u.work_queue_name,
+        work_pool_name: u.work_pool_name,
+        storage_document_id: u.storage_document_id,
+        infrastructure_document_id: u.infrastructure_document_id,
+        path: u.path,
+        entrypoint: u.entrypoint,
+        job_variables: u.job_variables,
+        schedules: u
+            .schedules
+            .map(|l| new_schedules(l, "schedules"))
+            .transpose()?,
+    })
 }
 
 /// The schedule fields of a schedule PATCH.
@@ -195,12 +146,4 @@ pub fn schedule_patch(o: &Obj) -> ApiResult<crate::services::deployment_schedule
         parameters: opt_doc(o, "parameters")?,
         slug: opt_string(o, "slug")?,
     })
-}
-
-fn entrypoint(o: &Obj) -> ApiResult<Option<Option<String>>> {
-    let e = opt_string(o, "entrypoint")?;
-    if let Some(Some(s)) = &e {
-        crate::domain::deployment::check_entrypoint(s).map_err(ApiError::invalid)?;
-    }
-    Ok(e)
 }

@@ -1,15 +1,18 @@
 //! `/api/deployments/*`, and the automation endpoints the client calls around deployments.
 
 use super::convert;
-use super::deployment_fields::{identity, new_schedules, patch, schedule_patch};
-use super::error::{parse_uuid, ApiError, ApiResult, Body, Id};
+use super::deployment_fields::{create as create_body, new_schedules, patch, schedule_patch};
+use super::error::{parse_uuid, ApiError, ApiResult, Body, Id, ObjectBody};
 use super::filters::FilterBody;
 use super::AppState;
 use crate::domain::deployment::Window;
 use crate::domain::filter::{Entity, Field, Order};
 use crate::domain::time;
 use crate::services::deployments::DeploymentRunRequest;
-use crate::wire::deployments::{Deployment, DeploymentSchedule, ScheduledRunsRequest};
+use crate::wire::deployments::{
+    Deployment, DeploymentCreate, DeploymentSchedule, DeploymentScheduleCreate, DeploymentUpdate,
+    ScheduledRunsRequest,
+};
 use crate::wire::flow_runs::FlowRun;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -37,11 +40,10 @@ fn object(v: Value) -> ApiResult<Map<String, Value>> {
 /// Create, or update in place when the flow already has a deployment of that name (200).
 pub async fn create(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<DeploymentCreate>,
 ) -> ApiResult<(StatusCode, Json<Deployment>)> {
-    let o = object(b)?;
-    let (name, flow_id) = identity(&o)?;
-    let (d, created) = s.upsert_deployment(name, flow_id, patch(&o)?).await?;
+    let (name, flow_id, fields) = create_body(b)?;
+    let (d, created) = s.upsert_deployment(name, flow_id, fields).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -70,9 +72,9 @@ pub async fn by_name(
 pub async fn update(
     State(s): State<AppState>,
     Id(id): Id,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<DeploymentUpdate>,
 ) -> ApiResult<StatusCode> {
-    s.update_deployment(id, patch(&object(b)?)?).await?;
+    s.update_deployment(id, patch(b)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -237,9 +239,9 @@ pub async fn schedules(
 pub async fn add_schedules(
     State(s): State<AppState>,
     Id(id): Id,
-    Body(b): Body<Value>,
+    Body(b): Body<Vec<DeploymentScheduleCreate>>,
 ) -> ApiResult<(StatusCode, Json<Vec<DeploymentSchedule>>)> {
-    let list = new_schedules(&b, "body")?;
+    let list = new_schedules(b, "body")?;
     let added = s.add_schedules(id, list).await?;
     Ok((
         StatusCode::CREATED,

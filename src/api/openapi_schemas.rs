@@ -1,6 +1,6 @@
 //! The request-body schemas of `/api/openapi.json`, one per body shape the handlers accept (Prefect's
-//! fields, as the handlers' parsers and `wire` structs read them). Kept by hand: most bodies are read
-//! field by field from JSON, so there is no type to derive them from.
+//! fields, as the handlers' parsers and `wire` structs read them; `closed` where a struct refuses unknown
+//! fields). Kept by hand: many bodies are still read field by field, with no type to derive them from.
 
 use serde_json::{json, Map, Value};
 
@@ -66,6 +66,12 @@ fn obj(props: Value, required: &[&str]) -> Value {
     json!({"type": "object", "properties": props, "required": required})
 }
 
+/// `v` with no properties but its own (a `wire` struct with `deny_unknown_fields`).
+fn closed(mut v: Value) -> Value {
+    v["additionalProperties"] = json!(false);
+    v
+}
+
 fn uuid() -> Value {
     json!({"type": "string", "format": "uuid"})
 }
@@ -90,9 +96,7 @@ fn nullable(kind: &str) -> Value {
 fn state_create() -> Value {
     obj(
         json!({
-            "type": {"type": "string", "enum": STATE_TYPES},
-            "name": nullable("string"),
-            "message": nullable("string"),
+            "type": {"type": "string", "enum": STATE_TYPES}, "name": nullable("string"), "message": nullable("string"),
             "state_details": {"type": "object", "properties": {
                 "scheduled_time": time(), "pause_key": {"type": "string"}}},
         }),
@@ -108,30 +112,39 @@ fn schedule_spec() -> Value {
     ]})
 }
 
+/// `wire::deployments::DeploymentScheduleCreate`.
 fn schedule_create() -> Value {
-    obj(
+    closed(obj(
         json!({"schedule": schedule_spec(), "active": {"type": "boolean"},
             "max_scheduled_runs": nullable("integer"), "parameters": {"type": "object"},
-            "slug": nullable("string")}),
+            "slug": nullable("string"), "replaces": nullable("string")}),
         &["schedule"],
-    )
+    ))
 }
 
-fn deployment(required: &[&str]) -> Value {
-    obj(
-        json!({
-            "name": name(), "flow_id": uuid(), "entrypoint": nullable("string"),
-            "path": nullable("string"), "description": nullable("string"), "version": nullable("string"),
-            "tags": strings(), "parameters": {"type": "object"}, "job_variables": {"type": "object"},
-            "work_pool_name": nullable("string"), "work_queue_name": nullable("string"),
-            "paused": {"type": "boolean"}, "concurrency_limit": nullable("integer"),
-            "enforce_parameter_schema": {"type": "boolean"},
-            "parameter_openapi_schema": {"type": ["object", "null"]},
-            "pull_steps": {"type": ["array", "null"], "items": {"type": "object"}},
-            "schedules": {"type": "array", "items": schedule_create()},
-        }),
-        required,
-    )
+/// `wire::deployments::DeploymentCreate` (`create`) or `DeploymentUpdate`: Prefect's fields, no others.
+fn deployment(create: bool) -> Value {
+    let id = json!({"type": ["string", "null"], "format": "uuid"});
+    let mut props = json!({
+        "entrypoint": nullable("string"), "path": nullable("string"), "description": nullable("string"),
+        "version": nullable("string"), "version_info": {"type": ["object", "null"]}, "tags": strings(),
+        "parameters": {"type": "object"}, "job_variables": {"type": "object"},
+        "work_pool_name": nullable("string"), "work_queue_name": nullable("string"),
+        "paused": {"type": "boolean"}, "concurrency_limit": {"type": ["integer", "null"], "minimum": 1},
+        "concurrency_options": {"type": ["object", "null"], "required": ["collision_strategy"],
+            "properties": {"collision_strategy": {"type": "string", "enum": ["ENQUEUE", "CANCEL_NEW"]},
+                "grace_period_seconds": {"type": ["integer", "null"], "minimum": 60, "maximum": 86400}}},
+        "global_concurrency_limit_id": {"type": "null"}, "enforce_parameter_schema": {"type": "boolean"},
+        "parameter_openapi_schema": {"type": ["object", "null"]},
+        "pull_steps": {"type": ["array", "null"], "items": {"type": "object"}}, "schedules": {"type": "array", "items": schedule_create()},
+        "storage_document_id": id, "infrastructure_document_id": id,
+    });
+    if create {
+        props["name"] = name();
+        props["flow_id"] = uuid();
+        props["labels"] = json!({"type": ["object", "null"]});
+    }
+    closed(obj(props, if create { &["name", "flow_id"] } else { &[] }))
 }
 
 fn pool(required: &[&str]) -> Value {
@@ -153,9 +166,7 @@ fn queue(create: bool) -> Value {
     if !create {
         props["last_polled"] = json!({"type": ["string", "null"], "format": "date-time"});
     }
-    let mut out = obj(props, if create { &["name"] } else { &[] });
-    out["additionalProperties"] = json!(false);
-    out
+    closed(obj(props, if create { &["name"] } else { &[] }))
 }
 
 fn schema(b: Body) -> Value {
@@ -226,8 +237,8 @@ fn schema(b: Body) -> Value {
                 "task_run_id": uuid()}),
             &["name", "level", "message", "timestamp"],
         )}),
-        Body::DeploymentCreate => deployment(&["name", "flow_id"]),
-        Body::DeploymentUpdate => deployment(&[]),
+        Body::DeploymentCreate => deployment(true),
+        Body::DeploymentUpdate => deployment(false),
         Body::DeploymentRun => obj(
             json!({"parameters": {"type": "object"}, "name": nullable("string"), "tags": strings(),
                 "state": state_create(), "job_variables": {"type": "object"},

@@ -31,11 +31,78 @@ pub struct ErrorBody {
     pub detail: String,
 }
 
-/// For `#[serde(default, deserialize_with = "present")]` on an `Option<T>` field of a PATCH body: a field
-/// given is `Some(value)` (with `T = Option<_>`, an explicit null is `Some(None)`, "clear it"); an absent
-/// field stays `None`, "leave it". With a non-optional `T`, an explicit null is rejected.
+/// The tri-state of a PATCH field. For `#[serde(default, deserialize_with = "present")]` on an `Option<T>`
+/// field: a field given is `Some(value)` (with `T = Option<_>`, an explicit null is `Some(None)`, "clear
+/// it"); an absent field stays `None`, "leave it". With a non-optional `T`, an explicit null is rejected.
+/// So a field that may be cleared is `Option<Option<T>>`: absent `None`, null `Some(None)`, a value
+/// `Some(Some(v))`; add `skip_serializing_if = "Option::is_none"` so a body built by a client keeps the
+/// absent ones absent.
 pub fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     d: D,
 ) -> Result<Option<T>, D::Error> {
     T::deserialize(d).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::present;
+    use serde::{Deserialize, Serialize};
+    use serde_json::json;
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct Patch {
+        #[serde(
+            default,
+            deserialize_with = "present",
+            skip_serializing_if = "Option::is_none"
+        )]
+        clearable: Option<Option<u32>>,
+        #[serde(default, deserialize_with = "present")]
+        required_if_given: Option<u32>,
+    }
+
+    fn read(v: serde_json::Value) -> Result<Patch, serde_json::Error> {
+        serde_json::from_value(v)
+    }
+
+    #[test]
+    fn an_absent_field_is_none_leave_it() {
+        let p = read(json!({})).unwrap();
+        assert_eq!(p.clearable, None);
+        assert_eq!(p.required_if_given, None);
+    }
+
+    #[test]
+    fn an_explicit_null_is_some_none_clear_it() {
+        assert_eq!(
+            read(json!({"clearable": null})).unwrap().clearable,
+            Some(None)
+        );
+    }
+
+    #[test]
+    fn a_value_is_some_some_set_it() {
+        let p = read(json!({"clearable": 3, "required_if_given": 4})).unwrap();
+        assert_eq!(p.clearable, Some(Some(3)));
+        assert_eq!(p.required_if_given, Some(4));
+    }
+
+    #[test]
+    fn null_is_refused_where_the_field_cannot_be_cleared() {
+        assert!(read(json!({"required_if_given": null})).is_err());
+        assert!(read(json!({"clearable": "x"})).is_err());
+    }
+
+    #[test]
+    fn the_three_states_serialize_back_as_they_came() {
+        for body in [
+            json!({}),
+            json!({"clearable": null}),
+            json!({"clearable": 5}),
+        ] {
+            let mut out = serde_json::to_value(read(body.clone()).unwrap()).unwrap();
+            out.as_object_mut().unwrap().remove("required_if_given");
+            assert_eq!(out, body);
+        }
+    }
 }

@@ -11,6 +11,7 @@ mod cli_variables;
 mod concurrency;
 mod damaged_rows;
 mod dashboard;
+mod deployment_bodies;
 mod deployments;
 mod events_ws;
 mod faults;
