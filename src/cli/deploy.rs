@@ -114,8 +114,9 @@ pub async fn push(client: &Client, spec: &DeploySpec) -> anyhow::Result<(Deploym
         Err(e) if e.status() == Some(404) => false,
         Err(e) => return Err(e.into()),
     };
+    let body = serde_json::to_value(spec.body(&flow.id)?)?;
     let d: Deployment = client
-        .post("/deployments/", &spec.body(&flow.id))
+        .post("/deployments/", &body)
         .await
         .map_err(|e| anyhow::anyhow!("deploying {}: {e}", spec.full_name()))?;
     if let Some(c) = &spec.catchup {

@@ -7,6 +7,7 @@
 use super::params::{key_values, schedule_entry, ScheduleFlags};
 use super::pyschema::parameter_schema;
 use super::pysource;
+use crate::wire::deployments::DeploymentCreate;
 use anyhow::{anyhow, bail, Context};
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -40,20 +41,41 @@ impl DeploySpec {
         format!("{}/{}", self.flow_name, self.name)
     }
 
-    /// The body of `POST /api/deployments/` (Prefect's `DeploymentCreate`).
-    pub fn body(&self, flow_id: &str) -> Value {
-        json!({
-            "name": self.name, "flow_id": flow_id, "paused": false,
-            "schedules": self.schedules,
-            "concurrency_limit": self.concurrency_limit,
-            "enforce_parameter_schema": self.enforce_parameter_schema,
-            "parameter_openapi_schema": self.parameter_schema,
-            "parameters": self.parameters, "tags": self.tags,
-            "work_pool_name": self.pool, "work_queue_name": self.queue,
-            "description": self.description, "path": self.path,
-            "entrypoint": self.entrypoint, "pull_steps": self.pull_steps,
-            "job_variables": self.job_variables, "version": self.version,
-            "version_info": self.version.as_ref().map(|v| json!({"type": "prefect:simple", "version": v})),
+    /// The body of `POST /api/deployments/` (Prefect's `DeploymentCreate`). Every field is sent, `null`
+    /// where the spec has none, so a redeploy clears what the command line no longer says.
+    pub fn body(&self, flow_id: &str) -> anyhow::Result<DeploymentCreate> {
+        let flow_id = flow_id.parse().with_context(|| {
+            format!("the server answered a flow id that is not a UUID: {flow_id}")
+        })?;
+        let schedules = (self.schedules.iter().enumerate())
+            .map(|(i, s)| {
+                serde_json::from_value(s.clone()).with_context(|| format!("schedules[{i}]"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let version_info =
+            (self.version.as_ref()).map(|v| json!({"type": "prefect:simple", "version": v}));
+        Ok(DeploymentCreate {
+            name: self.name.clone(),
+            flow_id,
+            paused: Some(false),
+            schedules: Some(schedules),
+            concurrency_limit: Some(self.concurrency_limit),
+            enforce_parameter_schema: Some(self.enforce_parameter_schema),
+            parameter_openapi_schema: Some(
+                Some(self.parameter_schema.clone()).filter(|v| !v.is_null()),
+            ),
+            parameters: Some(self.parameters.clone()),
+            tags: Some(self.tags.clone()),
+            work_pool_name: Some(Some(self.pool.clone())),
+            work_queue_name: Some(self.queue.clone()),
+            description: Some(self.description.clone()),
+            path: Some(Some(self.path.clone())),
+            entrypoint: Some(self.entrypoint.clone()),
+            pull_steps: Some(self.pull_steps.clone().filter(|v| !v.is_null())),
+            job_variables: Some(self.job_variables.clone()),
+            version: Some(self.version.clone()),
+            version_info: Some(version_info),
+            ..Default::default()
         })
     }
 }
@@ -322,5 +344,43 @@ mod tests {
         assert_eq!(file, PathBuf::from("/repo/flows/x.py"));
         let (stored, dir, _, _) = locate("./etl/../etl/a.py:g", Path::new("/repo")).unwrap();
         assert_eq!((stored.as_str(), dir.as_str()), ("etl/a.py:g", "/repo"));
+    }
+
+    #[test]
+    fn the_create_body_sends_every_field_null_where_unset() {
+        let spec = DeploySpec {
+            flow_name: "etl".into(),
+            name: "nightly".into(),
+            pool: "default".into(),
+            queue: None,
+            schedules: vec![super::schedule_entry(json!({"cron": "0 2 * * *"}), true)],
+            parameters: Map::new(),
+            tags: vec!["prod".into()],
+            description: None,
+            version: Some("v1".into()),
+            job_variables: Map::new(),
+            concurrency_limit: None,
+            catchup: None,
+            entrypoint: Some("etl.py:main".into()),
+            path: "/repo".into(),
+            pull_steps: None,
+            parameter_schema: json!({"type": "object"}),
+            enforce_parameter_schema: true,
+        };
+        let flow = "6f1f8b8e-0000-4000-8000-000000000000";
+        let body = serde_json::to_value(spec.body(flow).unwrap()).unwrap();
+        assert_eq!(
+            body,
+            json!({
+                "name": "nightly", "flow_id": flow, "paused": false,
+                "schedules": [{"schedule": {"cron": "0 2 * * *"}, "active": true, "max_scheduled_runs": null,
+                    "parameters": {}, "slug": null}],
+                "concurrency_limit": null, "enforce_parameter_schema": true,
+                "parameter_openapi_schema": {"type": "object"}, "parameters": {}, "tags": ["prod"],
+                "work_pool_name": "default", "work_queue_name": null, "description": null, "path": "/repo",
+                "entrypoint": "etl.py:main", "pull_steps": null, "job_variables": {}, "version": "v1",
+                "version_info": {"type": "prefect:simple", "version": "v1"},
+            })
+        );
     }
 }
