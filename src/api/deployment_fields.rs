@@ -1,56 +1,20 @@
 //! Deployment bodies, parsed as `wire` structs (a wrong type is a 422 naming the field), turned into the
 //! domain's `DeploymentPatch` with the checks serde cannot make (positive limits, entrypoints, concurrency
-//! options, schedules); and the schedule PATCH body, still read field by field.
+//! options, schedules), and the schedule PATCH body into the service's `SchedulePatch`.
 
 use super::error::{ApiError, ApiResult};
 use super::schedules::parse_schedule;
 use crate::domain::concurrency::ConcurrencyOptions;
 use crate::domain::deployment::{DeploymentPatch, NewSchedule};
-use crate::domain::Doc;
-use crate::wire::deployments::{DeploymentCreate, DeploymentScheduleCreate, DeploymentUpdate};
-use serde_json::{Map, Value};
+use crate::services::deployment_schedules::SchedulePatch;
+use crate::wire::deployments::{
+    DeploymentCreate, DeploymentScheduleCreate, DeploymentScheduleUpdate, DeploymentUpdate,
+};
+use serde_json::Value;
 use uuid::Uuid;
-
-type Obj = Map<String, Value>;
 
 fn bad(key: &str, what: &str) -> ApiError {
     ApiError::invalid(format!("{key}: expected {what}"))
-}
-
-fn opt_string(o: &Obj, key: &str) -> ApiResult<Option<Option<String>>> {
-    match o.get(key) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(_) => Err(bad(key, "a string or null")),
-    }
-}
-
-fn opt_bool(o: &Obj, key: &str) -> ApiResult<Option<bool>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(bad(key, "true or false")),
-    }
-}
-
-fn opt_int(o: &Obj, key: &str) -> ApiResult<Option<Option<i64>>> {
-    match o.get(key) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(v) => v
-            .as_i64()
-            .map(|i| Some(Some(i)))
-            .ok_or_else(|| bad(key, "an integer or null")),
-    }
-}
-
-fn opt_doc(o: &Obj, key: &str) -> ApiResult<Option<Doc>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m.clone())),
-        Some(_) => Err(bad(key, "an object")),
-    }
 }
 
 /// A schedule entry as the domain reads it; `path` (`schedules[0]`) names the entry in errors.
@@ -134,16 +98,16 @@ pub fn patch(u: DeploymentUpdate) -> ApiResult<DeploymentPatch> {
     })
 }
 
-/// The schedule fields of a schedule PATCH.
-pub fn schedule_patch(o: &Obj) -> ApiResult<crate::services::deployment_schedules::SchedulePatch> {
-    Ok(crate::services::deployment_schedules::SchedulePatch {
-        schedule: match o.get("schedule") {
+/// A schedule PATCH as the service's patch.
+pub fn schedule_patch(u: DeploymentScheduleUpdate) -> ApiResult<SchedulePatch> {
+    Ok(SchedulePatch {
+        schedule: match u.schedule {
             None | Some(Value::Null) => None,
-            Some(v) => Some(parse_schedule(v, "schedule")?),
+            Some(v) => Some(parse_schedule(&v, "schedule")?),
         },
-        active: opt_bool(o, "active")?,
-        max_scheduled_runs: opt_int(o, "max_scheduled_runs")?,
-        parameters: opt_doc(o, "parameters")?,
-        slug: opt_string(o, "slug")?,
+        active: u.active,
+        max_scheduled_runs: u.max_scheduled_runs,
+        parameters: u.parameters,
+        slug: u.slug,
     })
 }

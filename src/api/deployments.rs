@@ -10,8 +10,8 @@ use crate::domain::filter::{Entity, Field, Order};
 use crate::domain::time;
 use crate::services::deployments::DeploymentRunRequest;
 use crate::wire::deployments::{
-    Deployment, DeploymentCreate, DeploymentSchedule, DeploymentScheduleCreate, DeploymentUpdate,
-    ScheduledRunsRequest,
+    Deployment, DeploymentCreate, DeploymentSchedule, DeploymentScheduleCreate,
+    DeploymentScheduleUpdate, DeploymentUpdate, ScheduledRunsRequest,
 };
 use crate::wire::flow_runs::FlowRun;
 use axum::extract::{Path, State};
@@ -264,11 +264,10 @@ fn two_ids(raw: (String, String)) -> ApiResult<(uuid::Uuid, uuid::Uuid)> {
 pub async fn update_schedule(
     State(s): State<AppState>,
     Path(raw): Path<(String, String)>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<DeploymentScheduleUpdate>,
 ) -> ApiResult<StatusCode> {
     let (id, sid) = two_ids(raw)?;
-    s.update_schedule(id, sid, schedule_patch(&object(b)?)?)
-        .await?;
+    s.update_schedule(id, sid, schedule_patch(b)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -251,11 +251,11 @@ fn schema(b: Body) -> Value {
             &["deployment_ids"],
         ),
         Body::Schedules => json!({"type": "array", "items": schedule_create()}),
-        Body::ScheduleUpdate => obj(
-            json!({"schedule": schedule_spec(), "active": {"type": "boolean"},
+        Body::ScheduleUpdate => closed(obj(
+            json!({"schedule": schedule_spec(), "active": {"type": "boolean"}, "slug": nullable("string"),
                 "max_scheduled_runs": nullable("integer"), "parameters": {"type": "object"}}),
             &[],
-        ),
+        )),
         Body::History => obj(
             json!({"history_start": time(), "history_end": time(),
                 "history_interval_seconds": {"type": "number"}, "flow_runs": {"type": "object"}}),

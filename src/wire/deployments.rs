@@ -85,6 +85,34 @@ pub struct DeploymentScheduleCreate {
     pub replaces: Option<String>,
 }
 
+/// `PATCH /api/deployments/{id}/schedules/{schedule_id}` body (Prefect's `DeploymentScheduleUpdate`):
+/// absent = unchanged; `max_scheduled_runs` and `slug` may be cleared with `null`, the others read `null` as
+/// absent. Unknown fields are refused; `replaces` is accepted and not acted on.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentScheduleUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_scheduled_runs: Option<Option<i64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Object>,
+    #[serde(
+        default,
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub slug: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
+}
+
 /// `POST /api/deployments/` body (Prefect's `DeploymentCreate`). A create of a name the flow already has
 /// updates that deployment in place, so the create body keeps the three states of a PATCH: a nullable field
 /// is `Option<Option<T>>` read with [`present`](super::present) (absent = unchanged, `null` = cleared, a

@@ -107,3 +107,31 @@ async fn old_work_pool_fields_are_dropped_as_prefect_drops_them() {
     assert_eq!(s, StatusCode::CREATED);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_schedule_patch_is_read_strictly() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    let (_, d) = app
+        .post(
+            "/deployments/",
+            json!({"name": "d", "flow_id": flow, "paused": true,
+                "schedules": [{"schedule": {"interval": 3600}, "slug": "hourly"}]}),
+        )
+        .await;
+    let id = d["id"].as_str().unwrap();
+    let sid = d["schedules"][0]["id"].as_str().unwrap();
+    let path = format!("/deployments/{id}/schedules/{sid}");
+    let (s, v) = app.patch(&path, json!({"every": 2})).await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "every");
+    let (s, v) = app.patch(&path, json!({"active": "no"})).await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "active");
+    let (s, _) = app
+        .patch(&path, json!({"active": false, "slug": null}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, all) = app.get(&format!("/deployments/{id}/schedules")).await;
+    assert_eq!(all[0]["active"], false);
+    assert_eq!(all[0]["slug"], json!(null));
+    app.stop().await;
+}
