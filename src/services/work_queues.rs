@@ -179,9 +179,14 @@ impl Services {
             .write(move |tx| {
                 let mut q =
                     work_queues::queue(tx, id)?.ok_or(StoreError::NotFound("work queue"))?;
+                let old_name = q.name.clone();
                 patch.apply(&mut q);
                 q.updated = now;
-                work_queues::update_queue(tx, &q)
+                work_queues::update_queue(tx, &q)?;
+                if q.name != old_name {
+                    work_queues::rename_references(tx, &q, &old_name)?;
+                }
+                Ok(())
             })
             .await
             .map_err(|e| by_id_error(e, id))?;

@@ -70,6 +70,21 @@ pub fn update_queue(tx: &Tx, q: &WorkQueue) -> Result<()> {
     Ok(())
 }
 
+/// After a rename, points what names the queue at its new name (Prefect links them by id, so they follow):
+/// the deployments of its pool that named it, and its runs. New runs of those deployments land in it again.
+pub fn rename_references(tx: &Tx, q: &WorkQueue, old_name: &str) -> Result<()> {
+    tx.conn.execute(
+        "UPDATE deployments SET work_queue_name = ?1 WHERE work_queue_name = ?2 \
+         AND work_pool_name = (SELECT name FROM work_pools WHERE id = ?3)",
+        params![q.name, old_name, q.work_pool_id.to_string()],
+    )?;
+    tx.conn.execute(
+        "UPDATE flow_runs SET work_queue_name = ?1 WHERE work_queue_id = ?2",
+        params![q.name, q.id.to_string()],
+    )?;
+    Ok(())
+}
+
 /// A pool's queues, by priority then name.
 pub fn queues(tx: &Tx, pool_id: Uuid) -> Result<Vec<WorkQueue>> {
     let sql = format!(

@@ -189,3 +189,55 @@ async fn queues_are_found_by_name_listed_across_pools_and_created_without_a_pool
     }
     app.stop().await;
 }
+
+/// A renamed queue keeps its deployments and runs, as in Prefect (which links them by id): they show the
+/// new name, and a new run of the deployment lands in the same queue (before, it named a queue that no
+/// longer existed and waited unplaced).
+#[tokio::test]
+async fn a_renamed_queue_keeps_its_deployments_and_runs() {
+    let app = spawn_app_without_worker().await;
+    let (s, _) = app
+        .post(
+            "/work_pools/",
+            json!({"name": "renpool", "type": "process"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, q) = app
+        .post("/work_pools/renpool/queues", json!({"name": "q1"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{q}");
+    let qid = q["id"].as_str().unwrap().to_string();
+    let flow = app.flow("renamed").await;
+    let dep = app
+        .deployment(
+            json!({"name": "d", "flow_id": flow, "work_pool_name": "renpool",
+                           "work_queue_name": "q1"}),
+        )
+        .await;
+    let before = app.deployment_run(&dep).await;
+    let (s, _) = app
+        .patch(&format!("/work_queues/{qid}"), json!({"name": "q2"}))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, d) = app.get(&format!("/deployments/{dep}")).await;
+    assert_eq!(d["work_queue_name"], "q2", "{d}");
+    let (_, old) = app.get(&format!("/flow_runs/{before}")).await;
+    assert_eq!(
+        (
+            old["work_queue_name"].as_str(),
+            old["work_queue_id"].as_str()
+        ),
+        (Some("q2"), Some(qid.as_str()))
+    );
+    let after = app.deployment_run(&dep).await;
+    let (_, new) = app.get(&format!("/flow_runs/{after}")).await;
+    assert_eq!(
+        (
+            new["work_queue_name"].as_str(),
+            new["work_queue_id"].as_str()
+        ),
+        (Some("q2"), Some(qid.as_str()))
+    );
+    app.stop().await;
+}
