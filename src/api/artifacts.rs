@@ -28,7 +28,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/artifacts/{id}", g(get).patch(update).delete(delete))
 }
 
-fn sections(target: Entity) -> [(&'static str, Option<Entity>); 5] {
+pub(super) fn sections(target: Entity) -> [(&'static str, Option<Entity>); 5] {
     [
         ("artifacts", Some(target)),
         ("flow_runs", Some(Entity::FlowRun)),

@@ -17,9 +17,11 @@ pub fn routes() -> axum::Router<AppState> {
     )
 }
 
-#[derive(Deserialize)]
+/// `PUT /api/baton/deployments/{id}/catchup` body.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CatchupBody {
+    /// `all`, `latest` or `none`.
     catchup: String,
 }
 

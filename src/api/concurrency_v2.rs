@@ -65,7 +65,7 @@ fn holder(h: wire::LeaseHolder) -> Holder {
 /// Takes slots of every named limit; the limits taken from.
 pub async fn increment(
     State(s): State<AppState>,
-    Body(b): Body<wire::SlotsBody>,
+    Body(b): Body<wire::IncrementBody>,
 ) -> ApiResult<Json<Vec<wire::MinimalLimit>>> {
     let req = request(b.names, b.slots, b.mode);
     Ok(Json(limits(s.acquire_slots(&req)?)))
@@ -74,14 +74,14 @@ pub async fn increment(
 /// Gives slots back; the limits they belonged to.
 pub async fn decrement(
     State(s): State<AppState>,
-    Body(b): Body<wire::SlotsBody>,
+    Body(b): Body<wire::DecrementBody>,
 ) -> ApiResult<Json<Vec<wire::MinimalLimit>>> {
     if let Some(secs) = b.occupancy_seconds.filter(|s| *s <= 0.0) {
         return Err(super::error::ApiError::invalid(format!(
             "occupancy_seconds: must be greater than 0 (got {secs})"
         )));
     }
-    let req = request(b.names, b.slots, b.mode);
+    let req = request(b.names, b.slots, wire::Mode::Concurrency);
     Ok(Json(limits(s.release_slots(&req)?)))
 }
 

@@ -18,11 +18,21 @@ fn take(body: &mut Value, key: &str) -> Option<Value> {
     body.as_object_mut()?.remove(key).filter(|v| !v.is_null())
 }
 
+/// The filter sections of `POST /api/flow_runs/history` but `work_pools` (read apart, by name):
+/// Prefect's, with `work_queues` accepted only as null.
+pub(super) const HISTORY_SECTIONS: &[(&str, Option<Entity>)] = &[
+    ("flows", Some(Entity::Flow)),
+    ("flow_runs", Some(Entity::FlowRun)),
+    ("task_runs", Some(Entity::TaskRun)),
+    ("deployments", Some(Entity::Deployment)),
+    ("work_queues", None),
+];
+
 /// The run condition of a filter body, where `work_pools: {name: {any_: [...]}}` is also understood.
-fn run_cond(mut body: Value) -> ApiResult<Cond> {
+fn run_cond(mut body: Value, sections: &[(&str, Option<Entity>)]) -> ApiResult<Cond> {
     let pools = take(&mut body, "work_pools");
     let f = FilterBody::new(body)?;
-    let mut cond = f.cond(Entity::FlowRun, SECTIONS)?;
+    let mut cond = f.cond(Entity::FlowRun, sections)?;
     if let Some(p) = pools {
         let names = p
             .pointer("/name/any_")
@@ -61,7 +71,7 @@ pub async fn history(
     }
     let interval = interval as i64;
     let cells = s
-        .flow_run_history(run_cond(b)?, start, end, interval)
+        .flow_run_history(run_cond(b, HISTORY_SECTIONS)?, start, end, interval)
         .await?;
     let n = ((end - start).num_seconds() + interval - 1) / interval;
     let mut out: Vec<Value> = (0..n)
@@ -103,7 +113,9 @@ pub async fn page(State(s): State<AppState>, Body(mut b): Body<Value>) -> ApiRes
             .ok_or_else(|| ApiError::invalid("limit: expected an integer from 1 to 200"))?
             as u32,
     };
-    let page = s.flow_run_page(run_cond(b)?, cursor, limit).await?;
+    let page = s
+        .flow_run_page(run_cond(b, SECTIONS)?, cursor, limit)
+        .await?;
     let now = s.clock.now();
     let results: Vec<Value> = page
         .rows

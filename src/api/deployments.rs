@@ -13,13 +13,13 @@ use crate::wire::deployments::{
     Deployment, DeploymentCreate, DeploymentSchedule, DeploymentScheduleCreate,
     DeploymentScheduleUpdate, DeploymentUpdate, ScheduledRunsRequest,
 };
-use crate::wire::flow_runs::FlowRun;
+use crate::wire::flow_runs::{DeploymentFlowRunCreate, FlowRun, ScheduleWindowRequest};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-const SECTIONS: &[(&str, Option<Entity>)] = &[
+pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
     ("flows", Some(Entity::Flow)),
     ("flow_runs", Some(Entity::FlowRun)),
     ("task_runs", Some(Entity::TaskRun)),
@@ -27,15 +27,6 @@ const SECTIONS: &[(&str, Option<Entity>)] = &[
     ("work_pools", None),
     ("work_pool_queues", None),
 ];
-
-fn object(v: Value) -> ApiResult<Map<String, Value>> {
-    match v {
-        Value::Object(o) => Ok(o),
-        _ => Err(ApiError::invalid(
-            "Invalid request body: expected a JSON object",
-        )),
-    }
-}
 
 /// Create, or update in place when the flow already has a deployment of that name (200).
 pub async fn create(
@@ -135,10 +126,9 @@ pub async fn resume(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCo
 pub async fn create_flow_run(
     State(s): State<AppState>,
     Id(id): Id,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<DeploymentFlowRunCreate>,
 ) -> ApiResult<(StatusCode, Json<FlowRun>)> {
-    let o = object(b)?;
-    let req = run_request(&o)?;
+    let req = run_request(b)?;
     let (run, created) = s.create_deployment_run(id, req).await?;
     let status = if created {
         StatusCode::CREATED
@@ -148,52 +138,21 @@ pub async fn create_flow_run(
     Ok((status, Json(convert::flow_run(run, s.clock.now()))))
 }
 
-fn run_request(o: &Map<String, Value>) -> ApiResult<DeploymentRunRequest> {
-    let doc = |k: &str| -> ApiResult<crate::domain::Doc> {
-        match o.get(k) {
-            None | Some(Value::Null) => Ok(Default::default()),
-            Some(Value::Object(m)) => Ok(m.clone()),
-            Some(_) => Err(ApiError::invalid(format!("{k}: expected an object"))),
-        }
-    };
-    let text = |k: &str| -> ApiResult<Option<String>> {
-        match o.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(ApiError::invalid(format!("{k}: expected a string"))),
-        }
-    };
-    let uuid = |k: &str| -> ApiResult<Option<uuid::Uuid>> {
-        text(k)?.map(|s| parse_uuid(k, &s)).transpose()
-    };
-    let state = match o.get("state") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(convert::proposed(super::error::parse_json(
-            v.to_string().as_bytes(),
-        )?)?),
-    };
-    let tags = match o.get("tags") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(v) => super::error::parse_json::<Vec<String>>(v.to_string().as_bytes())
-            .map_err(|_| ApiError::invalid("tags: expected a list of strings"))?,
-    };
+fn run_request(b: DeploymentFlowRunCreate) -> ApiResult<DeploymentRunRequest> {
     Ok(DeploymentRunRequest {
-        state,
-        name: text("name")?,
-        parameters: doc("parameters")?,
-        context: doc("context")?,
-        tags,
-        labels: doc("labels")?,
-        idempotency_key: text("idempotency_key")?,
-        parent_task_run_id: uuid("parent_task_run_id")?,
-        job_variables: doc("job_variables")?,
-        work_queue_name: text("work_queue_name")?,
-        enforce_parameter_schema: o.get("enforce_parameter_schema").and_then(Value::as_bool),
-        empirical_policy: match o.get("empirical_policy") {
-            Some(Value::Object(m)) => Some(m.clone()),
-            _ => None,
-        },
-        infrastructure_document_id: uuid("infrastructure_document_id")?,
+        state: b.state.map(convert::proposed).transpose()?,
+        name: b.name,
+        parameters: b.parameters.unwrap_or_default(),
+        context: b.context.unwrap_or_default(),
+        tags: b.tags.unwrap_or_default(),
+        labels: b.labels.unwrap_or_default(),
+        idempotency_key: b.idempotency_key,
+        parent_task_run_id: b.parent_task_run_id,
+        job_variables: b.job_variables.unwrap_or_default(),
+        work_queue_name: b.work_queue_name,
+        enforce_parameter_schema: b.enforce_parameter_schema,
+        empirical_policy: b.empirical_policy,
+        infrastructure_document_id: b.infrastructure_document_id,
     })
 }
 
@@ -285,54 +244,33 @@ pub async fn delete_schedule(
 pub async fn schedule_now(
     State(s): State<AppState>,
     Id(id): Id,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<ScheduleWindowRequest>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let o = match b {
-        Value::Null => Map::new(),
-        other => object(other)?,
-    };
     let now = s.clock.now();
-    let when = |k: &str| -> ApiResult<Option<crate::domain::Ts>> {
-        match o.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(t)) => time::parse(t)
-                .map(Some)
-                .ok_or_else(|| ApiError::invalid(format!("{k}: '{t}' is not a valid datetime"))),
-            Some(_) => Err(ApiError::invalid(format!(
-                "{k}: expected a datetime string"
-            ))),
-        }
+    let when = |k: &str, t: Option<String>| -> ApiResult<Option<crate::domain::Ts>> {
+        t.map(|t| {
+            time::parse(&t)
+                .ok_or_else(|| ApiError::invalid(format!("{k}: '{t}' is not a valid datetime")))
+        })
+        .transpose()
     };
-    let count = |k: &str| -> ApiResult<Option<usize>> {
-        match o.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .map(|n| Some(n.min(10_000) as usize))
-                .ok_or_else(|| ApiError::invalid(format!("{k}: expected a non-negative integer"))),
-        }
-    };
-    let mut w = Window::ahead(when("start_time")?.unwrap_or(now), None);
-    if let Some(end) = when("end_time")? {
+    let mut w = Window::ahead(when("start_time", b.start_time)?.unwrap_or(now), None);
+    if let Some(end) = when("end_time", b.end_time)? {
         w.end = end;
     }
-    if let Some(n) = count("min_runs")? {
-        w.min_runs = n;
+    if let Some(n) = b.min_runs {
+        w.min_runs = n.min(10_000) as usize;
     }
-    if let Some(n) = count("max_runs")? {
-        w.max_runs = n;
+    if let Some(n) = b.max_runs {
+        w.max_runs = n.min(10_000) as usize;
     }
-    match o.get("min_time") {
-        None | Some(Value::Null) => {}
-        Some(v) => {
-            let secs = v
-                .as_f64()
-                .filter(|x| (0.0..=8.64e9).contains(x))
-                .ok_or_else(|| {
-                    ApiError::invalid("min_time: expected seconds (a number from 0 to 100 years)")
-                })?;
-            w.min_time = chrono::Duration::milliseconds((secs * 1000.0) as i64);
+    if let Some(secs) = b.min_time {
+        if !(0.0..=8.64e9).contains(&secs) {
+            return Err(ApiError::invalid(
+                "min_time: expected seconds (a number from 0 to 100 years)",
+            ));
         }
+        w.min_time = chrono::Duration::milliseconds((secs * 1000.0) as i64);
     }
     let created = s.schedule_deployment(id, w).await?;
     Ok((

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
 
-const SECTIONS: &[(&str, Option<Entity>)] = &[
+pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
     ("flows", Some(Entity::Flow)),
     ("flow_runs", Some(Entity::FlowRun)),
     ("task_runs", Some(Entity::TaskRun)),

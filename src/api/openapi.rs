@@ -1,20 +1,20 @@
 //! `GET /api/openapi.json`: the OpenAPI 3.1 document of every Baton endpoint, built from
 //! `openapi_table::operations()`, tables kept beside the route table. A unit test reads the router's source
 //! and fails when a route has no entry here (or an entry no route), so the document cannot drift from the
-//! code. Request bodies point at the schemas of `openapi_schemas`; most handlers read their bodies field by
-//! field (Prefect's filter objects, deployment fields), so those schemas are written by hand to match what
-//! the parsers accept.
+//! code. Request-body schemas are derived from the types the handlers read (`openapi_bodies`), and a second
+//! test holds each body's fields to Prefect 3.9.1's (`openapi_parity_tests.rs`).
 
-use super::openapi_schemas::components;
+use super::openapi_bodies::{error, generator};
 use super::openapi_table::{operations, Op};
 use axum::Json;
+use schemars::generate::SchemaGenerator;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
 /// Path parameters holding ids (UUIDs); every other path parameter is a free string.
 const UUID_PARAMS: &[&str] = &["id", "schedule_id"];
 
-fn operation(o: &Op) -> Value {
+fn operation(o: &Op, g: &mut SchemaGenerator) -> Value {
     let mut params: Vec<Value> = o
         .path
         .split('/')
@@ -39,23 +39,25 @@ fn operation(o: &Op) -> Value {
         "responses": {
             "2XX": {"description": "Success"},
             "4XX": {"description": "Invalid request or missing object",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                    "content": {"application/json": {"schema": error(g)}}},
         },
     });
-    if let Some(b) = o.body {
+    if let Some(body) = o.body {
         out["requestBody"] = json!({"required": true, "content": {"application/json":
-            {"schema": {"$ref": format!("#/components/schemas/{}", b.name())}}}});
+            {"schema": body(g)}}});
     }
     out
 }
 
 /// The whole document.
 pub fn document() -> Value {
+    let mut g = generator();
     let mut paths = Map::new();
     for o in operations() {
         let entry = paths.entry(o.path.to_string()).or_insert_with(|| json!({}));
-        entry[o.method] = operation(o);
+        entry[o.method] = operation(o, &mut g);
     }
+    let components = Value::Object(g.take_definitions(true));
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -65,7 +67,7 @@ pub fn document() -> Value {
         },
         "servers": [{"url": "/api"}],
         "paths": paths,
-        "components": {"schemas": components()},
+        "components": {"schemas": components},
     })
 }
 
@@ -78,3 +80,7 @@ pub async fn serve() -> Json<Value> {
 #[cfg(test)]
 #[path = "openapi_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "openapi_parity_tests.rs"]
+mod parity_tests;

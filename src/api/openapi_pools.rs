@@ -1,46 +1,62 @@
 //! The `/api/openapi.json` entries of the work pool and work queue routes (`work_pools.rs`, `work_queues.rs`),
 //! kept apart from `openapi_table.rs` so that each table stays short.
 
-use super::openapi_schemas::Body::*;
+use super::openapi_bodies::{self as b, json};
 use super::openapi_table::{op, with, Op};
+use crate::wire::{work_pools, work_queues};
 
 /// The work pool and work queue operations, in the route table's order.
 pub const OPERATIONS: &[Op] = &[
-    with("post", "/work_pools/", "Create a work pool", WorkPoolCreate),
-    with("post", "/work_pools/filter", "Filter work pools", Filter),
-    with("post", "/work_pools/count", "Count work pools", Filter),
+    with(
+        "post",
+        "/work_pools/",
+        "Create a work pool",
+        json::<work_pools::WorkPoolCreate>,
+    ),
+    with(
+        "post",
+        "/work_pools/filter",
+        "Filter work pools",
+        b::work_pools_filter,
+    ),
+    with(
+        "post",
+        "/work_pools/count",
+        "Count work pools",
+        b::work_pools_count,
+    ),
     op("get", "/work_pools/{name}", "Read a work pool"),
     with(
         "patch",
         "/work_pools/{name}",
         "Update a work pool",
-        WorkPoolUpdate,
+        json::<work_pools::WorkPoolUpdate>,
     ),
     op("delete", "/work_pools/{name}", "Delete a work pool"),
     with(
         "post",
         "/work_pools/{name}/get_scheduled_flow_runs",
         "Due runs of a pool (workers poll this)",
-        PoolRuns,
+        json::<work_pools::PoolRunsRequest>,
     ),
     with(
         "post",
         "/work_pools/{name}/queues",
         "Create a queue",
-        QueueCreate,
+        json::<work_queues::WorkQueueCreate>,
     ),
     with(
         "post",
         "/work_pools/{name}/queues/filter",
         "Filter queues",
-        Filter,
+        json::<work_queues::WorkQueueFilterRequest>,
     ),
     op("get", "/work_pools/{name}/queues/{queue}", "Read a queue"),
     with(
         "patch",
         "/work_pools/{name}/queues/{queue}",
         "Update a queue",
-        QueueUpdate,
+        json::<work_queues::WorkQueueUpdate>,
     ),
     op(
         "delete",
@@ -51,13 +67,13 @@ pub const OPERATIONS: &[Op] = &[
         "post",
         "/work_pools/{name}/workers/heartbeat",
         "Worker heartbeat",
-        Heartbeat,
+        json::<work_pools::Heartbeat>,
     ),
     with(
         "post",
         "/work_pools/{name}/workers/filter",
         "Filter workers",
-        Filter,
+        b::workers_filter,
     ),
     op(
         "get",
@@ -73,13 +89,13 @@ pub const OPERATIONS: &[Op] = &[
         "post",
         "/work_queues/",
         "Create a queue in the default pool",
-        QueueCreate,
+        json::<work_queues::WorkQueueCreate>,
     ),
     with(
         "post",
         "/work_queues/filter",
         "Filter queues of every pool",
-        QueueFilter,
+        json::<work_queues::WorkQueueFilterRequest>,
     ),
     op(
         "get",
@@ -91,20 +107,20 @@ pub const OPERATIONS: &[Op] = &[
         "patch",
         "/work_queues/{id}",
         "Update a queue by id",
-        QueueUpdate,
+        json::<work_queues::WorkQueueUpdate>,
     ),
     op("delete", "/work_queues/{id}", "Delete a queue by id"),
     with(
         "post",
         "/work_queues/{id}/get_runs",
         "Due runs of a queue (a poll: marks the queue polled)",
-        QueueRuns,
+        json::<work_queues::QueueRunsRequest>,
     ),
     op("get", "/work_queues/{id}/status", "A queue's health"),
     with(
         "post",
         "/work_queues/{id}/concurrency_status",
         "Runs holding a queue's slots",
-        ConcurrencyStatus,
+        json::<work_queues::ConcurrencyStatusRequest>,
     ),
 ];

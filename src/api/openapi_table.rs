@@ -2,14 +2,15 @@
 //! shape, query parameters), in the route table's order (the work pool and queue routes are in
 //! `openapi_pools.rs`). `openapi_tests.rs` fails when a route is missing.
 
-use super::openapi_schemas::Body;
+use super::openapi_bodies::{self as b, json, BodyFn};
+use crate::wire::{deployments, flow_runs, flows, logs, states, task_runs};
 
 /// One documented operation: method, path under `/api`, summary, request body, query parameters.
 pub struct Op {
     pub method: &'static str,
     pub path: &'static str,
     pub summary: &'static str,
-    pub body: Option<Body>,
+    pub body: Option<BodyFn>,
     pub query: &'static [(&'static str, bool)],
 }
 
@@ -27,7 +28,7 @@ pub(super) const fn with(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
-    body: Body,
+    body: BodyFn,
 ) -> Op {
     Op {
         method,
@@ -38,7 +39,7 @@ pub(super) const fn with(
     }
 }
 
-const fn q(
+pub(super) const fn q(
     method: &'static str,
     path: &'static str,
     summary: &'static str,
@@ -53,11 +54,13 @@ const fn q(
     }
 }
 
-use Body::*;
-
-/// Every documented operation: this table, then the work pool and queue routes' (`openapi_pools.rs`).
+/// Every documented operation: this table, then the variable, artifact, concurrency and Baton routes'
+/// (`openapi_more.rs`), then the work pool and queue routes' (`openapi_pools.rs`).
 pub fn operations() -> impl Iterator<Item = &'static Op> {
-    OPERATIONS.iter().chain(super::openapi_pools::OPERATIONS)
+    OPERATIONS
+        .iter()
+        .chain(super::openapi_more::OPERATIONS)
+        .chain(super::openapi_pools::OPERATIONS)
 }
 
 /// Every route of `api::router` but the work pool and queue routes, in the route table's order.
@@ -81,36 +84,56 @@ const OPERATIONS: &[Op] = &[
         "post",
         "/flows/",
         "Create a flow (200 when it exists)",
-        FlowCreate,
+        json::<flows::FlowCreate>,
     ),
-    with("post", "/flows/filter", "Filter flows", Filter),
-    with("post", "/flows/count", "Count flows", Filter),
+    with("post", "/flows/filter", "Filter flows", b::flows_filter),
+    with("post", "/flows/count", "Count flows", b::flows_count),
     op("get", "/flows/name/{name}", "Read a flow by name"),
     op("get", "/flows/{id}", "Read a flow"),
     op("delete", "/flows/{id}", "Delete a flow"),
-    with("post", "/flow_runs/", "Create a flow run", FlowRunCreate),
-    with("post", "/flow_runs/filter", "Filter flow runs", Filter),
-    with("post", "/flow_runs/count", "Count flow runs", Filter),
+    with(
+        "post",
+        "/flow_runs/",
+        "Create a flow run",
+        json::<flow_runs::FlowRunCreate>,
+    ),
+    with(
+        "post",
+        "/flow_runs/filter",
+        "Filter flow runs",
+        b::flow_runs_filter,
+    ),
+    with(
+        "post",
+        "/flow_runs/count",
+        "Count flow runs",
+        b::flow_runs_count,
+    ),
     with(
         "post",
         "/flow_runs/history",
         "Runs over time by state",
-        History,
+        b::history,
     ),
     op("get", "/flow_runs/{id}", "Read a flow run"),
     with(
         "patch",
         "/flow_runs/{id}",
         "Update a flow run",
-        FlowRunUpdate,
+        json::<flow_runs::FlowRunUpdate>,
     ),
     op("delete", "/flow_runs/{id}", "Delete a flow run"),
-    with("patch", "/flow_runs/{id}/labels", "Merge labels", AnyObject),
+    with(
+        "patch",
+        "/flow_runs/{id}/labels",
+        "Merge labels",
+        b::any_object,
+    ),
     with(
         "post",
         "/flow_runs/{id}/set_state",
         "Propose a state",
-        SetState,
+        json::<states::SetState>,
     ),
     q(
         "get",
@@ -118,16 +141,31 @@ const OPERATIONS: &[Op] = &[
         "A flow run's states",
         &[("flow_run_id", true)],
     ),
-    with("post", "/task_runs/", "Create a task run", TaskRunCreate),
-    with("post", "/task_runs/filter", "Filter task runs", Filter),
-    with("post", "/task_runs/count", "Count task runs", Filter),
+    with(
+        "post",
+        "/task_runs/",
+        "Create a task run",
+        json::<task_runs::TaskRunCreate>,
+    ),
+    with(
+        "post",
+        "/task_runs/filter",
+        "Filter task runs",
+        b::task_runs_filter,
+    ),
+    with(
+        "post",
+        "/task_runs/count",
+        "Count task runs",
+        b::task_runs_count,
+    ),
     op("get", "/task_runs/{id}", "Read a task run"),
     op("delete", "/task_runs/{id}", "Delete a task run"),
     with(
         "post",
         "/task_runs/{id}/set_state",
         "Propose a task run state",
-        SetState,
+        json::<states::SetState>,
     ),
     q(
         "get",
@@ -135,22 +173,37 @@ const OPERATIONS: &[Op] = &[
         "A task run's states",
         &[("task_run_id", true)],
     ),
-    with("post", "/logs/", "Write a batch of logs", Logs),
-    with("post", "/logs/filter", "Filter logs", Filter),
+    with(
+        "post",
+        "/logs/",
+        "Write a batch of logs",
+        json::<Vec<logs::LogCreate>>,
+    ),
+    with("post", "/logs/filter", "Filter logs", b::logs_filter),
     op("get", "/logs/out", "Logs websocket (server to client)"),
     with(
         "post",
         "/deployments/",
         "Create or update a deployment",
-        DeploymentCreate,
+        json::<deployments::DeploymentCreate>,
     ),
-    with("post", "/deployments/filter", "Filter deployments", Filter),
-    with("post", "/deployments/count", "Count deployments", Filter),
+    with(
+        "post",
+        "/deployments/filter",
+        "Filter deployments",
+        b::deployments_filter,
+    ),
+    with(
+        "post",
+        "/deployments/count",
+        "Count deployments",
+        b::deployments_count,
+    ),
     with(
         "post",
         "/deployments/get_scheduled_flow_runs",
         "Due runs of deployments",
-        DeploymentRuns,
+        json::<deployments::ScheduledRunsRequest>,
     ),
     op(
         "get",
@@ -162,14 +215,14 @@ const OPERATIONS: &[Op] = &[
         "patch",
         "/deployments/{id}",
         "Update a deployment",
-        DeploymentUpdate,
+        json::<deployments::DeploymentUpdate>,
     ),
     op("delete", "/deployments/{id}", "Delete a deployment"),
     with(
         "post",
         "/deployments/{id}/create_flow_run",
         "Run a deployment",
-        DeploymentRun,
+        json::<flow_runs::DeploymentFlowRunCreate>,
     ),
     op(
         "post",
@@ -185,7 +238,7 @@ const OPERATIONS: &[Op] = &[
         "post",
         "/deployments/{id}/schedule",
         "Schedule runs now",
-        AnyObject,
+        json::<flow_runs::ScheduleWindowRequest>,
     ),
     op(
         "get",
@@ -196,13 +249,13 @@ const OPERATIONS: &[Op] = &[
         "post",
         "/deployments/{id}/schedules",
         "Add schedules",
-        Schedules,
+        json::<Vec<deployments::DeploymentScheduleCreate>>,
     ),
     with(
         "patch",
         "/deployments/{id}/schedules/{schedule_id}",
         "Update a schedule",
-        ScheduleUpdate,
+        json::<deployments::DeploymentScheduleUpdate>,
     ),
     op(
         "delete",
@@ -226,121 +279,4 @@ const OPERATIONS: &[Op] = &[
     ),
     op("get", "/events/in", "Events websocket (client to server)"),
     op("get", "/events/out", "Events websocket (server to client)"),
-    with("post", "/variables/", "Create a variable", VariableCreate),
-    with("post", "/variables/filter", "Filter variables", Filter),
-    with("post", "/variables/count", "Count variables", Filter),
-    op("get", "/variables/name/{name}", "Read a variable by name"),
-    with(
-        "patch",
-        "/variables/name/{name}",
-        "Update a variable by name",
-        VariableUpdate,
-    ),
-    op(
-        "delete",
-        "/variables/name/{name}",
-        "Delete a variable by name",
-    ),
-    op("get", "/variables/{id}", "Read a variable"),
-    with(
-        "patch",
-        "/variables/{id}",
-        "Update a variable",
-        VariableUpdate,
-    ),
-    op("delete", "/variables/{id}", "Delete a variable"),
-    with("post", "/artifacts/", "Create an artifact", ArtifactCreate),
-    with("post", "/artifacts/filter", "Filter artifacts", Filter),
-    with("post", "/artifacts/count", "Count artifacts", Filter),
-    with(
-        "post",
-        "/artifacts/latest/filter",
-        "Filter latest artifacts",
-        Filter,
-    ),
-    with(
-        "post",
-        "/artifacts/latest/count",
-        "Count latest artifacts",
-        Filter,
-    ),
-    op("get", "/artifacts/{key}/latest", "Latest artifact by key"),
-    op("get", "/artifacts/{id}", "Read an artifact"),
-    with(
-        "patch",
-        "/artifacts/{id}",
-        "Update an artifact",
-        ArtifactUpdate,
-    ),
-    op("delete", "/artifacts/{id}", "Delete an artifact"),
-    with(
-        "post",
-        "/v2/concurrency_limits/increment",
-        "Take slots of global concurrency limits",
-        Slots,
-    ),
-    with(
-        "post",
-        "/v2/concurrency_limits/increment-with-lease",
-        "Take slots of global concurrency limits under a lease",
-        LeaseSlots,
-    ),
-    with(
-        "post",
-        "/v2/concurrency_limits/decrement",
-        "Give back slots of global concurrency limits",
-        Slots,
-    ),
-    with(
-        "post",
-        "/v2/concurrency_limits/decrement-with-lease",
-        "Release a lease and its slots",
-        LeaseRelease,
-    ),
-    with(
-        "post",
-        "/v2/concurrency_limits/leases/{lease_id}/renew",
-        "Renew a lease",
-        LeaseRenew,
-    ),
-    with(
-        "post",
-        "/baton/schedules/preview",
-        "Preview a schedule's next times",
-        Preview,
-    ),
-    op(
-        "get",
-        "/baton/flow_runs/{id}/why",
-        "Why a run has not started",
-    ),
-    with(
-        "post",
-        "/baton/flow_runs/page",
-        "A keyset page of runs",
-        AnyObject,
-    ),
-    op(
-        "get",
-        "/baton/deployments/{id}/catchup",
-        "A deployment's catch-up policy",
-    ),
-    with(
-        "put",
-        "/baton/deployments/{id}/catchup",
-        "Set a deployment's catch-up policy",
-        Catchup,
-    ),
-    with(
-        "post",
-        "/baton/deployments/summary",
-        "Deployment summaries",
-        AnyObject,
-    ),
-    q(
-        "get",
-        "/baton/live",
-        "Live server-sent events",
-        &[("flow_run_id", false)],
-    ),
 ];

@@ -16,6 +16,14 @@ use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// The filter sections of `/task_runs/filter` and `/count` (Prefect's).
+pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
+    ("flows", Some(Entity::Flow)),
+    ("flow_runs", Some(Entity::FlowRun)),
+    ("task_runs", Some(Entity::TaskRun)),
+    ("deployments", Some(Entity::Deployment)),
+];
+
 pub async fn create(
     State(s): State<AppState>,
     Body(b): Body<TaskRunCreate>,
@@ -63,7 +71,7 @@ pub async fn filter(
 ) -> ApiResult<Json<Vec<TaskRun>>> {
     let body = FilterBody::new(b)?;
     let q = body.query(
-        body.cond(Entity::TaskRun, super::flow_runs::SECTIONS)?,
+        body.cond(Entity::TaskRun, SECTIONS)?,
         task_run_sort,
         "EXPECTED_START_TIME_ASC",
     )?;
@@ -79,7 +87,7 @@ pub async fn filter(
 pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
     let body = FilterBody::new(b)?;
     Ok(Json(
-        s.count_task_runs(body.cond(Entity::TaskRun, super::flow_runs::SECTIONS)?)
+        s.count_task_runs(body.cond(Entity::TaskRun, SECTIONS)?)
             .await?,
     ))
 }

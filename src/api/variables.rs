@@ -27,7 +27,7 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/variables/{id}", g(get).patch(update).delete(delete))
 }
 
-const SECTIONS: &[(&str, Option<Entity>)] = &[("variables", Some(Entity::Variable))];
+pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[("variables", Some(Entity::Variable))];
 
 fn to_wire(v: Variable) -> wire::Variable {
     wire::Variable {

@@ -81,36 +81,6 @@ pub(super) fn object(v: Value) -> ApiResult<Map<String, Value>> {
     }
 }
 
-pub(super) fn opt_limit(o: &Map<String, Value>) -> ApiResult<Option<Option<i64>>> {
-    match o.get("concurrency_limit") {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(v) => match v.as_i64() {
-            Some(n) if n >= 0 => Ok(Some(Some(n))),
-            _ => Err(ApiError::invalid(
-                "concurrency_limit: expected a non-negative integer or null",
-            )),
-        },
-    }
-}
-
-pub(super) fn opt_bool(o: &Map<String, Value>, k: &str) -> ApiResult<Option<bool>> {
-    match o.get(k) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(_) => Err(ApiError::invalid(format!("{k}: expected true or false"))),
-    }
-}
-
-pub(super) fn opt_text(o: &Map<String, Value>, k: &str) -> ApiResult<Option<Option<String>>> {
-    match o.get(k) {
-        None => Ok(None),
-        Some(Value::Null) => Ok(Some(None)),
-        Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(_) => Err(ApiError::invalid(format!("{k}: expected a string"))),
-    }
-}
-
 pub(super) fn page(o: &Map<String, Value>) -> ApiResult<(u32, u64)> {
     let limit = match o.get("limit") {
         None | Some(Value::Null) => 200,

@@ -3,7 +3,7 @@
 use super::convert;
 use super::error::{ApiError, ApiResult, Body, ObjectBody};
 pub use super::work_pool_fields::pool_json;
-use super::work_pool_fields::{any_of, object, opt_bool, opt_limit, opt_text, page, worker_json};
+use super::work_pool_fields::{any_of, object, page, worker_json};
 use super::work_queues::{create_patch, queue_filter, queue_out, queues_out, update_patch};
 use super::AppState;
 use crate::domain::filter::MAX_LIMIT;
@@ -22,29 +22,26 @@ async fn pool_out(s: &AppState, p: WorkPool) -> ApiResult<wire::work_pools::Work
     Ok(pool_json(p, &workers, s.clock.now()))
 }
 
+/// A storage configuration as stored: every field, null where unset (Prefect's shape).
+fn storage(c: wire::work_pools::WorkPoolStorageConfiguration) -> Map<String, Value> {
+    match serde_json::to_value(c) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
 pub async fn create(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<wire::work_pools::WorkPoolCreate>,
 ) -> ApiResult<(StatusCode, Json<wire::work_pools::WorkPool>)> {
-    let o = object(b)?;
-    let name = match o.get("name") {
-        Some(Value::String(n)) => n.clone(),
-        _ => return Err(ApiError::invalid("name: field required (a string)")),
-    };
-    let template = match o.get("base_job_template") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
-        Some(_) => return Err(ApiError::invalid("base_job_template: expected an object")),
-    };
     let new = NewPool {
-        name,
-        kind: opt_text(&o, "type")?
-            .flatten()
-            .unwrap_or_else(|| "process".into()),
-        description: opt_text(&o, "description")?.flatten(),
-        base_job_template: template,
-        is_paused: opt_bool(&o, "is_paused")?.unwrap_or(false),
-        concurrency_limit: opt_limit(&o)?.flatten(),
+        name: b.name,
+        kind: b.kind.unwrap_or_else(|| "process".into()),
+        description: b.description,
+        base_job_template: b.base_job_template.unwrap_or_default(),
+        is_paused: b.is_paused.unwrap_or(false),
+        concurrency_limit: b.concurrency_limit.map(i64::from),
+        storage_configuration: b.storage_configuration.map(storage).unwrap_or_default(),
     };
     let p = s.create_pool(new).await?;
     Ok((StatusCode::CREATED, Json(pool_out(&s, p).await?)))
@@ -61,18 +58,14 @@ pub async fn get(
 pub async fn update(
     State(s): State<AppState>,
     Path(name): Path<String>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<wire::work_pools::WorkPoolUpdate>,
 ) -> ApiResult<StatusCode> {
-    let o = object(b)?;
     let patch = PoolPatch {
-        description: opt_text(&o, "description")?,
-        is_paused: opt_bool(&o, "is_paused")?,
-        base_job_template: match o.get("base_job_template") {
-            Some(Value::Object(m)) => Some(m.clone()),
-            None | Some(Value::Null) => None,
-            Some(_) => return Err(ApiError::invalid("base_job_template: expected an object")),
-        },
-        concurrency_limit: opt_limit(&o)?,
+        description: b.description,
+        is_paused: b.is_paused,
+        base_job_template: b.base_job_template,
+        concurrency_limit: b.concurrency_limit.map(|l| l.map(i64::from)),
+        storage_configuration: b.storage_configuration.map(storage),
     };
     s.update_pool(name, patch).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -22,6 +22,7 @@ pub struct NewPool {
     pub base_job_template: Doc,
     pub is_paused: bool,
     pub concurrency_limit: Option<i64>,
+    pub storage_configuration: Doc,
 }
 
 /// Fields a pool update sets (outer `None` = unchanged).
@@ -31,6 +32,7 @@ pub struct PoolPatch {
     pub is_paused: Option<bool>,
     pub base_job_template: Option<Doc>,
     pub concurrency_limit: Option<Option<i64>>,
+    pub storage_configuration: Option<Doc>,
 }
 
 /// A run handed to a worker, with where it waited.
@@ -140,6 +142,9 @@ impl Services {
                 }
                 if let Some(v) = patch.concurrency_limit {
                     p.concurrency_limit = v;
+                }
+                if let Some(v) = patch.storage_configuration {
+                    p.storage_configuration = v;
                 }
                 p.updated = now;
                 work_pools::update_pool(tx, &p)
@@ -301,7 +306,7 @@ fn insert_pool(tx: &Tx, new: NewPool, now: Ts) -> crate::store::Result<WorkPool>
         is_paused: new.is_paused,
         concurrency_limit: new.concurrency_limit,
         default_queue_id: None,
-        storage_configuration: Doc::new(),
+        storage_configuration: new.storage_configuration,
         last_polled: None,
     };
     work_pools::insert_pool(tx, &pool)?;

@@ -268,9 +268,14 @@ mod tests {
         let wal = std::fs::metadata(path.with_extension("db-wal"))
             .unwrap()
             .len();
+        // The WAL file's size is its high-water mark: what was written between two passes of the
+        // checkpointer (a few MB on a quiet machine, more while other processes hold both cores). Without
+        // the drain it holds everything written, 51 MB (each insert also rewrites b-tree pages); a WAL well
+        // short of that started over again and again. The bound leaves room for a checkpointer starved by a
+        // loaded machine (27 MB seen while a cargo build held both cores).
         assert!(
-            wal < 24 << 20,
-            "the WAL grew to {wal} bytes (51 MB without the drain)"
+            wal < 40 << 20,
+            "the WAL grew to {wal} bytes, near the 51 MB written: it did not start over"
         );
         let rows: i64 = rt
             .block_on(writer.write(|tx| {

@@ -1,11 +1,12 @@
 //! Artifact models.
 
 use super::Object;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `POST /api/artifacts/` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArtifactCreate {
     #[serde(default)]
@@ -25,7 +26,7 @@ pub struct ArtifactCreate {
 }
 
 /// `PATCH /api/artifacts/{id}` body: a field given (even as null) is set, an absent one stays.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArtifactUpdate {
     #[serde(default, deserialize_with = "super::present")]
@@ -37,7 +38,7 @@ pub struct ArtifactUpdate {
 }
 
 /// An artifact.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Artifact {
     pub id: String,
     pub created: Option<String>,
@@ -53,7 +54,7 @@ pub struct Artifact {
 }
 
 /// The latest artifact of a key.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct ArtifactCollection {
     pub id: String,
     pub created: Option<String>,

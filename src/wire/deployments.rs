@@ -1,12 +1,13 @@
 //! Deployment models.
 
 use super::Object;
+use schemars::JsonSchema;
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A deployment schedule (`schedule` is a cron, interval or rrule object).
-#[derive(Debug, Serialize, Deserialize, Clone)]
+#[derive(Debug, Serialize, Deserialize, Clone, JsonSchema)]
 pub struct DeploymentSchedule {
     pub id: String,
     pub created: Option<String>,
@@ -20,7 +21,7 @@ pub struct DeploymentSchedule {
 }
 
 /// A deployment (Prefect's `DeploymentResponse`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Deployment {
     pub id: String,
     pub created: Option<String>,
@@ -56,7 +57,7 @@ pub struct Deployment {
 }
 
 /// `POST /api/deployments/get_scheduled_flow_runs` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct ScheduledRunsRequest {
     pub deployment_ids: Vec<uuid::Uuid>,
     #[serde(default)]
@@ -69,7 +70,7 @@ pub struct ScheduledRunsRequest {
 /// `POST /api/deployments/{id}/schedules`. `schedule` stays JSON: the API reads it with the field's path in
 /// its errors. `null` in an optional field means its default, as Baton has always read it; `replaces` is
 /// accepted and not acted on.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentScheduleCreate {
     pub schedule: Value,
@@ -88,7 +89,7 @@ pub struct DeploymentScheduleCreate {
 /// `PATCH /api/deployments/{id}/schedules/{schedule_id}` body (Prefect's `DeploymentScheduleUpdate`):
 /// absent = unchanged; `max_scheduled_runs` and `slug` may be cleared with `null`, the others read `null` as
 /// absent. Unknown fields are refused; `replaces` is accepted and not acted on.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentScheduleUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +121,7 @@ pub struct DeploymentScheduleUpdate {
 /// it. Serialized, an absent field stays absent. Unknown fields are refused as Prefect refuses them
 /// (`extra="forbid"`), except the four pre-3.0 work-pool fields Prefect drops without a word
 /// (`remove_old_deployment_fields`), which are accepted, ignored and never sent.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentCreate {
     pub name: String,
@@ -224,18 +225,22 @@ pub struct DeploymentCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_variables: Option<Object>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub worker_pool_queue_id: Option<IgnoredAny>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub worker_pool_name: Option<IgnoredAny>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub worker_pool_queue_name: Option<IgnoredAny>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub work_pool_queue_name: Option<IgnoredAny>,
 }
 
 /// `PATCH /api/deployments/{id}` body (Prefect's `DeploymentUpdate`): the fields of [`DeploymentCreate`]
 /// but `name`, `flow_id` and `labels`, read the same way.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentUpdate {
     #[serde(
@@ -335,12 +340,16 @@ pub struct DeploymentUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_variables: Option<Object>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub worker_pool_queue_id: Option<IgnoredAny>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub worker_pool_name: Option<IgnoredAny>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub worker_pool_queue_name: Option<IgnoredAny>,
     #[serde(default, skip_serializing)]
+    #[schemars(skip)]
     pub work_pool_queue_name: Option<IgnoredAny>,
 }
 

@@ -2,11 +2,12 @@
 
 use super::states::{State, StateCreate};
 use super::Object;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `POST /api/flow_runs/` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct FlowRunCreate {
     pub flow_id: uuid::Uuid,
     #[serde(default)]
@@ -44,7 +45,7 @@ pub struct FlowRunCreate {
 }
 
 /// `PATCH /api/flow_runs/{id}` body: only the given fields change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct FlowRunUpdate {
     #[serde(default)]
     pub name: Option<String>,
@@ -63,7 +64,7 @@ pub struct FlowRunUpdate {
 }
 
 /// A flow run (Prefect's `FlowRunResponse`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FlowRun {
     pub id: String,
     pub created: Option<String>,
@@ -101,4 +102,55 @@ pub struct FlowRun {
     pub work_pool_name: Option<String>,
     pub state: Option<State>,
     pub job_variables: Option<Object>,
+}
+
+/// `POST /api/deployments/{id}/create_flow_run` body (Prefect's `DeploymentFlowRunCreate`): every field
+/// optional, the deployment's values where absent or null. Unknown fields are refused, as Prefect does.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentFlowRunCreate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<StateCreate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforce_parameter_schema: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub infrastructure_document_id: Option<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub empirical_policy: Option<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_task_run_id: Option<uuid::Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work_queue_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub job_variables: Option<Object>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Object>,
+}
+
+/// `POST /api/deployments/{id}/schedule` body: the window to create the deployment's runs in, every field
+/// optional (Prefect's look-ahead from now where absent). Unknown keys are ignored, as Prefect reads these
+/// as separate body fields.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+pub struct ScheduleWindowRequest {
+    #[serde(default)]
+    pub start_time: Option<String>,
+    #[serde(default)]
+    pub end_time: Option<String>,
+    /// Seconds after `start_time` that runs are created until, at least.
+    #[serde(default)]
+    pub min_time: Option<f64>,
+    #[serde(default)]
+    pub min_runs: Option<u64>,
+    #[serde(default)]
+    pub max_runs: Option<u64>,
 }

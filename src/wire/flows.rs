@@ -1,10 +1,11 @@
 //! Flow models.
 
 use super::Object;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/flows/` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct FlowCreate {
     pub name: String,
     #[serde(default)]
@@ -14,7 +15,7 @@ pub struct FlowCreate {
 }
 
 /// A flow.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Flow {
     pub id: String,
     pub created: Option<String>,

@@ -1,9 +1,10 @@
 //! Log models.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// One line of `POST /api/logs/`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct LogCreate {
     pub name: String,
     pub level: i64,
@@ -16,7 +17,7 @@ pub struct LogCreate {
 }
 
 /// A stored log line.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Log {
     pub id: String,
     pub created: Option<String>,

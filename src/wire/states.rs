@@ -1,11 +1,12 @@
 //! State models and the orchestration result.
 
 use super::Object;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A state as proposed by a client.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct StateCreate {
     #[serde(rename = "type")]
     pub kind: String,
@@ -20,7 +21,7 @@ pub struct StateCreate {
 }
 
 /// `POST /api/flow_runs/{id}/set_state` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct SetState {
     pub state: StateCreate,
     #[serde(default)]
@@ -32,7 +33,7 @@ pub struct SetState {
 }
 
 /// A state.
-#[derive(Debug, Serialize, Deserialize, Clone)]
+#[derive(Debug, Serialize, Deserialize, Clone, JsonSchema)]
 pub struct State {
     pub id: String,
     #[serde(rename = "type")]
@@ -45,7 +46,7 @@ pub struct State {
 }
 
 /// The answer to a proposed state.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct OrchestrationResult {
     pub state: Option<State>,
     pub status: String,

@@ -2,10 +2,11 @@
 
 use super::states::{State, StateCreate};
 use super::Object;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// `POST /api/task_runs/` body (older clients; Prefect 3 reports task runs as events).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct TaskRunCreate {
     #[serde(default)]
     pub id: Option<uuid::Uuid>,
@@ -34,7 +35,7 @@ pub struct TaskRunCreate {
 }
 
 /// A task run.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct TaskRun {
     pub id: String,
     pub created: Option<String>,

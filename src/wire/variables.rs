@@ -1,10 +1,11 @@
 //! Variable models.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// `POST /api/variables/` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariableCreate {
     pub name: String,
@@ -14,7 +15,7 @@ pub struct VariableCreate {
 }
 
 /// `PATCH /api/variables/…` body: absent fields stay as they are; `"value": null` sets null.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VariableUpdate {
     #[serde(default)]
@@ -30,7 +31,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
 }
 
 /// A variable.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Variable {
     pub id: String,
     pub created: Option<String>,

@@ -2,10 +2,11 @@
 
 use super::flow_runs::FlowRun;
 use super::Object;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A work pool (Prefect's `WorkPoolResponse`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct WorkPool {
     pub id: String,
     pub created: Option<String>,
@@ -24,7 +25,7 @@ pub struct WorkPool {
 }
 
 /// A work queue (Prefect's `WorkQueueResponse`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct WorkQueue {
     pub id: String,
     pub created: Option<String>,
@@ -45,7 +46,7 @@ pub struct WorkQueue {
 }
 
 /// A worker.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Worker {
     pub id: String,
     pub created: Option<String>,
@@ -58,7 +59,7 @@ pub struct Worker {
 }
 
 /// One run handed to a worker.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct WorkerFlowRun {
     pub work_pool_id: String,
     pub work_queue_id: String,
@@ -66,7 +67,7 @@ pub struct WorkerFlowRun {
 }
 
 /// `POST /api/work_pools/{name}/get_scheduled_flow_runs` body.
-#[derive(Debug, Deserialize, Serialize, Default)]
+#[derive(Debug, Deserialize, Serialize, Default, JsonSchema)]
 pub struct PoolRunsRequest {
     #[serde(default)]
     pub work_queue_names: Option<Vec<String>>,
@@ -79,11 +80,70 @@ pub struct PoolRunsRequest {
 }
 
 /// `POST /api/work_pools/{name}/workers/heartbeat` body.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, JsonSchema)]
 pub struct Heartbeat {
     pub name: String,
     #[serde(default)]
     pub heartbeat_interval_seconds: Option<i64>,
     #[serde(default)]
     pub return_id: bool,
+}
+
+/// A pool's storage configuration (Prefect's `WorkPoolStorageConfiguration`): where flows' bundles go and
+/// the default result storage. Stored as given; unknown fields are refused, as Prefect does.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkPoolStorageConfiguration {
+    #[serde(default)]
+    pub bundle_upload_step: Option<Object>,
+    #[serde(default)]
+    pub bundle_execution_step: Option<Object>,
+    #[serde(default)]
+    pub default_result_storage_block_id: Option<uuid::Uuid>,
+}
+
+/// `POST /api/work_pools/` body (Prefect's `WorkPoolCreate`; unknown fields refused, as Prefect does).
+/// `type` defaults to `process`, the type of Baton's own worker.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkPoolCreate {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub base_job_template: Option<Object>,
+    #[serde(default)]
+    pub is_paused: Option<bool>,
+    #[serde(default)]
+    pub concurrency_limit: Option<u32>,
+    #[serde(default)]
+    pub storage_configuration: Option<WorkPoolStorageConfiguration>,
+}
+
+/// `PATCH /api/work_pools/{name}` body (Prefect's `WorkPoolUpdate`): an absent field stays as it is;
+/// `description` and `concurrency_limit` are cleared by `null`, the others read `null` as absent. The name
+/// and type of a pool cannot change; unknown fields are refused, as Prefect does.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkPoolUpdate {
+    #[serde(
+        default,
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_paused: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_job_template: Option<Object>,
+    #[serde(
+        default,
+        deserialize_with = "super::present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub concurrency_limit: Option<Option<u32>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_configuration: Option<WorkPoolStorageConfiguration>,
 }

@@ -1,11 +1,12 @@
 //! Work queue request bodies and the answers of `/api/work_queues/{id}/*` (the queue itself is
 //! `work_pools::WorkQueue`). Request bodies are read strictly where Prefect forbids extra fields.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `POST /api/work_queues/` and `POST /api/work_pools/{name}/queues` body (Prefect's `WorkQueueCreate`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkQueueCreate {
     pub name: String,
@@ -24,7 +25,7 @@ pub struct WorkQueueCreate {
 
 /// `PATCH /api/work_queues/{id}` (and `/work_pools/{name}/queues/{queue}`) body: an absent field stays as it
 /// is. `concurrency_limit` and `last_polled` may be null (cleared); the other fields may not.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkQueueUpdate {
     #[serde(default, deserialize_with = "super::present")]
@@ -45,7 +46,7 @@ pub struct WorkQueueUpdate {
 }
 
 /// `POST /api/work_queues/filter` body. Unknown top-level keys are ignored, as Prefect does.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct WorkQueueFilterRequest {
     #[serde(default)]
     pub work_queues: Option<WorkQueueFilter>,
@@ -56,7 +57,7 @@ pub struct WorkQueueFilterRequest {
 }
 
 /// Prefect's `WorkQueueFilter`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkQueueFilter {
     #[serde(default)]
@@ -68,7 +69,7 @@ pub struct WorkQueueFilter {
 }
 
 /// `{"any_": [ids]}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IdFilter {
     #[serde(default)]
@@ -76,7 +77,7 @@ pub struct IdFilter {
 }
 
 /// `{"any_": [names], "startswith_": [prefixes]}`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NameFilter {
     #[serde(default)]
@@ -86,7 +87,7 @@ pub struct NameFilter {
 }
 
 /// `POST /api/work_queues/{id}/get_runs` body (every field optional; unknown keys ignored).
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct QueueRunsRequest {
     #[serde(default)]
     pub limit: Option<u32>,
@@ -95,7 +96,7 @@ pub struct QueueRunsRequest {
 }
 
 /// `POST /api/work_queues/{id}/concurrency_status` body.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 pub struct ConcurrencyStatusRequest {
     #[serde(default)]
     pub page: Option<u64>,
@@ -104,7 +105,7 @@ pub struct ConcurrencyStatusRequest {
 }
 
 /// `GET /api/work_queues/{id}/status` answer (Prefect's `WorkQueueStatusDetail`).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct WorkQueueStatusDetail {
     pub healthy: bool,
     pub late_runs_count: u64,
@@ -113,14 +114,14 @@ pub struct WorkQueueStatusDetail {
 }
 
 /// The policy a queue's health is judged by.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct WorkQueueHealthPolicy {
     pub maximum_late_runs: Option<u64>,
     pub maximum_seconds_since_last_polled: Option<i64>,
 }
 
 /// `POST /api/work_queues/{id}/concurrency_status` answer: the runs holding the queue's slots, one page.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct WorkQueueConcurrencyStatus {
     pub active_slots: u64,
     pub concurrency_limit: Option<i64>,
@@ -132,7 +133,7 @@ pub struct WorkQueueConcurrencyStatus {
 }
 
 /// A run holding a slot.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct FlowRunSlotSummary {
     pub id: String,
     pub name: String,

@@ -35,6 +35,7 @@ mod server_proc;
 mod slots;
 mod task_runs;
 mod tutorial;
+mod typed_bodies;
 mod variables;
 mod work_pools;
 mod work_queue_runs;

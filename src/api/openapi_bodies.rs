@@ -1,0 +1,135 @@
+//! The request-body schemas of `/api/openapi.json`. A body the handler reads as a type (a `wire` struct or
+//! an API struct) has its schema derived from that type by `schemars` ([`json`]): the document cannot say
+//! anything the deserializer does not do. The few bodies still read field by field have their schemas here,
+//! written to match what their parsers accept, each named after the handler's body.
+
+use super::openapi_filters as of;
+use crate::domain::filter::Entity;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use schemars::{JsonSchema, Schema};
+use serde_json::{json, Value};
+
+/// Writes a body's schema into the generator's components and returns the schema an operation holds (a
+/// `$ref` to the component where the body has a name).
+pub type BodyFn = fn(&mut SchemaGenerator) -> Schema;
+
+/// The generator of the whole document: JSON Schema 2020-12 (OpenAPI 3.1's dialect), components under
+/// `#/components/schemas`, schemas as the deserializer reads them.
+pub fn generator() -> SchemaGenerator {
+    SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .for_deserialize()
+        .into_generator()
+}
+
+/// The schema of a body read as `T`.
+pub fn json<T: JsonSchema>(g: &mut SchemaGenerator) -> Schema {
+    g.subschema_for::<T>()
+}
+
+/// A hand-written component `name`, added once; the `$ref` to it.
+fn named(g: &mut SchemaGenerator, name: &str, make: fn() -> Value) -> Schema {
+    if !g.definitions().contains_key(name) {
+        g.definitions_mut().insert(name.into(), make());
+    }
+    Schema::try_from(json!({"$ref": format!("#/components/schemas/{name}")}))
+        .expect("a $ref is an object schema")
+}
+
+fn obj(props: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+fn time() -> Value {
+    json!({"type": "string", "format": "date-time"})
+}
+
+fn nullable(kind: &str) -> Value {
+    json!({"type": [kind, "null"]})
+}
+
+/// A cron, interval or rrule schedule (`api::schedules` reads it).
+fn schedule_spec() -> Value {
+    json!({"oneOf": [
+        obj(json!({"cron": {"type": "string"}, "timezone": nullable("string"), "day_or": {"type": "boolean"}}), &["cron"]),
+        obj(json!({"interval": {"type": "number"}, "anchor_date": time(), "timezone": nullable("string")}), &["interval"]),
+        obj(json!({"rrule": {"type": "string"}, "timezone": nullable("string")}), &["rrule"]),
+    ]})
+}
+
+/// A JSON object, free-form.
+pub fn any_object(_: &mut SchemaGenerator) -> Schema {
+    Schema::try_from(json!({"type": "object"})).expect("an object schema")
+}
+
+/// Filter-body schemas, one component per endpoint (`openapi_filters` makes them from the reader's tables).
+macro_rules! filter_bodies {
+    ($($(#[$doc:meta])* $f:ident $component:literal => $make:expr;)*) => {$(
+        $(#[$doc])*
+        pub fn $f(g: &mut SchemaGenerator) -> Schema {
+            named(g, $component, || $make)
+        }
+    )*};
+}
+
+filter_bodies! {
+    flows_filter "FlowsFilter" => of::body(super::flows::SECTIONS, true);
+    flows_count "FlowsCount" => of::body(super::flows::SECTIONS, false);
+    flow_runs_filter "FlowRunsFilter" => of::body(super::flow_runs::SECTIONS, true);
+    flow_runs_count "FlowRunsCount" => of::body(super::flow_runs::SECTIONS, false);
+    task_runs_filter "TaskRunsFilter" => of::body(super::task_runs::SECTIONS, true);
+    task_runs_count "TaskRunsCount" => of::body(super::task_runs::SECTIONS, false);
+    deployments_filter "DeploymentsFilter" => of::body(super::deployments::SECTIONS, true);
+    deployments_count "DeploymentsCount" => of::body(super::deployments::SECTIONS, false);
+    logs_filter "LogsFilter" => of::body(&[("logs", Some(Entity::Log))], true);
+    variables_filter "VariablesFilter" => of::body(super::variables::SECTIONS, true);
+    variables_count "VariablesCount" => of::body(super::variables::SECTIONS, false);
+    artifacts_filter "ArtifactsFilter" =>
+        of::body(&super::artifacts::sections(Entity::Artifact), true);
+    artifacts_count "ArtifactsCount" =>
+        of::body(&super::artifacts::sections(Entity::Artifact), false);
+    latest_artifacts_filter "LatestArtifactsFilter" =>
+        of::body(&super::artifacts::sections(Entity::ArtifactCollection), true);
+    latest_artifacts_count "LatestArtifactsCount" =>
+        of::body(&super::artifacts::sections(Entity::ArtifactCollection), false);
+    work_pools_filter "WorkPoolsFilter" => of::any_of("work_pools", &["name", "type"], true);
+    work_pools_count "WorkPoolsCount" => of::any_of("work_pools", &["name", "type"], false);
+    workers_filter "WorkersFilter" => of::any_of("workers", &["status"], true);
+    /// `POST /flow_runs/history` (`api::dashboard::history` reads it).
+    history "History" => {
+        let mut v = of::body(super::dashboard::HISTORY_SECTIONS, false);
+        let pools = of::any_of("work_pools", &["name"], false);
+        v["properties"]["work_pools"] = pools["properties"]["work_pools"].clone();
+        v["properties"]["history_start"] = time();
+        v["properties"]["history_end"] = time();
+        v["properties"]["history_interval_seconds"] = json!({"type": "number", "minimum": 1});
+        v["required"] = json!(["history_start", "history_end", "history_interval_seconds"]);
+        v
+    };
+}
+
+/// `POST /baton/schedules/preview` (`api::schedules::preview` reads it).
+pub fn preview(g: &mut SchemaGenerator) -> Schema {
+    named(g, "Preview", || {
+        let mut v = obj(
+            json!({"schedule": schedule_spec(), "start": time(), "end": time(),
+                "count": {"type": "integer", "minimum": 1, "maximum": 1000}}),
+            &["schedule"],
+        );
+        v["additionalProperties"] = json!(false);
+        v
+    })
+}
+
+/// The body of every error answer.
+pub fn error(g: &mut SchemaGenerator) -> Schema {
+    named(g, "Error", || {
+        obj(
+            json!({"detail": {"anyOf": [{"type": "string"}, {"type": "array"}]}}),
+            &["detail"],
+        )
+    })
+}

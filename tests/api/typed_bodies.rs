@@ -1,0 +1,180 @@
+//! Bodies read as typed wire structs since the OpenAPI document is derived from them: a deployment's run,
+//! a work pool's create and update (with Prefect's storage configuration), the scheduling window, and the
+//! filter sections Prefect's client sends.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_deployment_run_body_refuses_unknown_fields_and_keeps_the_known_ones() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    let dep = app
+        .deployment(json!({"name": "d", "flow_id": flow, "parameters": {"x": 1}}))
+        .await;
+    let path = format!("/deployments/{dep}/create_flow_run");
+    let (s, v) = app.post(&path, json!({"colour": "blue"})).await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "colour");
+    let (s, v) = app.post(&path, json!({"tags": "etl"})).await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "tags");
+    let (s, v) = app.post(&path, json!([])).await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "JSON object");
+    let (_, n) = app.post("/flow_runs/count", json!({})).await;
+    assert_eq!(n, json!(0), "nothing was created");
+
+    let (s, run) = app
+        .post(
+            &path,
+            json!({"name": "named", "tags": ["a"], "labels": {"team": "data"},
+                "enforce_parameter_schema": false, "context": {"k": "v"},
+                "empirical_policy": {"retries": 2}, "parameters": {"x": 2}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    assert_eq!(run["name"], "named");
+    assert_eq!(run["parameters"], json!({"x": 2}));
+    assert_eq!(run["labels"]["team"], "data");
+    assert!(run["tags"].as_array().unwrap().contains(&json!("a")));
+    let (s, run) = app.post(&path, serde_json::Value::Null).await;
+    assert_eq!(
+        s,
+        StatusCode::CREATED,
+        "an empty body runs with the deployment's values"
+    );
+    assert_eq!(run["parameters"], json!({"x": 1}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_work_pool_keeps_its_storage_configuration_and_refuses_unknown_fields() {
+    let app = spawn_app_without_worker().await;
+    let block = "5d3b0c9e-7c55-4b8e-9d0c-3c4f1a2b6e70";
+    let (s, v) = app
+        .post(
+            "/work_pools/",
+            json!({"name": "p", "type": "process", "colour": "blue"}),
+        )
+        .await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "colour");
+    let (s, v) = app
+        .post(
+            "/work_pools/",
+            json!({"name": "p", "storage_configuration": {"bucket": "x"}}),
+        )
+        .await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "bucket");
+    let (s, pool) = app
+        .post(
+            "/work_pools/",
+            json!({"name": "p", "type": "process", "concurrency_limit": 3,
+                "storage_configuration": {"bundle_upload_step": {"prefect_aws.upload": {"bucket": "b"}},
+                    "default_result_storage_block_id": block}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{pool}");
+    let storage = &pool["storage_configuration"];
+    assert_eq!(storage["default_result_storage_block_id"], block);
+    assert_eq!(
+        storage["bundle_upload_step"]["prefect_aws.upload"]["bucket"],
+        "b"
+    );
+    assert!(storage["bundle_execution_step"].is_null());
+
+    for (body, field) in [
+        (json!({"name": "renamed"}), "name"),
+        (json!({"type": "docker"}), "type"),
+        (json!({"concurrency_limit": -1}), "concurrency_limit"),
+    ] {
+        let (s, v) = app.patch("/work_pools/p", body).await;
+        assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, field);
+    }
+    let (s, _) = app
+        .patch(
+            "/work_pools/p",
+            json!({"concurrency_limit": null, "storage_configuration": {}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, pool) = app.get("/work_pools/p").await;
+    assert!(pool["concurrency_limit"].is_null(), "{pool}");
+    assert!(pool["storage_configuration"]["default_result_storage_block_id"].is_null());
+    assert_eq!(pool["type"], "process", "unchanged");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn filters_take_the_sections_prefects_client_sends() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    app.run(&flow, json!({})).await;
+    // Prefect's client sends `work_queues` (null) to /flows/filter; Prefect's UI sends it to history.
+    let (s, flows) = app
+        .post(
+            "/flows/filter",
+            json!({"flows": null, "work_pools": null, "work_queues": null}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{flows}");
+    assert_eq!(flows.as_array().unwrap().len(), 1);
+    let (s, h) = app
+        .post(
+            "/flow_runs/history",
+            json!({"history_start": "2020-01-01T00:00:00Z", "history_end": "2020-01-01T01:00:00Z",
+                "history_interval_seconds": 600, "work_queues": null, "flows": {"name": {"any_": ["etl"]}}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    assert_eq!(h.as_array().unwrap().len(), 6);
+    // Task runs take Prefect's four sections; a filter they cannot apply is refused, not ignored.
+    let (s, v) = app
+        .post(
+            "/task_runs/filter",
+            json!({"work_pools": {"name": {"any_": ["x"]}}}),
+        )
+        .await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "work_pools");
+    let (s, v) = app
+        .post(
+            &format!("/flow_runs/{}/set_state", "not-a-uuid"),
+            json!({"state": {"type": "RUNNING"}}),
+        )
+        .await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "id");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_scheduling_window_names_a_wrong_field() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    let dep = app
+        .deployment(json!({"name": "d", "flow_id": flow,
+            "schedules": [{"schedule": {"interval": 3600}}]}))
+        .await;
+    let path = format!("/deployments/{dep}/schedule");
+    for (body, field) in [
+        (json!({"max_runs": "three"}), "max_runs"),
+        (json!({"start_time": "yesterday"}), "start_time"),
+        (json!({"min_time": -5}), "min_time"),
+    ] {
+        let (s, v) = app.post(&path, body).await;
+        assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, field);
+    }
+    let (s, v) = app
+        .post(
+            &path,
+            json!({"start_time": "2030-01-01T00:00:00Z", "end_time": "2030-01-01T05:30:00Z",
+                "min_runs": 0, "max_runs": 100, "ignored": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, n) = app
+        .post(
+            "/flow_runs/count",
+            json!({"flow_runs": {"deployment_id": {"any_": [dep]}}}),
+        )
+        .await;
+    assert!(n.as_u64().unwrap() >= 5, "{n}");
+    app.stop().await;
+}
