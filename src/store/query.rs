@@ -202,24 +202,25 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
         }
         Cond::TagsAll(tags) | Cond::TagsAny(tags) => {
             let c = col(e, Field::Tags)?;
-            if tags.is_empty() {
+            let mut distinct: Vec<&String> = tags.iter().collect();
+            distinct.sort();
+            distinct.dedup();
+            if distinct.is_empty() {
                 return Ok("1".into());
             }
-            let each: Vec<String> = tags
-                .iter()
-                .map(|t| {
-                    params.push(Sql::Text(t.clone()));
-                    format!("EXISTS (SELECT 1 FROM json_each({c}) WHERE json_each.value = ?)")
-                })
-                .collect();
-            format!(
-                "({})",
-                each.join(if matches!(cond, Cond::TagsAll(_)) {
-                    " AND "
-                } else {
-                    " OR "
-                })
-            )
+            // One flat IN list, not a chain of ORs/ANDs: SQLite refuses an expression tree deeper than
+            // 1,000, and a filter may list 1,000 tags.
+            let marks = vec!["?"; distinct.len()].join(", ");
+            params.extend(distinct.iter().map(|t| Sql::Text((*t).clone())));
+            if matches!(cond, Cond::TagsAll(_)) {
+                format!(
+                    "(SELECT count(DISTINCT json_each.value) FROM json_each({c}) \
+                     WHERE json_each.value IN ({marks})) = {}",
+                    distinct.len()
+                )
+            } else {
+                format!("EXISTS (SELECT 1 FROM json_each({c}) WHERE json_each.value IN ({marks}))")
+            }
         }
         Cond::TagsEmpty(empty) => format!(
             "{} {} '[]'",

@@ -178,3 +178,47 @@ async fn a_scheduling_window_names_a_wrong_field() {
     assert!(n.as_u64().unwrap() >= 5, "{n}");
     app.stop().await;
 }
+
+/// Found by the fuzzer once the filter schemas were real: a list of a thousand tags made SQLite refuse the
+/// query (an expression tree deeper than 1,000) and the server answer 500.
+#[tokio::test]
+async fn a_thousand_tags_filter_like_one() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    app.run(&flow, json!({"tags": ["a", "b"]})).await;
+    app.run(&flow, json!({"tags": ["a"]})).await;
+    let mut many: Vec<String> = (0..999).map(|i| format!("t{i}")).collect();
+    many.push("b".into());
+    let count = |body| {
+        let app = &app;
+        async move {
+            let (s, n) = app.post("/flow_runs/count", body).await;
+            assert_eq!(s, StatusCode::OK, "{n}");
+            n.as_u64().unwrap()
+        }
+    };
+    assert_eq!(
+        count(json!({"flow_runs": {"tags": {"any_": many}}})).await,
+        1
+    );
+    assert_eq!(
+        count(json!({"flow_runs": {"tags": {"all_": ["a", "a", "b"]}}})).await,
+        1
+    );
+    assert_eq!(
+        count(json!({"flow_runs": {"tags": {"all_": ["a"]}}})).await,
+        2
+    );
+    assert_eq!(
+        count(json!({"flow_runs": {"tags": {"any_": ["a", "zz"]}}})).await,
+        2
+    );
+    let mut all = many[..999].to_vec();
+    all.push("a".into());
+    assert_eq!(
+        count(json!({"flow_runs": {"tags": {"all_": all}}})).await,
+        0
+    );
+    assert_eq!(count(json!({"flows": {"tags": {"any_": many}}})).await, 0);
+    app.stop().await;
+}
