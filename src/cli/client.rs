@@ -8,6 +8,7 @@ use crate::wire::flows::Flow;
 use crate::wire::work_pools::WorkPool;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -145,17 +146,25 @@ impl Client {
     }
 
     /// `POST path` with a JSON body, read as `T`.
-    pub async fn post<T: DeserializeOwned>(
+    pub async fn post<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         path: &str,
-        body: &Value,
+        body: &B,
     ) -> Result<T, ClientError> {
-        self.typed(Method::POST, path, Some(body)).await
+        let body = self.body(path, body)?;
+        self.typed(Method::POST, path, Some(&body)).await
     }
 
     /// `PATCH path` (answers 204).
-    pub async fn patch(&self, path: &str, body: &Value) -> Result<(), ClientError> {
-        self.send(Method::PATCH, path, Some(body)).await.map(|_| ())
+    pub async fn patch<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(), ClientError> {
+        let body = self.body(path, body)?;
+        self.send(Method::PATCH, path, Some(&body))
+            .await
+            .map(|_| ())
     }
 
     /// `DELETE path` (answers 204).
@@ -164,8 +173,21 @@ impl Client {
     }
 
     /// `POST path` whose answer is ignored (204 or a body).
-    pub async fn post_unit(&self, path: &str, body: &Value) -> Result<(), ClientError> {
-        self.send(Method::POST, path, Some(body)).await.map(|_| ())
+    pub async fn post_unit<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(), ClientError> {
+        let body = self.body(path, body)?;
+        self.send(Method::POST, path, Some(&body)).await.map(|_| ())
+    }
+
+    /// A request body (a `wire` struct or JSON) as JSON.
+    fn body<B: Serialize + ?Sized>(&self, path: &str, body: &B) -> Result<Value, ClientError> {
+        serde_json::to_value(body).map_err(|e| ClientError::Request {
+            url: format!("{}{path}", self.base),
+            message: format!("the request body cannot be written as JSON: {e}"),
+        })
     }
 
     /// A deployment by `flow/deployment` name.

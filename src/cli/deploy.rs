@@ -8,7 +8,7 @@ use super::params::describe_schedule;
 use super::{deploy_yaml, usage, wizard};
 use crate::output::{Out, Paint};
 use crate::wire::deployments::Deployment;
-use crate::wire::flows::Flow;
+use crate::wire::flows::{Flow, FlowCreate};
 use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -107,7 +107,14 @@ pub async fn run(client: &Client, out: Out, a: DeployArgs) -> anyhow::Result<()>
 pub async fn push(client: &Client, spec: &DeploySpec) -> anyhow::Result<(Deployment, bool)> {
     check_pool(client, &spec.pool).await?;
     let flow: Flow = client
-        .post("/flows/", &json!({"name": spec.flow_name}))
+        .post(
+            "/flows/",
+            &FlowCreate {
+                name: spec.flow_name.clone(),
+                tags: Vec::new(),
+                labels: None,
+            },
+        )
         .await?;
     let existed = match client.deployment_by_name(&spec.flow_name, &spec.name).await {
         Ok(_) => true,

@@ -8,7 +8,8 @@ use super::schedule::ScheduleCmd;
 use super::watch;
 use crate::output::{Out, Paint};
 use crate::wire::deployments::Deployment;
-use crate::wire::flow_runs::FlowRun;
+use crate::wire::flow_runs::{DeploymentFlowRunCreate, FlowRun};
+use crate::wire::states::StateCreate;
 use chrono::Utc;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -209,12 +210,22 @@ async fn run_deployment(client: &Client, out: Out, a: RunArgs) -> anyhow::Result
         (None, None) => now,
     };
     let (d, full) = find(client, &a.name).await?;
-    let body = json!({
-        "state": {"type": "SCHEDULED", "name": "Scheduled",
-                  "state_details": {"scheduled_time": start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)}},
-        "parameters": parameters, "tags": a.tags, "job_variables": job_variables,
-        "context": {}, "labels": {}, "idempotency_key": null, "parent_task_run_id": null,
-    });
+    let mut state = StateCreate::new("SCHEDULED", "Scheduled");
+    let mut details = crate::wire::Object::new();
+    details.insert(
+        "scheduled_time".into(),
+        start
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            .into(),
+    );
+    state.state_details = Some(details);
+    let body = DeploymentFlowRunCreate {
+        state: Some(state),
+        parameters: Some(parameters),
+        tags: Some(a.tags),
+        job_variables: Some(job_variables),
+        ..DeploymentFlowRunCreate::default()
+    };
     let run: FlowRun = client
         .post(&format!("/deployments/{}/create_flow_run", d.id), &body)
         .await

@@ -10,10 +10,11 @@ use super::watch;
 use crate::domain::log::Log;
 use crate::domain::{Doc, StateType};
 use crate::output::{Out, Paint};
-use crate::wire::flow_runs::FlowRun;
+use crate::wire::flow_runs::{DeploymentFlowRunCreate, FlowRun};
+use crate::wire::states::{SetState, StateCreate};
 use crate::worker::http::Http;
 use crate::worker::transport::{Answer, DeploymentInfo, Ticket, Transport};
-use serde_json::json;
+
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -121,10 +122,15 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
     let job_variables = key_values(None, &a.job_variables, "job-variable")?;
     let (d, full) = find(client, &a.name).await?;
     let pool = d.work_pool_name.clone().unwrap_or_else(|| "default".into());
-    let body = json!({
-        "state": {"type": "PENDING", "name": "Pending", "message": "Executed by `baton deployment execute`"},
-        "parameters": parameters, "job_variables": job_variables, "tags": [], "context": {}, "labels": {},
-    });
+    let body = DeploymentFlowRunCreate {
+        state: Some(
+            StateCreate::new("PENDING", "Pending")
+                .message("Executed by `baton deployment execute`"),
+        ),
+        parameters: Some(parameters),
+        job_variables: Some(job_variables),
+        ..DeploymentFlowRunCreate::default()
+    };
     let run: FlowRun = client
         .post(&format!("/deployments/{}/create_flow_run", d.id), &body)
         .await
@@ -185,7 +191,11 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
         tokio::select! {
             end = &mut follow => break end,
             _ = tokio::signal::ctrl_c() => {
-                let cancel = json!({"state": {"type": "CANCELLING", "name": "Cancelling"}, "force": false});
+                let cancel = SetState {
+                    state: StateCreate::new("CANCELLING", "Cancelling"),
+                    force: false,
+                    baton_retry: None,
+                };
                 let _ = client.post_unit(&format!("/flow_runs/{}/set_state", run.id), &cancel).await;
             }
         }

@@ -6,7 +6,7 @@ use super::watch;
 use crate::output::{short_time, when, Out, Paint};
 use crate::wire::flow_runs::FlowRun;
 use crate::wire::flows::Flow;
-use crate::wire::states::{OrchestrationResult, State};
+use crate::wire::states::{OrchestrationResult, SetState, State, StateCreate};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -132,7 +132,7 @@ pub async fn run(client: &Client, out: Out, cmd: FlowRunCmd) -> anyhow::Result<E
                 client,
                 out,
                 &r,
-                json!({"type": "CANCELLING", "name": "Cancelling"}),
+                StateCreate::new("CANCELLING", "Cancelling"),
                 false,
                 "Cancelling",
             )
@@ -147,7 +147,8 @@ pub async fn run(client: &Client, out: Out, cmd: FlowRunCmd) -> anyhow::Result<E
                     r.state_name.as_deref().unwrap_or("without a state")
                 );
             }
-            let state = json!({"type": "SCHEDULED", "name": "AwaitingRetry", "message": "Retried from the Baton CLI"});
+            let state = StateCreate::new("SCHEDULED", "AwaitingRetry")
+                .message("Retried from the Baton CLI");
             propose(client, out, &r, state, true, "Retrying").await?;
         }
         FlowRunCmd::Why { run } => {
@@ -189,14 +190,18 @@ async fn propose(
     client: &Client,
     out: Out,
     r: &FlowRun,
-    state: Value,
+    state: StateCreate,
     force: bool,
     doing: &str,
 ) -> anyhow::Result<()> {
     let res: OrchestrationResult = client
         .post(
             &format!("/flow_runs/{}/set_state", seg(&r.id)),
-            &json!({"state": state, "force": force}),
+            &SetState {
+                state,
+                force,
+                baton_retry: None,
+            },
         )
         .await?;
     if out.json() {
