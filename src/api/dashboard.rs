@@ -3,15 +3,16 @@
 //! `POST /api/baton/deployments/summary` (next and last run, schedules in words).
 
 use super::convert;
-use super::error::{parse_uuid, ApiError, ApiResult, Body};
+use super::error::{parse_uuid, ApiError, ApiResult, Body, ObjectBody};
 use super::filters::{timestamp, FilterBody};
 use super::flow_runs::SECTIONS;
 use super::AppState;
 use crate::domain::filter::{Cond, Entity, Field, Val};
 use crate::domain::time;
+use crate::wire::dashboard as wire;
 use axum::extract::State;
 use axum::Json;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// Takes `key` out of a body object.
 fn take(body: &mut Value, key: &str) -> Option<Value> {
@@ -51,7 +52,7 @@ fn run_cond(mut body: Value, sections: &[(&str, Option<Entity>)]) -> ApiResult<C
 pub async fn history(
     State(s): State<AppState>,
     Body(mut b): Body<Value>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Vec<wire::HistoryInterval>>> {
     let start = take(&mut b, "history_start")
         .ok_or_else(|| ApiError::invalid("history_start: field required"))?;
     let end = take(&mut b, "history_end")
@@ -74,32 +75,37 @@ pub async fn history(
         .flow_run_history(run_cond(b, HISTORY_SECTIONS)?, start, end, interval)
         .await?;
     let n = ((end - start).num_seconds() + interval - 1) / interval;
-    let mut out: Vec<Value> = (0..n)
+    let mut out: Vec<wire::HistoryInterval> = (0..n)
         .map(|i| {
             let a = start + chrono::Duration::seconds(i * interval);
             let z = (a + chrono::Duration::seconds(interval)).min(end);
-            json!({"interval_start": time::format(a), "interval_end": time::format(z), "states": []})
+            wire::HistoryInterval {
+                interval_start: time::format(a),
+                interval_end: time::format(z),
+                states: Vec::new(),
+            }
         })
         .collect();
     for c in cells {
         if let Some(slot) = usize::try_from(c.bucket).ok().and_then(|i| out.get_mut(i)) {
-            if let Some(states) = slot["states"].as_array_mut() {
-                states.push(json!({
-                    "state_type": c.state_type,
-                    "state_name": c.state_name,
-                    "count_runs": c.count,
-                    "sum_estimated_run_time": c.run_time,
-                    "sum_estimated_lateness": c.lateness,
-                }));
-            }
+            slot.states.push(wire::HistoryStateCount {
+                state_type: c.state_type,
+                state_name: c.state_name,
+                count_runs: c.count,
+                sum_estimated_run_time: c.run_time,
+                sum_estimated_lateness: c.lateness,
+            });
         }
     }
-    Ok(Json(Value::Array(out)))
+    Ok(Json(out))
 }
 
 /// `POST /api/baton/flow_runs/page`: a filter body plus `limit` and `cursor` (from the previous page's
 /// `next_cursor`); runs newest expected start first, each with `flow_name` and `deployment_name`.
-pub async fn page(State(s): State<AppState>, Body(mut b): Body<Value>) -> ApiResult<Json<Value>> {
+pub async fn page(
+    State(s): State<AppState>,
+    Body(mut b): Body<Value>,
+) -> ApiResult<Json<wire::RunPage>> {
     let cursor = match take(&mut b, "cursor") {
         None => None,
         Some(Value::String(c)) => Some(parse_cursor(&c)?),
@@ -117,20 +123,20 @@ pub async fn page(State(s): State<AppState>, Body(mut b): Body<Value>) -> ApiRes
         .flow_run_page(run_cond(b, SECTIONS)?, cursor, limit)
         .await?;
     let now = s.clock.now();
-    let results: Vec<Value> = page
+    let results = page
         .rows
         .into_iter()
-        .map(|row| {
-            let mut v = serde_json::to_value(convert::flow_run(row.run, now)).unwrap_or_default();
-            if let Some(o) = v.as_object_mut() {
-                o.insert("flow_name".into(), json!(row.flow_name));
-                o.insert("deployment_name".into(), json!(row.deployment_name));
-            }
-            v
+        .map(|row| wire::RunRow {
+            run: convert::flow_run(row.run, now),
+            flow_name: row.flow_name,
+            deployment_name: row.deployment_name,
         })
         .collect();
-    let next = page.next.map(|(t, id)| format!("{}|{id}", time::format(t)));
-    Ok(Json(json!({"results": results, "next_cursor": next})))
+    let next_cursor = page.next.map(|(t, id)| format!("{}|{id}", time::format(t)));
+    Ok(Json(wire::RunPage {
+        results,
+        next_cursor,
+    }))
 }
 
 fn parse_cursor(c: &str) -> ApiResult<(crate::domain::Ts, uuid::Uuid)> {
@@ -144,35 +150,36 @@ fn parse_cursor(c: &str) -> ApiResult<(crate::domain::Ts, uuid::Uuid)> {
 /// its latest other run and its schedules in words.
 pub async fn deployment_summary(
     State(s): State<AppState>,
-    Body(b): Body<Map<String, Value>>,
-) -> ApiResult<Json<Value>> {
-    let ids = b
-        .get("ids")
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::invalid("ids: expected a list of deployment ids"))?;
-    if ids.len() > 200 {
+    ObjectBody(b): ObjectBody<wire::DeploymentSummaryRequest>,
+) -> ApiResult<Json<Vec<wire::DeploymentSummary>>> {
+    if b.ids.len() > 200 {
         return Err(ApiError::invalid("ids: at most 200 deployments at a time"));
     }
-    let ids = ids
+    let ids = b
+        .ids
         .iter()
         .enumerate()
-        .map(|(i, v)| parse_uuid(&format!("ids.{i}"), v.as_str().unwrap_or("")))
+        .map(|(i, v)| parse_uuid(&format!("ids.{i}"), v))
         .collect::<ApiResult<Vec<_>>>()?;
     let now = s.clock.now();
-    let out: Vec<Value> = s
+    let out = s
         .deployment_summaries(ids)
         .await?
         .into_iter()
-        .map(|d| {
-            json!({
-                "deployment_id": d.id,
-                "next_run": d.next_run.map(|r| convert::flow_run(r, now)),
-                "last_run": d.last_run.map(|r| convert::flow_run(r, now)),
-                "schedules": d.schedules.into_iter().map(|(id, active, words)| {
-                    json!({"id": id, "active": active, "description": words})
-                }).collect::<Vec<_>>(),
-            })
+        .map(|d| wire::DeploymentSummary {
+            deployment_id: d.id.to_string(),
+            next_run: d.next_run.map(|r| convert::flow_run(r, now)),
+            last_run: d.last_run.map(|r| convert::flow_run(r, now)),
+            schedules: d
+                .schedules
+                .into_iter()
+                .map(|(id, active, description)| wire::ScheduleWords {
+                    id: id.to_string(),
+                    active,
+                    description,
+                })
+                .collect(),
         })
         .collect();
-    Ok(Json(Value::Array(out)))
+    Ok(Json(out))
 }

@@ -3,7 +3,7 @@
 
 use super::openapi_bodies::{self as b, json};
 use super::openapi_table::{op, q, with, Op};
-use crate::wire::{artifacts, concurrency, variables};
+use crate::wire::{artifacts, concurrency, dashboard, variables};
 
 /// The variable, artifact, concurrency and `/baton/` operations, in the route table's order.
 pub const OPERATIONS: &[Op] = &[
@@ -146,7 +146,7 @@ pub const OPERATIONS: &[Op] = &[
         "post",
         "/baton/deployments/summary",
         "Deployment summaries",
-        b::any_object,
+        json::<dashboard::DeploymentSummaryRequest>,
     ),
     q(
         "get",

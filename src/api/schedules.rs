@@ -281,7 +281,10 @@ fn opt_time(o: &Map<String, Value>, key: &str) -> ApiResult<Option<Ts>> {
 /// `POST /api/baton/schedules/preview` `{"schedule", "start"?, "end"?, "count"?}` → `{"times": […]}`: the
 /// next `count` (default 10, at most 1000) fire times at or after `start` (default now) and not after `end`,
 /// each in the schedule's zone with its offset.
-pub async fn preview(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<Value>> {
+pub async fn preview(
+    State(s): State<AppState>,
+    Body(b): Body<Value>,
+) -> ApiResult<Json<crate::wire::dashboard::SchedulePreview>> {
     let o = b.as_object().ok_or_else(|| {
         ApiError::invalid("Invalid request body: expected an object with a 'schedule'")
     })?;
@@ -313,7 +316,7 @@ pub async fn preview(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResu
         .iter()
         .map(|t| t.to_rfc3339_opts(seconds_format(t.timestamp_subsec_nanos()), false))
         .collect();
-    Ok(Json(json!({ "times": times })))
+    Ok(Json(crate::wire::dashboard::SchedulePreview { times }))
 }
 
 #[cfg(test)]

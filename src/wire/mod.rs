@@ -4,6 +4,7 @@
 
 pub mod artifacts;
 pub mod concurrency;
+pub mod dashboard;
 pub mod deployments;
 pub mod flow_runs;
 pub mod flows;

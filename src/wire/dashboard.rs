@@ -1,0 +1,70 @@
+//! The dashboard's read models: Prefect's run history (`POST /api/flow_runs/history`) and Baton's own
+//! `/api/baton/` extensions (keyset pages of runs, deployment summaries, schedule previews).
+
+use super::flow_runs::FlowRun;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One interval of `POST /api/flow_runs/history` (Prefect's `HistoryResponse`).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct HistoryInterval {
+    pub interval_start: String,
+    pub interval_end: String,
+    pub states: Vec<HistoryStateCount>,
+}
+
+/// The runs of one state in an interval (Prefect's `HistoryResponseState`).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct HistoryStateCount {
+    pub state_type: String,
+    pub state_name: String,
+    pub count_runs: i64,
+    pub sum_estimated_run_time: f64,
+    pub sum_estimated_lateness: f64,
+}
+
+/// A run of a page, with the names the runs table shows.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RunRow {
+    #[serde(flatten)]
+    pub run: FlowRun,
+    pub flow_name: Option<String>,
+    pub deployment_name: Option<String>,
+}
+
+/// `POST /api/baton/flow_runs/page` answer: newest first, and the cursor of the next page.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RunPage {
+    pub results: Vec<RunRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// `POST /api/baton/deployments/summary` body: at most 200 deployment ids.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSummaryRequest {
+    pub ids: Vec<String>,
+}
+
+/// One deployment's summary: its next scheduled run, its latest other run, its schedules in words.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct DeploymentSummary {
+    pub deployment_id: String,
+    pub next_run: Option<FlowRun>,
+    pub last_run: Option<FlowRun>,
+    pub schedules: Vec<ScheduleWords>,
+}
+
+/// A schedule of a summary, described in words.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ScheduleWords {
+    pub id: String,
+    pub active: bool,
+    pub description: String,
+}
+
+/// `POST /api/baton/schedules/preview` answer: the next fire times, each in the schedule's zone.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SchedulePreview {
+    pub times: Vec<String>,
+}
