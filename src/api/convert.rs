@@ -1,7 +1,7 @@
 //! Conversions between domain types and Prefect's wire models.
 
 use super::error::{ApiError, ApiResult};
-use crate::domain::flow_run::{FlowRun, ProposedState};
+use crate::domain::flow_run::{FlowRun, ProposedState, RunPolicy};
 use crate::domain::{
     flow::Flow, log::Log, task_run::TaskRun, time, Decision, State, StateType, Ts,
 };
@@ -30,6 +30,15 @@ pub fn state(s: &State) -> wire::states::State {
 }
 
 /// A proposed state from the wire; 422 for an unknown type.
+/// A flow run's `empirical_policy` as a client sends it (`None`: not given); 422 naming the bad field.
+pub fn run_policy(o: Option<wire::Object>) -> ApiResult<Option<RunPolicy>> {
+    o.map(|o| {
+        RunPolicy::parse(&Value::Object(o))
+            .map_err(|e| ApiError::invalid(format!("empirical_policy.{e}")))
+    })
+    .transpose()
+}
+
 pub fn proposed(s: wire::states::StateCreate) -> ApiResult<ProposedState> {
     let kind = StateType::parse(&s.kind).ok_or_else(|| {
         let all: Vec<&str> = StateType::ALL.iter().map(|t| t.as_str()).collect();
@@ -102,7 +111,7 @@ pub fn flow_run(r: FlowRun, now: Ts) -> wire::flow_runs::FlowRun {
         parameters: r.parameters,
         idempotency_key: r.idempotency_key,
         context: r.context,
-        empirical_policy: r.empirical_policy,
+        empirical_policy: r.empirical_policy.to_doc(),
         tags: r.tags,
         labels: r.labels,
         parent_task_run_id: r.parent_task_run_id.map(|u| u.to_string()),

@@ -151,7 +151,7 @@ fn run_request(b: DeploymentFlowRunCreate) -> ApiResult<DeploymentRunRequest> {
         job_variables: b.job_variables.unwrap_or_default(),
         work_queue_name: b.work_queue_name,
         enforce_parameter_schema: b.enforce_parameter_schema,
-        empirical_policy: b.empirical_policy,
+        empirical_policy: convert::run_policy(b.empirical_policy)?,
         infrastructure_document_id: b.infrastructure_document_id,
     })
 }

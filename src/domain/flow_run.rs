@@ -4,8 +4,7 @@ use super::{Doc, State, StateType, Ts};
 use serde_json::Value;
 use uuid::Uuid;
 
-/// The longest retry delay honoured (a year); longer ones are shortened to it.
-pub const MAX_RETRY_DELAY_SECONDS: f64 = 365.0 * 86400.0;
+pub use super::run_policy::{RetryType, RunPolicy, MAX_RETRY_DELAY_SECONDS};
 
 /// `empirical_policy.retry_type` of a run whose engine retries it in its own process (AwaitingRetry after
 /// the engine itself reported FAILED): no worker may start another process for it.
@@ -30,7 +29,7 @@ pub struct FlowRun {
     pub parameters: Doc,
     pub idempotency_key: Option<String>,
     pub context: Doc,
-    pub empirical_policy: Doc,
+    pub empirical_policy: RunPolicy,
     pub tags: Vec<String>,
     pub labels: Doc,
     pub parent_task_run_id: Option<Uuid>,
@@ -66,40 +65,20 @@ impl FlowRun {
         }
     }
 
-    /// `empirical_policy.retries` (Prefect also accepts the older `max_retries`).
+    /// How many times the run retries (`empirical_policy.retries`, or the older `max_retries`).
     pub fn retries(&self) -> i64 {
-        int_field(&self.empirical_policy, "retries")
-            .or_else(|| int_field(&self.empirical_policy, "max_retries"))
-            .unwrap_or(0)
+        self.empirical_policy.retries()
     }
 
-    /// `empirical_policy.retry_delay` in seconds (or the older `retry_delay_seconds`).
+    /// Seconds between retries (`empirical_policy.retry_delay`, or the older `retry_delay_seconds`).
     pub fn retry_delay_seconds(&self) -> f64 {
-        num_field(&self.empirical_policy, "retry_delay")
-            .or_else(|| num_field(&self.empirical_policy, "retry_delay_seconds"))
-            .unwrap_or(0.0)
-            .clamp(0.0, MAX_RETRY_DELAY_SECONDS)
+        self.empirical_policy.retry_delay_seconds()
     }
 
     /// The pause keys already used by this run.
-    pub fn pause_keys(&self) -> Vec<String> {
-        match self.empirical_policy.get("pause_keys") {
-            Some(Value::Array(keys)) => keys
-                .iter()
-                .filter_map(|k| k.as_str().map(String::from))
-                .collect(),
-            _ => Vec::new(),
-        }
+    pub fn pause_keys(&self) -> &[String] {
+        &self.empirical_policy.pause_keys
     }
-}
-
-fn int_field(doc: &Doc, key: &str) -> Option<i64> {
-    doc.get(key)
-        .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
-}
-
-fn num_field(doc: &Doc, key: &str) -> Option<f64> {
-    doc.get(key).and_then(Value::as_f64)
 }
 
 /// What a client asks for when it creates a flow run (already validated).
@@ -113,7 +92,7 @@ pub struct NewFlowRun {
     pub context: Doc,
     pub parent_task_run_id: Option<Uuid>,
     pub infrastructure_document_id: Option<Uuid>,
-    pub empirical_policy: Doc,
+    pub empirical_policy: RunPolicy,
     pub tags: Vec<String>,
     pub labels: Doc,
     pub idempotency_key: Option<String>,
@@ -173,7 +152,7 @@ pub struct FlowRunPatch {
     pub name: Option<String>,
     pub flow_version: Option<String>,
     pub parameters: Option<Doc>,
-    pub empirical_policy: Option<Doc>,
+    pub empirical_policy: Option<RunPolicy>,
     pub tags: Option<Vec<String>>,
     pub infrastructure_pid: Option<String>,
     pub job_variables: Option<Doc>,
@@ -231,12 +210,14 @@ mod tests {
 
     #[test]
     fn policy_accessors() {
-        let mut doc = Doc::new();
-        doc.insert("retries".into(), Value::from(2));
-        doc.insert("retry_delay".into(), Value::from(5));
-        doc.insert("pause_keys".into(), serde_json::json!(["a"]));
+        let policy = RunPolicy {
+            retries: Some(2),
+            retry_delay: Some(5.0),
+            pause_keys: vec!["a".into()],
+            ..RunPolicy::default()
+        };
         let run = FlowRun {
-            empirical_policy: doc,
+            empirical_policy: policy,
             ..crate::domain::policy::tests::run(None)
         };
         assert_eq!(run.retries(), 2);

@@ -18,6 +18,7 @@ pub mod orchestration;
 pub mod parameters;
 pub mod policy;
 pub mod retention;
+pub mod run_policy;
 pub mod schedule;
 pub mod state;
 pub mod task_run;

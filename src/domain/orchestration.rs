@@ -12,7 +12,7 @@
 
 use super::catchup::Catchup;
 use super::concurrency::Collision;
-use super::flow_run::{FlowRun, ProposedState, RETRY_IN_PROCESS};
+use super::flow_run::{FlowRun, ProposedState, RetryType};
 use super::policy::{self, Decision};
 use super::state::name;
 use super::{StateType, Ts};
@@ -131,8 +131,7 @@ pub fn orchestrate(run: &mut FlowRun, mut proposal: ProposedState, ctx: &Context
     policy::apply(run, state, now);
     if retry_in_process {
         // The engine that reported FAILED retries in its own process: no worker may start another one.
-        run.empirical_policy
-            .insert("retry_type".into(), Value::from(RETRY_IN_PROCESS));
+        run.empirical_policy.retry_type = Some(RetryType::InProcess);
     }
     match (decision, &run.state) {
         (Decision::Accept(_), Some(written)) => Decision::Accept(written.clone()),

@@ -231,7 +231,7 @@ fn force_skips_the_claim_rules() {
 fn failing_with_retries() -> FlowRun {
     let mut r = in_state(StateType::Running, name::RUNNING);
     r.run_count = 1;
-    r.empirical_policy.insert("retries".into(), Value::from(1));
+    r.empirical_policy.retries = Some(1);
     r
 }
 
@@ -240,16 +240,9 @@ fn an_engine_that_failed_retries_in_process() {
     let mut r = failing_with_retries();
     let d = orchestrate(&mut r, propose(StateType::Failed), &Context::new(now()));
     assert_eq!(written(&d), (StateType::Scheduled, name::AWAITING_RETRY));
-    assert_eq!(
-        r.empirical_policy.get("retry_type"),
-        Some(&Value::from(RETRY_IN_PROCESS))
-    );
+    assert_eq!(r.empirical_policy.retry_type, Some(RetryType::InProcess));
     orchestrate(&mut r, propose(StateType::Running), &Context::new(now()));
-    assert_eq!(
-        r.empirical_policy.get("retry_type"),
-        None,
-        "cleared on RUNNING"
-    );
+    assert_eq!(r.empirical_policy.retry_type, None, "cleared on RUNNING");
 }
 
 #[test]
@@ -259,14 +252,14 @@ fn a_failure_after_the_process_ended_is_retried_by_a_worker() {
     p.retry_elsewhere = true;
     let d = orchestrate(&mut r, p, &Context::new(now()));
     assert_eq!(written(&d), (StateType::Scheduled, name::AWAITING_RETRY));
-    assert_eq!(r.empirical_policy.get("retry_type"), None);
+    assert_eq!(r.empirical_policy.retry_type, None);
     let mut crashed = failing_with_retries();
     orchestrate(
         &mut crashed,
         propose(StateType::Crashed),
         &Context::new(now()),
     );
-    assert_eq!(crashed.empirical_policy.get("retry_type"), None);
+    assert_eq!(crashed.empirical_policy.retry_type, None);
 }
 
 #[test]

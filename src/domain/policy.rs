@@ -225,13 +225,12 @@ pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
         run.end_time = None;
     }
     if state.kind == StateType::Running || state.kind.is_terminal() {
-        run.empirical_policy.remove("retry_type");
+        run.empirical_policy.retry_type = None;
     }
     if state.kind == StateType::Running && from_kind != Some(StateType::Running) {
         let resuming = from_kind == Some(StateType::Paused);
         if resuming {
-            run.empirical_policy
-                .insert("resuming".into(), Value::Bool(true));
+            run.empirical_policy.resuming = true;
         } else {
             run.run_count += 1;
         }
@@ -239,7 +238,7 @@ pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
             run.start_time = Some(now);
         }
     } else if state.kind != StateType::Paused {
-        run.empirical_policy.remove("resuming");
+        run.empirical_policy.resuming = false;
     }
     if let Some(prev) =
         from.filter(|s| s.kind == StateType::Running && state.kind != StateType::Running)
@@ -251,10 +250,7 @@ pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
     }
     if state.kind == StateType::Paused {
         if let Some(key) = state.detail_str("pause_key").map(String::from) {
-            let mut keys = run.pause_keys();
-            keys.push(key);
-            run.empirical_policy
-                .insert("pause_keys".into(), Value::from(keys));
+            run.empirical_policy.pause_keys.push(key);
         }
     }
     let scheduled = state.scheduled_time();

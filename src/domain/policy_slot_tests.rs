@@ -2,13 +2,12 @@
 
 use super::tests::{in_state, propose, status, t, NOW};
 use super::*;
-use serde_json::Value;
 
 #[test]
 fn crashed_runs_with_retries_left_are_retried() {
     let mut r = in_state(StateType::Running, "Running");
     r.run_count = 1;
-    r.empirical_policy.insert("retries".into(), Value::from(1));
+    r.empirical_policy.retries = Some(1);
     let d = decide(&r, propose(StateType::Crashed), false, t(NOW));
     let Decision::Reject { state: Some(s), .. } = d else {
         panic!("{d:?}")

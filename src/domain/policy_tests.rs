@@ -1,5 +1,6 @@
 //! Unit tests for the flow-run orchestration policy: one test per rule.
 use super::*;
+use crate::domain::flow_run::RunPolicy;
 use crate::domain::Doc;
 use uuid::Uuid;
 
@@ -26,7 +27,7 @@ pub(crate) fn run(state: Option<State>) -> FlowRun {
         parameters: Doc::new(),
         idempotency_key: None,
         context: Doc::new(),
-        empirical_policy: Doc::new(),
+        empirical_policy: RunPolicy::default(),
         tags: vec![],
         labels: Doc::new(),
         parent_task_run_id: None,
@@ -176,9 +177,8 @@ fn running_counts_runs_and_sets_start() {
 fn failed_with_retries_left_becomes_awaiting_retry() {
     let mut r = in_state(StateType::Running, "Running");
     r.run_count = 1;
-    r.empirical_policy.insert("retries".into(), Value::from(1));
-    r.empirical_policy
-        .insert("retry_delay".into(), Value::from(10));
+    r.empirical_policy.retries = Some(1);
+    r.empirical_policy.retry_delay = Some(10.0);
     let d = decide(
         &r,
         ProposedState {
@@ -376,7 +376,7 @@ fn pause_rules() {
         panic!()
     };
     apply(&mut r, s, t(NOW));
-    assert_eq!(r.pause_keys(), vec!["k1".to_string()]);
+    assert_eq!(r.pause_keys(), ["k1".to_string()]);
     let mut again = in_state(StateType::Running, "Running");
     again.empirical_policy = r.empirical_policy.clone();
     assert_eq!(status(&decide(&again, p, false, t(NOW))), "REJECT");

@@ -7,7 +7,7 @@ use crate::domain::deployment::{
     merge_parameters, merge_tags, replace_schedules, Deployment, DeploymentPatch, NewSchedule,
 };
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
-use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState, RETRY_IN_PROCESS};
+use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState, RunPolicy, RETRY_IN_PROCESS};
 use crate::domain::{parameters, Doc, StateType, Ts};
 use crate::store::{deployments, flow_runs, flows, schedules, StoreError, Tx};
 use uuid::Uuid;
@@ -26,7 +26,7 @@ pub struct DeploymentRunRequest {
     pub job_variables: Doc,
     pub work_queue_name: Option<String>,
     pub enforce_parameter_schema: Option<bool>,
-    pub empirical_policy: Option<Doc>,
+    pub empirical_policy: Option<RunPolicy>,
     pub infrastructure_document_id: Option<Uuid>,
 }
 

@@ -5,7 +5,7 @@ use super::error::{Result, StoreError};
 use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
-use crate::domain::flow_run::FlowRun;
+use crate::domain::flow_run::{FlowRun, RunPolicy};
 use crate::domain::State;
 use rusqlite::{params, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
@@ -36,7 +36,7 @@ fn row(r: &Row) -> rusqlite::Result<FlowRun> {
         parameters: codec::parse_doc(r, 12)?,
         idempotency_key: r.get(13)?,
         context: codec::parse_doc(r, 14)?,
-        empirical_policy: codec::parse_doc(r, 15)?,
+        empirical_policy: RunPolicy::read_stored(&codec::parse_doc(r, 15)?),
         tags: codec::parse_tags(r, 16)?,
         labels: codec::parse_doc(r, 17)?,
         parent_task_run_id: codec::uuid(r, 18)?,
@@ -74,7 +74,7 @@ fn values(run: &FlowRun) -> Vec<Box<dyn ToSql>> {
         Box::new(codec::doc(&run.parameters)),
         Box::new(run.idempotency_key.clone()),
         Box::new(codec::doc(&run.context)),
-        Box::new(codec::doc(&run.empirical_policy)),
+        Box::new(codec::doc(&run.empirical_policy.to_doc())),
         Box::new(codec::tags(&run.tags)),
         Box::new(codec::doc(&run.labels)),
         Box::new(run.parent_task_run_id.map(|u| u.to_string())),

@@ -222,3 +222,60 @@ async fn a_thousand_tags_filter_like_one() {
     assert_eq!(count(json!({"flows": {"tags": {"any_": many}}})).await, 0);
     app.stop().await;
 }
+
+/// A run's empirical policy is read as Prefect's `FlowRunPolicy`: a wrong type is refused naming the field,
+/// and the run answers with every field of Prefect's shape.
+#[tokio::test]
+async fn a_runs_policy_is_prefects_flow_run_policy() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    for (policy, field) in [
+        (json!({"retries": "3"}), "empirical_policy.retries"),
+        (
+            json!({"retry_delay": [1, 2]}),
+            "empirical_policy.retry_delay",
+        ),
+        (
+            json!({"retry_type": "later"}),
+            "empirical_policy.retry_type",
+        ),
+    ] {
+        let (s, v) = app
+            .post(
+                "/flow_runs/",
+                json!({"flow_id": flow, "empirical_policy": policy}),
+            )
+            .await;
+        assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, field);
+    }
+    let run = app
+        .run(
+            &flow,
+            json!({"empirical_policy": {"retries": 2.0, "retry_delay": 5}}),
+        )
+        .await;
+    assert_eq!(
+        run["empirical_policy"],
+        json!({"max_retries": 0, "retry_delay_seconds": 0.0, "retries": 2, "retry_delay": 5,
+            "pause_keys": [], "resuming": false, "retry_type": null})
+    );
+    let id = run["id"].as_str().unwrap();
+    let (s, v) = app
+        .patch(
+            &format!("/flow_runs/{id}"),
+            json!({"empirical_policy": {"retries": -1.5}}),
+        )
+        .await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "retries");
+    let (s, _) = app
+        .patch(
+            &format!("/flow_runs/{id}"),
+            json!({"empirical_policy": {"max_retries": 4}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let got = app.flow_run(id).await;
+    assert_eq!(got["empirical_policy"]["max_retries"], 4);
+    assert!(got["empirical_policy"]["retries"].is_null(), "{got}");
+    app.stop().await;
+}
