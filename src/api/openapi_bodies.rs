@@ -47,19 +47,6 @@ fn time() -> Value {
     json!({"type": "string", "format": "date-time"})
 }
 
-fn nullable(kind: &str) -> Value {
-    json!({"type": [kind, "null"]})
-}
-
-/// A cron, interval or rrule schedule (`api::schedules` reads it).
-fn schedule_spec() -> Value {
-    json!({"oneOf": [
-        obj(json!({"cron": {"type": "string"}, "timezone": nullable("string"), "day_or": {"type": "boolean"}}), &["cron"]),
-        obj(json!({"interval": {"type": "number"}, "anchor_date": time(), "timezone": nullable("string")}), &["interval"]),
-        obj(json!({"rrule": {"type": "string"}, "timezone": nullable("string")}), &["rrule"]),
-    ]})
-}
-
 /// A JSON object, free-form.
 pub fn any_object(_: &mut SchemaGenerator) -> Schema {
     Schema::try_from(json!({"type": "object"})).expect("an object schema")
@@ -109,19 +96,6 @@ filter_bodies! {
         v["required"] = json!(["history_start", "history_end", "history_interval_seconds"]);
         v
     };
-}
-
-/// `POST /baton/schedules/preview` (`api::schedules::preview` reads it).
-pub fn preview(g: &mut SchemaGenerator) -> Schema {
-    named(g, "Preview", || {
-        let mut v = obj(
-            json!({"schedule": schedule_spec(), "start": time(), "end": time(),
-                "count": {"type": "integer", "minimum": 1, "maximum": 1000}}),
-            &["schedule"],
-        );
-        v["additionalProperties"] = json!(false);
-        v
-    })
 }
 
 /// The body of every error answer.

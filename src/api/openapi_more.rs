@@ -118,7 +118,7 @@ pub const OPERATIONS: &[Op] = &[
         "post",
         "/baton/schedules/preview",
         "Preview a schedule's next times",
-        b::preview,
+        json::<dashboard::SchedulePreviewRequest>,
     ),
     op(
         "get",

@@ -8,15 +8,16 @@
 //! seconds, and defaults to the current time when missing, as Prefect's `now()` default does; an interval
 //! without a timezone gets "UTC", an rrule without one gets "UTC", a cron keeps none; `day_or` defaults to true.
 
-use super::error::{ApiError, ApiResult, Body};
+use super::error::{ApiError, ApiResult, ObjectBody};
 use super::AppState;
 use crate::domain::schedule::Schedule;
 use crate::domain::schedule::{next_times, ScheduleError};
 use crate::domain::time::{self, Ts};
+use crate::wire::dashboard::{SchedulePreview, SchedulePreviewRequest};
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// The most times a preview returns.
 const MAX_COUNT: u64 = 1000;
@@ -268,47 +269,30 @@ pub fn schedule_json(s: &Schedule) -> Value {
     }
 }
 
-fn opt_time(o: &Map<String, Value>, key: &str) -> ApiResult<Option<Ts>> {
-    match o.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => time::parse(s)
-            .map(Some)
-            .ok_or_else(|| bad(key, format!("'{s}' is not a valid datetime"))),
-        Some(_) => Err(bad(key, "must be an RFC 3339 datetime string")),
-    }
-}
-
 /// `POST /api/baton/schedules/preview` `{"schedule", "start"?, "end"?, "count"?}` → `{"times": […]}`: the
 /// next `count` (default 10, at most 1000) fire times at or after `start` (default now) and not after `end`,
 /// each in the schedule's zone with its offset.
 pub async fn preview(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
-) -> ApiResult<Json<crate::wire::dashboard::SchedulePreview>> {
-    let o = b.as_object().ok_or_else(|| {
-        ApiError::invalid("Invalid request body: expected an object with a 'schedule'")
-    })?;
-    if let Some(k) = o
-        .keys()
-        .find(|k| !["schedule", "start", "end", "count"].contains(&k.as_str()))
-    {
-        return Err(bad(k, "unknown field (known: schedule, start, end, count)"));
-    }
+    ObjectBody(b): ObjectBody<SchedulePreviewRequest>,
+) -> ApiResult<Json<SchedulePreview>> {
     let now = s.clock.now();
-    let schedule = parse_schedule_at(
-        o.get("schedule")
-            .ok_or_else(|| bad("schedule", "field required"))?,
-        "schedule",
-        now,
-    )?;
-    let start = opt_time(o, "start")?.unwrap_or(now);
-    let end = opt_time(o, "end")?;
-    let count = match o.get("count") {
-        None | Some(Value::Null) => 10,
-        Some(v) => v
-            .as_u64()
-            .filter(|c| (1..=MAX_COUNT).contains(c))
-            .ok_or_else(|| bad("count", format!("must be an integer from 1 to {MAX_COUNT}")))?,
+    let schedule = parse_schedule_at(&b.schedule, "schedule", now)?;
+    let when = |key: &str, t: Option<String>| -> ApiResult<Option<Ts>> {
+        t.map(|t| time::parse(&t).ok_or_else(|| bad(key, format!("'{t}' is not a valid datetime"))))
+            .transpose()
+    };
+    let start = when("start", b.start)?.unwrap_or(now);
+    let end = when("end", b.end)?;
+    let count = match b.count {
+        None => 10,
+        Some(c) if (1..=MAX_COUNT).contains(&c) => c,
+        Some(_) => {
+            return Err(bad(
+                "count",
+                format!("must be an integer from 1 to {MAX_COUNT}"),
+            ))
+        }
     };
     let times =
         next_times(&schedule, start, end, count as usize).map_err(|e| bad("schedule", e))?;
@@ -316,7 +300,7 @@ pub async fn preview(
         .iter()
         .map(|t| t.to_rfc3339_opts(seconds_format(t.timestamp_subsec_nanos()), false))
         .collect();
-    Ok(Json(crate::wire::dashboard::SchedulePreview { times }))
+    Ok(Json(SchedulePreview { times }))
 }
 
 #[cfg(test)]

@@ -63,6 +63,22 @@ pub struct ScheduleWords {
     pub description: String,
 }
 
+/// `POST /api/baton/schedules/preview` body: the next `count` (default 10, at most 1,000) fire times of
+/// `schedule` at or after `start` (default now) and not after `end`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulePreviewRequest {
+    #[schemars(schema_with = "super::schedules::schedule_schema")]
+    pub schedule: serde_json::Value,
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub end: Option<String>,
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 1000))]
+    pub count: Option<u64>,
+}
+
 /// `POST /api/baton/schedules/preview` answer: the next fire times, each in the schedule's zone.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct SchedulePreview {

@@ -73,6 +73,7 @@ pub struct ScheduledRunsRequest {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeploymentScheduleCreate {
+    #[schemars(schema_with = "super::schedules::schedule_schema")]
     pub schedule: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,
@@ -93,6 +94,7 @@ pub struct DeploymentScheduleCreate {
 #[serde(deny_unknown_fields)]
 pub struct DeploymentScheduleUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "super::schedules::optional_schedule_schema")]
     pub schedule: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active: Option<bool>,

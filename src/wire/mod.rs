@@ -9,6 +9,7 @@ pub mod deployments;
 pub mod flow_runs;
 pub mod flows;
 pub mod logs;
+pub mod schedules;
 pub mod states;
 pub mod task_runs;
 pub mod variables;
