@@ -82,9 +82,6 @@ filter_bodies! {
         of::body(&super::artifacts::sections(Entity::ArtifactCollection), true);
     latest_artifacts_count "LatestArtifactsCount" =>
         of::body(&super::artifacts::sections(Entity::ArtifactCollection), false);
-    work_pools_filter "WorkPoolsFilter" => of::any_of("work_pools", &["name", "type"], true);
-    work_pools_count "WorkPoolsCount" => of::any_of("work_pools", &["name", "type"], false);
-    workers_filter "WorkersFilter" => of::any_of("workers", &["status"], true);
     /// `POST /flow_runs/history` (`api::dashboard::history` reads it).
     history "History" => {
         let mut v = of::body(super::dashboard::HISTORY_SECTIONS, false);

@@ -1,7 +1,7 @@
 //! The `/api/openapi.json` entries of the work pool and work queue routes (`work_pools.rs`, `work_queues.rs`),
 //! kept apart from `openapi_table.rs` so that each table stays short.
 
-use super::openapi_bodies::{self as b, json};
+use super::openapi_bodies::json;
 use super::openapi_table::{op, with, Op};
 use crate::wire::{work_pools, work_queues};
 
@@ -17,13 +17,13 @@ pub const OPERATIONS: &[Op] = &[
         "post",
         "/work_pools/filter",
         "Filter work pools",
-        b::work_pools_filter,
+        json::<work_pools::WorkPoolFilterRequest>,
     ),
     with(
         "post",
         "/work_pools/count",
         "Count work pools",
-        b::work_pools_count,
+        json::<work_pools::WorkPoolCountRequest>,
     ),
     op("get", "/work_pools/{name}", "Read a work pool"),
     with(
@@ -73,7 +73,7 @@ pub const OPERATIONS: &[Op] = &[
         "post",
         "/work_pools/{name}/workers/filter",
         "Filter workers",
-        b::workers_filter,
+        json::<work_pools::WorkerFilterRequest>,
     ),
     op(
         "get",

@@ -1,10 +1,8 @@
-//! Work pool wire conversions and body readers (strict: a wrong type is a 422 naming the field).
+//! Work pool, queue and worker conversions from the domain to the wire.
 
-use super::error::{ApiError, ApiResult};
 use crate::domain::work_pool::{pool_status, queue_status, WorkPool, WorkQueue, Worker};
 use crate::domain::{time, Ts};
 use crate::wire;
-use serde_json::{Map, Value};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -69,53 +67,4 @@ pub(super) fn worker_json(w: Worker, now: Ts) -> wire::work_pools::Worker {
         heartbeat_interval_seconds: w.heartbeat_interval_seconds,
         status: if online { "ONLINE" } else { "OFFLINE" }.into(),
     }
-}
-
-pub(super) fn object(v: Value) -> ApiResult<Map<String, Value>> {
-    match v {
-        Value::Object(o) => Ok(o),
-        Value::Null => Ok(Map::new()),
-        _ => Err(ApiError::invalid(
-            "Invalid request body: expected a JSON object",
-        )),
-    }
-}
-
-pub(super) fn page(o: &Map<String, Value>) -> ApiResult<(u32, u64)> {
-    let limit = match o.get("limit") {
-        None | Some(Value::Null) => 200,
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| ApiError::invalid("limit: expected a non-negative integer"))?
-            .min(200) as u32,
-    };
-    let offset = match o.get("offset") {
-        None | Some(Value::Null) => 0,
-        Some(v) => v
-            .as_u64()
-            .ok_or_else(|| ApiError::invalid("offset: expected a non-negative integer"))?,
-    };
-    Ok((limit, offset))
-}
-
-pub(super) fn any_of(
-    o: &Map<String, Value>,
-    section: &str,
-    field: &str,
-) -> ApiResult<Option<Vec<String>>> {
-    let Some(v) = o
-        .get(section)
-        .and_then(|s| s.get(field))
-        .and_then(|f| f.get("any_"))
-    else {
-        return Ok(None);
-    };
-    if v.is_null() {
-        return Ok(None);
-    }
-    serde_json::from_value(v.clone()).map(Some).map_err(|_| {
-        ApiError::invalid(format!(
-            "{section}.{field}.any_: expected a list of strings"
-        ))
-    })
 }

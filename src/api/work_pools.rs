@@ -3,14 +3,15 @@
 use super::convert;
 use super::error::{ApiError, ApiResult, Body, ObjectBody};
 pub use super::work_pool_fields::pool_json;
-use super::work_pool_fields::{any_of, object, page, worker_json};
+use super::work_pool_fields::worker_json;
 use super::work_queues::{create_patch, queue_filter, queue_out, queues_out, update_patch};
 use super::AppState;
 use crate::domain::filter::MAX_LIMIT;
 use crate::domain::time;
-use crate::domain::work_pool::{process_base_job_template, WorkPool};
+use crate::domain::work_pool::{process_base_job_template, PoolFilter, WorkPool};
 use crate::services::work_pools::{NewPool, PoolPatch};
 use crate::wire;
+use crate::wire::work_pools as wp;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -76,19 +77,24 @@ pub async fn delete(State(s): State<AppState>, Path(name): Path<String>) -> ApiR
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A work pool filter as the domain applies it.
+fn pool_filter(f: Option<wp::WorkPoolFilter>) -> PoolFilter {
+    let f = f.unwrap_or_default();
+    PoolFilter {
+        ids: f.id.and_then(|a| a.any_),
+        names: f.name.and_then(|a| a.any_),
+        types: f.kind.and_then(|a| a.any_),
+        any: f.operator == Some(wp::Operator::Or),
+    }
+}
+
 pub async fn filter(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
-) -> ApiResult<Json<Vec<wire::work_pools::WorkPool>>> {
-    let o = object(b)?;
-    let (limit, offset) = page(&o)?;
+    ObjectBody(b): ObjectBody<wp::WorkPoolFilterRequest>,
+) -> ApiResult<Json<Vec<wp::WorkPool>>> {
+    let limit = b.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT);
     let pools = s
-        .pools(
-            any_of(&o, "work_pools", "name")?,
-            any_of(&o, "work_pools", "type")?,
-            limit,
-            offset,
-        )
+        .pools(pool_filter(b.work_pools), limit, b.offset.unwrap_or(0))
         .await?;
     let mut out = Vec::new();
     for p in pools {
@@ -97,16 +103,11 @@ pub async fn filter(
     Ok(Json(out))
 }
 
-pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<usize>> {
-    let o = object(b)?;
-    let pools = s
-        .pools(
-            any_of(&o, "work_pools", "name")?,
-            any_of(&o, "work_pools", "type")?,
-            u32::MAX,
-            0,
-        )
-        .await?;
+pub async fn count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<wp::WorkPoolCountRequest>,
+) -> ApiResult<Json<usize>> {
+    let pools = s.pools(pool_filter(b.work_pools), u32::MAX, 0).await?;
     Ok(Json(pools.len()))
 }
 
@@ -180,10 +181,9 @@ pub async fn heartbeat(
 pub async fn filter_workers(
     State(s): State<AppState>,
     Path(pool): Path<String>,
-    Body(b): Body<Value>,
-) -> ApiResult<Json<Vec<wire::work_pools::Worker>>> {
-    let o = object(b)?;
-    let statuses = any_of(&o, "workers", "status")?;
+    ObjectBody(b): ObjectBody<wp::WorkerFilterRequest>,
+) -> ApiResult<Json<Vec<wp::Worker>>> {
+    let statuses = b.workers.and_then(|w| w.status).and_then(|a| a.any_);
     let p = s.pool(pool).await?;
     let now = s.clock.now();
     let workers = s.pool_workers(p.id).await?;
@@ -192,6 +192,8 @@ pub async fn filter_workers(
             .into_iter()
             .map(|w| worker_json(w, now))
             .filter(|w| statuses.as_ref().is_none_or(|st| st.contains(&w.status)))
+            .skip(usize::try_from(b.offset.unwrap_or(0)).unwrap_or(usize::MAX))
+            .take(b.limit.unwrap_or(MAX_LIMIT).min(MAX_LIMIT) as usize)
             .collect(),
     ))
 }

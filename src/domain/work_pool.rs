@@ -22,6 +22,36 @@ pub struct WorkPool {
     pub last_polled: Option<Ts>,
 }
 
+/// Which pools a filter keeps: each given criterion (`None`: any) must match, or one of them with `any`.
+#[derive(Clone, Debug, Default)]
+pub struct PoolFilter {
+    pub ids: Option<Vec<Uuid>>,
+    pub names: Option<Vec<String>>,
+    pub types: Option<Vec<String>>,
+    /// Prefect's `or_`: one matching criterion is enough.
+    pub any: bool,
+}
+
+impl PoolFilter {
+    /// Whether `p` passes.
+    pub fn matches(&self, p: &WorkPool) -> bool {
+        let checks = [
+            self.ids.as_ref().map(|v| v.contains(&p.id)),
+            self.names.as_ref().map(|v| v.contains(&p.name)),
+            self.types.as_ref().map(|v| v.contains(&p.kind)),
+        ];
+        let mut given = checks.into_iter().flatten().peekable();
+        if given.peek().is_none() {
+            return true;
+        }
+        if self.any {
+            given.any(|ok| ok)
+        } else {
+            given.all(|ok| ok)
+        }
+    }
+}
+
 /// A queue of a work pool.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WorkQueue {

@@ -3,7 +3,9 @@
 
 use super::{Result, ServiceError, Services};
 use crate::domain::flow_run::FlowRun;
-use crate::domain::work_pool::{pick, process_base_job_template, WorkPool, WorkQueue, Worker};
+use crate::domain::work_pool::{
+    pick, process_base_job_template, PoolFilter, WorkPool, WorkQueue, Worker,
+};
 use crate::domain::{Doc, Ts};
 use crate::store::{flow_runs, work_pools, work_queues, StoreError, Tx};
 use uuid::Uuid;
@@ -103,16 +105,13 @@ impl Services {
     /// Pools, optionally only some names or types.
     pub async fn pools(
         &self,
-        names: Option<Vec<String>>,
-        types: Option<Vec<String>>,
+        filter: PoolFilter,
         limit: u32,
         offset: u64,
     ) -> Result<Vec<WorkPool>> {
         Ok(self
             .store
-            .read(move |tx| {
-                work_pools::pools(tx, names.as_deref(), types.as_deref(), limit, offset)
-            })
+            .read(move |tx| work_pools::pools(tx, &filter, limit, offset))
             .await?)
     }
 

@@ -3,7 +3,7 @@
 
 use super::work_pools::DEFAULT_POOL;
 use super::{Result, ServiceError, Services};
-use crate::domain::work_pool::{QueueFilter, WorkPool, WorkQueue};
+use crate::domain::work_pool::{PoolFilter, QueueFilter, WorkPool, WorkQueue};
 use crate::domain::Ts;
 use crate::store::{flow_runs, work_pools, work_queues, StoreError, Tx};
 use std::collections::HashMap;
@@ -67,7 +67,7 @@ impl Services {
             .store
             .read(move |tx| {
                 let pools: HashMap<Uuid, WorkPool> =
-                    work_pools::pools(tx, None, None, u32::MAX, 0)?
+                    work_pools::pools(tx, &PoolFilter::default(), u32::MAX, 0)?
                         .into_iter()
                         .map(|p| (p.id, p))
                         .collect();

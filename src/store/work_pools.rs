@@ -3,7 +3,7 @@
 use super::codec;
 use super::error::{Result, StoreError};
 use super::Tx;
-use crate::domain::work_pool::{Candidate, WorkPool, Worker};
+use crate::domain::work_pool::{Candidate, PoolFilter, WorkPool, Worker};
 use crate::domain::Ts;
 use rusqlite::{params, OptionalExtension, Row};
 use uuid::Uuid;
@@ -119,13 +119,7 @@ pub fn pool(tx: &Tx, id: Uuid) -> Result<Option<WorkPool>> {
 }
 
 /// Pools by name, optionally only some names / types, paged.
-pub fn pools(
-    tx: &Tx,
-    names: Option<&[String]>,
-    types: Option<&[String]>,
-    limit: u32,
-    offset: u64,
-) -> Result<Vec<WorkPool>> {
+pub fn pools(tx: &Tx, filter: &PoolFilter, limit: u32, offset: u64) -> Result<Vec<WorkPool>> {
     let mut stmt = tx
         .conn
         .prepare_cached(&format!("SELECT {POOL_COLS} FROM work_pools ORDER BY name"))?;
@@ -134,8 +128,7 @@ pub fn pools(
         .collect::<rusqlite::Result<_>>()?;
     Ok(all
         .into_iter()
-        .filter(|p| names.is_none_or(|n| n.contains(&p.name)))
-        .filter(|p| types.is_none_or(|t| t.contains(&p.kind)))
+        .filter(|p| filter.matches(p))
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(limit as usize)
         .collect())

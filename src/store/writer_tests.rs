@@ -38,12 +38,23 @@ async fn held_batch<T: Send + 'static>(
     spawn: impl FnOnce() -> Vec<tokio::task::JoinHandle<T>>,
 ) -> (Result<bool>, Vec<T>) {
     let (release, released) = mpsc::channel::<()>();
+    let (started, running) = mpsc::channel::<()>();
     let blocker = tokio::spawn({
         let w = w.clone();
-        async move { w.write(move |_| Ok(released.recv().is_ok())).await }
+        async move {
+            w.write(move |_| {
+                let _ = started.send(());
+                Ok(released.recv().is_ok())
+            })
+            .await
+        }
     });
-    let tasks = spawn();
+    // The writes are queued only once the blocker runs: queued earlier, they could join its batch.
     let deadline = Instant::now() + Duration::from_secs(10);
+    while running.try_recv().is_err() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let tasks = spawn();
     while w.counts().queued.load(Relaxed) < count && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }

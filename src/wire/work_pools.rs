@@ -147,3 +147,75 @@ pub struct WorkPoolUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_configuration: Option<WorkPoolStorageConfiguration>,
 }
+
+/// How a filter's criteria combine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Operator {
+    #[default]
+    #[serde(rename = "and_")]
+    And,
+    #[serde(rename = "or_")]
+    Or,
+}
+
+/// `{"any_": [...]}`: one of these values.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnyOf<T> {
+    #[serde(default)]
+    pub any_: Option<Vec<T>>,
+}
+
+/// Prefect's `WorkPoolFilter` (unknown criteria refused, not ignored).
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkPoolFilter {
+    #[serde(default)]
+    pub operator: Option<Operator>,
+    #[serde(default)]
+    pub id: Option<AnyOf<uuid::Uuid>>,
+    #[serde(default)]
+    pub name: Option<AnyOf<String>>,
+    #[serde(rename = "type", default)]
+    pub kind: Option<AnyOf<String>>,
+}
+
+/// `POST /api/work_pools/filter` and `/count` body (`limit` and `offset` only on `/filter`); unknown
+/// top-level keys are ignored, as Prefect reads these as separate body fields.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WorkPoolFilterRequest {
+    #[serde(default)]
+    pub work_pools: Option<WorkPoolFilter>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: Option<u64>,
+}
+
+/// `POST /api/work_pools/count` body.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WorkPoolCountRequest {
+    #[serde(default)]
+    pub work_pools: Option<WorkPoolFilter>,
+}
+
+/// Prefect's `WorkerFilter`: by status (`ONLINE`, `OFFLINE`).
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerFilter {
+    #[serde(default)]
+    pub operator: Option<Operator>,
+    #[serde(default)]
+    pub status: Option<AnyOf<String>>,
+}
+
+/// `POST /api/work_pools/{name}/workers/filter` body; unknown top-level keys are ignored.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WorkerFilterRequest {
+    #[serde(default)]
+    pub workers: Option<WorkerFilter>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+    #[serde(default)]
+    pub offset: Option<u64>,
+}

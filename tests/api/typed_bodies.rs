@@ -165,17 +165,21 @@ async fn a_scheduling_window_names_a_wrong_field() {
         .post(
             &path,
             json!({"start_time": "2030-01-01T00:00:00Z", "end_time": "2030-01-01T05:30:00Z",
-                "min_runs": 0, "max_runs": 100, "ignored": true}),
+                "min_runs": 0, "min_time": 19800, "max_runs": 100, "ignored": true}),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    // Hourly from the deployment's creation: 5 or 6 fire times between 00:00 and 05:30.
+    let created = v["created"].as_u64().unwrap();
+    assert!((5..=6).contains(&created), "{v}");
     let (_, n) = app
         .post(
             "/flow_runs/count",
-            json!({"flow_runs": {"deployment_id": {"any_": [dep]}}}),
+            json!({"flow_runs": {"deployment_id": {"any_": [dep]},
+                "expected_start_time": {"after_": "2029-12-31T00:00:00Z"}}}),
         )
         .await;
-    assert!(n.as_u64().unwrap() >= 5, "{n}");
+    assert_eq!(n.as_u64(), Some(created), "{n}");
     app.stop().await;
 }
 
@@ -277,5 +281,63 @@ async fn a_runs_policy_is_prefects_flow_run_policy() {
     let got = app.flow_run(id).await;
     assert_eq!(got["empirical_policy"]["max_retries"], 4);
     assert!(got["empirical_policy"]["retries"].is_null(), "{got}");
+    app.stop().await;
+}
+
+/// Work pool filters are Prefect's `WorkPoolFilter`: by id, name and type, `and_` or `or_`; a criterion
+/// Baton cannot apply is refused instead of silently ignored (which returned every pool).
+#[tokio::test]
+async fn work_pool_filters_apply_every_criterion_they_accept() {
+    let app = spawn_app_without_worker().await;
+    let (_, a) = app
+        .post("/work_pools/", json!({"name": "a", "type": "process"}))
+        .await;
+    app.post("/work_pools/", json!({"name": "b", "type": "docker"}))
+        .await;
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        let mut n: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let (_, got) = app
+        .post(
+            "/work_pools/filter",
+            json!({"work_pools": {"id": {"any_": [a["id"]]}}}),
+        )
+        .await;
+    assert_eq!(names(&got), ["a"]);
+    let (_, got) = app
+        .post(
+            "/work_pools/filter",
+            json!({"work_pools": {"operator": "or_", "name": {"any_": ["a"]}, "type": {"any_": ["docker"]}}}),
+        )
+        .await;
+    assert_eq!(names(&got), ["a", "b"]);
+    let (_, got) = app
+        .post(
+            "/work_pools/filter",
+            json!({"work_pools": {"name": {"any_": ["a"]}, "type": {"any_": ["docker"]}}}),
+        )
+        .await;
+    assert_eq!(names(&got), Vec::<String>::new());
+    let (_, n) = app
+        .post(
+            "/work_pools/count",
+            json!({"work_pools": {"type": {"any_": ["process"]}}}),
+        )
+        .await;
+    assert_eq!(n, json!(2), "a and the default pool");
+    let (s, v) = app
+        .post(
+            "/work_pools/filter",
+            json!({"work_pools": {"name": {"like_": "a"}}}),
+        )
+        .await;
+    assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "like_");
     app.stop().await;
 }
