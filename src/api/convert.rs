@@ -39,6 +39,19 @@ pub fn run_policy(o: Option<wire::Object>) -> ApiResult<Option<RunPolicy>> {
     .transpose()
 }
 
+/// A flow run's empirical policy on the wire.
+fn run_policy_out(p: &RunPolicy) -> wire::flow_runs::FlowRunPolicy {
+    wire::flow_runs::FlowRunPolicy {
+        max_retries: p.max_retries,
+        retry_delay_seconds: p.retry_delay_seconds,
+        retries: p.retries,
+        retry_delay: Some(p.retry_delay_value()).filter(|v| !v.is_null()),
+        pause_keys: p.pause_keys.clone(),
+        resuming: p.resuming,
+        retry_type: p.retry_type.map(|t| t.as_str().to_string()),
+    }
+}
+
 pub fn proposed(s: wire::states::StateCreate) -> ApiResult<ProposedState> {
     let kind = StateType::parse(&s.kind).ok_or_else(|| {
         let all: Vec<&str> = StateType::ALL.iter().map(|t| t.as_str()).collect();
@@ -111,7 +124,7 @@ pub fn flow_run(r: FlowRun, now: Ts) -> wire::flow_runs::FlowRun {
         parameters: r.parameters,
         idempotency_key: r.idempotency_key,
         context: r.context,
-        empirical_policy: r.empirical_policy.to_doc(),
+        empirical_policy: run_policy_out(&r.empirical_policy),
         tags: r.tags,
         labels: r.labels,
         parent_task_run_id: r.parent_task_run_id.map(|u| u.to_string()),

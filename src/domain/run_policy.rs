@@ -1,6 +1,6 @@
 //! A flow run's empirical policy (Prefect's `FlowRunPolicy`): how often and how soon it retries, which pause
 //! keys it has used, whether it is resuming from a pause, and who retries it. Read once where it comes in (the
-//! API strictly, the store leniently) and written back in Prefect's shape, every field present.
+//! API strictly, the store leniently); stored compactly, answered in Prefect's shape with every field.
 
 use super::Doc;
 use serde_json::Value;
@@ -58,13 +58,17 @@ impl RunPolicy {
     /// Reads Prefect's object strictly: a value of the wrong type is an error naming its field. Unknown keys
     /// are ignored, as Prefect does.
     pub fn parse(v: &Value) -> Result<RunPolicy, String> {
-        read(v, true)
+        match v {
+            Value::Object(o) => read(o, true),
+            Value::Null => Ok(RunPolicy::default()),
+            _ => Err("expected an object".into()),
+        }
     }
 
     /// Reads a stored policy: a value of the wrong type (kept by an older Baton, which did not check) counts
     /// as absent, so no stored run becomes unreadable.
     pub fn read_stored(doc: &Doc) -> RunPolicy {
-        read(&Value::Object(doc.clone()), false).unwrap_or_default()
+        read(doc, false).unwrap_or_default()
     }
 
     /// How many times the run retries.
@@ -79,44 +83,48 @@ impl RunPolicy {
             .clamp(0.0, MAX_RETRY_DELAY_SECONDS)
     }
 
-    /// Prefect's JSON object, every field present.
-    pub fn to_doc(&self) -> Doc {
+    /// `retry_delay` as Prefect writes it: an integer when whole.
+    pub fn retry_delay_value(&self) -> Value {
+        self.retry_delay
+            .map_or(Value::Null, |d| match whole(&Value::from(d)) {
+                Some(n) => Value::from(n),
+                None => Value::from(d),
+            })
+    }
+
+    /// The object kept in the database: only the fields that differ from their defaults (a run's policy is
+    /// read and written on every state change, and most are all defaults). Answers carry every field.
+    pub fn to_stored_doc(&self) -> Doc {
         let mut o = Doc::new();
-        o.insert("max_retries".into(), Value::from(self.max_retries));
-        o.insert(
-            "retry_delay_seconds".into(),
-            Value::from(self.retry_delay_seconds),
-        );
-        o.insert(
-            "retries".into(),
-            self.retries.map_or(Value::Null, Value::from),
-        );
-        // Prefect's `retry_delay` is an integer: a whole number is written as one.
-        o.insert(
-            "retry_delay".into(),
-            self.retry_delay
-                .map_or(Value::Null, |d| match whole(&Value::from(d)) {
-                    Some(n) => Value::from(n),
-                    None => Value::from(d),
-                }),
-        );
-        o.insert("pause_keys".into(), Value::from(self.pause_keys.clone()));
-        o.insert("resuming".into(), Value::Bool(self.resuming));
-        o.insert(
-            "retry_type".into(),
-            self.retry_type
-                .map_or(Value::Null, |t| Value::from(t.as_str())),
-        );
+        if self.max_retries != 0 {
+            o.insert("max_retries".into(), Value::from(self.max_retries));
+        }
+        if self.retry_delay_seconds != 0.0 {
+            o.insert(
+                "retry_delay_seconds".into(),
+                Value::from(self.retry_delay_seconds),
+            );
+        }
+        if let Some(r) = self.retries {
+            o.insert("retries".into(), Value::from(r));
+        }
+        if self.retry_delay.is_some() {
+            o.insert("retry_delay".into(), self.retry_delay_value());
+        }
+        if !self.pause_keys.is_empty() {
+            o.insert("pause_keys".into(), Value::from(self.pause_keys.clone()));
+        }
+        if self.resuming {
+            o.insert("resuming".into(), Value::Bool(true));
+        }
+        if let Some(t) = self.retry_type {
+            o.insert("retry_type".into(), Value::from(t.as_str()));
+        }
         o
     }
 }
 
-fn read(v: &Value, strict: bool) -> Result<RunPolicy, String> {
-    let o = match v {
-        Value::Object(o) => o,
-        Value::Null => return Ok(RunPolicy::default()),
-        _ => return Err("expected an object".into()),
-    };
+fn read(o: &Doc, strict: bool) -> Result<RunPolicy, String> {
     let mut p = RunPolicy::default();
     for (k, v) in o.iter().filter(|(_, v)| !v.is_null()) {
         let field = k.as_str();
@@ -174,7 +182,7 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn reads_prefects_policy_and_writes_it_back_whole() {
+    fn reads_prefects_policy_and_stores_what_is_not_a_default() {
         let p = RunPolicy::parse(
             &json!({"retries": 2.0, "retry_delay": 5, "pause_keys": ["a"],
             "resuming": false, "retry_type": "in_process", "unknown": 1}),
@@ -183,13 +191,13 @@ mod tests {
         assert_eq!(p.retries(), 2);
         assert_eq!(p.retry_delay_seconds(), 5.0);
         assert_eq!(p.retry_type, Some(RetryType::InProcess));
-        let doc = p.to_doc();
+        let stored = p.to_stored_doc();
         assert_eq!(
-            Value::Object(doc.clone()),
-            json!({"max_retries": 0, "retry_delay_seconds": 0.0, "retries": 2, "retry_delay": 5,
-                "pause_keys": ["a"], "resuming": false, "retry_type": "in_process"})
+            Value::Object(stored.clone()),
+            json!({"retries": 2, "retry_delay": 5, "pause_keys": ["a"], "retry_type": "in_process"})
         );
-        assert_eq!(RunPolicy::read_stored(&doc), p);
+        assert_eq!(RunPolicy::read_stored(&stored), p);
+        assert!(RunPolicy::default().to_stored_doc().is_empty());
     }
 
     #[test]

@@ -74,7 +74,7 @@ fn values(run: &FlowRun) -> Vec<Box<dyn ToSql>> {
         Box::new(codec::doc(&run.parameters)),
         Box::new(run.idempotency_key.clone()),
         Box::new(codec::doc(&run.context)),
-        Box::new(codec::doc(&run.empirical_policy.to_doc())),
+        Box::new(codec::doc(&run.empirical_policy.to_stored_doc())),
         Box::new(codec::tags(&run.tags)),
         Box::new(codec::doc(&run.labels)),
         Box::new(run.parent_task_run_id.map(|u| u.to_string())),

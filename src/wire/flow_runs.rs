@@ -80,7 +80,7 @@ pub struct FlowRun {
     pub parameters: Object,
     pub idempotency_key: Option<String>,
     pub context: Object,
-    pub empirical_policy: Object,
+    pub empirical_policy: FlowRunPolicy,
     pub tags: Vec<String>,
     pub labels: Object,
     pub parent_task_run_id: Option<String>,
@@ -153,4 +153,19 @@ pub struct ScheduleWindowRequest {
     pub min_runs: Option<u64>,
     #[serde(default)]
     pub max_runs: Option<u64>,
+}
+
+/// A flow run's empirical policy as Prefect answers it (`FlowRunPolicy`), every field present. A field
+/// missing from an answer reads as Prefect's default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct FlowRunPolicy {
+    pub max_retries: i64,
+    pub retry_delay_seconds: f64,
+    pub retries: Option<i64>,
+    /// Seconds: an integer when whole, as Prefect's is.
+    pub retry_delay: Option<Value>,
+    pub pause_keys: Vec<String>,
+    pub resuming: bool,
+    pub retry_type: Option<String>,
 }
