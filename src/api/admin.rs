@@ -1,17 +1,18 @@
 //! Health, version, storage and CSRF probes that every Prefect client makes.
 
 use super::error::ApiError;
-use crate::wire::{API_VERSION, PREFECT_SERVER_VERSION};
+use crate::wire::{Ready, ServerDefaultResultStorage, API_VERSION, PREFECT_SERVER_VERSION};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
 
 pub async fn health() -> Json<bool> {
     Json(true)
 }
 
-pub async fn ready() -> Json<Value> {
-    Json(json!({"message": "OK"}))
+pub async fn ready() -> Json<Ready> {
+    Json(Ready {
+        message: "OK".into(),
+    })
 }
 
 pub async fn version() -> Json<&'static str> {
@@ -22,8 +23,10 @@ pub async fn server_version() -> Json<&'static str> {
     Json(PREFECT_SERVER_VERSION)
 }
 
-pub async fn storage() -> Json<Value> {
-    Json(json!({"default_result_storage_block_id": null}))
+pub async fn storage() -> Json<ServerDefaultResultStorage> {
+    Json(ServerDefaultResultStorage {
+        default_result_storage_block_id: None,
+    })
 }
 
 /// CSRF protection is off (Baton binds to loopback by default); clients read this exact message.

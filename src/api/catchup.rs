@@ -1,13 +1,12 @@
 //! `/api/baton/deployments/{id}/catchup` (a Baton extension; Prefect's deployment shape is unchanged):
 //! `GET` → `{"catchup": "all"}`, `PUT {"catchup": "all" | "latest" | "none"}` sets it.
 
-use super::error::{ApiError, ApiResult, Body, Id};
+use super::error::{ApiError, ApiResult, Id, ObjectBody};
 use super::AppState;
 use crate::domain::catchup::Catchup;
+use crate::wire::dashboard::CatchupPolicy;
 use axum::extract::State;
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// The routes under `/api`.
 pub fn routes() -> axum::Router<AppState> {
@@ -17,24 +16,18 @@ pub fn routes() -> axum::Router<AppState> {
     )
 }
 
-/// `PUT /api/baton/deployments/{id}/catchup` body.
-#[derive(Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CatchupBody {
-    /// `all`, `latest` or `none`.
-    catchup: String,
-}
-
-async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<Value>> {
+async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<CatchupPolicy>> {
     let p = s.deployment_catchup(id).await?;
-    Ok(Json(json!({"catchup": p.as_str()})))
+    Ok(Json(CatchupPolicy {
+        catchup: p.as_str().into(),
+    }))
 }
 
 async fn put(
     State(s): State<AppState>,
     Id(id): Id,
-    Body(b): Body<CatchupBody>,
-) -> ApiResult<Json<Value>> {
+    ObjectBody(b): ObjectBody<CatchupPolicy>,
+) -> ApiResult<Json<CatchupPolicy>> {
     let p = Catchup::parse(&b.catchup).ok_or_else(|| {
         ApiError::invalid(format!(
             "catchup: '{}' is not one of all, latest, none",
@@ -42,5 +35,7 @@ async fn put(
         ))
     })?;
     s.set_deployment_catchup(id, p).await?;
-    Ok(Json(json!({"catchup": p.as_str()})))
+    Ok(Json(CatchupPolicy {
+        catchup: p.as_str().into(),
+    }))
 }

@@ -13,7 +13,9 @@ use crate::wire::deployments::{
     Deployment, DeploymentCreate, DeploymentSchedule, DeploymentScheduleCreate,
     DeploymentScheduleUpdate, DeploymentUpdate, ScheduledRunsRequest,
 };
-use crate::wire::flow_runs::{DeploymentFlowRunCreate, FlowRun, ScheduleWindowRequest};
+use crate::wire::flow_runs::{
+    DeploymentFlowRunCreate, FlowRun, ScheduleWindowRequest, ScheduledCount,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -245,7 +247,7 @@ pub async fn schedule_now(
     State(s): State<AppState>,
     Id(id): Id,
     ObjectBody(b): ObjectBody<ScheduleWindowRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<ScheduledCount>)> {
     let now = s.clock.now();
     let when = |k: &str, t: Option<String>| -> ApiResult<Option<crate::domain::Ts>> {
         t.map(|t| {
@@ -273,10 +275,7 @@ pub async fn schedule_now(
         w.min_time = chrono::Duration::milliseconds((secs * 1000.0) as i64);
     }
     let created = s.schedule_deployment(id, w).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({"created": created})),
-    ))
+    Ok((StatusCode::CREATED, Json(ScheduledCount { created })))
 }
 
 /// Deployment triggers live in automations, which Baton does not run: clearing them always succeeds.

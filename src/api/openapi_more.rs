@@ -140,7 +140,7 @@ pub const OPERATIONS: &[Op] = &[
         "put",
         "/baton/deployments/{id}/catchup",
         "Set a deployment's catch-up policy",
-        json::<super::catchup::CatchupBody>,
+        json::<dashboard::CatchupPolicy>,
     ),
     with(
         "post",

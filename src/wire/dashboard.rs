@@ -84,3 +84,11 @@ pub struct SchedulePreviewRequest {
 pub struct SchedulePreview {
     pub times: Vec<String>,
 }
+
+/// `GET`/`PUT /api/baton/deployments/{id}/catchup` body and answer: what the scheduler does with the runs a
+/// deployment missed while Baton was down (`all`, `latest` or `none`).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatchupPolicy {
+    pub catchup: String,
+}

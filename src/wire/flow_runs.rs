@@ -169,3 +169,9 @@ pub struct FlowRunPolicy {
     pub resuming: bool,
     pub retry_type: Option<String>,
 }
+
+/// `POST /api/deployments/{id}/schedule` answer: how many runs the window created.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ScheduledCount {
+    pub created: usize,
+}

@@ -27,6 +27,18 @@ pub const API_VERSION: &str = "0.8.4";
 /// A JSON object.
 pub type Object = serde_json::Map<String, serde_json::Value>;
 
+/// `GET /api/ready` answer.
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Ready {
+    pub message: String,
+}
+
+/// `GET /api/admin/storage` answer (Prefect's server default result storage; Baton has none).
+#[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ServerDefaultResultStorage {
+    pub default_result_storage_block_id: Option<String>,
+}
+
 /// The body of every error answer: `{"detail": "..."}`.
 #[derive(Debug, Serialize)]
 pub struct ErrorBody {
