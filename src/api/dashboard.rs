@@ -3,7 +3,7 @@
 //! `POST /api/baton/deployments/summary` (next and last run, schedules in words).
 
 use super::convert;
-use super::error::{parse_uuid, ApiError, ApiResult, Body, ObjectBody};
+use super::error::{parse_uuid, ApiError, ApiResult, ObjectBody};
 use super::filters::{timestamp, FilterBody};
 use super::flow_runs::SECTIONS;
 use super::AppState;
@@ -51,20 +51,11 @@ fn run_cond(mut body: Value, sections: &[(&str, Option<Entity>)]) -> ApiResult<C
 /// `POST /api/flow_runs/history`: runs per interval and state, in Prefect's shape.
 pub async fn history(
     State(s): State<AppState>,
-    Body(mut b): Body<Value>,
+    ObjectBody(b): ObjectBody<wire::HistoryRequest>,
 ) -> ApiResult<Json<Vec<wire::HistoryInterval>>> {
-    let start = take(&mut b, "history_start")
-        .ok_or_else(|| ApiError::invalid("history_start: field required"))?;
-    let end = take(&mut b, "history_end")
-        .ok_or_else(|| ApiError::invalid("history_end: field required"))?;
-    let start = timestamp(&start, "history_start")?;
-    let end = timestamp(&end, "history_end")?;
-    let interval = take(&mut b, "history_interval_seconds")
-        .or_else(|| take(&mut b, "history_interval"))
-        .and_then(|v| v.as_f64())
-        .ok_or_else(|| {
-            ApiError::invalid("history_interval_seconds: expected a number of seconds")
-        })?;
+    let start = timestamp(&Value::String(b.history_start), "history_start")?;
+    let end = timestamp(&Value::String(b.history_end), "history_end")?;
+    let interval = b.history_interval_seconds;
     if !(1.0..=1e9).contains(&interval) {
         return Err(ApiError::invalid(
             "history_interval_seconds: must be at least 1 second",
@@ -72,7 +63,12 @@ pub async fn history(
     }
     let interval = interval as i64;
     let cells = s
-        .flow_run_history(run_cond(b, HISTORY_SECTIONS)?, start, end, interval)
+        .flow_run_history(
+            run_cond(Value::Object(b.filter), HISTORY_SECTIONS)?,
+            start,
+            end,
+            interval,
+        )
         .await?;
     let n = ((end - start).num_seconds() + interval - 1) / interval;
     let mut out: Vec<wire::HistoryInterval> = (0..n)
@@ -104,23 +100,20 @@ pub async fn history(
 /// `next_cursor`); runs newest expected start first, each with `flow_name` and `deployment_name`.
 pub async fn page(
     State(s): State<AppState>,
-    Body(mut b): Body<Value>,
+    ObjectBody(b): ObjectBody<wire::RunPageRequest>,
 ) -> ApiResult<Json<wire::RunPage>> {
-    let cursor = match take(&mut b, "cursor") {
-        None => None,
-        Some(Value::String(c)) => Some(parse_cursor(&c)?),
-        Some(_) => return Err(ApiError::invalid("cursor: expected a string")),
-    };
-    let limit = match take(&mut b, "limit") {
+    let cursor = b.cursor.as_deref().map(parse_cursor).transpose()?;
+    let limit = match b.limit {
         None => 50,
-        Some(v) => v
-            .as_u64()
-            .filter(|l| (1..=200).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit: expected an integer from 1 to 200"))?
-            as u32,
+        Some(l) if (1..=200).contains(&l) => l as u32,
+        Some(_) => {
+            return Err(ApiError::invalid(
+                "limit: expected an integer from 1 to 200",
+            ))
+        }
     };
     let page = s
-        .flow_run_page(run_cond(b, SECTIONS)?, cursor, limit)
+        .flow_run_page(run_cond(Value::Object(b.filter), SECTIONS)?, cursor, limit)
         .await?;
     let now = s.clock.now();
     let results = page

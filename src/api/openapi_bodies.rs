@@ -82,6 +82,13 @@ filter_bodies! {
         of::body(&super::artifacts::sections(Entity::ArtifactCollection), true);
     latest_artifacts_count "LatestArtifactsCount" =>
         of::body(&super::artifacts::sections(Entity::ArtifactCollection), false);
+    /// `POST /baton/flow_runs/page` (`api::dashboard::page`).
+    run_page "RunPage" => {
+        let mut v = of::body(super::flow_runs::SECTIONS, false);
+        v["properties"]["cursor"] = json!({"type": ["string", "null"]});
+        v["properties"]["limit"] = json!({"type": ["integer", "null"], "minimum": 1, "maximum": 200});
+        v
+    };
     /// `POST /flow_runs/history` (`api::dashboard::history` reads it).
     history "History" => {
         let mut v = of::body(super::dashboard::HISTORY_SECTIONS, false);

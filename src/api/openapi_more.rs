@@ -129,7 +129,7 @@ pub const OPERATIONS: &[Op] = &[
         "post",
         "/baton/flow_runs/page",
         "A keyset page of runs",
-        b::any_object,
+        b::run_page,
     ),
     op(
         "get",

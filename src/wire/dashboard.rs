@@ -2,6 +2,7 @@
 //! `/api/baton/` extensions (keyset pages of runs, deployment summaries, schedule previews).
 
 use super::flow_runs::FlowRun;
+use super::Object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -91,4 +92,29 @@ pub struct SchedulePreview {
 #[serde(deny_unknown_fields)]
 pub struct CatchupPolicy {
     pub catchup: String,
+}
+
+/// `POST /api/flow_runs/history` body: the window, its interval in seconds (also read from the older
+/// `history_interval`), and Prefect's filter sections, which `api::filters` reads (so the schema of this
+/// body in the OpenAPI document is made from the filter tables, not from this struct).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct HistoryRequest {
+    pub history_start: String,
+    pub history_end: String,
+    #[serde(alias = "history_interval")]
+    pub history_interval_seconds: f64,
+    #[serde(flatten)]
+    pub filter: Object,
+}
+
+/// `POST /api/baton/flow_runs/page` body: a run filter (the sections of `/flow_runs/filter`), the page size
+/// (1 to 200, default 50) and the previous page's `next_cursor`.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct RunPageRequest {
+    #[serde(default)]
+    pub cursor: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u64>,
+    #[serde(flatten)]
+    pub filter: Object,
 }
