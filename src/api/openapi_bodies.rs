@@ -92,8 +92,7 @@ filter_bodies! {
     /// `POST /flow_runs/history` (`api::dashboard::history` reads it).
     history "History" => {
         let mut v = of::body(super::dashboard::HISTORY_SECTIONS, false);
-        let pools = of::any_of("work_pools", &["name"], false);
-        v["properties"]["work_pools"] = pools["properties"]["work_pools"].clone();
+        v["properties"]["work_pools"] = of::any_of(&["name"]);
         v["properties"]["history_start"] = time();
         v["properties"]["history_end"] = time();
         v["properties"]["history_interval_seconds"] = json!({"type": "number", "minimum": 1});

@@ -112,9 +112,9 @@ pub(super) fn body(sections: &[(&str, Option<Entity>)], paged: bool) -> Value {
     json!({"type": "object", "properties": props})
 }
 
-/// `{section: {field: {"any_": [strings]}}, limit?, offset?}`: the work pool and worker filters, which
-/// read only `any_` of the named fields.
-pub(super) fn any_of(section: &str, fields: &[&str], paged: bool) -> Value {
+/// `{field: {"any_": [strings]}}`: the `work_pools` section of `/flow_runs/history`, read apart from
+/// the other sections.
+pub(super) fn any_of(fields: &[&str]) -> Value {
     let mut inner = Map::new();
     for f in fields {
         let mut any = Map::new();
@@ -124,22 +124,7 @@ pub(super) fn any_of(section: &str, fields: &[&str], paged: bool) -> Value {
             json!({"type": ["object", "null"], "properties": any}),
         );
     }
-    let mut props = Map::new();
-    props.insert(
-        section.into(),
-        json!({"type": ["object", "null"], "properties": inner}),
-    );
-    if paged {
-        props.insert(
-            "limit".into(),
-            json!({"type": ["integer", "null"], "minimum": 0}),
-        );
-        props.insert(
-            "offset".into(),
-            json!({"type": ["integer", "null"], "minimum": 0}),
-        );
-    }
-    json!({"type": "object", "properties": props})
+    json!({"type": ["object", "null"], "properties": inner})
 }
 
 #[cfg(test)]
