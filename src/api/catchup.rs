@@ -16,14 +16,14 @@ pub fn routes() -> axum::Router<AppState> {
     )
 }
 
-async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<CatchupPolicy>> {
+pub(super) async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<CatchupPolicy>> {
     let p = s.deployment_catchup(id).await?;
     Ok(Json(CatchupPolicy {
         catchup: p.as_str().into(),
     }))
 }
 
-async fn put(
+pub(super) async fn put(
     State(s): State<AppState>,
     Id(id): Id,
     ObjectBody(b): ObjectBody<CatchupPolicy>,

@@ -21,6 +21,7 @@ mod logs;
 mod logs_ws;
 pub mod metrics;
 mod openapi;
+mod openapi_answers;
 mod openapi_bodies;
 mod openapi_filters;
 mod openapi_more;

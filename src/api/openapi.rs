@@ -15,6 +15,10 @@ use std::sync::OnceLock;
 const UUID_PARAMS: &[&str] = &["id", "schedule_id"];
 
 fn operation(o: &Op, g: &mut SchemaGenerator) -> Value {
+    let mut success = json!({"description": "Success"});
+    if let Some(schema) = o.response.and_then(|answer| answer(g)) {
+        success["content"] = json!({"application/json": {"schema": schema}});
+    }
     let mut params: Vec<Value> = o
         .path
         .split('/')
@@ -37,7 +41,7 @@ fn operation(o: &Op, g: &mut SchemaGenerator) -> Value {
         "operationId": format!("{} {}", o.method, o.path),
         "parameters": params,
         "responses": {
-            "2XX": {"description": "Success"},
+            "2XX": success,
             "4XX": {"description": "Invalid request or missing object",
                     "content": {"application/json": {"schema": error(g)}}},
         },

@@ -2,6 +2,7 @@
 //! shape, query parameters), in the route table's order (the work pool and queue routes are in
 //! `openapi_pools.rs`). `openapi_tests.rs` fails when a route is missing.
 
+use super::openapi_answers::{answer, AnswerFn};
 use super::openapi_bodies::{self as b, json, BodyFn};
 use crate::wire::{deployments, flow_runs, flows, logs, states, task_runs};
 
@@ -11,6 +12,8 @@ pub struct Op {
     pub path: &'static str,
     pub summary: &'static str,
     pub body: Option<BodyFn>,
+    /// The handler's answer (`openapi_answers`).
+    pub response: Option<AnswerFn>,
     pub query: &'static [(&'static str, bool)],
 }
 
@@ -20,6 +23,7 @@ pub(super) const fn op(method: &'static str, path: &'static str, summary: &'stat
         path,
         summary,
         body: None,
+        response: None,
         query: &[],
     }
 }
@@ -35,6 +39,7 @@ pub(super) const fn with(
         path,
         summary,
         body: Some(body),
+        response: None,
         query: &[],
     }
 }
@@ -50,7 +55,18 @@ pub(super) const fn q(
         path,
         summary,
         body: None,
+        response: None,
         query,
+    }
+}
+
+impl Op {
+    /// The same operation, answering what `response` describes.
+    pub(super) const fn returns(self, response: AnswerFn) -> Op {
+        Op {
+            response: Some(response),
+            ..self
+        }
     }
 }
 
@@ -65,218 +81,259 @@ pub fn operations() -> impl Iterator<Item = &'static Op> {
 
 /// Every route of `api::router` but the work pool and queue routes, in the route table's order.
 const OPERATIONS: &[Op] = &[
-    op("get", "/health", "Liveness: always true"),
-    op("get", "/ready", "Readiness"),
-    op("get", "/version", "API version"),
+    op("get", "/health", "Liveness: always true").returns(answer(super::admin::health)),
+    op("get", "/ready", "Readiness").returns(answer(super::admin::ready)),
+    op("get", "/version", "API version").returns(answer(super::admin::version)),
     op(
         "get",
         "/admin/version",
         "The Prefect server version Baton is compatible with",
-    ),
-    op("get", "/admin/storage", "Storage statistics"),
+    )
+    .returns(answer(super::admin::server_version)),
+    op("get", "/admin/storage", "Storage statistics").returns(answer(super::admin::storage)),
     op(
         "get",
         "/csrf-token",
         "CSRF token (422: CSRF protection is disabled)",
-    ),
-    op("get", "/openapi.json", "This document"),
+    )
+    .returns(answer(super::admin::csrf_token)),
+    op("get", "/openapi.json", "This document").returns(answer(super::openapi::serve)),
     with(
         "post",
         "/flows/",
         "Create a flow (200 when it exists)",
         json::<flows::FlowCreate>,
-    ),
-    with("post", "/flows/filter", "Filter flows", b::flows_filter),
-    with("post", "/flows/count", "Count flows", b::flows_count),
-    op("get", "/flows/name/{name}", "Read a flow by name"),
-    op("get", "/flows/{id}", "Read a flow"),
-    op("delete", "/flows/{id}", "Delete a flow"),
+    )
+    .returns(answer(super::flows::create)),
+    with("post", "/flows/filter", "Filter flows", b::flows_filter)
+        .returns(answer(super::flows::filter)),
+    with("post", "/flows/count", "Count flows", b::flows_count)
+        .returns(answer(super::flows::count)),
+    op("get", "/flows/name/{name}", "Read a flow by name").returns(answer(super::flows::by_name)),
+    op("get", "/flows/{id}", "Read a flow").returns(answer(super::flows::get)),
+    op("delete", "/flows/{id}", "Delete a flow").returns(answer(super::flows::delete)),
     with(
         "post",
         "/flow_runs/",
         "Create a flow run",
         json::<flow_runs::FlowRunCreate>,
-    ),
+    )
+    .returns(answer(super::flow_runs::create)),
     with(
         "post",
         "/flow_runs/filter",
         "Filter flow runs",
         b::flow_runs_filter,
-    ),
+    )
+    .returns(answer(super::flow_runs::filter)),
     with(
         "post",
         "/flow_runs/count",
         "Count flow runs",
         b::flow_runs_count,
-    ),
+    )
+    .returns(answer(super::flow_runs::count)),
     with(
         "post",
         "/flow_runs/history",
         "Runs over time by state",
         b::history,
-    ),
-    op("get", "/flow_runs/{id}", "Read a flow run"),
+    )
+    .returns(answer(super::dashboard::history)),
+    op("get", "/flow_runs/{id}", "Read a flow run").returns(answer(super::flow_runs::get)),
     with(
         "patch",
         "/flow_runs/{id}",
         "Update a flow run",
         json::<flow_runs::FlowRunUpdate>,
-    ),
-    op("delete", "/flow_runs/{id}", "Delete a flow run"),
+    )
+    .returns(answer(super::flow_runs::update)),
+    op("delete", "/flow_runs/{id}", "Delete a flow run").returns(answer(super::flow_runs::delete)),
     with(
         "patch",
         "/flow_runs/{id}/labels",
         "Merge labels",
         b::any_object,
-    ),
+    )
+    .returns(answer(super::flow_runs::update_labels)),
     with(
         "post",
         "/flow_runs/{id}/set_state",
         "Propose a state",
         json::<states::SetState>,
-    ),
+    )
+    .returns(answer(super::flow_runs::set_state)),
     q(
         "get",
         "/flow_run_states/",
         "A flow run's states",
         &[("flow_run_id", true)],
-    ),
+    )
+    .returns(answer(super::flow_runs::states)),
     with(
         "post",
         "/task_runs/",
         "Create a task run",
         json::<task_runs::TaskRunCreate>,
-    ),
+    )
+    .returns(answer(super::task_runs::create)),
     with(
         "post",
         "/task_runs/filter",
         "Filter task runs",
         b::task_runs_filter,
-    ),
+    )
+    .returns(answer(super::task_runs::filter)),
     with(
         "post",
         "/task_runs/count",
         "Count task runs",
         b::task_runs_count,
-    ),
-    op("get", "/task_runs/{id}", "Read a task run"),
-    op("delete", "/task_runs/{id}", "Delete a task run"),
+    )
+    .returns(answer(super::task_runs::count)),
+    op("get", "/task_runs/{id}", "Read a task run").returns(answer(super::task_runs::get)),
+    op("delete", "/task_runs/{id}", "Delete a task run").returns(answer(super::task_runs::delete)),
     with(
         "post",
         "/task_runs/{id}/set_state",
         "Propose a task run state",
         json::<states::SetState>,
-    ),
+    )
+    .returns(answer(super::task_runs::set_state)),
     q(
         "get",
         "/task_run_states/",
         "A task run's states",
         &[("task_run_id", true)],
-    ),
+    )
+    .returns(answer(super::task_runs::states)),
     with(
         "post",
         "/logs/",
         "Write a batch of logs",
         json::<Vec<logs::LogCreate>>,
-    ),
-    with("post", "/logs/filter", "Filter logs", b::logs_filter),
-    op("get", "/logs/out", "Logs websocket (server to client)"),
+    )
+    .returns(answer(super::logs::create)),
+    with("post", "/logs/filter", "Filter logs", b::logs_filter)
+        .returns(answer(super::logs::filter)),
+    op("get", "/logs/out", "Logs websocket (server to client)")
+        .returns(answer(super::logs_ws::logs_out)),
     with(
         "post",
         "/deployments/",
         "Create or update a deployment",
         json::<deployments::DeploymentCreate>,
-    ),
+    )
+    .returns(answer(super::deployments::create)),
     with(
         "post",
         "/deployments/filter",
         "Filter deployments",
         b::deployments_filter,
-    ),
+    )
+    .returns(answer(super::deployments::filter)),
     with(
         "post",
         "/deployments/count",
         "Count deployments",
         b::deployments_count,
-    ),
+    )
+    .returns(answer(super::deployments::count)),
     with(
         "post",
         "/deployments/get_scheduled_flow_runs",
         "Due runs of deployments",
         json::<deployments::ScheduledRunsRequest>,
-    ),
+    )
+    .returns(answer(super::deployments::scheduled_runs)),
     op(
         "get",
         "/deployments/name/{flow}/{name}",
         "Read a deployment by flow and name",
-    ),
-    op("get", "/deployments/{id}", "Read a deployment"),
+    )
+    .returns(answer(super::deployments::by_name)),
+    op("get", "/deployments/{id}", "Read a deployment").returns(answer(super::deployments::get)),
     with(
         "patch",
         "/deployments/{id}",
         "Update a deployment",
         json::<deployments::DeploymentUpdate>,
-    ),
-    op("delete", "/deployments/{id}", "Delete a deployment"),
+    )
+    .returns(answer(super::deployments::update)),
+    op("delete", "/deployments/{id}", "Delete a deployment")
+        .returns(answer(super::deployments::delete)),
     with(
         "post",
         "/deployments/{id}/create_flow_run",
         "Run a deployment",
         json::<flow_runs::DeploymentFlowRunCreate>,
-    ),
+    )
+    .returns(answer(super::deployments::create_flow_run)),
     op(
         "post",
         "/deployments/{id}/pause_deployment",
         "Pause a deployment",
-    ),
+    )
+    .returns(answer(super::deployments::pause)),
     op(
         "post",
         "/deployments/{id}/resume_deployment",
         "Resume a deployment",
-    ),
+    )
+    .returns(answer(super::deployments::resume)),
     with(
         "post",
         "/deployments/{id}/schedule",
         "Schedule runs now",
         json::<flow_runs::ScheduleWindowRequest>,
-    ),
+    )
+    .returns(answer(super::deployments::schedule_now)),
     op(
         "get",
         "/deployments/{id}/schedules",
         "A deployment's schedules",
-    ),
+    )
+    .returns(answer(super::deployments::schedules)),
     with(
         "post",
         "/deployments/{id}/schedules",
         "Add schedules",
         json::<Vec<deployments::DeploymentScheduleCreate>>,
-    ),
+    )
+    .returns(answer(super::deployments::add_schedules)),
     with(
         "patch",
         "/deployments/{id}/schedules/{schedule_id}",
         "Update a schedule",
         json::<deployments::DeploymentScheduleUpdate>,
-    ),
+    )
+    .returns(answer(super::deployments::update_schedule)),
     op(
         "delete",
         "/deployments/{id}/schedules/{schedule_id}",
         "Delete a schedule",
-    ),
+    )
+    .returns(answer(super::deployments::delete_schedule)),
     op(
         "delete",
         "/automations/owned-by/{resource}",
         "Automations (none): delete",
-    ),
+    )
+    .returns(answer(super::deployments::delete_owned_automations)),
     op(
         "get",
         "/automations/related-to/{resource}",
         "Automations (none): list",
-    ),
+    )
+    .returns(answer(super::deployments::related_automations)),
     op(
         "get",
         "/collections/views/aggregate-worker-metadata",
         "Worker types",
-    ),
-    op("get", "/events/in", "Events websocket (client to server)"),
-    op("get", "/events/out", "Events websocket (server to client)"),
+    )
+    .returns(answer(super::work_pools::worker_metadata)),
+    op("get", "/events/in", "Events websocket (client to server)")
+        .returns(answer(super::events::events_in)),
+    op("get", "/events/out", "Events websocket (server to client)")
+        .returns(answer(super::events::events_out)),
 ];

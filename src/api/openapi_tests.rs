@@ -93,6 +93,20 @@ fn every_route_is_documented_and_nothing_else() {
     );
 }
 
+/// The one operation whose handler's answer type cannot be named (an `impl IntoResponse`): the server-sent
+/// event stream. Websockets answer a `Response` (the upgrade), which is described as no JSON body.
+const STREAMS: &[&str] = &["/baton/live"];
+
+/// Every other operation names its handler, so that its answer schema is derived from the handler's type.
+#[test]
+fn every_operation_derives_its_answer_from_its_handler() {
+    let without: Vec<&str> = operations()
+        .filter(|o| o.response.is_none())
+        .map(|o| o.path)
+        .collect();
+    assert_eq!(without, STREAMS, "add .returns(answer(handler)) to these");
+}
+
 #[test]
 fn every_schema_reference_resolves() {
     let doc = document();

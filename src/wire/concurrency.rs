@@ -84,7 +84,7 @@ pub struct ReleaseBody {
 }
 
 /// A limit that slots were taken from or given back to.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct MinimalLimit {
     pub id: Uuid,
     pub name: String,
@@ -92,7 +92,7 @@ pub struct MinimalLimit {
 }
 
 /// The answer to a lease request: the lease and the limits it holds slots of.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct LeaseGranted {
     pub lease_id: Uuid,
     pub limits: Vec<MinimalLimit>,

@@ -5,7 +5,8 @@
 Starts `baton serve --no-worker` (BATON_BIN, default target/debug/baton) on port 0 with a temp data dir,
 seeds one object of every kind (so path ids hit real objects, not only 404s), then runs `st run` over
 every operation except the endless SSE stream, with a fixed seed and a fixed number of examples per
-operation (BATON_FUZZ_EXAMPLES, default 12), positive and negative data. Checks: no 5xx, and every error is
+operation (BATON_FUZZ_EXAMPLES, default 12), positive and negative data. Checks: no 5xx, every answer matches
+its documented schema (derived from the handler's own answer type), and every error is
 JSON with a `detail` (hooks.py). Afterwards the server must still answer and exit cleanly on SIGTERM, and
 its log must show no panic. Exits non-zero on any failure.
 """
@@ -150,7 +151,7 @@ def main() -> int:
             config(seed(api), cfg)
             st = Path(sys.executable).with_name("st")
             cmd = [str(st), "--config-file", str(cfg), "run", f"{api}/openapi.json", "--url", api,
-                   "--checks", "not_a_server_error,error_is_json_with_detail",
+                   "--checks", "not_a_server_error,response_schema_conformance,error_is_json_with_detail",
                    "--phases", "examples,coverage,fuzzing", "--mode", "all",
                    "--max-examples", examples, "--seed", "20261126", "--request-timeout", "10",
                    "--exclude-path", "/baton/live", "--workers", "1", "--no-color",
