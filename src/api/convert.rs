@@ -258,7 +258,7 @@ pub fn deployment(
         tags: d.tags,
         labels: d.labels,
         work_queue_name: d.work_queue_name,
-        work_queue_id: None,
+        work_queue_id: d.work_queue_id.map(|u| u.to_string()),
         last_polled: opt(d.last_polled),
         parameter_openapi_schema: d.parameter_openapi_schema,
         path: d.path,

@@ -37,6 +37,9 @@ pub struct Deployment {
     pub entrypoint: Option<String>,
     pub job_variables: Doc,
     pub last_polled: Option<Ts>,
+    /// The id of its work queue (its pool's queue of its queue name), resolved when read; `None` while the
+    /// pool or queue does not exist.
+    pub work_queue_id: Option<Uuid>,
     pub schedules: Vec<DeploymentSchedule>,
 }
 
@@ -135,6 +138,7 @@ impl Deployment {
             entrypoint: None,
             job_variables: Doc::new(),
             last_polled: None,
+            work_queue_id: None,
             schedules: Vec::new(),
         }
     }

@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 /// Read columns. `last_polled` is the later of the deployment's own mark (a runner asked for its runs) and
 /// the last poll of its work queue, read here rather than written to every deployment of a queue on each
-/// worker poll (which made `get_scheduled_flow_runs` cost one row write per deployment in the pool).
+/// worker poll (which made `get_scheduled_flow_runs` cost one row write per deployment in the pool); last,
+/// `work_queue_id`, the id of that queue, resolved the same way.
 const COLS: &str = "deployments.id, deployments.created, deployments.updated, deployments.name, \
     deployments.flow_id, deployments.version, deployments.version_info, deployments.description, \
     deployments.paused, deployments.concurrency_limit, deployments.concurrency_options, \
@@ -23,7 +24,9 @@ const COLS: &str = "deployments.id, deployments.created, deployments.updated, de
     deployments.path, deployments.entrypoint, deployments.job_variables, \
     nullif(max(coalesce(deployments.last_polled, ''), coalesce((SELECT q.last_polled FROM work_pools p \
     JOIN work_queues q ON q.work_pool_id = p.id AND q.name = coalesce(deployments.work_queue_name, 'default') \
-    WHERE p.name = deployments.work_pool_name), '')), '')";
+    WHERE p.name = deployments.work_pool_name), '')), ''), \
+    (SELECT q.id FROM work_pools p JOIN work_queues q ON q.work_pool_id = p.id \
+    AND q.name = coalesce(deployments.work_queue_name, 'default') WHERE p.name = deployments.work_pool_name)";
 
 const ALL_COLS: &str = "id, created, updated, name, flow_id, version, version_info, description, paused, \
     concurrency_limit, concurrency_options, enforce_parameter_schema, parameter_openapi_schema, parameters, \
@@ -59,6 +62,7 @@ fn row(r: &Row) -> rusqlite::Result<Deployment> {
         entrypoint: r.get(22)?,
         job_variables: codec::parse_doc(r, 23)?,
         last_polled: codec::parse_ts(r, 24)?,
+        work_queue_id: codec::uuid(r, 25)?,
         schedules: Vec::new(),
     })
 }

@@ -341,3 +341,36 @@ async fn work_pool_filters_apply_every_criterion_they_accept() {
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "like_");
     app.stop().await;
 }
+
+/// A deployment answers its work queue's id, as Prefect does (it was always null).
+#[tokio::test]
+async fn a_deployment_names_its_work_queues_id() {
+    let app = spawn_app_without_worker().await;
+    let flow = app.flow("etl").await;
+    let (_, q) = app
+        .post("/work_pools/default/queues", json!({"name": "fast"}))
+        .await;
+    let (_, default_q) = app.get("/work_pools/default/queues/default").await;
+    for (body, want) in [
+        (
+            json!({"work_pool_name": "default"}),
+            default_q["id"].clone(),
+        ),
+        (
+            json!({"work_pool_name": "default", "work_queue_name": "fast"}),
+            q["id"].clone(),
+        ),
+    ] {
+        let mut body = body;
+        body["name"] = json!(format!("d-{}", want.as_str().unwrap_or("none")));
+        body["flow_id"] = json!(flow);
+        let (s, d) = app.post("/deployments/", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{d}");
+        assert_eq!(d["work_queue_id"], want, "{d}");
+        let (_, again) = app
+            .get(&format!("/deployments/{}", d["id"].as_str().unwrap()))
+            .await;
+        assert_eq!(again["work_queue_id"], want);
+    }
+    app.stop().await;
+}
