@@ -53,6 +53,7 @@ impl Services {
                         let mut d = Deployment::new(name, flow_id, now);
                         patch.apply(&mut d);
                         deployments::insert(tx, &d)?;
+                        ensure_queue(tx, &d, now)?;
                         for s in patch.schedules.unwrap_or_default() {
                             schedules::insert_schedule(tx, &s.into_stored(d.id, now))?;
                         }
@@ -250,6 +251,14 @@ pub(super) fn run_of(
     }
 }
 
+/// The deployment's queue in its pool, created when it names one that does not exist yet.
+fn ensure_queue(tx: &Tx, d: &Deployment, now: Ts) -> crate::store::Result<()> {
+    if let (Some(pool), Some(queue)) = (&d.work_pool_name, &d.work_queue_name) {
+        super::work_queues::ensure_deployment_queue(tx, pool, queue, now)?;
+    }
+    Ok(())
+}
+
 fn apply_patch(
     tx: &Tx,
     mut d: Deployment,
@@ -260,6 +269,7 @@ fn apply_patch(
     patch.apply(&mut d);
     d.updated = now;
     deployments::update(tx, &d)?;
+    ensure_queue(tx, &d, now)?;
     if d.paused && !was_paused {
         schedules::delete_future_runs_of_deployment(tx, d.id, now)?;
     }

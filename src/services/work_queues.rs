@@ -258,3 +258,41 @@ fn queue_missing(pool: &str, name: &str) -> ServiceError {
         "Work queue '{name}' not found in work pool '{pool}'"
     ))
 }
+
+/// The queue a deployment names in an existing pool, created when missing (as Prefect creates it), so that
+/// the deployment has a queue id and its runs a queue. Nothing happens when the pool does not exist yet:
+/// its runs wait, unplaced, until it does.
+pub(super) fn ensure_deployment_queue(
+    tx: &Tx,
+    pool: &str,
+    name: &str,
+    now: Ts,
+) -> crate::store::Result<()> {
+    if name.trim().is_empty() {
+        return Ok(());
+    }
+    let Some(p) = work_pools::pool_by_name(tx, pool)? else {
+        return Ok(());
+    };
+    if work_queues::queues(tx, p.id)?
+        .iter()
+        .any(|q| q.name == name)
+    {
+        return Ok(());
+    }
+    let q = WorkQueue {
+        id: Uuid::now_v7(),
+        created: now,
+        updated: now,
+        work_pool_id: p.id,
+        name: name.to_string(),
+        description: String::new(),
+        is_paused: false,
+        concurrency_limit: None,
+        priority: next_priority(tx, p.id),
+        last_polled: None,
+    };
+    work_queues::insert_queue(tx, &q)?;
+    flow_runs::place_orphans(tx)?;
+    Ok(())
+}

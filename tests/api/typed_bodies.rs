@@ -342,7 +342,8 @@ async fn work_pool_filters_apply_every_criterion_they_accept() {
     app.stop().await;
 }
 
-/// A deployment answers its work queue's id, as Prefect does (it was always null).
+/// A deployment answers its work queue's id, as Prefect does (it was always null), and a queue it names in
+/// an existing pool is created.
 #[tokio::test]
 async fn a_deployment_names_its_work_queues_id() {
     let app = spawn_app_without_worker().await;
@@ -372,5 +373,28 @@ async fn a_deployment_names_its_work_queues_id() {
             .await;
         assert_eq!(again["work_queue_id"], want);
     }
+    // A queue the deployment names in an existing pool is created, as Prefect creates it.
+    let (s, d) = app
+        .post(
+            "/deployments/",
+            json!({"name": "d-new", "flow_id": flow, "work_pool_name": "default",
+                "work_queue_name": "later"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let (s, later) = app.get("/work_pools/default/queues/later").await;
+    assert_eq!(s, StatusCode::OK, "{later}");
+    assert_eq!(d["work_queue_id"], later["id"]);
+    let id = d["id"].as_str().unwrap();
+    let (s, _) = app
+        .patch(
+            &format!("/deployments/{id}"),
+            json!({"work_queue_name": "moved"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, moved) = app.get("/work_pools/default/queues/moved").await;
+    let (_, d) = app.get(&format!("/deployments/{id}")).await;
+    assert_eq!(d["work_queue_id"], moved["id"], "{moved}");
     app.stop().await;
 }
