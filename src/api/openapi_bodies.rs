@@ -1,7 +1,7 @@
 //! The request-body schemas of `/api/openapi.json`. A body the handler reads as a type (a `wire` struct or
 //! an API struct) has its schema derived from that type by `schemars` ([`json`]): the document cannot say
-//! anything the deserializer does not do. The few bodies still read field by field have their schemas here,
-//! written to match what their parsers accept, each named after the handler's body.
+//! anything the deserializer does not do. Prefect's filter bodies, which `api::filters` reads by tables, get
+//! schemas made from those same tables (`openapi_filters`), one component per endpoint.
 
 use super::openapi_filters as of;
 use crate::domain::filter::Entity;
@@ -35,8 +35,8 @@ fn named(g: &mut SchemaGenerator, name: &str, make: fn() -> Value) -> Schema {
     if !g.definitions().contains_key(name) {
         g.definitions_mut().insert(name.into(), make());
     }
-    Schema::try_from(json!({"$ref": format!("#/components/schemas/{name}")}))
-        .expect("a $ref is an object schema")
+    let target = format!("#/components/schemas/{name}");
+    schemars::json_schema!({ "$ref": target })
 }
 
 fn obj(props: Value, required: &[&str]) -> Value {
@@ -49,7 +49,7 @@ fn time() -> Value {
 
 /// A JSON object, free-form.
 pub fn any_object(_: &mut SchemaGenerator) -> Schema {
-    Schema::try_from(json!({"type": "object"})).expect("an object schema")
+    schemars::json_schema!({"type": "object"})
 }
 
 /// Filter-body schemas, one component per endpoint (`openapi_filters` makes them from the reader's tables).
