@@ -15,6 +15,11 @@ pub async fn ready() -> Json<Ready> {
     })
 }
 
+/// `GET /hello`: Prefect's greeting, a liveness check some clients make.
+pub async fn hello() -> Json<&'static str> {
+    Json("👋")
+}
+
 pub async fn version() -> Json<&'static str> {
     Json(API_VERSION)
 }

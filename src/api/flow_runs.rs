@@ -146,6 +146,11 @@ pub async fn set_state(
 }
 
 /// `GET /api/flow_run_states/?flow_run_id=…`: a run's state history.
+/// `GET /flow_run_states/{id}`: one state of a flow run's history.
+pub async fn state(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<WireState>> {
+    Ok(Json(convert::state(&s.flow_run_state(id).await?)))
+}
+
 pub async fn states(
     State(s): State<AppState>,
     Query(q): Query<HashMap<String, String>>,

@@ -1,11 +1,11 @@
 //! `/api/flows/*`.
 
 use super::convert;
-use super::error::{ApiResult, Body, Id};
+use super::error::{ApiResult, Body, Id, ObjectBody};
 use super::filters::{flow_sort, FilterBody};
 use super::AppState;
 use crate::domain::filter::Entity;
-use crate::wire::flows::{Flow, FlowCreate};
+use crate::wire::flows::{Flow, FlowCreate, FlowUpdate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -57,6 +57,21 @@ pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult
     Ok(Json(
         s.count_flows(body.cond(Entity::Flow, SECTIONS)?).await?,
     ))
+}
+
+/// `PATCH /flows/{id}`: replaces the flow's tags; 204.
+pub async fn update(
+    State(s): State<AppState>,
+    Id(id): Id,
+    ObjectBody(b): ObjectBody<FlowUpdate>,
+) -> ApiResult<StatusCode> {
+    match b.tags {
+        Some(tags) => s.set_flow_tags(id, tags).await?,
+        None => {
+            s.flow(id).await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCode> {

@@ -54,6 +54,7 @@ pub fn router(services: AppState) -> Router {
     let api = Router::new()
         .route("/health", get(admin::health))
         .route("/ready", get(admin::ready))
+        .route("/hello", get(admin::hello))
         .route("/version", get(admin::version))
         .route("/admin/version", get(admin::server_version))
         .route("/admin/storage", get(admin::storage))
@@ -63,7 +64,10 @@ pub fn router(services: AppState) -> Router {
         .route("/flows/filter", post(flows::filter))
         .route("/flows/count", post(flows::count))
         .route("/flows/name/{name}", get(flows::by_name))
-        .route("/flows/{id}", get(flows::get).delete(flows::delete))
+        .route(
+            "/flows/{id}",
+            get(flows::get).patch(flows::update).delete(flows::delete),
+        )
         .route("/flow_runs/", post(flow_runs::create))
         .route("/flow_runs/filter", post(flow_runs::filter))
         .route("/flow_runs/count", post(flow_runs::count))
@@ -80,15 +84,19 @@ pub fn router(services: AppState) -> Router {
         )
         .route("/flow_runs/{id}/set_state", post(flow_runs::set_state))
         .route("/flow_run_states/", get(flow_runs::states))
+        .route("/flow_run_states/{id}", get(flow_runs::state))
         .route("/task_runs/", post(task_runs::create))
         .route("/task_runs/filter", post(task_runs::filter))
         .route("/task_runs/count", post(task_runs::count))
         .route(
             "/task_runs/{id}",
-            get(task_runs::get).delete(task_runs::delete),
+            get(task_runs::get)
+                .patch(task_runs::update)
+                .delete(task_runs::delete),
         )
         .route("/task_runs/{id}/set_state", post(task_runs::set_state))
         .route("/task_run_states/", get(task_runs::states))
+        .route("/task_run_states/{id}", get(task_runs::state))
         .route("/logs/", post(logs::create))
         .route("/logs/filter", post(logs::filter))
         .route("/logs/out", get(logs_ws::logs_out))

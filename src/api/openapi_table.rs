@@ -82,6 +82,7 @@ pub fn operations() -> impl Iterator<Item = &'static Op> {
 /// Every route of `api::router` but the work pool and queue routes, in the route table's order.
 const OPERATIONS: &[Op] = &[
     op("get", "/health", "Liveness: always true").returns(answer(super::admin::health)),
+    op("get", "/hello", "Prefect's greeting").returns(answer(super::admin::hello)),
     op("get", "/ready", "Readiness").returns(answer(super::admin::ready)),
     op("get", "/version", "API version").returns(answer(super::admin::version)),
     op(
@@ -111,6 +112,13 @@ const OPERATIONS: &[Op] = &[
         .returns(answer(super::flows::count)),
     op("get", "/flows/name/{name}", "Read a flow by name").returns(answer(super::flows::by_name)),
     op("get", "/flows/{id}", "Read a flow").returns(answer(super::flows::get)),
+    with(
+        "patch",
+        "/flows/{id}",
+        "Replace a flow's tags",
+        json::<flows::FlowUpdate>,
+    )
+    .returns(answer(super::flows::update)),
     op("delete", "/flows/{id}", "Delete a flow").returns(answer(super::flows::delete)),
     with(
         "post",
@@ -170,6 +178,7 @@ const OPERATIONS: &[Op] = &[
         &[("flow_run_id", true)],
     )
     .returns(answer(super::flow_runs::states)),
+    op("get", "/flow_run_states/{id}", "A flow run state").returns(answer(super::flow_runs::state)),
     with(
         "post",
         "/task_runs/",
@@ -192,6 +201,13 @@ const OPERATIONS: &[Op] = &[
     )
     .returns(answer(super::task_runs::count)),
     op("get", "/task_runs/{id}", "Read a task run").returns(answer(super::task_runs::get)),
+    with(
+        "patch",
+        "/task_runs/{id}",
+        "Rename a task run",
+        json::<task_runs::TaskRunUpdate>,
+    )
+    .returns(answer(super::task_runs::update)),
     op("delete", "/task_runs/{id}", "Delete a task run").returns(answer(super::task_runs::delete)),
     with(
         "post",
@@ -207,6 +223,7 @@ const OPERATIONS: &[Op] = &[
         &[("task_run_id", true)],
     )
     .returns(answer(super::task_runs::states)),
+    op("get", "/task_run_states/{id}", "A task run state").returns(answer(super::task_runs::state)),
     with(
         "post",
         "/logs/",

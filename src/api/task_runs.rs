@@ -1,14 +1,14 @@
 //! `/api/task_runs/*` and `/api/task_run_states/*`.
 
 use super::convert;
-use super::error::{parse_uuid, ApiError, ApiResult, Body, Id};
+use super::error::{parse_uuid, ApiError, ApiResult, Body, Id, ObjectBody};
 use super::filters::{task_run_sort, FilterBody};
 use super::AppState;
 use crate::domain::filter::Entity;
 use crate::domain::task_run::TaskRun as DomainTaskRun;
 use crate::domain::{time, Decision};
 use crate::wire::states::{OrchestrationResult, SetState, State as WireState};
-use crate::wire::task_runs::{TaskRun, TaskRunCreate};
+use crate::wire::task_runs::{TaskRun, TaskRunCreate, TaskRunUpdate};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -54,6 +54,26 @@ pub async fn create(
         StatusCode::OK
     };
     Ok((status, Json(convert::task_run(run))))
+}
+
+/// `PATCH /task_runs/{id}`: renames the run; 204.
+pub async fn update(
+    State(s): State<AppState>,
+    Id(id): Id,
+    ObjectBody(b): ObjectBody<TaskRunUpdate>,
+) -> ApiResult<StatusCode> {
+    match b.name {
+        Some(name) => s.rename_task_run(id, name).await?,
+        None => {
+            s.task_run(id).await?;
+        }
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /task_run_states/{id}`: one state of a task run's history.
+pub async fn state(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<WireState>> {
+    Ok(Json(convert::state(&s.task_run_state(id).await?)))
 }
 
 pub async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<TaskRun>> {

@@ -54,6 +54,14 @@ impl Services {
         Ok(self.store.read(move |tx| flow_runs::states(tx, id)).await?)
     }
 
+    /// One state of a flow run's history, by its id.
+    pub async fn flow_run_state(&self, id: Uuid) -> Result<State> {
+        self.store
+            .read(move |tx| flow_runs::state(tx, id))
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("Flow run state {id} not found")))
+    }
+
     /// Runs matching a query.
     pub async fn flow_runs(&self, q: Query) -> Result<Vec<FlowRun>> {
         Ok(self.store.read(move |tx| flow_runs::list(tx, &q)).await?)

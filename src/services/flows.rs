@@ -50,6 +50,20 @@ impl Services {
         Ok(self.store.read(move |tx| flows::count(tx, &cond)).await?)
     }
 
+    /// Replaces a flow's tags (`PATCH /flows/{id}`).
+    pub async fn set_flow_tags(&self, id: Uuid, tags: Vec<String>) -> Result<()> {
+        let now = self.clock.now();
+        if self
+            .store
+            .write(move |tx| flows::set_tags(tx, id, &tags, now))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(not_found(id))
+        }
+    }
+
     /// Deletes a flow with its runs.
     pub async fn delete_flow(&self, id: Uuid) -> Result<()> {
         if self.store.write(move |tx| flows::delete(tx, id)).await? {

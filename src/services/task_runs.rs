@@ -59,6 +59,28 @@ impl Services {
         Ok(self.store.read(move |tx| task_runs::states(tx, id)).await?)
     }
 
+    /// One state of a task run's history, by its id.
+    pub async fn task_run_state(&self, id: Uuid) -> Result<State> {
+        self.store
+            .read(move |tx| task_runs::state(tx, id))
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("Task run state {id} not found")))
+    }
+
+    /// Renames a task run (`PATCH /task_runs/{id}`).
+    pub async fn rename_task_run(&self, id: Uuid, name: String) -> Result<()> {
+        let now = self.clock.now();
+        if self
+            .store
+            .write(move |tx| task_runs::rename(tx, id, &name, now))
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(not_found(id))
+        }
+    }
+
     /// Task runs matching a query.
     pub async fn task_runs(&self, q: Query) -> Result<Vec<TaskRun>> {
         Ok(self.store.read(move |tx| task_runs::list(tx, &q)).await?)

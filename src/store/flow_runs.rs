@@ -178,6 +178,11 @@ pub fn states(tx: &Tx, run_id: Uuid) -> Result<Vec<State>> {
     super::history::list(tx, super::history::Of::FlowRun, run_id)
 }
 
+/// One state of any flow run's history, by its id.
+pub fn state(tx: &Tx, id: Uuid) -> Result<Option<State>> {
+    super::history::get(tx, super::history::Of::FlowRun, id)
+}
+
 /// The run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<FlowRun>> {
     let sql = format!("SELECT {COLS} FROM flow_runs WHERE id = ?1");

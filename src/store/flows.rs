@@ -91,3 +91,11 @@ pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
     )?;
     Ok(tx.conn.execute("DELETE FROM flows WHERE id = ?1", [&id])? > 0)
 }
+
+/// Replaces a flow's tags; `false` when there is no such flow.
+pub fn set_tags(tx: &Tx, id: Uuid, tags: &[String], now: Ts) -> Result<bool> {
+    Ok(tx.conn.execute(
+        "UPDATE flows SET tags = ?2, updated = ?3 WHERE id = ?1",
+        params![id.to_string(), codec::tags(tags), codec::ts(now)],
+    )? > 0)
+}

@@ -4,7 +4,7 @@ use super::codec;
 use super::error::Result;
 use super::Tx;
 use crate::domain::{State, StateType};
-use rusqlite::{params, Row};
+use rusqlite::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 /// Which history table: flow runs or task runs.
@@ -65,4 +65,13 @@ pub fn list(tx: &Tx, of: Of, run_id: Uuid) -> Result<Vec<State>> {
     ))?;
     let rows = stmt.query_map([run_id.to_string()], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One state of a run's history by its id.
+pub fn get(tx: &Tx, of: Of, id: Uuid) -> Result<Option<State>> {
+    let (table, _) = of.table();
+    let mut stmt = tx.conn.prepare_cached(&format!(
+        "SELECT id, type, name, timestamp, message, data, state_details FROM {table} WHERE id = ?1"
+    ))?;
+    Ok(stmt.query_row([id.to_string()], row).optional()?)
 }

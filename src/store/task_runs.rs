@@ -6,7 +6,7 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::task_run::TaskRun;
-use crate::domain::State;
+use crate::domain::{State, Ts};
 use rusqlite::{params, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
@@ -134,6 +134,19 @@ pub fn by_key(
 /// A run's state history, oldest first.
 pub fn states(tx: &Tx, run_id: Uuid) -> Result<Vec<State>> {
     super::history::list(tx, super::history::Of::TaskRun, run_id)
+}
+
+/// One state of any task run's history, by its id.
+pub fn state(tx: &Tx, id: Uuid) -> Result<Option<State>> {
+    super::history::get(tx, super::history::Of::TaskRun, id)
+}
+
+/// Renames a task run; `false` when there is no such run.
+pub fn rename(tx: &Tx, id: Uuid, name: &str, now: Ts) -> Result<bool> {
+    Ok(tx.conn.execute(
+        "UPDATE task_runs SET name = ?2, updated = ?3 WHERE id = ?1",
+        params![id.to_string(), name, codec::ts(now)],
+    )? > 0)
 }
 
 /// Task runs matching a query.

@@ -24,3 +24,11 @@ pub struct Flow {
     pub tags: Vec<String>,
     pub labels: Object,
 }
+
+/// `PATCH /api/flows/{id}` body (Prefect's `FlowUpdate`): the flow's tags, replaced when given.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FlowUpdate {
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}

@@ -65,3 +65,11 @@ pub struct TaskRun {
     pub estimated_start_time_delta: f64,
     pub state: Option<State>,
 }
+
+/// `PATCH /api/task_runs/{id}` body (Prefect's `TaskRunUpdate`): the run's name, changed when given.
+#[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskRunUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+}

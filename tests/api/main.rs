@@ -35,6 +35,7 @@ mod retention;
 mod scheduler_clock;
 mod server_proc;
 mod slots;
+mod small_ops;
 mod task_runs;
 mod tutorial;
 mod typed_bodies;
