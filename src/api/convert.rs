@@ -2,8 +2,9 @@
 
 use super::error::{ApiError, ApiResult};
 use crate::domain::flow_run::{FlowRun, ProposedState, RunPolicy};
+use crate::domain::task_policy::TaskRunPolicy;
 use crate::domain::{
-    flow::Flow, log::Log, task_run::TaskRun, time, Decision, State, StateType, Ts,
+    flow::Flow, log::Log, task_run::TaskRun, time, Decision, State, StateDetails, StateType, Ts,
 };
 use crate::wire;
 use serde_json::Value;
@@ -25,11 +26,73 @@ pub fn state(s: &State) -> wire::states::State {
         timestamp: ts(s.timestamp),
         message: s.message.clone(),
         data: s.data.clone(),
-        state_details: s.details.clone(),
+        state_details: details_out(&s.details),
     }
 }
 
-/// A proposed state from the wire; 422 for an unknown type.
+/// A state's details on the wire: every field of Prefect's model, then the keys it lacks.
+fn details_out(d: &StateDetails) -> wire::states::StateDetails {
+    wire::states::StateDetails {
+        flow_run_id: d.flow_run_id,
+        task_run_id: d.task_run_id,
+        child_flow_run_id: d.child_flow_run_id,
+        scheduled_time: opt(d.scheduled_time),
+        cache_key: d.cache_key.clone(),
+        cache_expiration: opt(d.cache_expiration),
+        deferred: Some(d.deferred.unwrap_or(false)),
+        untrackable_result: d.untrackable_result,
+        pause_timeout: opt(d.pause_timeout),
+        pause_reschedule: d.pause_reschedule,
+        pause_key: d.pause_key.clone(),
+        run_input_keyset: d.run_input_keyset.clone(),
+        refresh_cache: d.refresh_cache,
+        retriable: d.retriable,
+        transition_id: d.transition_id,
+        task_parameters_id: d.task_parameters_id,
+        traceparent: d.traceparent.clone(),
+        deployment_concurrency_lease_id: d.deployment_concurrency_lease_id,
+        other: d
+            .unknown_keys()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    }
+}
+
+/// A client's state details; 422 naming a time that is not one.
+fn details_in(d: wire::states::StateDetails) -> ApiResult<StateDetails> {
+    let at = |key: &str, v: Option<String>| -> ApiResult<Option<Ts>> {
+        v.map(|v| {
+            time::parse(&v).ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "state.state_details.{key}: '{v}' is not a valid datetime"
+                ))
+            })
+        })
+        .transpose()
+    };
+    Ok(StateDetails {
+        flow_run_id: d.flow_run_id,
+        task_run_id: d.task_run_id,
+        child_flow_run_id: d.child_flow_run_id,
+        scheduled_time: at("scheduled_time", d.scheduled_time)?,
+        cache_key: d.cache_key,
+        cache_expiration: at("cache_expiration", d.cache_expiration)?,
+        deferred: d.deferred,
+        untrackable_result: d.untrackable_result,
+        pause_timeout: at("pause_timeout", d.pause_timeout)?,
+        pause_reschedule: d.pause_reschedule,
+        pause_key: d.pause_key,
+        run_input_keyset: d.run_input_keyset,
+        refresh_cache: d.refresh_cache,
+        retriable: d.retriable,
+        transition_id: d.transition_id,
+        task_parameters_id: d.task_parameters_id,
+        traceparent: d.traceparent,
+        deployment_concurrency_lease_id: d.deployment_concurrency_lease_id,
+        other: d.other.into_iter().filter(|(_, v)| !v.is_null()).collect(),
+    })
+}
+
 /// A flow run's `empirical_policy` as a client sends it (`None`: not given); 422 naming the bad field.
 pub fn run_policy(o: Option<wire::Object>) -> ApiResult<Option<RunPolicy>> {
     o.map(|o| {
@@ -37,6 +100,24 @@ pub fn run_policy(o: Option<wire::Object>) -> ApiResult<Option<RunPolicy>> {
             .map_err(|e| ApiError::invalid(format!("empirical_policy.{e}")))
     })
     .transpose()
+}
+
+/// A task run's `empirical_policy` as a client sends it; 422 naming the bad field.
+pub fn task_policy(o: Option<wire::Object>) -> ApiResult<TaskRunPolicy> {
+    o.map_or(Ok(TaskRunPolicy::default()), |o| {
+        TaskRunPolicy::parse(&o).map_err(|e| ApiError::invalid(format!("empirical_policy.{e}")))
+    })
+}
+
+/// A task run's empirical policy on the wire: every field of Prefect's model.
+fn task_policy_out(p: &TaskRunPolicy) -> wire::task_runs::TaskRunPolicy {
+    wire::task_runs::TaskRunPolicy {
+        max_retries: p.max_retries,
+        retry_delay_seconds: p.retry_delay_seconds,
+        retries: p.retries,
+        retry_delay: p.retry_delay.as_ref().map(|d| d.to_value()),
+        retry_jitter_factor: p.retry_jitter_factor,
+    }
 }
 
 /// A flow run's empirical policy on the wire.
@@ -52,6 +133,7 @@ fn run_policy_out(p: &RunPolicy) -> wire::flow_runs::FlowRunPolicy {
     }
 }
 
+/// A proposed state from the wire; 422 for an unknown type or a bad time.
 pub fn proposed(s: wire::states::StateCreate) -> ApiResult<ProposedState> {
     let kind = StateType::parse(&s.kind).ok_or_else(|| {
         let all: Vec<&str> = StateType::ALL.iter().map(|t| t.as_str()).collect();
@@ -61,16 +143,7 @@ pub fn proposed(s: wire::states::StateCreate) -> ApiResult<ProposedState> {
             all.join(", ")
         ))
     })?;
-    let details = s.state_details.unwrap_or_default();
-    for key in ["scheduled_time", "pause_timeout", "cache_expiration"] {
-        if let Some(Value::String(v)) = details.get(key) {
-            if time::parse(v).is_none() {
-                return Err(ApiError::invalid(format!(
-                    "state.state_details.{key}: '{v}' is not a valid datetime"
-                )));
-            }
-        }
-    }
+    let details = details_in(s.state_details.unwrap_or_default())?;
     Ok(ProposedState {
         kind,
         name: s.name,
@@ -163,7 +236,7 @@ pub fn task_run(r: TaskRun) -> wire::task_runs::TaskRun {
         cache_key: r.cache_key,
         cache_expiration: opt(r.cache_expiration),
         task_version: r.task_version,
-        empirical_policy: r.empirical_policy,
+        empirical_policy: task_policy_out(&r.empirical_policy),
         tags: r.tags,
         labels: r.labels,
         state_id: s.map(|s| s.id.to_string()),

@@ -42,7 +42,7 @@ pub async fn create(
         None => None,
     };
     run.task_version = b.task_version;
-    run.empirical_policy = b.empirical_policy.unwrap_or_default();
+    run.empirical_policy = convert::task_policy(b.empirical_policy)?;
     run.tags = b.tags.unwrap_or_default();
     run.labels = b.labels.unwrap_or_default();
     run.task_inputs = b.task_inputs.unwrap_or_default();

@@ -9,7 +9,7 @@ use super::watch;
 use crate::output::{Out, Paint};
 use crate::wire::deployments::Deployment;
 use crate::wire::flow_runs::{DeploymentFlowRunCreate, FlowRun};
-use crate::wire::states::StateCreate;
+use crate::wire::states::{StateCreate, StateDetails};
 use chrono::Utc;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -211,14 +211,10 @@ async fn run_deployment(client: &Client, out: Out, a: RunArgs) -> anyhow::Result
     };
     let (d, full) = find(client, &a.name).await?;
     let mut state = StateCreate::new("SCHEDULED", "Scheduled");
-    let mut details = crate::wire::Object::new();
-    details.insert(
-        "scheduled_time".into(),
-        start
-            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-            .into(),
-    );
-    state.state_details = Some(details);
+    state.state_details = Some(StateDetails {
+        scheduled_time: Some(start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        ..StateDetails::default()
+    });
     let body = DeploymentFlowRunCreate {
         state: Some(state),
         parameters: Some(parameters),

@@ -139,7 +139,7 @@ pub fn flow_run_state_event(
     let state_json = |s: &super::State| {
         serde_json::json!({
             "type": s.kind.as_str(), "name": s.name, "message": s.message.clone().unwrap_or_default(),
-            "state_details": s.details, "timestamp": time::format(s.timestamp),
+            "state_details": s.details.to_doc(), "timestamp": time::format(s.timestamp),
         })
     };
     let mut res = resource(

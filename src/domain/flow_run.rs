@@ -1,6 +1,6 @@
 //! Flow runs: the record of one execution of a flow, with its current state and timing bookkeeping.
 
-use super::{Doc, State, StateType, Ts};
+use super::{Doc, State, StateDetails, StateType, Ts};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -114,7 +114,7 @@ pub struct ProposedState {
     pub name: Option<String>,
     pub message: Option<String>,
     pub data: Option<Value>,
-    pub details: Doc,
+    pub details: StateDetails,
     /// A FAILED proposed after the run's process ended (by a Baton worker): a retry needs a new process, so
     /// the AwaitingRetry run is offered to workers again instead of being left to an in-process retry.
     pub retry_elsewhere: bool,
@@ -128,7 +128,7 @@ impl ProposedState {
             name: None,
             message: None,
             data: None,
-            details: Doc::new(),
+            details: StateDetails::default(),
             retry_elsewhere: false,
         }
     }

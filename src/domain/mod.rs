@@ -21,6 +21,8 @@ pub mod retention;
 pub mod run_policy;
 pub mod schedule;
 pub mod state;
+pub mod state_details;
+pub mod task_policy;
 pub mod task_run;
 pub mod time;
 pub mod variable;
@@ -30,6 +32,7 @@ pub mod work_pool;
 pub use orchestration::orchestrate;
 pub use policy::Decision;
 pub use state::{State, StateType};
+pub use state_details::StateDetails;
 pub use time::Ts;
 
 /// A JSON object, as stored for documents Baton keeps whole (parameters, labels, state details…).

@@ -17,7 +17,6 @@ use super::policy::{self, Decision};
 use super::state::name;
 use super::{StateType, Ts};
 use chrono::Duration;
-use serde_json::Value;
 
 /// How long past its time a scheduled run may wait before it is Late.
 pub const LATE_AFTER: Duration = Duration::seconds(15);
@@ -115,9 +114,7 @@ pub fn orchestrate(run: &mut FlowRun, mut proposal: ProposedState, ctx: &Context
     let now = ctx.now;
     if let (Some(parent), Some(_)) = (run.parent_task_run_id, &run.state) {
         // A subflow's later states name the task run that stands for it in its parent.
-        proposal
-            .details
-            .insert("task_run_id".into(), Value::String(parent.to_string()));
+        proposal.details.task_run_id = Some(parent);
     }
     let claim = (!ctx.force && is_claim(run, &proposal))
         .then(|| deployment_rules(run, ctx))

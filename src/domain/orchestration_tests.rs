@@ -271,7 +271,7 @@ fn an_accepted_state_is_returned_as_written() {
         panic!()
     };
     assert_eq!(Some(&s), r.state.as_ref());
-    assert_eq!(s.detail_str("flow_run_id"), Some(r.id.to_string().as_str()));
+    assert_eq!(s.details.flow_run_id, Some(r.id));
 }
 
 #[test]
@@ -294,15 +294,12 @@ fn a_subflows_later_states_name_its_parent_task_run() {
         &Context::new(now()),
     );
     let s: &State = first.state.as_ref().unwrap();
-    assert_eq!(s.detail_str("task_run_id"), None);
+    assert_eq!(s.details.task_run_id, None);
     orchestrate(
         &mut first,
         propose(StateType::Running),
         &Context::new(now()),
     );
     let s = first.state.as_ref().unwrap();
-    assert_eq!(
-        s.detail_str("task_run_id"),
-        Some(parent.to_string().as_str())
-    );
+    assert_eq!(s.details.task_run_id, Some(parent));
 }

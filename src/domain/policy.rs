@@ -41,8 +41,8 @@ impl Decision {
 /// Decides on a proposed state for `run` at `now`. With `force`, every proposal is accepted as given.
 pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> Decision {
     let mut proposed = proposed.into_state(now);
-    if proposed.kind == StateType::Scheduled && proposed.scheduled_time().is_none() {
-        proposed.set_scheduled_time(now);
+    if proposed.kind == StateType::Scheduled && proposed.details.scheduled_time.is_none() {
+        proposed.details.scheduled_time = Some(now);
     }
     let Some(current) = run.state.as_ref() else {
         return Decision::Accept(proposed);
@@ -51,8 +51,8 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
         return Decision::Accept(proposed);
     }
     if let (Some(a), Some(b)) = (
-        proposed.detail_str("transition_id"),
-        current.detail_str("transition_id"),
+        proposed.details.transition_id,
+        current.details.transition_id,
     ) {
         if a == b {
             return reject("This run has already made this transition (same transition_id).");
@@ -118,13 +118,11 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
     if to == StateType::Scheduled && proposed.name == name::LATE && from != StateType::Scheduled {
         return reject("Only a scheduled run can be marked Late.");
     }
-    if to == StateType::Pending && proposed.scheduled_time().is_none() {
-        if let Some(at) = current.scheduled_time() {
-            proposed.set_scheduled_time(at);
-        }
+    if to == StateType::Pending && proposed.details.scheduled_time.is_none() {
+        proposed.details.scheduled_time = current.details.scheduled_time;
     }
     if to == StateType::Running && matches!(from, StateType::Scheduled | StateType::Pending) {
-        if let Some(at) = current.scheduled_time() {
+        if let Some(at) = current.details.scheduled_time {
             let delay = time::seconds_between(now, at);
             if delay > 0.0 {
                 return Decision::Wait {
@@ -140,7 +138,7 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
         retry.message = proposed.message;
         retry.data = proposed.data;
         let delay = chrono::Duration::microseconds((run.retry_delay_seconds() * 1e6) as i64);
-        retry.set_scheduled_time(now.checked_add_signed(delay).unwrap_or(now));
+        retry.details.scheduled_time = Some(now.checked_add_signed(delay).unwrap_or(now));
         return Decision::Reject {
             state: Some(retry),
             reason: "Retrying".into(),
@@ -150,14 +148,14 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
         if from != StateType::Running {
             return reject("Cannot pause a run that is not running.");
         }
-        if let Some(key) = proposed.detail_str("pause_key") {
+        if let Some(key) = &proposed.details.pause_key {
             if run.pause_keys().iter().any(|k| k == key) {
                 return reject("This pause has already fired.");
             }
         }
     }
     if from == StateType::Paused && to == StateType::Running {
-        let timeout = current.detail_str("pause_timeout").and_then(time::parse);
+        let timeout = current.details.pause_timeout;
         if timeout.is_some_and(|t| t < now) {
             let failed = State::new(StateType::Failed, now)
                 .with_message("The run was paused and never resumed.");
@@ -185,7 +183,7 @@ pub fn deployment_slot(limit: i64, active: i64, collision: Collision, now: Ts) -
         Collision::Enqueue => {
             let mut s =
                 State::new(StateType::Scheduled, now).named(name::AWAITING_CONCURRENCY_SLOT);
-            s.set_scheduled_time(
+            s.details.scheduled_time = Some(
                 now.checked_add_signed(chrono::Duration::seconds(SLOT_WAIT_SECONDS))
                     .unwrap_or(now),
             );
@@ -217,9 +215,7 @@ fn has_persisted_result(state: &State) -> bool {
 pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
     let from = run.state.as_ref();
     let from_kind = from.map(|s| s.kind);
-    state
-        .details
-        .insert("flow_run_id".into(), Value::String(run.id.to_string()));
+    state.details.flow_run_id = Some(run.id);
     if from_kind.is_some_and(StateType::is_terminal) && !state.kind.is_terminal() {
         run.run_count = 0;
         run.end_time = None;
@@ -249,11 +245,11 @@ pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
         run.end_time = Some(now);
     }
     if state.kind == StateType::Paused {
-        if let Some(key) = state.detail_str("pause_key").map(String::from) {
+        if let Some(key) = state.details.pause_key.clone() {
             run.empirical_policy.pause_keys.push(key);
         }
     }
-    let scheduled = state.scheduled_time();
+    let scheduled = state.details.scheduled_time;
     if run.expected_start_time.is_none() {
         run.expected_start_time = Some(scheduled.unwrap_or(now));
     }

@@ -37,7 +37,7 @@ fn deployment_slots() {
         (s.kind, s.name.as_str()),
         (StateType::Scheduled, "AwaitingConcurrencySlot")
     );
-    assert!(s.scheduled_time().unwrap() > t(NOW));
+    assert!(s.details.scheduled_time.unwrap() > t(NOW));
     let Some(Decision::Reject { state: Some(s), .. }) =
         deployment_slot(1, 3, Collision::CancelNew, t(NOW))
     else {

@@ -4,6 +4,9 @@ use crate::domain::flow_run::RunPolicy;
 use crate::domain::Doc;
 use uuid::Uuid;
 
+/// A client's transition id.
+const TRANSITION: Uuid = Uuid::from_u128(0xab);
+
 pub(crate) fn t(s: &str) -> Ts {
     time::parse(s).unwrap()
 }
@@ -128,18 +131,18 @@ fn pending_then_submitting_is_accepted_once() {
 #[test]
 fn scheduled_time_is_copied_onto_pending() {
     let mut s = State::new(StateType::Scheduled, t("2026-01-01T00:00:00Z"));
-    s.set_scheduled_time(t("2026-01-01T00:00:30Z"));
+    s.details.scheduled_time = Some(t("2026-01-01T00:00:30Z"));
     let d = decide(&run(Some(s)), propose(StateType::Pending), false, t(NOW));
     let Decision::Accept(p) = d else {
         panic!("{d:?}")
     };
-    assert_eq!(p.scheduled_time(), Some(t("2026-01-01T00:00:30Z")));
+    assert_eq!(p.details.scheduled_time, Some(t("2026-01-01T00:00:30Z")));
 }
 
 #[test]
 fn running_before_scheduled_time_waits() {
     let mut s = State::new(StateType::Pending, t("2026-01-01T00:00:00Z"));
-    s.set_scheduled_time(t("2026-01-01T00:01:02.500Z"));
+    s.details.scheduled_time = Some(t("2026-01-01T00:01:02.500Z"));
     let d = decide(&run(Some(s)), propose(StateType::Running), false, t(NOW));
     assert_eq!(
         d,
@@ -167,10 +170,7 @@ fn running_counts_runs_and_sets_start() {
     apply(&mut r, s, later);
     assert_eq!(r.end_time, Some(later));
     assert!((r.total_run_time - 10.0).abs() < 1e-9);
-    assert_eq!(
-        r.state.as_ref().unwrap().detail_str("flow_run_id"),
-        Some(r.id.to_string().as_str())
-    );
+    assert_eq!(r.state.as_ref().unwrap().details.flow_run_id, Some(r.id));
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn failed_with_retries_left_becomes_awaiting_retry() {
         (s.kind, s.name.as_str()),
         (StateType::Scheduled, "AwaitingRetry")
     );
-    assert_eq!(s.scheduled_time(), Some(t("2026-01-01T00:01:10Z")));
+    assert_eq!(s.details.scheduled_time, Some(t("2026-01-01T00:01:10Z")));
     assert_eq!(s.message.as_deref(), Some("boom"));
     r.run_count = 2;
     assert_eq!(
@@ -332,9 +332,9 @@ fn completed_with_persisted_result_rejects_even_retry() {
 #[test]
 fn duplicate_transition_id_is_rejected() {
     let mut s = State::new(StateType::Running, t(NOW));
-    s.set_detail("transition_id", Value::from("abc"));
+    s.details.transition_id = Some(TRANSITION);
     let mut p = propose(StateType::Completed);
-    p.details.insert("transition_id".into(), Value::from("abc"));
+    p.details.transition_id = Some(TRANSITION);
     assert_eq!(status(&decide(&run(Some(s)), p, false, t(NOW))), "REJECT");
 }
 
@@ -371,7 +371,7 @@ fn pause_rules() {
     );
     let mut r = in_state(StateType::Running, "Running");
     let mut p = named(StateType::Paused, "Suspended");
-    p.details.insert("pause_key".into(), Value::from("k1"));
+    p.details.pause_key = Some("k1".into());
     let Decision::Accept(s) = decide(&r, p.clone(), false, t(NOW)) else {
         panic!()
     };
@@ -391,7 +391,7 @@ fn pause_rules() {
 #[test]
 fn expired_pause_fails_on_resume() {
     let mut s = State::new(StateType::Paused, t("2026-01-01T00:00:00Z"));
-    s.set_detail("pause_timeout", Value::from("2026-01-01T00:00:30Z"));
+    s.details.pause_timeout = Some(t("2026-01-01T00:00:30Z"));
     let d = decide(&run(Some(s)), propose(StateType::Running), false, t(NOW));
     let Decision::Reject { state: Some(f), .. } = d else {
         panic!("{d:?}")

@@ -168,7 +168,7 @@ fn checked<T>(value: Option<T>, strict: bool, field: &str) -> Result<Option<T>, 
 }
 
 /// A whole number, also written as a float (`3.0`), as Prefect's lax validation reads it.
-fn whole(v: &Value) -> Option<i64> {
+pub(super) fn whole(v: &Value) -> Option<i64> {
     v.as_i64().or_else(|| {
         v.as_f64()
             .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)

@@ -1,6 +1,6 @@
 //! Run states: the nine state types, named states, and the details a state carries.
 
-use super::{time, Doc, Ts};
+use super::{StateDetails, Ts};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -119,7 +119,7 @@ pub mod name {
     pub const CANCELLING: &str = "Cancelling";
 }
 
-/// A state of a flow or task run. `details` is Prefect's `state_details` object, kept whole.
+/// A state of a flow or task run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub id: Uuid,
@@ -128,7 +128,7 @@ pub struct State {
     pub timestamp: Ts,
     pub message: Option<String>,
     pub data: Option<Value>,
-    pub details: Doc,
+    pub details: StateDetails,
 }
 
 impl State {
@@ -141,7 +141,7 @@ impl State {
             timestamp: now,
             message: None,
             data: None,
-            details: Doc::new(),
+            details: StateDetails::default(),
         }
     }
 
@@ -161,30 +161,6 @@ impl State {
         self.message = Some(message.into());
         self
     }
-
-    /// `state_details.scheduled_time`, when present and valid.
-    pub fn scheduled_time(&self) -> Option<Ts> {
-        self.details
-            .get("scheduled_time")
-            .and_then(Value::as_str)
-            .and_then(time::parse)
-    }
-
-    /// Sets `state_details.scheduled_time`.
-    pub fn set_scheduled_time(&mut self, at: Ts) {
-        self.details
-            .insert("scheduled_time".into(), Value::String(time::format(at)));
-    }
-
-    /// A string field of the details (`transition_id`, `pause_key`…).
-    pub fn detail_str(&self, key: &str) -> Option<&str> {
-        self.details.get(key).and_then(Value::as_str)
-    }
-
-    /// Sets a details field.
-    pub fn set_detail(&mut self, key: &str, value: Value) {
-        self.details.insert(key.to_string(), value);
-    }
 }
 
 #[cfg(test)]
@@ -199,14 +175,5 @@ mod tests {
         assert_eq!(StateType::parse("running"), None);
         assert!(StateType::Crashed.is_terminal());
         assert!(!StateType::Cancelling.is_terminal());
-    }
-
-    #[test]
-    fn scheduled_time_accessor() {
-        let now = time::parse("2026-01-01T00:00:00Z").unwrap();
-        let mut s = State::new(StateType::Scheduled, now);
-        assert_eq!(s.scheduled_time(), None);
-        s.set_scheduled_time(now);
-        assert_eq!(s.scheduled_time(), Some(now));
     }
 }

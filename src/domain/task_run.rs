@@ -2,7 +2,8 @@
 //! clients, created over REST). Reports may arrive twice and in any order; [`merge`] keeps the newest state.
 
 use super::event::{ts_field, Event};
-use super::{Doc, State, StateType, Ts};
+use super::task_policy::TaskRunPolicy;
+use super::{Doc, State, StateDetails, StateType, Ts};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -19,7 +20,7 @@ pub struct TaskRun {
     pub cache_key: Option<String>,
     pub cache_expiration: Option<Ts>,
     pub task_version: Option<String>,
-    pub empirical_policy: Doc,
+    pub empirical_policy: TaskRunPolicy,
     pub tags: Vec<String>,
     pub labels: Doc,
     pub task_inputs: Doc,
@@ -47,7 +48,7 @@ impl TaskRun {
             cache_key: None,
             cache_expiration: None,
             task_version: None,
-            empirical_policy: Doc::new(),
+            empirical_policy: TaskRunPolicy::default(),
             tags: Vec::new(),
             labels: Doc::new(),
             task_inputs: Doc::new(),
@@ -127,11 +128,9 @@ pub fn report_from_event(event: &Event, now: Ts) -> Option<TaskRunReport> {
         .filter(|d| !d.is_null())
         .cloned();
     if let Some(Value::Object(d)) = validated.and_then(|v| v.get("state_details")) {
-        state.details = d.clone();
+        state.details = StateDetails::read_stored(d);
     }
-    state
-        .details
-        .insert("task_run_id".into(), Value::String(id.to_string()));
+    state.details.task_run_id = Some(id);
 
     let mut run = TaskRun::new(id, now);
     let empty = Doc::new();
@@ -170,7 +169,7 @@ pub fn report_from_event(event: &Event, now: Ts) -> Option<TaskRunReport> {
     run.cache_key = text("cache_key");
     run.cache_expiration = ts_field(tr, "cache_expiration");
     run.task_version = text("task_version");
-    run.empirical_policy = doc("empirical_policy");
+    run.empirical_policy = TaskRunPolicy::read_stored(&doc("empirical_policy"));
     run.tags = tr
         .get("tags")
         .and_then(Value::as_array)
@@ -204,7 +203,7 @@ pub fn report_from_event(event: &Event, now: Ts) -> Option<TaskRunReport> {
         .and_then(Value::as_f64)
         .unwrap_or(0.0);
     if kind == StateType::Scheduled {
-        run.next_scheduled_start_time = state.scheduled_time();
+        run.next_scheduled_start_time = state.details.scheduled_time;
     }
     Some(TaskRunReport { run, state })
 }
@@ -267,10 +266,10 @@ pub fn apply_state(run: &mut TaskRun, state: State, force: bool, now: Ts) -> boo
         None
     };
     if run.expected_start_time.is_none() {
-        run.expected_start_time = Some(state.scheduled_time().unwrap_or(now));
+        run.expected_start_time = Some(state.details.scheduled_time.unwrap_or(now));
     }
     run.next_scheduled_start_time = if state.kind == StateType::Scheduled {
-        state.scheduled_time()
+        state.details.scheduled_time
     } else {
         None
     };

@@ -148,7 +148,7 @@ impl Services {
             })?;
         let written = outcome.decision.written_state().map(|s| s.kind);
         if let (Some(StateType::Pending), Some(s)) = (written, &outcome.state) {
-            self.record_claim(s.scheduled_time(), s.timestamp);
+            self.record_claim(s.details.scheduled_time, s.timestamp);
         }
         if written == Some(StateType::Scheduled) {
             self.late_wake.notify_one();

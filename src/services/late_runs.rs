@@ -47,7 +47,7 @@ impl Services {
                         late.name = Some(name::LATE.into());
                         if let Some(s) = &run.state {
                             late.details = s.details.clone();
-                            late.details.remove("transition_id");
+                            late.details.transition_id = None;
                         }
                         let (_, evs) = transition(tx, run, late, false, now)?;
                         events.extend(evs);

@@ -173,15 +173,9 @@ fn mirror_onto_parent_task(tx: &Tx, run: &FlowRun, state: &State, now: Ts) -> Re
     };
     let mut copy = state.clone();
     copy.id = Uuid::now_v7();
-    copy.details.remove("flow_run_id");
-    copy.details.insert(
-        "task_run_id".into(),
-        serde_json::Value::String(parent.to_string()),
-    );
-    copy.details.insert(
-        "child_flow_run_id".into(),
-        serde_json::Value::String(run.id.to_string()),
-    );
+    copy.details.flow_run_id = None;
+    copy.details.task_run_id = Some(parent);
+    copy.details.child_flow_run_id = Some(run.id);
     if apply_task_state(&mut task, copy, true, now) {
         task_runs::upsert(tx, &task)?;
         if let Some(s) = &task.state {

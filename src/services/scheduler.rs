@@ -116,10 +116,7 @@ fn create_runs(
             continue;
         }
         let mut state = ProposedState::of(StateType::Scheduled);
-        state.details.insert(
-            "scheduled_time".into(),
-            serde_json::Value::String(crate::domain::time::format(*at)),
-        );
+        state.details.scheduled_time = Some(*at);
         let req = DeploymentRunRequest {
             idempotency_key: Some(key),
             ..Default::default()

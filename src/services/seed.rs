@@ -84,10 +84,7 @@ impl Services {
                 let expected = now - Duration::milliseconds(back as i64);
                 let (flow, d) = &targets[rng.below(targets.len() as u64) as usize];
                 let mut scheduled = ProposedState::of(StateType::Scheduled);
-                scheduled.details.insert(
-                    "scheduled_time".into(),
-                    json!(crate::domain::time::format(expected)),
-                );
+                scheduled.details.scheduled_time = Some(expected);
                 let new = NewFlowRun {
                     flow_id: flow.id,
                     deployment_id: Some(d.id),

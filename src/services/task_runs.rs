@@ -106,10 +106,7 @@ impl Services {
             .write(move |tx| {
                 let mut run = task_runs::get(tx, id)?.ok_or(StoreError::NotFound("task run"))?;
                 let mut state = proposed.into_state(now);
-                state.details.insert(
-                    "task_run_id".into(),
-                    serde_json::Value::String(id.to_string()),
-                );
+                state.details.task_run_id = Some(id);
                 let accepted = apply_state(&mut run, state, force, now);
                 if accepted {
                     task_runs::upsert(tx, &run)?;

@@ -1,6 +1,6 @@
 //! Conversions between domain values and SQLite column values.
 
-use crate::domain::{time, Doc, State, StateType, Ts};
+use crate::domain::{time, Doc, State, StateDetails, StateType, Ts};
 use rusqlite::types::Value as Sql;
 use rusqlite::Row;
 use serde_json::Value;
@@ -134,7 +134,7 @@ pub fn state(s: &State) -> String {
         "timestamp": time::format(s.timestamp),
         "message": s.message,
         "data": s.data,
-        "state_details": s.details,
+        "state_details": s.details.to_doc(),
     })
     .to_string()
 }
@@ -164,7 +164,7 @@ fn state_of(text: &str) -> Option<State> {
         details: o
             .get("state_details")
             .and_then(Value::as_object)
-            .cloned()
+            .map(StateDetails::read_stored)
             .unwrap_or_default(),
     })
 }

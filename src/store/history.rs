@@ -3,7 +3,7 @@
 use super::codec;
 use super::error::Result;
 use super::Tx;
-use crate::domain::{State, StateType};
+use crate::domain::{State, StateDetails, StateType};
 use rusqlite::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
@@ -31,7 +31,7 @@ fn row(r: &Row) -> rusqlite::Result<State> {
         timestamp: codec::req_ts(r, 3)?,
         message: r.get(4)?,
         data: codec::parse_json(r, 5)?,
-        details: codec::parse_doc(r, 6)?,
+        details: StateDetails::read_stored(&codec::parse_doc(r, 6)?),
     })
 }
 
@@ -51,7 +51,7 @@ pub fn insert(tx: &Tx, of: Of, run_id: Uuid, s: &State) -> Result<()> {
             codec::ts(s.timestamp),
             s.message,
             codec::json(&s.data),
-            codec::doc(&s.details)
+            codec::doc(&s.details.to_doc())
         ])?;
     Ok(())
 }

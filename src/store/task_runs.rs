@@ -5,6 +5,7 @@ use super::error::Result;
 use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
+use crate::domain::task_policy::TaskRunPolicy;
 use crate::domain::task_run::TaskRun;
 use crate::domain::{State, Ts};
 use rusqlite::{params, OptionalExtension, Row, ToSql};
@@ -33,7 +34,7 @@ fn row(r: &Row) -> rusqlite::Result<TaskRun> {
         cache_key: r.get(7)?,
         cache_expiration: codec::parse_ts(r, 8)?,
         task_version: r.get(9)?,
-        empirical_policy: codec::parse_doc(r, 10)?,
+        empirical_policy: TaskRunPolicy::read_stored(&codec::parse_doc(r, 10)?),
         tags: codec::parse_tags(r, 11)?,
         labels: codec::parse_doc(r, 12)?,
         task_inputs: codec::parse_doc(r, 13)?,
@@ -62,7 +63,7 @@ pub fn upsert(tx: &Tx, t: &TaskRun) -> Result<()> {
         Box::new(t.cache_key.clone()),
         Box::new(codec::opt_ts(t.cache_expiration)),
         Box::new(t.task_version.clone()),
-        Box::new(codec::doc(&t.empirical_policy)),
+        Box::new(codec::doc(&t.empirical_policy.to_stored_doc())),
         Box::new(codec::tags(&t.tags)),
         Box::new(codec::doc(&t.labels)),
         Box::new(codec::doc(&t.task_inputs)),

@@ -4,6 +4,8 @@ use super::Object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// A state as proposed by a client.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
@@ -17,7 +19,7 @@ pub struct StateCreate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state_details: Option<Object>,
+    pub state_details: Option<StateDetails>,
 }
 
 impl StateCreate {
@@ -59,7 +61,51 @@ pub struct State {
     pub timestamp: String,
     pub message: Option<String>,
     pub data: Option<Value>,
-    pub state_details: Object,
+    pub state_details: StateDetails,
+}
+
+/// Prefect's `StateDetails`; keys its model lacks (an older or newer client's) are kept in `other`. Times
+/// are ISO 8601 text, read where they come in so a 422 names the bad one.
+#[derive(Debug, Default, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct StateDetails {
+    #[serde(default)]
+    pub flow_run_id: Option<Uuid>,
+    #[serde(default)]
+    pub task_run_id: Option<Uuid>,
+    #[serde(default)]
+    pub child_flow_run_id: Option<Uuid>,
+    #[serde(default)]
+    pub scheduled_time: Option<String>,
+    #[serde(default)]
+    pub cache_key: Option<String>,
+    #[serde(default)]
+    pub cache_expiration: Option<String>,
+    #[serde(default)]
+    pub deferred: Option<bool>,
+    #[serde(default)]
+    pub untrackable_result: bool,
+    #[serde(default)]
+    pub pause_timeout: Option<String>,
+    #[serde(default)]
+    pub pause_reschedule: bool,
+    #[serde(default)]
+    pub pause_key: Option<String>,
+    #[serde(default)]
+    pub run_input_keyset: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub refresh_cache: Option<bool>,
+    #[serde(default)]
+    pub retriable: Option<bool>,
+    #[serde(default)]
+    pub transition_id: Option<Uuid>,
+    #[serde(default)]
+    pub task_parameters_id: Option<Uuid>,
+    #[serde(default)]
+    pub traceparent: Option<String>,
+    #[serde(default)]
+    pub deployment_concurrency_lease_id: Option<Uuid>,
+    #[serde(flatten)]
+    pub other: Object,
 }
 
 /// The answer to a proposed state.

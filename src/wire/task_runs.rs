@@ -4,6 +4,7 @@ use super::states::{State, StateCreate};
 use super::Object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// `POST /api/task_runs/` body (older clients; Prefect 3 reports task runs as events).
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -47,7 +48,7 @@ pub struct TaskRun {
     pub cache_key: Option<String>,
     pub cache_expiration: Option<String>,
     pub task_version: Option<String>,
-    pub empirical_policy: Object,
+    pub empirical_policy: TaskRunPolicy,
     pub tags: Vec<String>,
     pub labels: Object,
     pub state_id: Option<String>,
@@ -64,6 +65,24 @@ pub struct TaskRun {
     pub estimated_run_time: f64,
     pub estimated_start_time_delta: f64,
     pub state: Option<State>,
+}
+
+/// A task run's retry policy (Prefect's `TaskRunPolicy`).
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct TaskRunPolicy {
+    /// Deprecated by Prefect.
+    #[serde(default)]
+    pub max_retries: i64,
+    /// Deprecated by Prefect.
+    #[serde(default)]
+    pub retry_delay_seconds: f64,
+    #[serde(default)]
+    pub retries: Option<i64>,
+    /// Seconds, or a list of seconds (one per retry).
+    #[serde(default)]
+    pub retry_delay: Option<Value>,
+    #[serde(default)]
+    pub retry_jitter_factor: Option<f64>,
 }
 
 /// `PATCH /api/task_runs/{id}` body (Prefect's `TaskRunUpdate`): the run's name, changed when given.

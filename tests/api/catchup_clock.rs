@@ -115,10 +115,7 @@ async fn latest_keeps_only_the_newest_missed_run() {
 async fn none_skips_every_missed_run_but_not_a_manual_one() {
     let (_d, s, dep) = after_downtime(Some(Catchup::None)).await;
     let mut asked = ProposedState::of(StateType::Scheduled);
-    asked.details.insert(
-        "scheduled_time".into(),
-        serde_json::json!("2026-03-01T02:00:00.000000Z"),
-    );
+    asked.details.scheduled_time = baton::domain::time::parse("2026-03-01T02:00:00.000000Z");
     let req = DeploymentRunRequest {
         state: Some(asked),
         ..Default::default()
