@@ -17,14 +17,8 @@ fn ids(v: &Value) -> Vec<String> {
 async fn artifacts_keys_latest_and_runs() {
     let app = spawn_app().await;
     let flow = app.flow("reports").await;
-    let run_a = app.run(&flow, json!({})).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let run_b = app.run(&flow, json!({})).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let run_a = app.run(&flow, json!({})).await.id;
+    let run_b = app.run(&flow, json!({})).await.id;
 
     let (st, v1) = app
         .post(

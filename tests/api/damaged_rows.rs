@@ -19,7 +19,7 @@ async fn a_damaged_row_answers_500_naming_the_cause() {
     let app = spawn_app_without_worker().await;
     let flow = app.flow("damaged").await;
     let run = app.run(&flow, json!({"name": "victim"})).await;
-    let id = run["id"].as_str().unwrap().to_string();
+    let id = run.id.clone();
     let (s, _) = app.get(&format!("/flow_runs/{id}")).await;
     assert_eq!(s, StatusCode::OK);
 
@@ -41,7 +41,7 @@ async fn a_damaged_row_answers_500_naming_the_cause() {
 
     // A damaged id is not read as the nil UUID either.
     let other = app.run(&flow, json!({"name": "second"})).await;
-    let other_id = other["id"].as_str().unwrap().to_string();
+    let other_id = other.id.clone();
     damage(
         &app,
         "UPDATE flow_runs SET flow_id = 'xyz' WHERE id = ?1",

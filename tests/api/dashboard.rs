@@ -114,7 +114,7 @@ async fn run_pages_walk_every_run_once_newest_first_with_names() {
                        "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": when}}}),
             )
             .await;
-        ids.push(r["id"].as_str().unwrap().to_string());
+        ids.push(r.id.clone());
     }
     let mut seen = Vec::new();
     let mut cursor = Value::Null;
@@ -178,8 +178,8 @@ async fn history_counts_runs_per_interval_and_state() {
                 json!({"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": when}}}),
             )
             .await;
-        let id = r["id"].as_str().unwrap();
-        app.set_state(id, json!({"type": state}), true).await;
+        let id = r.id.as_str();
+        app.propose(id, json!({"type": state}), true).await;
     }
     let (status, h) = app
         .post(
@@ -233,12 +233,8 @@ async fn deployment_summaries_give_next_and_last_runs_and_schedules_in_words() {
         .await;
     let id = d["id"].as_str().unwrap();
     let done = app.run(&flow, json!({"deployment_id": id})).await;
-    app.set_state(
-        done["id"].as_str().unwrap(),
-        json!({"type": "FAILED"}),
-        true,
-    )
-    .await;
+    app.propose(done.id.as_str(), json!({"type": "FAILED"}), true)
+        .await;
     let s = poll_until(
         "the scheduler to make a run",
         Duration::from_secs(10),
@@ -270,7 +266,7 @@ async fn the_live_stream_carries_state_changes_and_the_runs_log_lines() {
     let app = spawn_app_without_worker().await;
     let flow = app.flow("live").await;
     let run = app.run(&flow, json!({})).await;
-    let id = run["id"].as_str().unwrap().to_string();
+    let id = run.id.clone();
     let resp = app
         .client
         .get(format!("{}/baton/live?flow_run_id={id}", app.base))
@@ -282,7 +278,7 @@ async fn the_live_stream_carries_state_changes_and_the_runs_log_lines() {
         .unwrap()
         .starts_with("text/event-stream"));
     let mut resp = resp;
-    app.set_state(&id, json!({"type": "RUNNING"}), false).await;
+    app.propose(&id, json!({"type": "RUNNING"}), false).await;
     app.post(
         "/logs/",
         json!([{"name": "t", "level": 20, "message": "a live line", "timestamp": "2026-01-01T00:00:00Z", "flow_run_id": id},
@@ -332,10 +328,10 @@ async fn a_steadily_printing_command_ships_its_lines_while_it_runs() {
     )
     .await;
     assert_eq!(
-        run["state_type"], "RUNNING",
+        run.state_type.as_deref(),
+        Some("RUNNING"),
         "lines arrived only at the end"
     );
-    app.set_state(id, json!({"type": "CANCELLING"}), false)
-        .await;
+    app.propose(id, json!({"type": "CANCELLING"}), false).await;
     app.stop().await;
 }

@@ -75,7 +75,7 @@ async fn task_run_events_become_task_runs_in_any_order() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
-    let fr = run["id"].as_str().unwrap();
+    let fr = run.id.as_str();
     let task = uuid::Uuid::now_v7().to_string();
     let mut ws = connect(&app, "/events/in").await;
     auth(&mut ws).await;
@@ -137,7 +137,7 @@ async fn subscribers_receive_matching_flow_run_events() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
-    let id = run["id"].as_str().unwrap();
+    let id = run.id.as_str();
     app.patch(
         &format!("/flow_runs/{id}"),
         json!({"infrastructure_pid": "99"}),
@@ -151,7 +151,7 @@ async fn subscribers_receive_matching_flow_run_events() {
     ws.send(Message::Text(filter.to_string().into()))
         .await
         .unwrap();
-    app.set_state(
+    app.propose(
         id,
         json!({"type": "CANCELLING", "name": "Cancelling"}),
         false,

@@ -66,9 +66,7 @@ async fn flows_upsert_read_filter_delete() {
     );
     let (s, v) = app.get(&format!("/flows/{id}")).await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, "not found");
-    let (s, _) = app
-        .get(&format!("/flow_runs/{}", run["id"].as_str().unwrap()))
-        .await;
+    let (s, _) = app.get(&format!("/flow_runs/{}", run.id.as_str())).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "runs go with their flow");
     let (s, v) = app.delete(&format!("/flows/{id}")).await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, "not found");

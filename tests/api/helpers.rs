@@ -3,6 +3,8 @@
 
 use baton::app::App;
 use baton::config::ServeConfig;
+pub use baton::wire::flow_runs::FlowRun;
+use baton::wire::states::OrchestrationResult;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::fmt::Debug;
@@ -111,13 +113,13 @@ impl TestApp {
         f["id"].as_str().unwrap().to_string()
     }
 
-    /// Creates a flow run in `state` and returns it.
-    pub async fn run(&self, flow_id: &str, body: Value) -> Value {
+    /// Creates a flow run from `body` (its `flow_id` set) and returns it.
+    pub async fn run(&self, flow_id: &str, body: Value) -> FlowRun {
         let mut b = body;
         b["flow_id"] = json!(flow_id);
         let (status, run) = self.post("/flow_runs/", b).await;
         assert_eq!(status, StatusCode::CREATED, "{run}");
-        run
+        typed(run)
     }
 
     /// Creates a deployment from a full body and returns its id.
@@ -139,19 +141,21 @@ impl TestApp {
             .to_string()
     }
 
-    /// A flow run as the API shows it (`null` when there is none).
-    pub async fn flow_run(&self, id: &str) -> Value {
-        self.get(&format!("/flow_runs/{id}")).await.1
+    /// A flow run as the API shows it (fails the test when there is none).
+    pub async fn flow_run(&self, id: &str) -> FlowRun {
+        let (status, run) = self.get(&format!("/flow_runs/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        typed(run)
     }
 
     /// Polls a flow run until its state type is one of `types`, and returns it.
-    pub async fn wait_state(&self, id: &str, types: &[&str], timeout: Duration) -> Value {
+    pub async fn wait_state(&self, id: &str, types: &[&str], timeout: Duration) -> FlowRun {
         let what = format!("run {id} to reach {types:?}");
         poll_until(
             &what,
             timeout,
             || self.flow_run(id),
-            |r| types.contains(&r["state_type"].as_str().unwrap_or_default()),
+            |r| types.contains(&r.state_type.as_deref().unwrap_or_default()),
         )
         .await
     }
@@ -167,7 +171,14 @@ impl TestApp {
             .collect()
     }
 
-    /// Proposes a state; returns (http status, orchestration result).
+    /// Proposes a state that the server must answer with 201 (or 200); returns its orchestration result.
+    pub async fn propose(&self, run_id: &str, state: Value, force: bool) -> OrchestrationResult {
+        let (status, result) = self.set_state(run_id, state, force).await;
+        assert!(status.is_success(), "{status}: {result}");
+        typed(result)
+    }
+
+    /// Proposes a state; returns (http status, raw answer), for answers that may be errors.
     pub async fn set_state(&self, run_id: &str, state: Value, force: bool) -> (StatusCode, Value) {
         self.post(
             &format!("/flow_runs/{run_id}/set_state"),
@@ -185,6 +196,19 @@ impl TestApp {
             h.await.unwrap().unwrap();
         }
     }
+}
+
+/// An answer as the wire struct Baton's own CLI reads it with: a field missing or of the wrong type fails
+/// the test, naming it.
+pub fn typed<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    let text = v.to_string();
+    let de = &mut serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(de).unwrap_or_else(|e| {
+        panic!(
+            "answer does not match {}: {e}\n{v}",
+            std::any::type_name::<T>()
+        )
+    })
 }
 
 async fn decode(r: reqwest::Response) -> (StatusCode, Value) {

@@ -7,7 +7,7 @@ async fn logs_batch_and_filter() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({})).await;
-    let fr = run["id"].as_str().unwrap();
+    let fr = run.id.as_str();
     let batch: Vec<_> = (0..10)
         .map(|i| json!({"name": "prefect.flow_runs", "level": if i % 2 == 0 { 20 } else { 40 }, "message": format!("line {i}"),
                         "timestamp": format!("2026-11-22 11:40:0{i}.000001+00:00"), "flow_run_id": fr, "task_run_id": null}))

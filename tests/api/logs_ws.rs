@@ -34,14 +34,8 @@ async fn send_filter(ws: &mut Ws, filter: serde_json::Value) {
 async fn backfill_then_live_lines_that_match() {
     let app = spawn_app_without_worker().await;
     let flow = app.flow("logged").await;
-    let a = app.run(&flow, json!({})).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let b = app.run(&flow, json!({})).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let a = app.run(&flow, json!({})).await.id;
+    let b = app.run(&flow, json!({})).await.id;
     let now = chrono::Utc::now();
     let early = vec![
         line(&a, 20, "A recent", now - chrono::Duration::seconds(10)),

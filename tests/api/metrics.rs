@@ -151,7 +151,7 @@ async fn metrics_parse_and_move() {
             json!({"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": past}}}),
         )
         .await;
-    let id = run["id"].as_str().unwrap();
+    let id = run.id.as_str();
     let (_, r) = app.get(&format!("/flow_runs/{id}")).await;
     assert_eq!(r["state"]["type"], "SCHEDULED");
     let (st, out) = app.set_state(id, json!({"type": "PENDING"}), false).await;
@@ -233,12 +233,12 @@ async fn late_runs_are_counted() {
             json!({"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": past}}}),
         )
         .await;
-    let id = run["id"].as_str().unwrap().to_string();
+    let id = run.id.clone();
     poll_until(
         "the run to turn Late",
         std::time::Duration::from_secs(20),
         || app.flow_run(&id),
-        |r| r["state"]["name"] == "Late",
+        |r| r.state.as_ref().is_some_and(|s| s.name == "Late"),
     )
     .await;
     assert_eq!(value(&scrape(&app).await, "baton_late_runs", &[]), 1.0);

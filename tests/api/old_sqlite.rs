@@ -56,13 +56,13 @@ async fn system_sqlite_finds_the_database_intact() {
                        "state_details": {"scheduled_time": expected}}}),
             )
             .await;
-        let id = run["id"].as_str().unwrap();
+        let id = run.id.as_str();
         if *kind != "SCHEDULED" || *name != "Scheduled" {
             if matches!(
                 *kind,
                 "COMPLETED" | "FAILED" | "CRASHED" | "CANCELLING" | "PAUSED"
             ) {
-                app.set_state(id, json!({"type": "RUNNING", "name": "Running"}), true)
+                app.propose(id, json!({"type": "RUNNING", "name": "Running"}), true)
                     .await;
             }
             let (s, body) = app

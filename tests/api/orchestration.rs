@@ -21,7 +21,7 @@ async fn full_lifecycle_with_a_retry() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "SCHEDULED"}, "empirical_policy": {"retries": 1, "retry_delay": 0}})).await;
-    let id = run["id"].as_str().unwrap();
+    let id = run.id.as_str();
     let (s, r) = app
         .set_state(id, json!({"type": "PENDING", "name": "Pending"}), false)
         .await;
@@ -87,7 +87,7 @@ async fn a_run_is_claimed_once() {
     let run = app
         .run(&flow, json!({"state": {"type": "SCHEDULED"}}))
         .await;
-    let id = run["id"].as_str().unwrap();
+    let id = run.id.as_str();
     let (a, b) = tokio::join!(
         app.set_state(id, json!({"type": "PENDING"}), false),
         app.set_state(id, json!({"type": "PENDING"}), false)
@@ -115,8 +115,8 @@ async fn running_before_the_scheduled_time_waits() {
             json!({"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": at}}}),
         )
         .await;
-    let id = run["id"].as_str().unwrap();
-    assert!(run["next_scheduled_start_time"].is_string());
+    let id = run.id.as_str();
+    assert!(run.next_scheduled_start_time.is_some());
     let (s, r) = app.set_state(id, json!({"type": "RUNNING"}), false).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(r["status"], "WAIT");
@@ -136,11 +136,7 @@ async fn cancel_paths() {
         .run(&flow, json!({"state": {"type": "SCHEDULED"}}))
         .await;
     let (_, r) = app
-        .set_state(
-            queued["id"].as_str().unwrap(),
-            json!({"type": "CANCELLING"}),
-            false,
-        )
+        .set_state(queued.id.as_str(), json!({"type": "CANCELLING"}), false)
         .await;
     assert_eq!(
         r["state"]["type"], "CANCELLED",
@@ -148,7 +144,7 @@ async fn cancel_paths() {
     );
 
     let running = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
-    let id = running["id"].as_str().unwrap();
+    let id = running.id.as_str();
     app.patch(
         &format!("/flow_runs/{id}"),
         json!({"infrastructure_pid": "77"}),
@@ -179,8 +175,8 @@ async fn terminal_states_are_final_without_force() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
-    let id = run["id"].as_str().unwrap();
-    app.set_state(id, json!({"type": "COMPLETED"}), false).await;
+    let id = run.id.as_str();
+    app.propose(id, json!({"type": "COMPLETED"}), false).await;
     let (s, r) = app.set_state(id, json!({"type": "RUNNING"}), false).await;
     assert_eq!(
         (s, r["status"].as_str(), r["state"]["type"].as_str()),
@@ -214,13 +210,10 @@ async fn repeated_transition_id_is_rejected() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "PENDING"}})).await;
-    let id = run["id"].as_str().unwrap();
+    let id = run.id.as_str();
     let tid = uuid::Uuid::new_v4().to_string();
     let st = json!({"type": "RUNNING", "state_details": {"transition_id": tid}});
-    assert_eq!(
-        app.set_state(id, st.clone(), false).await.1["status"],
-        "ACCEPT"
-    );
+    assert_eq!(app.propose(id, st.clone(), false).await.status, "ACCEPT");
     let (_, r) = app
         .set_state(
             id,

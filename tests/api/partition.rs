@@ -109,13 +109,14 @@ async fn a_worker_cut_off_keeps_running_buffers_logs_and_reports_on_reconnect() 
         Duration::from_secs(30),
         || async {
             let r = app.flow_run(&id).await;
-            let started = r["state_type"] == "RUNNING" && !lines_of(&app, &id).await.is_empty();
+            let started =
+                r.state_type.as_deref() == Some("RUNNING") && !lines_of(&app, &id).await.is_empty();
             (started, r)
         },
-        |(started, r)| *started && r["infrastructure_pid"].is_string(),
+        |(started, r)| *started && r.infrastructure_pid.is_some(),
     )
     .await;
-    let pid: u32 = r["infrastructure_pid"].as_str().unwrap().parse().unwrap();
+    let pid: u32 = r.infrastructure_pid.as_deref().unwrap().parse().unwrap();
 
     cut.store(true, Ordering::SeqCst);
     let seen_before = lines_of(&app, &id).await.len();
@@ -125,7 +126,10 @@ async fn a_worker_cut_off_keeps_running_buffers_logs_and_reports_on_reconnect() 
             alive(pid),
             "the run's process died while the worker was cut off"
         );
-        assert_eq!(app.flow_run(&id).await["state_type"], "RUNNING");
+        assert_eq!(
+            app.flow_run(&id).await.state_type.as_deref(),
+            Some("RUNNING")
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let seen_during = lines_of(&app, &id).await.len();

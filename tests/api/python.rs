@@ -40,7 +40,7 @@ async fn deploy_and_run(app: &TestApp, project: &Path, job_variables: Value) -> 
     app.deployment_run(&dep).await
 }
 
-async fn ended(app: &TestApp, id: &str) -> Value {
+async fn ended(app: &TestApp, id: &str) -> FlowRun {
     let end = &["COMPLETED", "FAILED", "CRASHED"];
     app.wait_state(id, end, Duration::from_secs(20)).await
 }
@@ -58,8 +58,8 @@ async fn log_text(app: &TestApp, id: &str) -> String {
 /// The run ended FAILED, without starting anything, with one line naming `python` and the three fixes.
 async fn refused(app: &TestApp, id: &str, python: &Path) -> String {
     let done = ended(app, id).await;
-    assert_eq!(done["state_type"], "FAILED", "{done}");
-    let msg = done["state"]["message"].as_str().unwrap().to_string();
+    assert_eq!(done.state_type.as_deref(), Some("FAILED"), "{done:?}");
+    let msg = done.state.as_ref().unwrap().message.clone().unwrap();
     assert!(!msg.contains('\n'), "one line: {msg}");
     for needle in [
         python.to_str().unwrap(),
@@ -128,7 +128,7 @@ async fn the_projects_venv_and_the_servers_python_option_are_used() {
         )
         .await;
     let done = ended(&app, r["id"].as_str().unwrap()).await;
-    assert_eq!(done["state_type"], "COMPLETED", "{done}");
+    assert_eq!(done.state_type.as_deref(), Some("COMPLETED"), "{done:?}");
     assert_eq!(calls(&server_python), ["-c"], "asked once, for the flow");
     app.stop().await;
 }

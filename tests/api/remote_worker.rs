@@ -38,7 +38,7 @@ async fn a_remote_worker_runs_and_cancels_runs() {
         .await;
     let id = app.deployment_run(d["id"].as_str().unwrap()).await;
     let done = app.wait_state(&id, &["COMPLETED"], STATE_WAIT).await;
-    assert_eq!(done["labels"]["prefect.worker.name"], "far-away");
+    assert_eq!(done.labels["prefect.worker.name"], "far-away");
     let (_, logs) = app
         .post(
             "/logs/filter",
@@ -59,8 +59,7 @@ async fn a_remote_worker_runs_and_cancels_runs() {
         .await;
     let id = app.deployment_run(d["id"].as_str().unwrap()).await;
     app.wait_state(&id, &["RUNNING"], STATE_WAIT).await;
-    app.set_state(&id, json!({"type": "CANCELLING"}), false)
-        .await;
+    app.propose(&id, json!({"type": "CANCELLING"}), false).await;
     app.wait_state(&id, &["CANCELLED"], STATE_WAIT).await;
 
     Command::new("kill")
@@ -114,13 +113,18 @@ async fn a_killed_remote_worker_leaves_crashed_runs() {
         .unwrap();
     worker.wait().unwrap();
     let crashed = app.wait_state(&id, &["CRASHED"], STATE_WAIT).await;
-    assert!(crashed["state"]["message"]
-        .as_str()
+    assert!(crashed
+        .state
+        .as_ref()
+        .unwrap()
+        .message
+        .as_deref()
         .unwrap()
         .contains("doomed"));
     // The orphaned child (its own process group) is ended here; the pid must be a real child's (> 1).
-    let pid: i32 = running["infrastructure_pid"]
-        .as_str()
+    let pid: i32 = running
+        .infrastructure_pid
+        .as_deref()
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     if pid > 1 {

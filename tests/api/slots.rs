@@ -27,7 +27,9 @@ async fn deployment_limits_enqueue_or_cancel_and_free_on_terminal_states() {
         app.deployment_run(&dep).await,
     );
     assert_eq!(
-        app.set_state(&a, json!({"type": "PENDING"}), false).await.1["status"],
+        app.propose(&a, json!({"type": "PENDING"}), false)
+            .await
+            .status,
         "ACCEPT"
     );
     let (_, r) = app.set_state(&b, json!({"type": "PENDING"}), false).await;
@@ -35,16 +37,20 @@ async fn deployment_limits_enqueue_or_cancel_and_free_on_terminal_states() {
         (r["status"].as_str(), r["state"]["name"].as_str()),
         (Some("REJECT"), Some("AwaitingConcurrencySlot"))
     );
-    app.set_state(&a, json!({"type": "CRASHED"}), false).await;
+    app.propose(&a, json!({"type": "CRASHED"}), false).await;
     assert_eq!(
-        app.set_state(&b, json!({"type": "PENDING"}), false).await.1["status"],
+        app.propose(&b, json!({"type": "PENDING"}), false)
+            .await
+            .status,
         "ACCEPT",
         "a crash frees the slot"
     );
     app.delete(&format!("/flow_runs/{b}")).await;
     let c = app.deployment_run(&dep).await;
     assert_eq!(
-        app.set_state(&c, json!({"type": "PENDING"}), false).await.1["status"],
+        app.propose(&c, json!({"type": "PENDING"}), false)
+            .await
+            .status,
         "ACCEPT",
         "a deletion frees the slot"
     );
@@ -54,7 +60,7 @@ async fn deployment_limits_enqueue_or_cancel_and_free_on_terminal_states() {
         app.deployment_run(&strict).await,
         app.deployment_run(&strict).await,
     );
-    app.set_state(&x, json!({"type": "PENDING"}), false).await;
+    app.propose(&x, json!({"type": "PENDING"}), false).await;
     let (_, r) = app.set_state(&y, json!({"type": "PENDING"}), false).await;
     assert_eq!(r["state"]["type"], "CANCELLED");
     app.stop().await;
@@ -76,18 +82,18 @@ async fn runs_of_a_silent_worker_crash_and_retry() {
         json!({"name": "ghost", "heartbeat_interval_seconds": 1}),
     )
     .await;
-    app.set_state(&id, json!({"type": "PENDING"}), false).await;
+    app.propose(&id, json!({"type": "PENDING"}), false).await;
     app.patch(
         &format!("/flow_runs/{id}/labels"),
         json!({"prefect.worker.name": "ghost"}),
     )
     .await;
-    app.set_state(&id, json!({"type": "RUNNING"}), false).await;
+    app.propose(&id, json!({"type": "RUNNING"}), false).await;
     poll_until(
         "the run to crash and await its retry",
         Duration::from_secs(15),
         || app.flow_run(&id),
-        |run| run["state_name"] == "AwaitingRetry",
+        |run| run.state_name.as_deref() == Some("AwaitingRetry"),
     )
     .await;
     let (_, h) = app

@@ -31,7 +31,7 @@ async fn a_flows_tags_are_replaced_and_a_task_run_renamed() {
     let (_, task) = app
         .post(
             "/task_runs/",
-            json!({"flow_run_id": run["id"], "task_key": "t", "dynamic_key": "0", "name": "t-0"}),
+            json!({"flow_run_id": run.id, "task_key": "t", "dynamic_key": "0", "name": "t-0"}),
         )
         .await;
     let id = task["id"].as_str().unwrap();
@@ -53,7 +53,7 @@ async fn one_state_of_a_runs_history_is_read_by_its_id() {
     let app = spawn_app_without_worker().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "PENDING"}})).await;
-    let id = run["id"].as_str().unwrap();
+    let id = run.id.as_str();
     let (s, _) = app
         .set_state(id, json!({"type": "RUNNING", "message": "go"}), false)
         .await;

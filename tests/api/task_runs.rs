@@ -7,7 +7,7 @@ async fn task_runs_over_rest_for_older_clients() {
     let app = spawn_app().await;
     let flow = app.flow("etl").await;
     let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
-    let fr = run["id"].as_str().unwrap();
+    let fr = run.id.as_str();
     let (s, t) = app
         .post(
             "/task_runs/",

@@ -259,11 +259,11 @@ async fn a_runs_policy_is_prefects_flow_run_policy() {
         )
         .await;
     assert_eq!(
-        run["empirical_policy"],
+        json!(run.empirical_policy),
         json!({"max_retries": 0, "retry_delay_seconds": 0.0, "retries": 2, "retry_delay": 5,
             "pause_keys": [], "resuming": false, "retry_type": null})
     );
-    let id = run["id"].as_str().unwrap();
+    let id = run.id.as_str();
     let (s, v) = app
         .patch(
             &format!("/flow_runs/{id}"),
@@ -279,8 +279,8 @@ async fn a_runs_policy_is_prefects_flow_run_policy() {
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
     let got = app.flow_run(id).await;
-    assert_eq!(got["empirical_policy"]["max_retries"], 4);
-    assert!(got["empirical_policy"]["retries"].is_null(), "{got}");
+    assert_eq!(got.empirical_policy.max_retries, 4);
+    assert!(got.empirical_policy.retries.is_none(), "{got:?}");
     app.stop().await;
 }
 

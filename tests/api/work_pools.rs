@@ -217,7 +217,7 @@ async fn polls_respect_pause_priority_and_limits() {
         .await;
     assert_eq!(only.as_array().unwrap().len(), 2);
     let urgent_run = got[0]["flow_run"]["id"].as_str().unwrap();
-    app.set_state(urgent_run, json!({"type": "PENDING"}), false)
+    app.propose(urgent_run, json!({"type": "PENDING"}), false)
         .await;
     let (_, after) = app
         .post("/work_pools/p/get_scheduled_flow_runs", body.clone())

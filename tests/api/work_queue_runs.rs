@@ -41,8 +41,8 @@ async fn queue_with_runs(app: &TestApp) -> (String, Value, Vec<Value>) {
                 "name": "Late", "state_details": {"scheduled_time": "2020-01-01T00:00:00Z"}}}),
         )
         .await;
-    assert_eq!(late["work_queue_id"], q["id"], "{late}");
-    runs.insert(0, late);
+    assert_eq!(json!(late.work_queue_id), q["id"], "{late:?}");
+    runs.insert(0, json!(late));
     (format!("/work_queues/{}", id(&q)), dep, runs)
 }
 
@@ -112,7 +112,7 @@ async fn get_runs_reads_a_queue_as_a_poll_within_its_limit() {
     }
 
     let running = id(&runs[1]);
-    app.set_state(&running, json!({"type": "PENDING"}), false)
+    app.propose(&running, json!({"type": "PENDING"}), false)
         .await;
     app.patch(&queue, json!({"concurrency_limit": 2})).await;
     assert_eq!(app.get(&queue).await.1["active_slots"], 1);
@@ -170,7 +170,7 @@ async fn status_and_concurrency_status_of_a_queue() {
             "limit": 200, "pages": 0, "page": 1})
     );
     let pending = id(&runs[2]);
-    app.set_state(&pending, json!({"type": "PENDING"}), false)
+    app.propose(&pending, json!({"type": "PENDING"}), false)
         .await;
     let (_, held) = app
         .post(&format!("{queue}/concurrency_status"), json!({"page": 1}))

@@ -46,10 +46,10 @@ async fn commands_run_at_once_with_parameters_and_logs() {
     let done = app
         .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
         .await;
-    assert_eq!(done["state_type"], "COMPLETED", "{done}");
-    assert_eq!(done["run_count"], 1);
-    assert!(done["infrastructure_pid"].is_string());
-    assert_eq!(done["labels"]["prefect.work-pool.name"], "default");
+    assert_eq!(done.state_type.as_deref(), Some("COMPLETED"), "{done:?}");
+    assert_eq!(done.run_count, 1);
+    assert!(done.infrastructure_pid.is_some());
+    assert_eq!(done.labels["prefect.work-pool.name"], "default");
     let lines = app.log_messages(&id).await;
     assert!(lines.contains(&"hello world".to_string()), "{lines:?}");
     assert!(lines.contains(&"oops".to_string()), "{lines:?}");
@@ -65,9 +65,13 @@ async fn commands_run_at_once_with_parameters_and_logs() {
     let done = app
         .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
         .await;
-    assert_eq!(done["state_type"], "FAILED");
-    assert!(done["state"]["message"]
-        .as_str()
+    assert_eq!(done.state_type.as_deref(), Some("FAILED"));
+    assert!(done
+        .state
+        .as_ref()
+        .unwrap()
+        .message
+        .as_deref()
         .unwrap()
         .contains("code 3"));
 
@@ -82,7 +86,7 @@ async fn commands_run_at_once_with_parameters_and_logs() {
     let done = app
         .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
         .await;
-    assert_eq!(done["state_type"], "FAILED");
+    assert_eq!(done.state_type.as_deref(), Some("FAILED"));
     assert!(app
         .log_messages(&id)
         .await
@@ -113,9 +117,9 @@ async fn python_functions_run_through_the_bootstrap() {
         .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
         .await;
     assert_eq!(
-        done["state_type"],
-        "COMPLETED",
-        "{done} {:?}",
+        done.state_type.as_deref(),
+        Some("COMPLETED"),
+        "{done:?} {:?}",
         app.log_messages(&id).await
     );
     assert_eq!(app.log_messages(&id).await, ["hi ada", "hi ada"]);
@@ -130,7 +134,7 @@ async fn python_functions_run_through_the_bootstrap() {
     let done = app
         .wait_state(&id, &["COMPLETED", "FAILED", "CRASHED"], STATE_WAIT)
         .await;
-    assert_eq!(done["state_type"], "FAILED");
+    assert_eq!(done.state_type.as_deref(), Some("FAILED"));
     assert!(
         app.log_messages(&id)
             .await
@@ -153,13 +157,14 @@ async fn cancellation_and_timeouts_stop_the_process_group() {
     .await;
     let id = run(&app, &dep, json!({})).await;
     let running = app.wait_state(&id, &["RUNNING"], STATE_WAIT).await;
-    let pid: i32 = running["infrastructure_pid"]
-        .as_str()
+    let pid: i32 = running
+        .infrastructure_pid
+        .as_deref()
         .unwrap()
         .parse()
         .unwrap();
     let started = std::time::Instant::now();
-    app.set_state(
+    app.propose(
         &id,
         json!({"type": "CANCELLING", "name": "Cancelling"}),
         false,
@@ -170,7 +175,7 @@ async fn cancellation_and_timeouts_stop_the_process_group() {
         started.elapsed() < Duration::from_secs(10),
         "cancelled within seconds"
     );
-    assert!(done["end_time"].is_string());
+    assert!(done.end_time.is_some());
     poll_until(
         "the whole process group to be gone",
         Duration::from_secs(5),
@@ -194,7 +199,7 @@ async fn cancellation_and_timeouts_stop_the_process_group() {
         .wait_state(&id, &["FAILED", "COMPLETED", "CRASHED"], STATE_WAIT)
         .await;
     assert_eq!(
-        (done["state_type"].as_str(), done["state_name"].as_str()),
+        (done.state_type.as_deref(), done.state_name.as_deref()),
         (Some("FAILED"), Some("TimedOut"))
     );
     app.stop().await;

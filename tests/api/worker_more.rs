@@ -69,8 +69,8 @@ async fn git_clone_pull_steps_fetch_the_code() {
         WAIT,
         || app.flow_run(&id),
         |r| {
-            r["state"]["type"]
-                .as_str()
+            r.state_type
+                .as_deref()
                 .is_some_and(|t| ["COMPLETED", "FAILED", "CRASHED"].contains(&t))
         },
     )
@@ -81,7 +81,7 @@ async fn git_clone_pull_steps_fetch_the_code() {
             json!({"logs": {"flow_run_id": {"any_": [id]}}}),
         )
         .await;
-    assert_eq!(done["state_type"], "COMPLETED", "{logs}");
+    assert_eq!(done.state_type.as_deref(), Some("COMPLETED"), "{logs}");
     assert_eq!(logs[0]["message"], "hello from git");
     app.stop().await;
 }
@@ -97,11 +97,15 @@ async fn a_killed_child_is_crashed() {
     .await;
     let id = app.deployment_run(&dep).await;
     let r = app.wait_state(&id, &["RUNNING"], WAIT).await;
-    let pid = r["infrastructure_pid"].as_str().unwrap().to_string();
+    let pid = r.infrastructure_pid.clone().unwrap();
     Command::new("kill").args(["-KILL", &pid]).status().unwrap();
     let done = app.wait_state(&id, &["CRASHED"], WAIT).await;
-    assert!(done["state"]["message"]
-        .as_str()
+    assert!(done
+        .state
+        .as_ref()
+        .unwrap()
+        .message
+        .as_deref()
         .unwrap()
         .contains("signal"));
     app.stop().await;
@@ -184,7 +188,7 @@ async fn a_failed_command_with_retries_runs_again_in_a_new_process() {
         .await;
     let id = r["id"].as_str().unwrap().to_string();
     let done = app.wait_state(&id, &["FAILED"], WAIT).await;
-    assert_eq!(done["run_count"], 2, "retried once by the worker: {done}");
+    assert_eq!(done.run_count, 2, "retried once by the worker: {done:?}");
 }
 
 #[tokio::test]
