@@ -1,18 +1,22 @@
 //! `/api/artifacts/*`: create, read, filter and count (every version or the latest of each key), the latest
 //! of a key, patch, delete.
 
+use super::error::ObjectBody;
 use super::error::{parse_uuid, ApiResult, Body, Id};
-use super::filters::FilterBody;
+use super::filters;
 use super::AppState;
 use crate::domain::artifact::{Artifact, ArtifactCollection, ArtifactPatch};
 use crate::domain::filter::{Entity, Field, Order};
 use crate::domain::time;
 use crate::services::artifacts::NewArtifact;
 use crate::wire::artifacts as wire;
+use crate::wire::filters::{
+    ArtifactCollectionCountRequest, ArtifactCollectionFilterRequest, ArtifactCountRequest,
+    ArtifactFilterRequest,
+};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
 use uuid::Uuid;
 
 /// The routes under `/api`.
@@ -26,16 +30,6 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/artifacts/latest/count", post(latest_count))
         .route("/artifacts/{key}/latest", g(latest))
         .route("/artifacts/{id}", g(get).patch(update).delete(delete))
-}
-
-pub(super) fn sections(target: Entity) -> [(&'static str, Option<Entity>); 5] {
-    [
-        ("artifacts", Some(target)),
-        ("flow_runs", Some(Entity::FlowRun)),
-        ("task_runs", Some(Entity::TaskRun)),
-        ("flows", Some(Entity::Flow)),
-        ("deployments", Some(Entity::Deployment)),
-    ]
 }
 
 /// Prefect's artifact (and artifact collection) sort orders.
@@ -121,11 +115,9 @@ pub async fn latest(
 
 pub async fn filter(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<ArtifactFilterRequest>,
 ) -> ApiResult<Json<Vec<wire::Artifact>>> {
-    let body = FilterBody::new(b)?;
-    let cond = body.cond(Entity::Artifact, &sections(Entity::Artifact))?;
-    let q = body.query(cond, sort, "ID_DESC")?;
+    let q = filters::query(&b, Entity::Artifact, sort, "ID_DESC")?;
     Ok(Json(
         s.artifacts(q).await?.into_iter().map(to_wire).collect(),
     ))
@@ -133,11 +125,9 @@ pub async fn filter(
 
 pub async fn latest_filter(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<ArtifactCollectionFilterRequest>,
 ) -> ApiResult<Json<Vec<wire::ArtifactCollection>>> {
-    let body = FilterBody::new(b)?;
-    let target = Entity::ArtifactCollection;
-    let q = body.query(body.cond(target, &sections(target))?, sort, "ID_DESC")?;
+    let q = filters::query(&b, Entity::ArtifactCollection, sort, "ID_DESC")?;
     Ok(Json(
         s.latest_artifacts(q)
             .await?
@@ -147,16 +137,19 @@ pub async fn latest_filter(
     ))
 }
 
-pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
-    let body = FilterBody::new(b)?;
-    let cond = body.cond(Entity::Artifact, &sections(Entity::Artifact))?;
+pub async fn count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<ArtifactCountRequest>,
+) -> ApiResult<Json<u64>> {
+    let cond = filters::cond(&b, Entity::Artifact)?;
     Ok(Json(s.count_artifacts(cond, false).await?))
 }
 
-pub async fn latest_count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
-    let body = FilterBody::new(b)?;
-    let target = Entity::ArtifactCollection;
-    let cond = body.cond(target, &sections(target))?;
+pub async fn latest_count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<ArtifactCollectionCountRequest>,
+) -> ApiResult<Json<u64>> {
+    let cond = filters::cond(&b, Entity::ArtifactCollection)?;
     Ok(Json(s.count_artifacts(cond, true).await?))
 }
 

@@ -4,57 +4,21 @@
 
 use super::convert;
 use super::error::{parse_uuid, ApiError, ApiResult, ObjectBody};
-use super::filters::{timestamp, FilterBody};
-use super::flow_runs::SECTIONS;
+use super::filters::{self, timestamp};
 use super::AppState;
-use crate::domain::filter::{Cond, Entity, Field, Val};
+use crate::domain::filter::Entity;
 use crate::domain::time;
 use crate::wire::dashboard as wire;
 use axum::extract::State;
 use axum::Json;
-use serde_json::Value;
-
-/// Takes `key` out of a body object.
-fn take(body: &mut Value, key: &str) -> Option<Value> {
-    body.as_object_mut()?.remove(key).filter(|v| !v.is_null())
-}
-
-/// The filter sections of `POST /api/flow_runs/history` but `work_pools` (read apart, by name):
-/// Prefect's, with `work_queues` accepted only as null.
-pub(super) const HISTORY_SECTIONS: &[(&str, Option<Entity>)] = &[
-    ("flows", Some(Entity::Flow)),
-    ("flow_runs", Some(Entity::FlowRun)),
-    ("task_runs", Some(Entity::TaskRun)),
-    ("deployments", Some(Entity::Deployment)),
-    ("work_queues", None),
-];
-
-/// The run condition of a filter body, where `work_pools: {name: {any_: [...]}}` is also understood.
-fn run_cond(mut body: Value, sections: &[(&str, Option<Entity>)]) -> ApiResult<Cond> {
-    let pools = take(&mut body, "work_pools");
-    let f = FilterBody::new(body)?;
-    let mut cond = f.cond(Entity::FlowRun, sections)?;
-    if let Some(p) = pools {
-        let names = p
-            .pointer("/name/any_")
-            .and_then(Value::as_array)
-            .ok_or_else(|| ApiError::invalid("work_pools: expected {\"name\": {\"any_\": [...]}}"))?
-            .iter()
-            .map(|n| n.as_str().map(|s| Val::Text(s.to_string())))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| ApiError::invalid("work_pools.name.any_: expected strings"))?;
-        cond = Cond::All(vec![cond, Cond::In(Field::WorkPoolName, names)]);
-    }
-    Ok(cond)
-}
 
 /// `POST /api/flow_runs/history`: runs per interval and state, in Prefect's shape.
 pub async fn history(
     State(s): State<AppState>,
     ObjectBody(b): ObjectBody<wire::HistoryRequest>,
 ) -> ApiResult<Json<Vec<wire::HistoryInterval>>> {
-    let start = timestamp(&Value::String(b.history_start), "history_start")?;
-    let end = timestamp(&Value::String(b.history_end), "history_end")?;
+    let start = timestamp(&b.history_start, "history_start")?;
+    let end = timestamp(&b.history_end, "history_end")?;
     let interval = b.history_interval_seconds;
     if !(1.0..=1e9).contains(&interval) {
         return Err(ApiError::invalid(
@@ -64,7 +28,7 @@ pub async fn history(
     let interval = interval as i64;
     let cells = s
         .flow_run_history(
-            run_cond(Value::Object(b.filter), HISTORY_SECTIONS)?,
+            filters::cond(&b.filter, Entity::FlowRun)?,
             start,
             end,
             interval,
@@ -113,7 +77,7 @@ pub async fn page(
         }
     };
     let page = s
-        .flow_run_page(run_cond(Value::Object(b.filter), SECTIONS)?, cursor, limit)
+        .flow_run_page(filters::cond(&b.filter, Entity::FlowRun)?, cursor, limit)
         .await?;
     let now = s.clock.now();
     let results = page

@@ -3,7 +3,7 @@
 use super::convert;
 use super::deployment_fields::{create as create_body, new_schedules, patch, schedule_patch};
 use super::error::{parse_uuid, ApiError, ApiResult, Body, Id, ObjectBody};
-use super::filters::FilterBody;
+use super::filters;
 use super::AppState;
 use crate::domain::deployment::Window;
 use crate::domain::filter::{Entity, Field, Order};
@@ -13,6 +13,7 @@ use crate::wire::deployments::{
     Deployment, DeploymentCreate, DeploymentSchedule, DeploymentScheduleCreate,
     DeploymentScheduleUpdate, DeploymentUpdate, ScheduledRunsRequest,
 };
+use crate::wire::filters::{DeploymentCountRequest, DeploymentFilterRequest};
 use crate::wire::flow_runs::{
     DeploymentFlowRunCreate, FlowRun, ScheduleWindowRequest, ScheduledCount,
 };
@@ -20,15 +21,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde_json::Value;
-
-pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
-    ("flows", Some(Entity::Flow)),
-    ("flow_runs", Some(Entity::FlowRun)),
-    ("task_runs", Some(Entity::TaskRun)),
-    ("deployments", Some(Entity::Deployment)),
-    ("work_pools", None),
-    ("work_pool_queues", None),
-];
 
 /// Create, or update in place when the flow already has a deployment of that name (200).
 pub async fn create(
@@ -88,14 +80,9 @@ fn deployment_sort(s: &str) -> Option<Order> {
 
 pub async fn filter(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<DeploymentFilterRequest>,
 ) -> ApiResult<Json<Vec<Deployment>>> {
-    let body = FilterBody::new(b)?;
-    let q = body.query(
-        body.cond(Entity::Deployment, SECTIONS)?,
-        deployment_sort,
-        "NAME_ASC",
-    )?;
+    let q = filters::query(&b, Entity::Deployment, deployment_sort, "NAME_ASC")?;
     let now = s.clock.now();
     Ok(Json(
         s.deployments(q)
@@ -106,10 +93,12 @@ pub async fn filter(
     ))
 }
 
-pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
-    let body = FilterBody::new(b)?;
+pub async fn count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<DeploymentCountRequest>,
+) -> ApiResult<Json<u64>> {
     Ok(Json(
-        s.count_deployments(body.cond(Entity::Deployment, SECTIONS)?)
+        s.count_deployments(filters::cond(&b, Entity::Deployment)?)
             .await?,
     ))
 }

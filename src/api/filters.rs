@@ -1,296 +1,396 @@
-//! Prefect's filter objects (`{"flow_runs": {"state": {"type": {"any_": [...]}}}, "sort": ..., "limit": ...}`)
-//! read into domain queries. Strict: an unknown key, a wrong type or an invalid value is a 422 naming its path.
+//! Prefect's filter objects (`wire::filters`, read strictly by serde) as domain queries. What serde cannot
+//! check is checked here, naming the path: times, state types, list sizes, log queries, sections Baton
+//! cannot filter by.
 
 use super::error::{ApiError, ApiResult};
-use super::filter_keys::{keys, Kind};
 use crate::domain::filter::{Cond, Entity, Field, Order, Query, Val};
 use crate::domain::{time, StateType};
-use serde_json::{Map, Value};
+use crate::wire::filters::*;
+use crate::wire::work_pools::Operator;
 use uuid::Uuid;
 
-/// Reads one entity's filter object (`null` = everything).
-pub fn entity_filter(e: Entity, v: &Value, path: &str) -> ApiResult<Cond> {
-    let obj = match v {
-        Value::Null => return Ok(Cond::all()),
-        Value::Object(o) => o,
-        _ => {
-            return Err(ApiError::invalid(format!(
-                "{path}: expected an object or null"
-            )))
-        }
-    };
-    let mut parts = Vec::new();
-    let mut or = false;
-    for (key, val) in obj {
-        let p = format!("{path}.{key}");
-        if key == "operator" {
-            or = operator(val, &p)?;
-            continue;
-        }
-        let Some((_, field, kind)) = keys(e).iter().find(|(k, _, _)| k == key) else {
-            let known: Vec<&str> = keys(e).iter().map(|k| k.0).collect();
-            return Err(ApiError::invalid(format!(
-                "{p}: unknown filter field (known: operator, {})",
-                known.join(", ")
-            )));
-        };
-        if !val.is_null() {
-            parts.push(field_cond(*field, *kind, val, &p)?);
-        }
-    }
-    Ok(if or && !parts.is_empty() {
-        Cond::Any(parts)
-    } else {
-        Cond::All(parts)
-    })
+/// One criterion (`{"any_": [...], "like_": ...}`) on `field` as a condition.
+trait Criterion {
+    fn cond(&self, field: Field, path: &str) -> ApiResult<Cond>;
 }
 
-fn operator(v: &Value, path: &str) -> ApiResult<bool> {
-    match v {
-        Value::Null => Ok(false),
-        Value::String(s) if s == "and_" => Ok(false),
-        Value::String(s) if s == "or_" => Ok(true),
-        _ => Err(ApiError::invalid(format!(
-            "{path}: must be 'and_' or 'or_'"
-        ))),
+/// The conditions of one entity's filter, gathered field by field.
+struct Parts<'a> {
+    path: &'a str,
+    all: Vec<Cond>,
+}
+
+impl<'a> Parts<'a> {
+    fn new(path: &'a str) -> Parts<'a> {
+        Parts {
+            path,
+            all: Vec::new(),
+        }
+    }
+
+    fn add<C: Criterion>(&mut self, c: &Option<C>, field: Field, key: &str) -> ApiResult<()> {
+        if let Some(c) = c {
+            self.all
+                .push(c.cond(field, &format!("{}.{key}", self.path))?);
+        }
+        Ok(())
+    }
+
+    fn done(self, operator: Option<Operator>) -> Cond {
+        combine(operator, self.all)
     }
 }
 
-fn field_cond(field: Field, kind: Kind, v: &Value, path: &str) -> ApiResult<Cond> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| ApiError::invalid(format!("{path}: expected an object")))?;
-    if let Kind::State = kind {
-        let mut parts = Vec::new();
-        let mut or = false;
-        for (k, val) in obj {
-            let p = format!("{path}.{k}");
-            match k.as_str() {
-                "operator" => or = operator(val, &p)?,
-                "type" if !val.is_null() => {
-                    parts.push(field_cond(Field::StateType, Kind::Text, val, &p)?)
-                }
-                "name" if !val.is_null() => {
-                    parts.push(field_cond(Field::StateName, Kind::Text, val, &p)?)
-                }
-                "type" | "name" => {}
-                _ => {
-                    return Err(ApiError::invalid(format!(
-                        "{p}: unknown filter field (known: operator, type, name)"
-                    )))
-                }
-            }
-        }
-        return Ok(if or && !parts.is_empty() {
-            Cond::Any(parts)
-        } else {
-            Cond::All(parts)
-        });
+fn combine(operator: Option<Operator>, parts: Vec<Cond>) -> Cond {
+    match operator {
+        Some(Operator::Or) if !parts.is_empty() => Cond::Any(parts),
+        _ => Cond::All(parts),
     }
-    let mut parts = Vec::new();
-    for (op, val) in obj {
-        let p = format!("{path}.{op}");
-        if val.is_null() {
-            continue;
-        }
-        let cond = match (kind, op.as_str()) {
-            (Kind::Id | Kind::Text, "any_") => Cond::In(field, values(field, kind, val, &p)?),
-            (Kind::Id | Kind::Text, "not_any_") => {
-                Cond::NotIn(field, values(field, kind, val, &p)?)
-            }
-            (Kind::Text, "like_") => Cond::Like(field, string(val, &p)?),
-            (Kind::Text, "startswith_") => Cond::StartsWith(field, string(val, &p)?),
-            (Kind::Id | Kind::Text | Kind::Time, "is_null_") => {
-                Cond::IsNull(field, boolean(val, &p)?)
-            }
-            (Kind::Tags, "all_") => Cond::TagsAll(strings(val, &p)?),
-            (Kind::Tags, "any_") => Cond::TagsAny(strings(val, &p)?),
-            (Kind::Tags, "is_null_") => Cond::TagsEmpty(boolean(val, &p)?),
-            (Kind::Time, "before_") => Cond::Before(field, timestamp(val, &p)?),
-            (Kind::Time, "after_") => Cond::After(field, timestamp(val, &p)?),
-            (Kind::Level, "ge_") => Cond::AtLeast(field, number(val, &p)?),
-            (Kind::Level, "le_") => Cond::AtMost(field, number(val, &p)?),
-            (Kind::Bool, "eq_") => Cond::In(field, vec![Val::Int(i64::from(boolean(val, &p)?))]),
-            (Kind::Level, "is_null_") => Cond::IsNull(field, boolean(val, &p)?),
-            (Kind::Exists | Kind::Text, "exists_") => Cond::IsNull(field, !boolean(val, &p)?),
-            (Kind::LogText, "query") => text_query(&string(val, &p)?)?,
-            _ => return Err(ApiError::invalid(format!("{p}: unknown filter operation"))),
-        };
-        parts.push(cond);
-    }
-    Ok(Cond::All(parts))
 }
 
-fn text_query(q: &str) -> ApiResult<Cond> {
-    if q.split_whitespace().count() > 20 {
-        return Err(ApiError::invalid("logs.text.query: at most 20 words"));
-    }
-    Ok(text_query_terms(q))
-}
-
-fn text_query_terms(q: &str) -> Cond {
-    Cond::All(
-        q.split_whitespace()
-            .map(|w| match w.strip_prefix('-') {
-                Some(neg) if !neg.is_empty() => Cond::NotLike(Field::Message, neg.to_string()),
-                _ => Cond::Like(Field::Message, w.to_string()),
-            })
-            .collect(),
-    )
-}
-
-fn values(field: Field, kind: Kind, v: &Value, path: &str) -> ApiResult<Vec<Val>> {
-    let items = strings(v, path)?;
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let p = format!("{path}[{i}]");
-            match (kind, field) {
-                (Kind::Id, _) => s
-                    .parse::<Uuid>()
-                    .map(|u| Val::Text(u.to_string()))
-                    .map_err(|_| ApiError::invalid(format!("{p}: '{s}' is not a valid UUID"))),
-                (_, Field::StateType) => StateType::parse(&s)
-                    .map(|t| Val::Text(t.as_str().into()))
-                    .ok_or_else(|| ApiError::invalid(format!("{p}: '{s}' is not a state type"))),
-                _ => Ok(Val::Text(s)),
-            }
-        })
-        .collect()
-}
-
-/// The most values one filter list may hold (SQLite binds each as a variable).
-const MAX_VALUES: usize = 1000;
-
-fn strings(v: &Value, path: &str) -> ApiResult<Vec<String>> {
-    let arr = v
-        .as_array()
-        .ok_or_else(|| ApiError::invalid(format!("{path}: expected a list")))?;
-    if arr.len() > MAX_VALUES {
+fn list<T: Clone>(v: &[T], path: &str) -> ApiResult<Vec<T>> {
+    if v.len() > MAX_VALUES {
         return Err(ApiError::invalid(format!(
             "{path}: at most {MAX_VALUES} values"
         )));
     }
-    arr.iter()
-        .enumerate()
-        .map(|(i, x)| {
-            x.as_str()
-                .map(String::from)
-                .ok_or_else(|| ApiError::invalid(format!("{path}[{i}]: expected a string")))
-        })
-        .collect()
+    Ok(v.to_vec())
 }
 
-fn string(v: &Value, path: &str) -> ApiResult<String> {
-    v.as_str()
-        .map(String::from)
-        .ok_or_else(|| ApiError::invalid(format!("{path}: expected a string")))
+fn texts(v: &[String], path: &str) -> ApiResult<Vec<Val>> {
+    Ok(list(v, path)?.into_iter().map(Val::Text).collect())
 }
 
-fn boolean(v: &Value, path: &str) -> ApiResult<bool> {
-    v.as_bool()
-        .ok_or_else(|| ApiError::invalid(format!("{path}: expected true or false")))
+fn ids(v: &[Uuid], path: &str) -> ApiResult<Vec<Val>> {
+    Ok(list(v, path)?
+        .into_iter()
+        .map(|u| Val::Text(u.to_string()))
+        .collect())
 }
 
-fn number(v: &Value, path: &str) -> ApiResult<f64> {
-    v.as_f64()
-        .ok_or_else(|| ApiError::invalid(format!("{path}: expected a number")))
-}
-
-pub fn timestamp(v: &Value, path: &str) -> ApiResult<crate::domain::Ts> {
-    v.as_str()
-        .and_then(time::parse)
+/// An ISO 8601 time; 422 naming `path` otherwise.
+pub fn timestamp(v: &str, path: &str) -> ApiResult<crate::domain::Ts> {
+    time::parse(v)
         .ok_or_else(|| ApiError::invalid(format!("{path}: expected an ISO 8601 datetime")))
 }
 
-/// The common body of `POST /…/filter` and `/count`.
-pub struct FilterBody {
-    pub body: Map<String, Value>,
+impl Criterion for IdFilter {
+    fn cond(&self, field: Field, path: &str) -> ApiResult<Cond> {
+        let mut all = Vec::new();
+        if let Some(v) = &self.any_ {
+            all.push(Cond::In(field, ids(v, &format!("{path}.any_"))?));
+        }
+        if let Some(v) = &self.not_any_ {
+            all.push(Cond::NotIn(field, ids(v, &format!("{path}.not_any_"))?));
+        }
+        if let Some(b) = self.is_null_ {
+            all.push(Cond::IsNull(field, b));
+        }
+        Ok(Cond::All(all))
+    }
 }
 
-impl FilterBody {
-    /// Takes the body (`null` = empty).
-    pub fn new(v: Value) -> ApiResult<FilterBody> {
-        match v {
-            Value::Null => Ok(FilterBody { body: Map::new() }),
-            Value::Object(body) => Ok(FilterBody { body }),
-            _ => Err(ApiError::invalid(
-                "Invalid request body: expected a JSON object",
-            )),
-        }
-    }
-
-    /// The condition for `target` from the body's sections, each section naming an entity.
-    pub fn cond(&self, target: Entity, sections: &[(&str, Option<Entity>)]) -> ApiResult<Cond> {
-        for key in self.body.keys() {
-            if !sections.iter().any(|(k, _)| k == key)
-                && !["sort", "limit", "offset"].contains(&key.as_str())
-            {
-                let known: Vec<&str> = sections.iter().map(|s| s.0).collect();
-                return Err(ApiError::invalid(format!(
-                    "{key}: unknown field (known: {}, sort, limit, offset)",
-                    known.join(", ")
-                )));
+impl Criterion for TextFilter {
+    fn cond(&self, field: Field, path: &str) -> ApiResult<Cond> {
+        let values = |v: &[String], op: &str| -> ApiResult<Vec<Val>> {
+            let p = format!("{path}.{op}");
+            if field != Field::StateType {
+                return texts(v, &p);
             }
+            list(v, &p)?
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    StateType::parse(s)
+                        .map(|t| Val::Text(t.as_str().into()))
+                        .ok_or_else(|| {
+                            ApiError::invalid(format!("{p}[{i}]: '{s}' is not a state type"))
+                        })
+                })
+                .collect()
+        };
+        let mut all = Vec::new();
+        if let Some(v) = &self.any_ {
+            all.push(Cond::In(field, values(v, "any_")?));
         }
-        let mut parts = Vec::new();
-        for (key, entity) in sections {
-            let Some(v) = self.body.get(*key).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            let Some(entity) = entity else {
-                return Err(ApiError::invalid(format!(
-                    "{key}: filtering by {key} is not available in this Baton version"
-                )));
-            };
-            let c = entity_filter(*entity, v, key)?;
-            parts.push(if *entity == target {
+        if let Some(v) = &self.not_any_ {
+            all.push(Cond::NotIn(field, values(v, "not_any_")?));
+        }
+        if let Some(s) = &self.like_ {
+            all.push(Cond::Like(field, s.clone()));
+        }
+        if let Some(s) = &self.startswith_ {
+            all.push(Cond::StartsWith(field, s.clone()));
+        }
+        if let Some(b) = self.is_null_ {
+            all.push(Cond::IsNull(field, b));
+        }
+        if let Some(b) = self.exists_ {
+            all.push(Cond::IsNull(field, !b));
+        }
+        Ok(Cond::All(all))
+    }
+}
+
+impl Criterion for TagsFilter {
+    fn cond(&self, _: Field, path: &str) -> ApiResult<Cond> {
+        let mut all = Vec::new();
+        if let Some(v) = &self.all_ {
+            all.push(Cond::TagsAll(list(v, &format!("{path}.all_"))?));
+        }
+        if let Some(v) = &self.any_ {
+            all.push(Cond::TagsAny(list(v, &format!("{path}.any_"))?));
+        }
+        if let Some(b) = self.is_null_ {
+            all.push(Cond::TagsEmpty(b));
+        }
+        Ok(Cond::All(all))
+    }
+}
+
+impl Criterion for TimeFilter {
+    fn cond(&self, field: Field, path: &str) -> ApiResult<Cond> {
+        let mut all = Vec::new();
+        if let Some(t) = &self.before_ {
+            all.push(Cond::Before(
+                field,
+                timestamp(t, &format!("{path}.before_"))?,
+            ));
+        }
+        if let Some(t) = &self.after_ {
+            all.push(Cond::After(field, timestamp(t, &format!("{path}.after_"))?));
+        }
+        if let Some(b) = self.is_null_ {
+            all.push(Cond::IsNull(field, b));
+        }
+        Ok(Cond::All(all))
+    }
+}
+
+impl Criterion for NumberFilter {
+    fn cond(&self, field: Field, _: &str) -> ApiResult<Cond> {
+        let mut all = Vec::new();
+        if let Some(n) = self.ge_ {
+            all.push(Cond::AtLeast(field, n));
+        }
+        if let Some(n) = self.le_ {
+            all.push(Cond::AtMost(field, n));
+        }
+        if let Some(b) = self.is_null_ {
+            all.push(Cond::IsNull(field, b));
+        }
+        Ok(Cond::All(all))
+    }
+}
+
+impl Criterion for ExistsFilter {
+    fn cond(&self, field: Field, _: &str) -> ApiResult<Cond> {
+        Ok(Cond::All(
+            self.exists_
+                .map(|b| Cond::IsNull(field, !b))
+                .into_iter()
+                .collect(),
+        ))
+    }
+}
+
+impl Criterion for FlagFilter {
+    fn cond(&self, field: Field, _: &str) -> ApiResult<Cond> {
+        Ok(Cond::All(
+            self.eq_
+                .map(|b| Cond::In(field, vec![Val::Int(i64::from(b))]))
+                .into_iter()
+                .collect(),
+        ))
+    }
+}
+
+impl Criterion for StateFilter {
+    fn cond(&self, _: Field, path: &str) -> ApiResult<Cond> {
+        let mut p = Parts::new(path);
+        p.add(&self.kind, Field::StateType, "type")?;
+        p.add(&self.name, Field::StateName, "name")?;
+        Ok(p.done(self.operator))
+    }
+}
+
+impl Criterion for LogTextFilter {
+    fn cond(&self, _: Field, path: &str) -> ApiResult<Cond> {
+        let Some(q) = &self.query else {
+            return Ok(Cond::all());
+        };
+        if q.split_whitespace().count() > 20 {
+            return Err(ApiError::invalid(format!("{path}.query: at most 20 words")));
+        }
+        Ok(Cond::All(
+            q.split_whitespace()
+                .map(|w| match w.strip_prefix('-') {
+                    Some(neg) if !neg.is_empty() => Cond::NotLike(Field::Message, neg.to_string()),
+                    _ => Cond::Like(Field::Message, w.to_string()),
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// One section (`flow_runs`, …) as the entity it filters and its condition.
+fn section(s: &Section<'_>, path: &str) -> ApiResult<Option<(Entity, Cond)>> {
+    use Field::*;
+    let mut p = Parts::new(path);
+    let (entity, operator) = match s {
+        Section::Flows(f) => {
+            p.add(&f.id, Id, "id")?;
+            p.add(&f.name, Name, "name")?;
+            p.add(&f.tags, Tags, "tags")?;
+            (Entity::Flow, f.operator)
+        }
+        Section::FlowRuns(f) => return flow_runs(f, p).map(|c| Some((Entity::FlowRun, c))),
+        Section::TaskRuns(f) => {
+            p.add(&f.id, Id, "id")?;
+            p.add(&f.name, Name, "name")?;
+            p.add(&f.tags, Tags, "tags")?;
+            p.add(&f.state, StateType, "state")?;
+            p.add(&f.start_time, StartTime, "start_time")?;
+            p.add(&f.end_time, EndTime, "end_time")?;
+            p.add(
+                &f.expected_start_time,
+                ExpectedStartTime,
+                "expected_start_time",
+            )?;
+            p.add(&f.subflow_runs, SubflowRun, "subflow_runs")?;
+            p.add(&f.flow_run_id, FlowRunId, "flow_run_id")?;
+            (Entity::TaskRun, f.operator)
+        }
+        Section::Deployments(f) => {
+            p.add(&f.id, Id, "id")?;
+            p.add(&f.name, Name, "name")?;
+            p.add(
+                &f.flow_or_deployment_name,
+                FlowOrDeploymentName,
+                "flow_or_deployment_name",
+            )?;
+            p.add(&f.paused, Paused, "paused")?;
+            p.add(&f.tags, Tags, "tags")?;
+            p.add(&f.work_queue_name, WorkQueueName, "work_queue_name")?;
+            p.add(&f.concurrency_limit, ConcurrencyLimit, "concurrency_limit")?;
+            (Entity::Deployment, f.operator)
+        }
+        Section::Logs(f) => return logs(f, path).map(|c| Some((Entity::Log, c))),
+        Section::Artifacts(f) => {
+            p.add(&f.id, Id, "id")?;
+            p.add(&f.key, Key, "key")?;
+            p.add(&f.flow_run_id, FlowRunId, "flow_run_id")?;
+            p.add(&f.task_run_id, TaskRunId, "task_run_id")?;
+            p.add(&f.kind, ArtifactType, "type")?;
+            (Entity::Artifact, f.operator)
+        }
+        Section::ArtifactCollections(f) => {
+            p.add(&f.latest_id, LatestId, "latest_id")?;
+            p.add(&f.key, Key, "key")?;
+            p.add(&f.flow_run_id, FlowRunId, "flow_run_id")?;
+            p.add(&f.task_run_id, TaskRunId, "task_run_id")?;
+            p.add(&f.kind, ArtifactType, "type")?;
+            (Entity::ArtifactCollection, f.operator)
+        }
+        Section::Variables(f) => {
+            p.add(&f.id, Id, "id")?;
+            p.add(&f.name, Name, "name")?;
+            p.add(&f.tags, Tags, "tags")?;
+            (Entity::Variable, f.operator)
+        }
+        // A flow run's work pool, by name: a condition on the run itself.
+        Section::WorkPools(f) => {
+            p.add(&f.name, WorkPoolName, "name")?;
+            (Entity::FlowRun, f.operator)
+        }
+        Section::Unsupported => {
+            return Err(ApiError::invalid(format!(
+                "{path}: filtering by {path} is not available in this Baton version"
+            )))
+        }
+    };
+    Ok(Some((entity, p.done(operator))))
+}
+
+fn flow_runs(f: &FlowRunFilter, mut p: Parts<'_>) -> ApiResult<Cond> {
+    use Field::*;
+    p.add(&f.id, Id, "id")?;
+    p.add(&f.name, Name, "name")?;
+    p.add(&f.tags, Tags, "tags")?;
+    p.add(&f.deployment_id, DeploymentId, "deployment_id")?;
+    p.add(&f.work_queue_name, WorkQueueName, "work_queue_name")?;
+    p.add(&f.state, StateType, "state")?;
+    p.add(&f.flow_version, FlowVersion, "flow_version")?;
+    p.add(&f.start_time, StartTime, "start_time")?;
+    p.add(&f.end_time, EndTime, "end_time")?;
+    p.add(
+        &f.expected_start_time,
+        ExpectedStartTime,
+        "expected_start_time",
+    )?;
+    p.add(
+        &f.next_scheduled_start_time,
+        NextScheduledStartTime,
+        "next_scheduled_start_time",
+    )?;
+    p.add(&f.parent_flow_run_id, ParentFlowRunId, "parent_flow_run_id")?;
+    p.add(&f.parent_task_run_id, ParentTaskRunId, "parent_task_run_id")?;
+    p.add(&f.idempotency_key, IdempotencyKey, "idempotency_key")?;
+    Ok(p.done(f.operator))
+}
+
+/// A log filter (also the logs websocket's `filter`).
+pub fn logs(f: &LogFilter, path: &str) -> ApiResult<Cond> {
+    use Field::*;
+    let mut p = Parts::new(path);
+    p.add(&f.level, Level, "level")?;
+    p.add(&f.timestamp, Timestamp, "timestamp")?;
+    p.add(&f.flow_run_id, FlowRunId, "flow_run_id")?;
+    p.add(&f.task_run_id, TaskRunId, "task_run_id")?;
+    p.add(&f.text, Message, "text")?;
+    Ok(p.done(f.operator))
+}
+
+/// A log filter sent as JSON outside a request body (the logs websocket's `filter` message); `null` is
+/// every line.
+pub fn logs_json(v: &serde_json::Value, path: &str) -> ApiResult<Cond> {
+    if v.is_null() {
+        return Ok(Cond::all());
+    }
+    let f: LogFilter = serde_path_to_error::deserialize(v.clone())
+        .map_err(|e| ApiError::invalid(format!("{path}.{}: {}", e.path(), e.inner())))?;
+    logs(&f, path)
+}
+
+/// The condition on `target` of a filter body: each section on its own entity, related to `target`.
+pub fn cond(body: &impl FilterRequest, target: Entity) -> ApiResult<Cond> {
+    let mut parts = Vec::new();
+    for (key, s) in body.sections() {
+        if let Some((entity, c)) = section(&s, key)? {
+            parts.push(if entity == target {
                 c
             } else {
-                Cond::Related(*entity, Box::new(c))
+                Cond::Related(entity, Box::new(c))
             });
         }
-        Ok(Cond::All(parts))
     }
+    Ok(Cond::All(parts))
+}
 
-    /// `limit` (capped) and `offset`.
-    pub fn page(&self) -> ApiResult<(Option<u32>, u64)> {
-        let limit = match self.body.get("limit") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(
-                v.as_u64()
-                    .ok_or_else(|| ApiError::invalid("limit: expected a non-negative integer"))?
-                    .min(u64::from(u32::MAX)) as u32,
-            ),
-        };
-        let offset = match self.body.get("offset") {
-            None | Some(Value::Null) => 0,
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| ApiError::invalid("offset: expected a non-negative integer"))?,
-        };
-        Ok((limit, offset))
-    }
-
-    /// The query with `sort` read by `sort_of` (default when absent).
-    pub fn query(
-        &self,
-        cond: Cond,
-        sort_of: fn(&str) -> Option<Order>,
-        default: &str,
-    ) -> ApiResult<Query> {
-        let sort = match self.body.get("sort") {
-            None | Some(Value::Null) => default.to_string(),
-            Some(Value::String(s)) => s.clone(),
-            Some(_) => return Err(ApiError::invalid("sort: expected a string")),
-        };
-        let order = sort_of(&sort).ok_or_else(|| {
-            ApiError::invalid(format!("sort: '{sort}' is not a valid sort order"))
-        })?;
-        let (limit, offset) = self.page()?;
-        Ok(Query::new(cond, order, limit, offset))
-    }
+/// The query of a filter body on `target`, ordered by its `sort` (read by `sort_of`; `default` when absent)
+/// and paged by its `limit` (capped) and `offset`.
+pub fn query(
+    body: &impl FilterRequest,
+    target: Entity,
+    sort_of: fn(&str) -> Option<Order>,
+    default: &str,
+) -> ApiResult<Query> {
+    let sort = body.sort().unwrap_or(default);
+    let order = sort_of(sort)
+        .ok_or_else(|| ApiError::invalid(format!("sort: '{sort}' is not a valid sort order")))?;
+    let (limit, offset) = body.page();
+    let limit = limit.map(|l| l.min(u64::from(u32::MAX)) as u32);
+    Ok(Query::new(cond(body, target)?, order, limit, offset))
 }
 
 pub use super::sorts::{flow_run_sort, flow_sort, log_sort, task_run_sort};

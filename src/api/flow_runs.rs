@@ -1,28 +1,20 @@
 //! `/api/flow_runs/*` and `/api/flow_run_states/*`.
 
 use super::convert;
+use super::error::ObjectBody;
 use super::error::{parse_uuid, ApiError, ApiResult, Body, Id};
-use super::filters::{flow_run_sort, FilterBody};
+use super::filters::{self, flow_run_sort};
 use super::AppState;
 use crate::domain::filter::Entity;
 use crate::domain::flow_run::{FlowRunPatch, NewFlowRun};
+use crate::wire::filters::{FlowRunCountRequest, FlowRunFilterRequest};
 use crate::wire::flow_runs::{FlowRun, FlowRunCreate, FlowRunUpdate};
 use crate::wire::states::{OrchestrationResult, SetState, State as WireState};
 use crate::wire::Object;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
 use std::collections::HashMap;
-
-pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
-    ("flows", Some(Entity::Flow)),
-    ("flow_runs", Some(Entity::FlowRun)),
-    ("task_runs", Some(Entity::TaskRun)),
-    ("deployments", Some(Entity::Deployment)),
-    ("work_pools", None),
-    ("work_pool_queues", None),
-];
 
 pub async fn create(
     State(s): State<AppState>,
@@ -98,14 +90,9 @@ pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCo
 
 pub async fn filter(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<FlowRunFilterRequest>,
 ) -> ApiResult<Json<Vec<FlowRun>>> {
-    let body = FilterBody::new(b)?;
-    let q = body.query(
-        body.cond(Entity::FlowRun, SECTIONS)?,
-        flow_run_sort,
-        "ID_DESC",
-    )?;
+    let q = filters::query(&b, Entity::FlowRun, flow_run_sort, "ID_DESC")?;
     let now = s.clock.now();
     Ok(Json(
         s.flow_runs(q)
@@ -116,10 +103,12 @@ pub async fn filter(
     ))
 }
 
-pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
-    let body = FilterBody::new(b)?;
+pub async fn count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<FlowRunCountRequest>,
+) -> ApiResult<Json<u64>> {
     Ok(Json(
-        s.count_flow_runs(body.cond(Entity::FlowRun, SECTIONS)?)
+        s.count_flow_runs(filters::cond(&b, Entity::FlowRun)?)
             .await?,
     ))
 }

@@ -2,23 +2,14 @@
 
 use super::convert;
 use super::error::{ApiResult, Body, Id, ObjectBody};
-use super::filters::{flow_sort, FilterBody};
+use super::filters::{self, flow_sort};
 use super::AppState;
 use crate::domain::filter::Entity;
+use crate::wire::filters::{FlowCountRequest, FlowFilterRequest};
 use crate::wire::flows::{Flow, FlowCreate, FlowUpdate};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
-
-pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
-    ("flows", Some(Entity::Flow)),
-    ("flow_runs", Some(Entity::FlowRun)),
-    ("task_runs", Some(Entity::TaskRun)),
-    ("deployments", Some(Entity::Deployment)),
-    ("work_pools", None),
-    ("work_queues", None),
-];
 
 /// Upsert by name: 201 when created, 200 when it existed.
 pub async fn create(
@@ -44,19 +35,21 @@ pub async fn by_name(State(s): State<AppState>, Path(name): Path<String>) -> Api
     Ok(Json(convert::flow(s.flow_by_name(name).await?)))
 }
 
-pub async fn filter(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<Vec<Flow>>> {
-    let body = FilterBody::new(b)?;
-    let q = body.query(body.cond(Entity::Flow, SECTIONS)?, flow_sort, "NAME_ASC")?;
+pub async fn filter(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<FlowFilterRequest>,
+) -> ApiResult<Json<Vec<Flow>>> {
+    let q = filters::query(&b, Entity::Flow, flow_sort, "NAME_ASC")?;
     Ok(Json(
         s.flows(q).await?.into_iter().map(convert::flow).collect(),
     ))
 }
 
-pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
-    let body = FilterBody::new(b)?;
-    Ok(Json(
-        s.count_flows(body.cond(Entity::Flow, SECTIONS)?).await?,
-    ))
+pub async fn count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<FlowCountRequest>,
+) -> ApiResult<Json<u64>> {
+    Ok(Json(s.count_flows(filters::cond(&b, Entity::Flow)?).await?))
 }
 
 /// `PATCH /flows/{id}`: replaces the flow's tags; 204.

@@ -1,17 +1,18 @@
 //! `/api/logs/*`.
 
 use super::convert;
+use super::error::ObjectBody;
 use super::error::{ApiError, ApiResult, Body};
-use super::filters::{entity_filter, log_sort, FilterBody};
+use super::filters::{self, log_sort};
 use super::AppState;
 use crate::domain::filter::Entity;
 use crate::domain::log::Log as DomainLog;
 use crate::domain::time;
+use crate::wire::filters::LogFilterRequest;
 use crate::wire::logs::{Log, LogCreate};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
 use uuid::Uuid;
 
 /// Stores a batch of log lines; 201.
@@ -47,21 +48,11 @@ pub async fn create(
 }
 
 /// `{"logs": LogFilter, "sort", "limit", "offset"}` → log lines.
-pub async fn filter(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<Vec<Log>>> {
-    let body = FilterBody::new(b)?;
-    for key in body.body.keys() {
-        if !["logs", "sort", "limit", "offset"].contains(&key.as_str()) {
-            return Err(ApiError::invalid(format!(
-                "{key}: unknown field (known: logs, sort, limit, offset)"
-            )));
-        }
-    }
-    let cond = entity_filter(
-        Entity::Log,
-        body.body.get("logs").unwrap_or(&Value::Null),
-        "logs",
-    )?;
-    let q = body.query(cond, log_sort, "TIMESTAMP_ASC")?;
+pub async fn filter(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<LogFilterRequest>,
+) -> ApiResult<Json<Vec<Log>>> {
+    let q = filters::query(&b, Entity::Log, log_sort, "TIMESTAMP_ASC")?;
     Ok(Json(
         s.logs(q).await?.into_iter().map(convert::log).collect(),
     ))

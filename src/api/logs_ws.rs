@@ -5,9 +5,9 @@
 
 use super::auth::WsGate;
 use super::convert;
-use super::filters::entity_filter;
+use super::filters;
 use super::AppState;
-use crate::domain::filter::{Cond, Entity, Field, Order, Query, MAX_LIMIT};
+use crate::domain::filter::{Cond, Field, Order, Query, MAX_LIMIT};
 use crate::domain::Ts;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -49,7 +49,7 @@ async fn read_filter(s: &AppState, socket: &mut WebSocket) -> Option<Cond> {
             }
             Some("filter") => {
                 let raw = v.get("filter").unwrap_or(&Value::Null);
-                return match entity_filter(Entity::Log, raw, "filter") {
+                return match filters::logs_json(raw, "filter") {
                     Ok(cond) => Some(cond),
                     Err(e) => {
                         close(socket, format!("Invalid filter: {}", e.detail)).await;

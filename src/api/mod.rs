@@ -12,8 +12,9 @@ mod deployment_fields;
 mod deployments;
 pub mod error;
 mod events;
-mod filter_keys;
 mod filters;
+#[cfg(test)]
+mod filters_tests;
 mod flow_runs;
 mod flows;
 mod live;
@@ -23,7 +24,6 @@ pub mod metrics;
 mod openapi;
 mod openapi_answers;
 mod openapi_bodies;
-mod openapi_filters;
 mod openapi_more;
 mod openapi_pools;
 mod openapi_table;

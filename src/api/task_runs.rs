@@ -2,27 +2,19 @@
 
 use super::convert;
 use super::error::{parse_uuid, ApiError, ApiResult, Body, Id, ObjectBody};
-use super::filters::{task_run_sort, FilterBody};
+use super::filters::{self, task_run_sort};
 use super::AppState;
 use crate::domain::filter::Entity;
 use crate::domain::task_run::TaskRun as DomainTaskRun;
 use crate::domain::{time, Decision};
+use crate::wire::filters::{TaskRunCountRequest, TaskRunFilterRequest};
 use crate::wire::states::{OrchestrationResult, SetState, State as WireState};
 use crate::wire::task_runs::{TaskRun, TaskRunCreate, TaskRunUpdate};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
-
-/// The filter sections of `/task_runs/filter` and `/count` (Prefect's).
-pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[
-    ("flows", Some(Entity::Flow)),
-    ("flow_runs", Some(Entity::FlowRun)),
-    ("task_runs", Some(Entity::TaskRun)),
-    ("deployments", Some(Entity::Deployment)),
-];
 
 pub async fn create(
     State(s): State<AppState>,
@@ -87,11 +79,11 @@ pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCo
 
 pub async fn filter(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<TaskRunFilterRequest>,
 ) -> ApiResult<Json<Vec<TaskRun>>> {
-    let body = FilterBody::new(b)?;
-    let q = body.query(
-        body.cond(Entity::TaskRun, SECTIONS)?,
+    let q = filters::query(
+        &b,
+        Entity::TaskRun,
         task_run_sort,
         "EXPECTED_START_TIME_ASC",
     )?;
@@ -104,10 +96,12 @@ pub async fn filter(
     ))
 }
 
-pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
-    let body = FilterBody::new(b)?;
+pub async fn count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<TaskRunCountRequest>,
+) -> ApiResult<Json<u64>> {
     Ok(Json(
-        s.count_task_runs(body.cond(Entity::TaskRun, SECTIONS)?)
+        s.count_task_runs(filters::cond(&b, Entity::TaskRun)?)
             .await?,
     ))
 }

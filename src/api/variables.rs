@@ -1,17 +1,18 @@
 //! `/api/variables/*`: create, filter, count, and read, patch or delete by id or by name.
 
+use super::error::ObjectBody;
 use super::error::{parse_uuid, ApiResult, Body};
-use super::filters::FilterBody;
+use super::filters;
 use super::AppState;
 use crate::domain::filter::{Entity, Field, Order};
 use crate::domain::time;
 use crate::domain::variable::{Variable, VariablePatch};
 use crate::services::variables::VariableRef;
+use crate::wire::filters::{VariableCountRequest, VariableFilterRequest};
 use crate::wire::variables as wire;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
 
 /// The routes under `/api`.
 pub fn routes() -> axum::Router<AppState> {
@@ -26,8 +27,6 @@ pub fn routes() -> axum::Router<AppState> {
         )
         .route("/variables/{id}", g(get).patch(update).delete(delete))
 }
-
-pub(super) const SECTIONS: &[(&str, Option<Entity>)] = &[("variables", Some(Entity::Variable))];
 
 fn to_wire(v: Variable) -> wire::Variable {
     wire::Variable {
@@ -79,19 +78,20 @@ pub async fn get_by_name(
 
 pub async fn filter(
     State(s): State<AppState>,
-    Body(b): Body<Value>,
+    ObjectBody(b): ObjectBody<VariableFilterRequest>,
 ) -> ApiResult<Json<Vec<wire::Variable>>> {
-    let body = FilterBody::new(b)?;
-    let q = body.query(body.cond(Entity::Variable, SECTIONS)?, sort, "NAME_ASC")?;
+    let q = filters::query(&b, Entity::Variable, sort, "NAME_ASC")?;
     Ok(Json(
         s.variables(q).await?.into_iter().map(to_wire).collect(),
     ))
 }
 
-pub async fn count(State(s): State<AppState>, Body(b): Body<Value>) -> ApiResult<Json<u64>> {
-    let body = FilterBody::new(b)?;
+pub async fn count(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<VariableCountRequest>,
+) -> ApiResult<Json<u64>> {
     Ok(Json(
-        s.count_variables(body.cond(Entity::Variable, SECTIONS)?)
+        s.count_variables(filters::cond(&b, Entity::Variable)?)
             .await?,
     ))
 }

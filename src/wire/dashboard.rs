@@ -1,8 +1,8 @@
 //! The dashboard's read models: Prefect's run history (`POST /api/flow_runs/history`) and Baton's own
 //! `/api/baton/` extensions (keyset pages of runs, deployment summaries, schedule previews).
 
+use super::filters::{HistoryCount, RunPageCount};
 use super::flow_runs::FlowRun;
-use super::Object;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -95,8 +95,7 @@ pub struct CatchupPolicy {
 }
 
 /// `POST /api/flow_runs/history` body: the window, its interval in seconds (also read from the older
-/// `history_interval`), and Prefect's filter sections, which `api::filters` reads (so the schema of this
-/// body in the OpenAPI document is made from the filter tables, not from this struct).
+/// `history_interval`), and Prefect's filter sections.
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct HistoryRequest {
     pub history_start: String,
@@ -104,7 +103,7 @@ pub struct HistoryRequest {
     #[serde(alias = "history_interval")]
     pub history_interval_seconds: f64,
     #[serde(flatten)]
-    pub filter: Object,
+    pub filter: HistoryCount,
 }
 
 /// `POST /api/baton/flow_runs/page` body: a run filter (the sections of `/flow_runs/filter`), the page size
@@ -114,7 +113,8 @@ pub struct RunPageRequest {
     #[serde(default)]
     pub cursor: Option<String>,
     #[serde(default)]
+    #[schemars(range(min = 1, max = 200))]
     pub limit: Option<u64>,
     #[serde(flatten)]
-    pub filter: Object,
+    pub filter: RunPageCount,
 }

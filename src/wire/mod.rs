@@ -6,6 +6,8 @@ pub mod artifacts;
 pub mod concurrency;
 pub mod dashboard;
 pub mod deployments;
+pub mod filter_requests;
+pub mod filters;
 pub mod flow_runs;
 pub mod flows;
 pub mod logs;
