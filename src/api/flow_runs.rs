@@ -158,6 +158,11 @@ pub async fn states(
 }
 
 /// `GET /api/baton/flow_runs/{id}/why` (Baton extension): why the run has not started, in plain words.
-pub async fn why(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<serde_json::Value>> {
-    Ok(Json(serde_json::json!({"reasons": s.why_late(id).await?})))
+pub async fn why(
+    State(s): State<AppState>,
+    Id(id): Id,
+) -> ApiResult<Json<crate::wire::dashboard::WhyLate>> {
+    Ok(Json(crate::wire::dashboard::WhyLate {
+        reasons: s.why_late(id).await?,
+    }))
 }

@@ -210,10 +210,8 @@ pub async fn delete_worker(
 pub async fn scheduled_runs(
     State(s): State<AppState>,
     Path(pool): Path<String>,
-    Body(b): Body<Value>,
+    ObjectBody(req): ObjectBody<wire::work_pools::PoolRunsRequest>,
 ) -> ApiResult<Json<Vec<wire::work_pools::WorkerFlowRun>>> {
-    let req: wire::work_pools::PoolRunsRequest =
-        super::error::parse_json(b.to_string().as_bytes())?;
     let now = s.clock.now();
     let before = match req.scheduled_before {
         Some(t) => time::parse(&t).ok_or_else(|| {

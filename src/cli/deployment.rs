@@ -6,10 +6,12 @@ use super::client::{Client, ClientError};
 use super::params::{duration_secs, key_values, parse_when};
 use super::schedule::ScheduleCmd;
 use super::watch;
+use crate::domain::state::name;
+use crate::domain::StateType;
 use crate::output::{Out, Paint};
 use crate::wire::deployments::Deployment;
 use crate::wire::flow_runs::{DeploymentFlowRunCreate, FlowRun};
-use crate::wire::states::{StateCreate, StateDetails};
+use crate::wire::states::StateDetails;
 use chrono::Utc;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -210,7 +212,7 @@ async fn run_deployment(client: &Client, out: Out, a: RunArgs) -> anyhow::Result
         (None, None) => now,
     };
     let (d, full) = find(client, &a.name).await?;
-    let mut state = StateCreate::new("SCHEDULED", "Scheduled");
+    let mut state = watch::proposal(StateType::Scheduled, name::SCHEDULED);
     state.state_details = Some(StateDetails {
         scheduled_time: Some(start.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
         ..StateDetails::default()
@@ -264,9 +266,11 @@ async fn run_deployment(client: &Client, out: Out, a: RunArgs) -> anyhow::Result
     } else {
         println!("{}", watch::outcome_line(&out, &end));
     }
-    Ok(if end.state_type.as_deref() == Some("COMPLETED") {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(
+        if end.state_type.as_deref() == Some(StateType::Completed.as_str()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
 }

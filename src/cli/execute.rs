@@ -8,10 +8,11 @@ use super::deployment::find;
 use super::params::key_values;
 use super::watch;
 use crate::domain::log::Log;
+use crate::domain::state::name;
 use crate::domain::{Doc, StateType};
 use crate::output::{Out, Paint};
 use crate::wire::flow_runs::{DeploymentFlowRunCreate, FlowRun};
-use crate::wire::states::{SetState, StateCreate};
+use crate::wire::states::SetState;
 use crate::worker::http::Http;
 use crate::worker::transport::{Answer, DeploymentInfo, Ticket, Transport};
 
@@ -124,7 +125,7 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
     let pool = d.work_pool_name.clone().unwrap_or_else(|| "default".into());
     let body = DeploymentFlowRunCreate {
         state: Some(
-            StateCreate::new("PENDING", "Pending")
+            watch::proposal(StateType::Pending, name::PENDING)
                 .message("Executed by `baton deployment execute`"),
         ),
         parameters: Some(parameters),
@@ -192,7 +193,7 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
             end = &mut follow => break end,
             _ = tokio::signal::ctrl_c() => {
                 let cancel = SetState {
-                    state: StateCreate::new("CANCELLING", "Cancelling"),
+                    state: watch::proposal(StateType::Cancelling, name::CANCELLING),
                     force: false,
                     baton_retry: None,
                 };
@@ -210,9 +211,11 @@ pub async fn run(client: &Client, out: Out, a: ExecuteArgs) -> anyhow::Result<Ex
     } else {
         println!("{}", watch::outcome_line(&out, &end));
     }
-    Ok(if end.state_type.as_deref() == Some("COMPLETED") {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(
+        if end.state_type.as_deref() == Some(StateType::Completed.as_str()) {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        },
+    )
 }

@@ -3,6 +3,8 @@
 
 use super::client::{seg, Client};
 use super::watch;
+use crate::domain::state::name;
+use crate::domain::StateType;
 use crate::output::{short_time, when, Out, Paint};
 use crate::wire::flow_runs::FlowRun;
 use crate::wire::flows::Flow;
@@ -132,7 +134,7 @@ pub async fn run(client: &Client, out: Out, cmd: FlowRunCmd) -> anyhow::Result<E
                 client,
                 out,
                 &r,
-                StateCreate::new("CANCELLING", "Cancelling"),
+                watch::proposal(StateType::Cancelling, name::CANCELLING),
                 false,
                 "Cancelling",
             )
@@ -147,7 +149,7 @@ pub async fn run(client: &Client, out: Out, cmd: FlowRunCmd) -> anyhow::Result<E
                     r.state_name.as_deref().unwrap_or("without a state")
                 );
             }
-            let state = StateCreate::new("SCHEDULED", "AwaitingRetry")
+            let state = watch::proposal(StateType::Scheduled, name::AWAITING_RETRY)
                 .message("Retried from the Baton CLI");
             propose(client, out, &r, state, true, "Retrying").await?;
         }

@@ -2,18 +2,26 @@
 //! each line as it comes, and stop at a final state (after a short drain for lines stored just after it).
 
 use super::client::{Client, LOG_PAGE};
+use crate::domain::StateType;
 use crate::output::{say, spinner, Out, Paint};
 use crate::wire::flow_runs::FlowRun;
 use crate::wire::logs::Log;
+use crate::wire::states::StateCreate;
 use chrono::Local;
 use std::time::{Duration, Instant};
 
 /// How often the run is polled.
 const POLL: Duration = Duration::from_millis(500);
 
+/// A state to propose: of type `kind`, named `name` (one of `domain::state::name`).
+pub fn proposal(kind: StateType, name: &str) -> StateCreate {
+    StateCreate::new(kind.as_str(), name)
+}
+
 /// Whether a state type is final.
 pub fn is_final(kind: Option<&str>) -> bool {
-    matches!(kind, Some("COMPLETED" | "FAILED" | "CANCELLED" | "CRASHED"))
+    kind.and_then(StateType::parse)
+        .is_some_and(StateType::is_terminal)
 }
 
 /// `INFO`, `ERROR`… for a numeric level.

@@ -6,8 +6,9 @@ use super::work_queues::{by_id_error, with_pool};
 use super::{Result, Services};
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
 use crate::domain::flow_run::FlowRun;
+use crate::domain::state::name;
 use crate::domain::work_pool::{pick, HealthPolicy, WorkQueue};
-use crate::domain::{time, Ts};
+use crate::domain::{time, StateType, Ts};
 use crate::store::{flow_runs, work_pools, work_queues, Tx};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -30,7 +31,11 @@ pub struct SlotHolders {
 }
 
 /// The state types that hold a queue's concurrency slot.
-const SLOT_STATES: [&str; 3] = ["PENDING", "RUNNING", "CANCELLING"];
+const SLOT_STATES: [StateType; 3] = [
+    StateType::Pending,
+    StateType::Running,
+    StateType::Cancelling,
+];
 
 impl Services {
     /// How many runs hold a slot (PENDING, RUNNING, CANCELLING), per queue of these pools.
@@ -84,8 +89,8 @@ impl Services {
                 let (_, queue) = with_pool(tx, id)?;
                 let late = Cond::All(vec![
                     in_queue(id),
-                    Cond::In(Field::StateType, vec![Val::Text("SCHEDULED".into())]),
-                    Cond::In(Field::StateName, vec![Val::Text("Late".into())]),
+                    Cond::state_types(&[StateType::Scheduled]),
+                    Cond::state_names(&[name::LATE]),
                 ]);
                 let late_runs = flow_runs::count(tx, &late)?;
                 let policy = HealthPolicy::DEFAULT;
@@ -132,8 +137,7 @@ fn in_queue(id: Uuid) -> Cond {
 
 /// Runs of the queue holding one of its slots.
 fn holding_slots(id: Uuid) -> Cond {
-    let states = SLOT_STATES.iter().map(|s| Val::Text((*s).into())).collect();
-    Cond::All(vec![in_queue(id), Cond::In(Field::StateType, states)])
+    Cond::All(vec![in_queue(id), Cond::state_types(&SLOT_STATES)])
 }
 
 /// The due runs a poll of this one queue gets, within its free slots (nothing while it is paused).

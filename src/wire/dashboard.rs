@@ -118,3 +118,9 @@ pub struct RunPageRequest {
     #[serde(flatten)]
     pub filter: RunPageCount,
 }
+
+/// `GET /api/baton/flow_runs/{id}/why`: why the run has not started, in plain words.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct WhyLate {
+    pub reasons: Vec<String>,
+}

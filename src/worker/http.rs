@@ -4,6 +4,9 @@
 use super::transport::{Answer, DeploymentInfo, Ticket, Transport};
 use crate::domain::log::Log;
 use crate::domain::{time, Doc, StateType};
+use crate::wire::filters::{
+    FlowRunFilter, FlowRunFilterRequest, IdFilter, StateFilter, TextFilter,
+};
 use anyhow::Context;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -231,8 +234,25 @@ impl Transport for Http {
     }
 
     async fn cancelling(&self, runs: Vec<Uuid>) -> anyhow::Result<Vec<Uuid>> {
-        let ids: Vec<String> = runs.iter().map(Uuid::to_string).collect();
-        let body = json!({"flow_runs": {"id": {"any_": ids}, "state": {"type": {"any_": ["CANCELLING"]}}}});
+        let cancelling = TextFilter {
+            any_: Some(vec![StateType::Cancelling.as_str().into()]),
+            ..TextFilter::default()
+        };
+        let filter = FlowRunFilterRequest {
+            flow_runs: Some(FlowRunFilter {
+                id: Some(IdFilter {
+                    any_: Some(runs),
+                    ..IdFilter::default()
+                }),
+                state: Some(StateFilter {
+                    kind: Some(cancelling),
+                    ..StateFilter::default()
+                }),
+                ..FlowRunFilter::default()
+            }),
+            ..FlowRunFilterRequest::default()
+        };
+        let body = serde_json::to_value(filter)?;
         let v = self
             .call(reqwest::Method::POST, "/flow_runs/filter", Some(body))
             .await?;
