@@ -257,3 +257,77 @@ fn no_stubs_in_source() {
         .collect();
     assert!(stubs.is_empty(), "stubs in {stubs:?}");
 }
+
+/// The state names and types Baton's rules read or write are spelled once, in `src/domain/state.rs`
+/// (`StateType` and `state::name`); everywhere else they are named, never written as literals (a state name
+/// is free text in Prefect, so the names with a meaning are constants, not an enum). Test code (after
+/// `#[cfg(test)]`, and `*_tests.rs`) may spell them.
+#[test]
+fn state_names_are_spelled_only_in_the_domain() {
+    let all = all_sources();
+    let state = &all
+        .iter()
+        .find(|(p, _)| p == "src/domain/state.rs")
+        .unwrap()
+        .1;
+    // Every `pub const X: &str = "Name";` of `state::name`, and every type's `"SCHEDULED"`-style name.
+    // A type's default name is also an everyday word ("Paused" a schedule): those are left out.
+    let words = [
+        "Scheduled",
+        "Pending",
+        "Running",
+        "Completed",
+        "Failed",
+        "Cancelled",
+        "Crashed",
+        "Paused",
+        "Cancelling",
+    ];
+    let mut spelled: Vec<String> = state
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter_map(|l| l.split('"').nth(1))
+        .filter(|s| !words.contains(s))
+        .map(|s| format!("\"{s}\""))
+        .collect();
+    spelled.extend(
+        [
+            "SCHEDULED",
+            "PENDING",
+            "RUNNING",
+            "COMPLETED",
+            "FAILED",
+            "CANCELLED",
+            "CRASHED",
+        ]
+        .iter()
+        .map(|s| format!("\"{s}\"")),
+    );
+    assert!(
+        spelled.contains(&"\"AwaitingRetry\"".to_string()),
+        "{spelled:?}"
+    );
+    let mut bad = Vec::new();
+    for (path, text) in &all {
+        // The terminal's colour per state type is a leaf without the domain.
+        if path == "src/domain/state.rs" || path.ends_with("_tests.rs") || path == "src/output.rs" {
+            continue;
+        }
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for (n, line) in code.lines().enumerate() {
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            for s in &spelled {
+                if line.contains(s.as_str()) {
+                    bad.push(format!("{path}:{}: {s}", n + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "state names spelled outside src/domain/state.rs (use StateType or state::name):\n{}",
+        bad.join("\n")
+    );
+}
