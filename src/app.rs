@@ -58,11 +58,17 @@ impl App {
         let store = Store::open(&db)
             .await
             .with_context(|| format!("cannot open the database {}", db.display()))?;
-        let services = Arc::new(Services::new(store, Clock::System));
+        let key = config.secrets_key();
+        let cipher = crate::services::cipher::Cipher::load_or_create(&key)?;
+        let services = Arc::new(Services::new(store, Clock::System).with_cipher(cipher));
         services
             .ensure_default_pool()
             .await
             .context("creating the default work pool")?;
+        services
+            .install_system_block_types()
+            .await
+            .context("installing the system block types")?;
         let listener = TcpListener::bind(config.addr).await.with_context(|| {
             format!(
                 "cannot listen on {} (is another server using it? try --port)",

@@ -20,6 +20,18 @@ pub struct ServeConfig {
     pub retention: crate::domain::retention::RetentionPolicy,
     /// The in-process worker's `--python` / `BATON_PYTHON`.
     pub python: Option<String>,
+    /// The key block data is sealed with (`--secrets-key-file` / `BATON_SECRETS_KEY_FILE`); none: the
+    /// file `secrets.key` in the data dir.
+    pub secrets_key_file: Option<PathBuf>,
+}
+
+impl ServeConfig {
+    /// The key file block data is sealed with.
+    pub fn secrets_key(&self) -> PathBuf {
+        self.secrets_key_file
+            .clone()
+            .unwrap_or_else(|| self.home.join("secrets.key"))
+    }
 }
 
 impl ServeConfig {
@@ -33,6 +45,7 @@ impl ServeConfig {
             auth: None,
             retention: Default::default(),
             python: None,
+            secrets_key_file: None,
         }
     }
 }

@@ -61,6 +61,14 @@ impl From<ServiceError> for ApiError {
                 status: StatusCode::GONE,
                 detail: m,
             },
+            ServiceError::Forbidden(m) => ApiError {
+                status: StatusCode::FORBIDDEN,
+                detail: m,
+            },
+            ServiceError::BadRequest(m) => ApiError {
+                status: StatusCode::BAD_REQUEST,
+                detail: m,
+            },
             ServiceError::Store(err) if err.is_temporary() => {
                 tracing::warn!(error = %err, "temporary storage failure");
                 ApiError {

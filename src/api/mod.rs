@@ -4,6 +4,8 @@
 mod admin;
 mod artifacts;
 pub mod auth;
+mod block_documents;
+mod blocks;
 mod catchup;
 mod concurrency_v2;
 mod convert;
@@ -23,6 +25,7 @@ mod logs_ws;
 pub mod metrics;
 mod openapi;
 mod openapi_answers;
+mod openapi_blocks;
 mod openapi_bodies;
 mod openapi_more;
 mod openapi_pools;
@@ -194,6 +197,7 @@ pub fn router(services: AppState) -> Router {
         .route("/events/out", get(events::events_out))
         .merge(work_queues::routes())
         .merge(variables::routes())
+        .merge(blocks::routes())
         .merge(artifacts::routes())
         .merge(catchup::routes())
         .merge(concurrency_v2::routes())

@@ -12,6 +12,8 @@ const ROUTER_SOURCES: &[(&str, &str)] = &[
     ("catchup.rs", include_str!("catchup.rs")),
     ("concurrency_v2.rs", include_str!("concurrency_v2.rs")),
     ("work_queues.rs", include_str!("work_queues.rs")),
+    ("blocks.rs", include_str!("blocks.rs")),
+    ("block_documents.rs", include_str!("block_documents.rs")),
 ];
 
 const METHODS: &[(&str, &str)] = &[

@@ -168,6 +168,10 @@ pub struct ServeArgs {
         value_name = "DAYS"
     )]
     pub keep_events_days: u32,
+    /// The file holding the key block data is encrypted with (created on first start, mode 0600);
+    /// replicas on one database share it. Default: `secrets.key` in the data dir.
+    #[arg(long, env = "BATON_SECRETS_KEY_FILE", value_name = "PATH")]
+    pub secrets_key_file: Option<PathBuf>,
 }
 
 /// `baton seed` arguments.

@@ -5,6 +5,9 @@
 //! run policies, parameters) are kept as JSON values with typed accessors for the keys the rules need.
 
 pub mod artifact;
+pub mod block;
+pub mod block_checksum;
+pub mod block_filter;
 pub mod catchup;
 pub mod concurrency;
 pub mod deployment;

@@ -3,8 +3,12 @@
 //! these; none of them touches the store directly.
 
 pub mod artifacts;
+pub mod block_documents;
+mod block_reads;
+pub mod blocks;
 pub mod bus;
 pub mod catchup;
+pub mod cipher;
 pub mod clock;
 pub mod dashboard;
 pub mod deployment_schedules;
@@ -21,6 +25,7 @@ pub mod reaper;
 pub mod retention;
 pub mod scheduler;
 pub mod seed;
+mod system_blocks;
 pub mod task_runs;
 pub mod variables;
 pub mod why;
@@ -51,6 +56,8 @@ pub struct Services {
     pub metrics: metrics::Metrics,
     /// Concurrency-slot leases held by clients.
     pub leases: leases::Leases,
+    /// Seals block data at rest.
+    pub cipher: std::sync::Arc<cipher::Cipher>,
 }
 
 impl Services {
@@ -66,7 +73,14 @@ impl Services {
             worker_wake: tokio::sync::watch::Sender::new(0),
             metrics: metrics::Metrics::new(),
             leases: leases::Leases::default(),
+            cipher: std::sync::Arc::new(cipher::Cipher::ephemeral()),
         }
+    }
+
+    /// The same services sealing block data with `cipher` (the data dir's key).
+    pub fn with_cipher(mut self, cipher: cipher::Cipher) -> Services {
+        self.cipher = std::sync::Arc::new(cipher);
+        self
     }
 }
 
@@ -107,6 +121,12 @@ pub enum ServiceError {
     /// The object existed but is gone for good (an expired lease): 410.
     #[error("{0}")]
     Gone(String),
+    /// Refused whatever the input (a protected block type): 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request contradicts the stored objects (a reference cycle, a schema of another type): 400.
+    #[error("{0}")]
+    BadRequest(String),
     #[error(transparent)]
     Store(StoreError),
 }

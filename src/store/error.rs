@@ -24,6 +24,9 @@ pub enum StoreError {
     /// The database connection thread is gone (shutting down).
     #[error("the database is closed")]
     Closed,
+    /// A stored value cannot be read back (sealed block data that does not open).
+    #[error("{0}")]
+    Damaged(String),
 }
 
 impl StoreError {

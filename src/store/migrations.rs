@@ -18,6 +18,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0011_waiting_runs.sql")),
         M::up(include_str!("migrations/0012_queue_due.sql")),
         M::up(include_str!("migrations/0013_lateness_column.sql")),
+        M::up(include_str!("migrations/0014_blocks.sql")),
     ])
 }
 

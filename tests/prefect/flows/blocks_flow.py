@@ -1,0 +1,68 @@
+"""Blocks as real projects use them: a Secret saved and loaded (also inside a flow), overwritten, a custom
+Block with a SecretStr field, a block nested in another (inline and by reference), a generic load by
+"slug/name", and a delete. Prints KEY=value lines for the test to check."""
+
+from prefect import flow
+from prefect.blocks.core import Block
+from prefect.blocks.system import Secret
+from pydantic import SecretStr
+
+
+class ApiConfig(Block):
+    """Where and how to call the reporting API."""
+
+    url: str
+    token: SecretStr
+    timeout: int = 30
+
+
+class InnerCreds(Block):
+    username: str
+    password: SecretStr
+
+
+class OuterConn(Block):
+    host: str
+    creds: InnerCreds
+
+
+@flow
+def uses_secret() -> str:
+    return Secret.load("api-key").get()
+
+
+if __name__ == "__main__":
+    Secret(value="hunter2-zx81").save("api-key")
+    print("SECRET=" + Secret.load("api-key").get())
+    try:
+        Secret(value="other").save("api-key")
+        print("DUPLICATE=allowed")
+    except ValueError:
+        print("DUPLICATE=refused")
+    Secret(value="hunter2-zx82").save("api-key", overwrite=True)
+    print("OVERWRITTEN=" + Secret.load("api-key").get())
+    print("IN_FLOW=" + uses_secret())
+
+    ApiConfig(url="https://example.com", token="tok-123456789012").save("reporting")
+    cfg = ApiConfig.load("reporting")
+    print("CUSTOM=" + cfg.url + "|" + cfg.token.get_secret_value() + "|" + str(cfg.timeout))
+
+    OuterConn(host="db.local", creds=InnerCreds(username="u", password="pw-inline-zx83")).save("outer-inline")
+    inner = InnerCreds(username="u2", password="pw-named-zx84")
+    inner.save("inner-named")
+    OuterConn(host="db2.local", creds=inner).save("outer-ref")
+    ref = OuterConn.load("outer-ref")
+    print("NESTED=" + ref.host + "|" + ref.creds.username + "|" + ref.creds.password.get_secret_value())
+    inline = OuterConn.load("outer-inline")
+    print("INLINE=" + inline.creds.password.get_secret_value())
+
+    generic = Block.load("secret/api-key")
+    print("GENERIC=" + type(generic).__name__ + "|" + generic.get())
+
+    Secret(value="temp").save("to-delete")
+    Secret.delete("to-delete")
+    try:
+        Secret.load("to-delete")
+        print("DELETED=no")
+    except ValueError:
+        print("DELETED=yes")
