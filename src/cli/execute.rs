@@ -91,6 +91,14 @@ impl Transport for OneRun {
         self.http.flow_name(id).await
     }
 
+    async fn block_data(&self, slug: &str, name: &str) -> anyhow::Result<Option<Doc>> {
+        self.http.block_data(slug, name).await
+    }
+
+    async fn variable(&self, name: &str) -> anyhow::Result<Option<serde_json::Value>> {
+        self.http.variable(name).await
+    }
+
     async fn send_logs(&self, logs: Vec<Log>) -> anyhow::Result<()> {
         self.http.send_logs(logs).await
     }

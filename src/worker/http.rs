@@ -91,6 +91,27 @@ impl Http {
             serde_json::from_str(&text).unwrap_or(Value::Null)
         })
     }
+
+    /// A GET whose 404 is an answer (`None`), not an error.
+    async fn found(&self, path: &str) -> anyhow::Result<Option<Value>> {
+        match self.call(reqwest::Method::GET, path, None).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.downcast_ref::<Refused>().is_some_and(|r| r.status == 404) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// A path segment with the characters a URL path cannot hold escaped.
+fn segment(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn uuid_of(v: &Value) -> Option<Uuid> {
@@ -207,6 +228,20 @@ impl Transport for Http {
             .call(reqwest::Method::GET, &format!("/flows/{id}"), None)
             .await?;
         Ok(v["name"].as_str().unwrap_or_default().to_string())
+    }
+
+    async fn block_data(&self, slug: &str, name: &str) -> anyhow::Result<Option<Doc>> {
+        let path = format!(
+            "/block_types/slug/{}/block_documents/name/{}?include_secrets=true",
+            segment(slug),
+            segment(name)
+        );
+        Ok(self.found(&path).await?.map(|v| doc_of(&v["data"])))
+    }
+
+    async fn variable(&self, name: &str) -> anyhow::Result<Option<Value>> {
+        let path = format!("/variables/name/{}", segment(name));
+        Ok(self.found(&path).await?.map(|v| v["value"].clone()))
     }
 
     async fn send_logs(&self, logs: Vec<Log>) -> anyhow::Result<()> {

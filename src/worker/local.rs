@@ -121,6 +121,27 @@ impl Transport for Local {
         Ok(self.services.flow(id).await?.name)
     }
 
+    async fn block_data(&self, slug: &str, name: &str) -> anyhow::Result<Option<Doc>> {
+        let found = self
+            .services
+            .block_document_by_name(slug.to_string(), name.to_string(), true)
+            .await;
+        match found {
+            Ok(d) => Ok(Some(d.doc.data)),
+            Err(crate::services::ServiceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn variable(&self, name: &str) -> anyhow::Result<Option<serde_json::Value>> {
+        let which = crate::services::variables::VariableRef::Name(name.to_string());
+        match self.services.variable(which).await {
+            Ok(v) => Ok(Some(v.value)),
+            Err(crate::services::ServiceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn send_logs(&self, logs: Vec<Log>) -> anyhow::Result<()> {
         self.services.create_logs(logs).await?;
         Ok(())

@@ -8,6 +8,7 @@ pub mod local;
 pub mod process;
 pub mod python;
 pub mod retry;
+mod templates;
 pub mod transport;
 
 use crate::domain::{Doc, StateType};
@@ -139,6 +140,7 @@ async fn plan_run<T: Transport>(
     let dep = dep.unwrap_or_default();
     let mut job_variables: Doc = dep.job_variables.clone();
     job_variables.extend(ticket.job_variables.clone());
+    let job_variables = templates::resolve(t, job_variables).await?;
     let facts = RunFacts {
         run_id: ticket.id,
         run_name: ticket.name.clone(),

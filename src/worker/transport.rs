@@ -68,6 +68,17 @@ pub trait Transport: Send + Sync + 'static {
     ) -> impl Future<Output = anyhow::Result<Option<DeploymentInfo>>> + Send;
     /// A flow's name.
     fn flow_name(&self, id: Uuid) -> impl Future<Output = anyhow::Result<String>> + Send;
+    /// A block document's data, secrets included (`None`: the type has no document of that name).
+    fn block_data(
+        &self,
+        slug: &str,
+        name: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<Doc>>> + Send;
+    /// A variable's value (`None`: no such variable).
+    fn variable(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = anyhow::Result<Option<serde_json::Value>>> + Send;
     /// Stores log lines.
     fn send_logs(&self, logs: Vec<Log>) -> impl Future<Output = anyhow::Result<()>> + Send;
     /// Tells the server this worker is alive.

@@ -5,6 +5,7 @@ mod artifacts;
 mod auth;
 mod backup;
 mod bad_input;
+mod block_templates;
 mod blocks;
 mod catchup_clock;
 mod cli;
