@@ -50,6 +50,15 @@ impl ServeConfig {
     }
 }
 
+/// The key file block data is sealed with, for a data dir: `BATON_SECRETS_KEY_FILE`, else `secrets.key`
+/// in the data dir (what `baton serve` uses without `--secrets-key-file`).
+pub fn secrets_key_path(home: &std::path::Path) -> PathBuf {
+    std::env::var_os("BATON_SECRETS_KEY_FILE")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join("secrets.key"))
+}
+
 /// The data dir: `--home`, else `BATON_HOME`, else the platform data dir (`~/.local/share/baton` on Linux).
 pub fn resolve_home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     if let Some(h) = flag {

@@ -90,8 +90,11 @@ pub fn backup(file: &Path, home: Option<PathBuf>, force: bool, out: Out) -> anyh
     }
     maintenance::backup(&db, file).with_context(|| format!("backing up {}", db.display()))?;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let key = copy_key(&db, file)?;
     if out.json() {
-        return out.print_json(&json!({"database": db, "backup": file, "bytes": size}));
+        return out.print_json(
+            &json!({"database": db, "backup": file, "bytes": size, "secrets_key": key}),
+        );
     }
     println!(
         "Backed up {} to {} ({}, integrity checked)",
@@ -99,6 +102,49 @@ pub fn backup(file: &Path, home: Option<PathBuf>, force: bool, out: Out) -> anyh
         file.display(),
         bytes(size)
     );
+    if let Some(k) = key {
+        println!(
+            "The key of its block secrets is in {} (keep it with the backup, and private)",
+            k.display()
+        );
+    }
+    Ok(())
+}
+
+/// The file beside a backup that holds the key of its block secrets.
+fn key_beside(backup: &Path) -> PathBuf {
+    let mut name = backup.as_os_str().to_owned();
+    name.push(".key");
+    PathBuf::from(name)
+}
+
+/// Copies the data dir's secrets key (if it has one) beside the backup, mode 0600.
+fn copy_key(db: &Path, backup: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let home = db.parent().unwrap_or(Path::new("."));
+    let key = crate::config::secrets_key_path(home);
+    if !key.is_file() {
+        return Ok(None);
+    }
+    let to = key_beside(backup);
+    copy_private(&key, &to)?;
+    Ok(Some(to))
+}
+
+fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    use std::io::Write;
+    opts.open(to)
+        .and_then(|mut f| f.write_all(&bytes).and_then(|_| f.sync_all()))
+        .with_context(|| format!("writing {}", to.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))?;
+    }
     Ok(())
 }
 
@@ -114,6 +160,10 @@ pub fn restore(file: &Path, home: Option<PathBuf>, out: Out) -> anyhow::Result<(
     let db = database_path(&home);
     maintenance::restore(file, &db)
         .with_context(|| format!("restoring {} into {}", file.display(), db.display()))?;
+    let saved_key = key_beside(file);
+    if saved_key.is_file() {
+        copy_private(&saved_key, &crate::config::secrets_key_path(&home))?;
+    }
     if out.json() {
         return out.print_json(&json!({"database": db, "restored_from": file}));
     }

@@ -249,3 +249,63 @@ async fn a_second_server_on_the_same_home_is_refused() {
     assert!(err.to_string().contains("already serving"), "{err}");
     app.stop().await;
 }
+
+/// The key of the block secrets goes beside the backup (mode 0600) and comes back with a restore, so a
+/// restored data dir reads its secrets.
+#[tokio::test]
+async fn backup_carries_the_secrets_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let app = spawn_with(|c| c.home = home.clone()).await;
+    let (_, t) = app.get("/block_types/slug/secret").await;
+    let (_, schemas) = app
+        .post(
+            "/block_schemas/filter",
+            json!({"block_schemas": {"block_type_id": {"any_": [t["id"]]}}}),
+        )
+        .await;
+    let body = json!({"name": "kept", "data": {"value": "kept-zq-55"}, "block_type_id": t["id"],
+                      "block_schema_id": schemas[0]["id"]});
+    assert_eq!(
+        app.post("/block_documents/", body).await.0,
+        reqwest::StatusCode::CREATED
+    );
+    let file = dir.path().join("snap.db");
+    let (code, out, err) = baton(&[
+        "backup",
+        file.to_str().unwrap(),
+        "--home",
+        home.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    app.stop().await;
+    let key = dir.path().join("snap.db.key");
+    assert_eq!(
+        std::fs::read(&key).unwrap(),
+        std::fs::read(home.join("secrets.key")).unwrap()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let fresh = dir.path().join("fresh");
+    let (code, out, err) = baton(&[
+        "restore",
+        file.to_str().unwrap(),
+        "--home",
+        fresh.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let back = spawn_with(|c| c.home = fresh.clone()).await;
+    let (_, d) = back
+        .get("/block_types/slug/secret/block_documents/name/kept?include_secrets=true")
+        .await;
+    assert_eq!(d["data"]["value"], "kept-zq-55", "{d}");
+    back.stop().await;
+}
