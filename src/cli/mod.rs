@@ -3,6 +3,7 @@
 //! opens the database. The API URL is `--api`, else `BATON_API_URL`, else `PREFECT_API_URL`, else
 //! `http://127.0.0.1:4200/api`. Errors print one line and exit 1; usage errors exit 2.
 
+mod block;
 pub mod client;
 mod db_args;
 mod deploy;
@@ -88,6 +89,11 @@ pub enum Command {
     },
     /// Fill a data dir with synthetic flow runs and log lines, for benchmarks and demos.
     Seed(SeedArgs),
+    /// Saved blocks (configuration and secrets): ls, inspect, delete, type ls.
+    Block {
+        #[command(subcommand)]
+        cmd: block::BlockCmd,
+    },
     /// Variables: ls, get, set, unset.
     Variable {
         #[command(subcommand)]
@@ -299,6 +305,7 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
         Command::WorkPool { cmd } => work_pool::run(&client, out, cmd).await?,
         Command::WorkQueue { cmd } => work_pool::run_queue(&client, out, cmd).await?,
         Command::Variable { cmd } => variable::run(&client, out, cmd).await?,
+        Command::Block { cmd } => block::run(&client, out, cmd).await?,
         Command::Version => version(&client, out).await?,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "baton", &mut std::io::stdout());

@@ -9,6 +9,7 @@ mod block_templates;
 mod blocks;
 mod catchup_clock;
 mod cli;
+mod cli_blocks;
 mod cli_more;
 mod cli_variables;
 mod concurrency;
