@@ -9,6 +9,7 @@ import { Deployments } from './views/deployments.js';
 import { DeploymentDetail } from './views/deployment.js';
 import { Pools, PoolDetail } from './views/pools.js';
 import { Flows } from './views/flows.js';
+import { Blocks, BlockDetail } from './views/blocks.js';
 import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
 
 const ROUTES = [
@@ -20,9 +21,11 @@ const ROUTES = [
   [/^\/work-pools\/?$/, Pools],
   [/^\/work-pools\/([^/]+)$/, PoolDetail],
   [/^\/flows\/?$/, Flows],
+  [/^\/blocks\/?$/, Blocks],
+  [/^\/blocks\/([^/]+)$/, BlockDetail],
 ];
 
-const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/flows', 'Flows']];
+const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/flows', 'Flows'], ['/blocks', 'Blocks']];
 
 function Nav({ path }) {
   const current = (href) => (href === '/' ? path === '/' : path.startsWith(href));
