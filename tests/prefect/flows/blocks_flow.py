@@ -56,6 +56,14 @@ if __name__ == "__main__":
     inline = OuterConn.load("outer-inline")
     print("INLINE=" + inline.creds.password.get_secret_value())
 
+    Secret(value={"user": "bob", "pw": "dict-zq-85"}).save("dict-secret")
+    print("DICT=" + repr(Secret.load("dict-secret").get()))
+    try:
+        Secret.load("never-saved")
+        print("MISSING=found")
+    except ValueError as e:
+        print("MISSING=" + str(e))
+
     generic = Block.load("secret/api-key")
     print("GENERIC=" + type(generic).__name__ + "|" + generic.get())
 
