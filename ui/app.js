@@ -22,7 +22,7 @@ const ROUTES = [
   [/^\/work-pools\/([^/]+)$/, PoolDetail],
   [/^\/flows\/?$/, Flows],
   [/^\/blocks\/?$/, Blocks],
-  [/^\/blocks\/([^/]+)$/, BlockDetail],
+  [/^\/blocks\/([^/]+(?:\/[^/]+)?)$/, BlockDetail],
 ];
 
 const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/flows', 'Flows'], ['/blocks', 'Blocks']];

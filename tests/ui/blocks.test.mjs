@@ -8,6 +8,7 @@ let baton;
 let browser;
 let creds;
 let conn;
+let dep;
 
 before(async () => {
   baton = await startBaton();
@@ -19,12 +20,27 @@ before(async () => {
     data: { host: 'db.internal', password: 'ui-zq-4410' } });
   conn = await baton.post('/block_documents/', { name: 'replica', block_type_id: type.id, block_schema_id: schema.id,
     data: { host: 'db2.internal', password: 'ui-zq-4411', upstream: { $ref: { block_document_id: creds.id } } } });
+  const flow = await baton.post('/flows/', { name: 'uses-db' });
+  dep = await baton.post('/deployments/', { name: 'nightly', flow_id: flow.id, work_pool_name: 'default',
+    job_variables: { env: { DB_PASSWORD: '{{ prefect.blocks.db-conn.replica.password }}' } } });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await baton?.stop();
+});
+
+test("a deployment links to the blocks its job variables use, and Prefect's block links open", async () => {
+  const page = await openPage(browser);
+  await page.goto(`${baton.url}/deployments/${dep.id}`);
+  await page.locator('a.block-link:has-text("db-conn/replica")').click();
+  await page.locator('tr[data-field="host"] >> text=db2.internal').waitFor();
+  assert.match(page.url(), /\/blocks\/db-conn\/replica$/);
+  await page.goto(`${baton.url}/blocks/block/${creds.id}`);
+  await page.locator('tr[data-field="host"] >> text=db.internal').waitFor();
+  assert.deepEqual(page.problems(), []);
+  await page.context().close();
 });
 
 test('blocks are listed, their secrets stay hidden, and one can be deleted', async () => {

@@ -37,8 +37,12 @@ function secretPaths(schema) {
   return new Set((schema?.fields?.secret_fields || []).map((p) => p.split('.')[0]));
 }
 
+/** A block by id (`/blocks/<id>`) or by its type's slug and its name (`/blocks/<slug>/<name>`). */
 export function BlockDetail({ id }) {
-  const data = useData(() => get(`/block_documents/${seg(id)}`), [id], 0);
+  const [slug, name] = id.split('/');
+  const data = useData(() => (name
+    ? get(`/block_types/slug/${seg(slug)}/block_documents/name/${seg(name)}`)
+    : get(`/block_documents/${seg(id)}`)), [id], 0);
   if (!data.data) return html`<${Page} title="Block">${data.error ? html`<${ErrorNote} error=${data.error} />` : html`<${Loading} />`}</${Page}>`;
   const d = data.data;
   const secrets = secretPaths(d.block_schema);

@@ -18,10 +18,22 @@ function Config({ d, flow, catchup }) {
     ['Concurrency limit', d.concurrency_limit ?? d.global_concurrency_limit?.limit ?? 'none'],
     ['Tags', html`<${Tags} tags=${d.tags} />`],
     ['Catch-up', catchup],
+    ['Blocks', blockLinks(d)],
     ['Created', html`<${Time} iso=${d.created} />`],
   ];
   return html`<dl class="details">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>
     ${d.description ? html`<p class="description">${d.description}</p>` : ''}`;
+}
+
+/** The blocks a deployment uses: `{{ prefect.blocks.<slug>.<name> }}` in its job variables, and its storage
+ * and infrastructure documents (Prefect 2). */
+function blockLinks(d) {
+  const named = new Map();
+  const text = JSON.stringify(d.job_variables || {});
+  for (const m of text.matchAll(/\{\{\s*prefect\.blocks\.([a-z0-9-]+)\.([a-z0-9-]+)/g)) named.set(`${m[1]}/${m[2]}`, `/blocks/${m[1]}/${m[2]}`);
+  for (const id of [d.storage_document_id, d.infrastructure_document_id].filter(Boolean)) named.set(id, `/blocks/${id}`);
+  if (!named.size) return '—';
+  return html`${[...named].map(([label, href], i) => html`${i ? ', ' : ''}<a class="block-link" href=${href}>${label}</a>`)}`;
 }
 
 const CATCHUP = {

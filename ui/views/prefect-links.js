@@ -22,6 +22,8 @@ export const PREFECT_PATHS = [
     const queue = await get(`/work_queues/${seg(id)}`);
     return `/work-pools/${seg(queue.work_pool_name)}`;
   }],
+  [/^\/blocks\/block\/([^/]+)\/?$/, (id) => `/blocks/${seg(id)}`],
+  [/^\/blocks\/catalog(\/.*)?$/, () => '/blocks'],
 ];
 
 /** The Baton page of a Prefect UI path: goes there at once, or after the lookup it needs. */
