@@ -257,19 +257,7 @@ async fn backup_carries_the_secrets_key() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let app = spawn_with(|c| c.home = home.clone()).await;
-    let (_, t) = app.get("/block_types/slug/secret").await;
-    let (_, schemas) = app
-        .post(
-            "/block_schemas/filter",
-            json!({"block_schemas": {"block_type_id": {"any_": [t["id"]]}}}),
-        )
-        .await;
-    let body = json!({"name": "kept", "data": {"value": "kept-zq-55"}, "block_type_id": t["id"],
-                      "block_schema_id": schemas[0]["id"]});
-    assert_eq!(
-        app.post("/block_documents/", body).await.0,
-        reqwest::StatusCode::CREATED
-    );
+    app.secret_block("kept", "kept-zq-55").await;
     let file = dir.path().join("snap.db");
     let (code, out, err) = baton(&[
         "backup",

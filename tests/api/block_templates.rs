@@ -7,21 +7,6 @@ use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Saves a Secret block `name` holding `value` (on the system `secret` type).
-async fn secret(app: &TestApp, name: &str, value: &str) {
-    let (_, t) = app.get("/block_types/slug/secret").await;
-    let (_, schemas) = app
-        .post(
-            "/block_schemas/filter",
-            json!({"block_schemas": {"block_type_id": {"any_": [t["id"]]}}}),
-        )
-        .await;
-    let body = json!({"name": name, "data": {"value": value}, "block_type_id": t["id"],
-                      "block_schema_id": schemas[0]["id"]});
-    let (s, d) = app.post("/block_documents/", body).await;
-    assert_eq!(s, reqwest::StatusCode::CREATED, "{d}");
-}
-
 async fn run_with(app: &TestApp, name: &str, job_variables: Value) -> FlowRun {
     let flow = app.flow("templated").await;
     let dep = app
@@ -38,7 +23,7 @@ async fn run_with(app: &TestApp, name: &str, job_variables: Value) -> FlowRun {
 #[tokio::test]
 async fn placeholders_are_resolved_when_the_run_starts() {
     let app = spawn_app().await;
-    secret(&app, "api-key", "zz-token-1").await;
+    app.secret_block("api-key", "zz-token-1").await;
     app.post("/variables/", json!({"name": "greeting", "value": "world"}))
         .await;
     let vars = json!({

@@ -4,29 +4,12 @@ use crate::cli::baton;
 use crate::helpers::*;
 use serde_json::json;
 
-/// Saves a Secret block `name` holding `value`.
-async fn secret(app: &TestApp, name: &str, value: &str) {
-    let (_, t) = app.get("/block_types/slug/secret").await;
-    let (_, schemas) = app
-        .post(
-            "/block_schemas/filter",
-            json!({"block_schemas": {"block_type_id": {"any_": [t["id"]]}}}),
-        )
-        .await;
-    let body = json!({"name": name, "data": {"value": value}, "block_type_id": t["id"],
-                      "block_schema_id": schemas[0]["id"]});
-    assert_eq!(
-        app.post("/block_documents/", body).await.0,
-        reqwest::StatusCode::CREATED
-    );
-}
-
 #[tokio::test]
 async fn block_commands() {
     let app = spawn_app().await;
     let r = baton(&app, &["block", "ls"]).await.ok();
     assert!(r.stdout.contains("No blocks yet"), "{}", r.stdout);
-    secret(&app, "api-key", "cli-zq-901").await;
+    app.secret_block("api-key", "cli-zq-901").await;
     let r = baton(&app, &["block", "ls"]).await.ok();
     assert!(r.stdout.contains("secret/api-key"), "{}", r.stdout);
     let r = baton(&app, &["block", "inspect", "api-key"]).await.ok();

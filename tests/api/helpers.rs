@@ -171,6 +171,22 @@ impl TestApp {
             .collect()
     }
 
+    /// Saves a Secret block `name` holding `value` (on the system `secret` type) and returns it.
+    pub async fn secret_block(&self, name: &str, value: &str) -> Value {
+        let (_, t) = self.get("/block_types/slug/secret").await;
+        let (_, schemas) = self
+            .post(
+                "/block_schemas/filter",
+                json!({"block_schemas": {"block_type_id": {"any_": [t["id"]]}}}),
+            )
+            .await;
+        let body = json!({"name": name, "data": {"value": value}, "block_type_id": t["id"],
+                          "block_schema_id": schemas[0]["id"]});
+        let (status, d) = self.post("/block_documents/", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{d}");
+        d
+    }
+
     /// Proposes a state that the server must answer with 201 (or 200); returns its orchestration result.
     pub async fn propose(&self, run_id: &str, state: Value, force: bool) -> OrchestrationResult {
         let (status, result) = self.set_state(run_id, state, force).await;

@@ -1,18 +1,7 @@
 """A second process: loads the nested block another process saved, edits it (save with overwrite), reads the
 edit back, then deletes it. Prints KEY=value lines."""
 
-from prefect.blocks.core import Block
-from pydantic import SecretStr
-
-
-class InnerCreds(Block):
-    username: str
-    password: SecretStr
-
-
-class OuterConn(Block):
-    host: str
-    creds: InnerCreds
+from block_classes import OuterConn
 
 
 if __name__ == "__main__":

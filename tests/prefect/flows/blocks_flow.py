@@ -5,25 +5,8 @@ Block with a SecretStr field, a block nested in another (inline and by reference
 from prefect import flow
 from prefect.blocks.core import Block
 from prefect.blocks.system import Secret
-from pydantic import SecretStr
 
-
-class ApiConfig(Block):
-    """Where and how to call the reporting API."""
-
-    url: str
-    token: SecretStr
-    timeout: int = 30
-
-
-class InnerCreds(Block):
-    username: str
-    password: SecretStr
-
-
-class OuterConn(Block):
-    host: str
-    creds: InnerCreds
+from block_classes import ApiConfig, InnerCreds, OuterConn
 
 
 @flow
