@@ -93,6 +93,16 @@ fn documents_filter(f: Option<wire::BlockDocumentFilter>) -> DocumentFilter {
     }
 }
 
+/// The sections of a document filter as a query (every match, by name).
+fn query(b: wire::BlockDocumentCountRequest) -> DocumentQuery {
+    DocumentQuery {
+        documents: documents_filter(b.block_documents),
+        types: type_filter(b.block_types),
+        schemas: schema_filter(b.block_schemas),
+        ..DocumentQuery::default()
+    }
+}
+
 pub async fn create(
     State(s): State<AppState>,
     Body(b): Body<wire::BlockDocumentCreate>,
@@ -122,12 +132,10 @@ pub async fn filter(
         })?,
     };
     let q = DocumentQuery {
-        documents: documents_filter(b.block_documents),
-        types: type_filter(b.block_types),
-        schemas: schema_filter(b.block_schemas),
         sort,
         offset: b.offset.unwrap_or(0),
         limit: Some(limit(b.limit)?),
+        ..query(b.sections)
     };
     let docs = s.block_documents(q, b.include_secrets).await?;
     Ok(Json(docs.into_iter().map(document).collect()))
@@ -137,13 +145,7 @@ pub async fn count(
     State(s): State<AppState>,
     ObjectBody(b): ObjectBody<wire::BlockDocumentCountRequest>,
 ) -> ApiResult<Json<u64>> {
-    let q = DocumentQuery {
-        documents: documents_filter(b.block_documents),
-        types: type_filter(b.block_types),
-        schemas: schema_filter(b.block_schemas),
-        ..DocumentQuery::default()
-    };
-    Ok(Json(s.count_block_documents(q).await?))
+    Ok(Json(s.count_block_documents(query(b)).await?))
 }
 
 pub async fn get_one(

@@ -268,15 +268,11 @@ pub struct BlockSchemaFilterRequest {
     pub limit: Option<i64>,
 }
 
-/// `POST /api/block_documents/filter` body.
+/// `POST /api/block_documents/filter` body: the count's sections, with secrets, sort and page.
 #[derive(Debug, Default, Deserialize, Serialize, JsonSchema)]
 pub struct BlockDocumentFilterRequest {
-    #[serde(default)]
-    pub block_documents: Option<BlockDocumentFilter>,
-    #[serde(default)]
-    pub block_types: Option<BlockTypeFilter>,
-    #[serde(default)]
-    pub block_schemas: Option<BlockSchemaFilter>,
+    #[serde(flatten)]
+    pub sections: BlockDocumentCountRequest,
     #[serde(default)]
     pub include_secrets: bool,
     #[serde(default)]
