@@ -193,7 +193,7 @@ pub async fn create_schema(
     let (schema, created) = s
         .create_block_schema(NewBlockSchema {
             block_type_id: b.block_type_id,
-            fields: serde_json::Value::Object(b.fields),
+            fields: b.fields,
             capabilities: b.capabilities,
             version: b.version,
         })
@@ -215,10 +215,15 @@ pub async fn filter_schemas(
     let schemas = s
         .block_schemas(schema_filter(b.block_schemas), b.offset.unwrap_or(0), limit)
         .await?;
+    // Each type read once, however many of its schemas are listed.
+    let mut types = std::collections::HashMap::new();
     let mut out = Vec::with_capacity(schemas.len());
     for schema in schemas {
-        let t = s.block_type(schema.block_type_id).await.ok();
-        out.push(block_schema(schema, t));
+        let id = schema.block_type_id;
+        if !types.contains_key(&id) {
+            types.insert(id, s.block_type(id).await.ok());
+        }
+        out.push(block_schema(schema, types[&id].clone()));
     }
     Ok(Json(out))
 }

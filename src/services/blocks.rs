@@ -32,7 +32,7 @@ pub struct BlockTypePatch {
 #[derive(Clone, Debug)]
 pub struct NewBlockSchema {
     pub block_type_id: Uuid,
-    pub fields: Value,
+    pub fields: crate::domain::Doc,
     pub capabilities: Vec<String>,
     pub version: String,
 }
@@ -160,10 +160,7 @@ impl Services {
     /// (`false`: not created).
     pub async fn create_block_schema(&self, new: NewBlockSchema) -> Result<(BlockSchema, bool)> {
         let now = self.clock.now();
-        let mut fields = match new.fields {
-            Value::Object(o) => o,
-            _ => return Err(ServiceError::Invalid("fields: expected an object".into())),
-        };
+        let mut fields = new.fields;
         let sum = checksum(&Value::Object(fields.clone()));
         fields
             .entry("block_schema_references")
