@@ -220,10 +220,15 @@ pub async fn filter_schemas(
     let mut out = Vec::with_capacity(schemas.len());
     for schema in schemas {
         let id = schema.block_type_id;
-        if !types.contains_key(&id) {
-            types.insert(id, s.block_type(id).await.ok());
-        }
-        out.push(block_schema(schema, types[&id].clone()));
+        let t = match types.get(&id) {
+            Some(t) => Option::clone(t),
+            None => {
+                let t = s.block_type(id).await.ok();
+                types.insert(id, t.clone());
+                t
+            }
+        };
+        out.push(block_schema(schema, t));
     }
     Ok(Json(out))
 }
