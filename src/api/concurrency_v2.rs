@@ -1,19 +1,26 @@
-//! `/api/v2/concurrency_limits/*`: the slot calls Prefect's engine makes around every tagged task
-//! (take slots under a lease, renew, release) and the plain increment/decrement.
+//! `/api/v2/concurrency_limits/*`: global concurrency and rate limits by id or name, and the slot calls
+//! Prefect's client makes (take slots, under a lease or not; renew; release).
 
-use super::error::{ApiResult, Body};
+use super::error::{ApiError, ApiResult, Body, ObjectBody};
 use super::AppState;
-use crate::domain::lease::{Holder, HolderKind, SlotMode, SlotRequest};
-use crate::services::leases::LimitRef;
+use crate::domain::concurrency_limit::{Limit, LimitPatch};
+use crate::domain::lease::{self, Holder, HolderKind, SlotMode, SlotRequest};
+use crate::domain::time;
+use crate::services::concurrency_limits::{LimitRef, NewLimit};
+use crate::services::leases::{Hold, SlotError};
 use crate::wire::concurrency as wire;
+use crate::wire::concurrency_limits as cl;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 /// The routes under `/api`.
 pub fn routes() -> axum::Router<AppState> {
-    use axum::routing::post;
+    use axum::routing::{get, post};
     axum::Router::new()
+        .route("/v2/concurrency_limits/", post(create))
+        .route("/v2/concurrency_limits/filter", post(filter))
         .route("/v2/concurrency_limits/increment", post(increment))
         .route(
             "/v2/concurrency_limits/increment-with-lease",
@@ -28,27 +35,97 @@ pub fn routes() -> axum::Router<AppState> {
             "/v2/concurrency_limits/leases/{lease_id}/renew",
             post(renew),
         )
+        .route(
+            "/v2/concurrency_limits/{id_or_name}",
+            get(read).patch(update).delete(delete),
+        )
 }
 
-fn request(names: Vec<String>, slots: i64, mode: wire::Mode) -> SlotRequest {
-    SlotRequest {
-        names,
-        slots,
-        mode: match mode {
-            wire::Mode::Concurrency => SlotMode::Concurrency,
-            wire::Mode::RateLimit => SlotMode::RateLimit,
-        },
+/// A refusal of slots: 423 with Prefect's `Retry-After` (seconds, as a float) when the client may try
+/// again, without it when it may not; any other error as usual.
+#[derive(Debug)]
+pub struct Refused(pub SlotError);
+
+impl From<SlotError> for Refused {
+    fn from(e: SlotError) -> Self {
+        Refused(e)
     }
 }
 
-fn limits(refs: Vec<LimitRef>) -> Vec<wire::MinimalLimit> {
-    refs.into_iter()
+impl From<ApiError> for Refused {
+    fn from(e: ApiError) -> Self {
+        Refused(SlotError::Other(crate::services::ServiceError::Invalid(
+            e.detail,
+        )))
+    }
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self.0 {
+            SlotError::Locked {
+                detail,
+                retry_after,
+            } => {
+                let mut res =
+                    (StatusCode::LOCKED, Json(crate::wire::ErrorBody { detail })).into_response();
+                if let Some(s) =
+                    retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+                {
+                    res.headers_mut().insert("retry-after", s);
+                }
+                res
+            }
+            SlotError::Other(e) => ApiError::from(e).into_response(),
+        }
+    }
+}
+
+pub(super) fn created(l: &Limit) -> cl::LimitV2 {
+    cl::LimitV2 {
+        id: l.id,
+        created: time::format(l.created),
+        updated: time::format(l.updated),
+        active: l.active,
+        name: l.name.clone(),
+        limit: l.limit,
+        active_slots: l.in_use(l.updated),
+        denied_slots: l.denied_slots,
+        slot_decay_per_second: l.slot_decay_per_second,
+        avg_slot_occupancy_seconds: l.avg_slot_occupancy_seconds,
+    }
+}
+
+/// A limit as read at `now` (its slots in use then).
+pub(super) fn global(l: &Limit, now: crate::domain::Ts) -> cl::GlobalLimit {
+    cl::GlobalLimit {
+        id: l.id,
+        created: time::format(l.created),
+        updated: time::format(l.updated),
+        active: l.active,
+        name: l.name.clone(),
+        limit: l.limit,
+        active_slots: l.in_use(now),
+        slot_decay_per_second: l.slot_decay_per_second,
+    }
+}
+
+pub(super) fn minimal(limits: &[Limit]) -> Vec<wire::MinimalLimit> {
+    limits
+        .iter()
         .map(|l| wire::MinimalLimit {
             id: l.id,
-            name: l.name,
+            name: l.name.clone(),
             limit: l.limit,
         })
         .collect()
+}
+
+fn mode(m: wire::Mode) -> SlotMode {
+    match m {
+        wire::Mode::Concurrency => SlotMode::Concurrency,
+        wire::Mode::RateLimit => SlotMode::RateLimit,
+    }
 }
 
 fn holder(h: wire::LeaseHolder) -> Holder {
@@ -62,13 +139,83 @@ fn holder(h: wire::LeaseHolder) -> Holder {
     }
 }
 
-/// Takes slots of every named limit; the limits taken from.
+/// Creates a limit.
+pub async fn create(
+    State(s): State<AppState>,
+    Body(b): Body<cl::LimitCreate>,
+) -> ApiResult<(StatusCode, Json<cl::LimitV2>)> {
+    let l = s
+        .create_limit(NewLimit {
+            name: b.name,
+            limit: b.limit,
+            active: b.active,
+            active_slots: b.active_slots,
+            denied_slots: b.denied_slots,
+            slot_decay_per_second: b.slot_decay_per_second,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(created(&l))))
+}
+
+/// One limit by id or name.
+pub async fn read(
+    State(s): State<AppState>,
+    Path(which): Path<String>,
+) -> ApiResult<Json<cl::GlobalLimit>> {
+    let l = s.limit(LimitRef::parse(&which)).await?;
+    Ok(Json(global(&l, s.clock.now())))
+}
+
+/// A page of limits by name.
+pub async fn filter(
+    State(s): State<AppState>,
+    ObjectBody(b): ObjectBody<cl::LimitsPage>,
+) -> ApiResult<Json<Vec<cl::GlobalLimit>>> {
+    let page = s.limits_page(None, b.offset, b.limit).await?;
+    let now = s.clock.now();
+    Ok(Json(page.iter().map(|l| global(l, now)).collect()))
+}
+
+/// Changes the given fields of a limit.
+pub async fn update(
+    State(s): State<AppState>,
+    Path(which): Path<String>,
+    ObjectBody(b): ObjectBody<cl::LimitUpdate>,
+) -> ApiResult<StatusCode> {
+    let patch = LimitPatch {
+        name: b.name,
+        limit: b.limit,
+        active: b.active,
+        active_slots: b.active_slots,
+        denied_slots: b.denied_slots,
+        slot_decay_per_second: b.slot_decay_per_second,
+    };
+    s.update_limit(LimitRef::parse(&which), patch).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a limit.
+pub async fn delete(State(s): State<AppState>, Path(which): Path<String>) -> ApiResult<StatusCode> {
+    s.delete_limit(LimitRef::parse(&which)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes slots of every named limit (waiting in line for them); the limits found.
 pub async fn increment(
     State(s): State<AppState>,
     Body(b): Body<wire::IncrementBody>,
-) -> ApiResult<Json<Vec<wire::MinimalLimit>>> {
-    let req = request(b.names, b.slots, b.mode);
-    Ok(Json(limits(s.acquire_slots(&req)?)))
+) -> Result<Json<Vec<wire::MinimalLimit>>, Refused> {
+    let req = SlotRequest {
+        names: b.names,
+        slots: b.slots,
+        mode: mode(b.mode),
+    };
+    let hold = Hold {
+        lease: None,
+        holder: None,
+    };
+    let taken = s.take_slots(&req, hold).await?;
+    Ok(Json(minimal(&taken.limits)))
 }
 
 /// Gives slots back; the limits they belonged to.
@@ -77,29 +224,45 @@ pub async fn decrement(
     Body(b): Body<wire::DecrementBody>,
 ) -> ApiResult<Json<Vec<wire::MinimalLimit>>> {
     if let Some(secs) = b.occupancy_seconds.filter(|s| *s <= 0.0) {
-        return Err(super::error::ApiError::invalid(format!(
+        return Err(ApiError::invalid(format!(
             "occupancy_seconds: must be greater than 0 (got {secs})"
         )));
     }
-    let req = request(b.names, b.slots, wire::Mode::Concurrency);
-    Ok(Json(limits(s.release_slots(&req)?)))
+    if b.names.is_empty() {
+        return Err(ApiError::invalid(
+            "names: at least one limit name is required",
+        ));
+    }
+    let found = s
+        .give_back_slots(b.names, b.slots, b.occupancy_seconds)
+        .await?;
+    Ok(Json(minimal(&found)))
 }
 
-/// Takes slots under a lease the holder renews; the lease id and the limits it holds slots of.
+/// Takes slots under a lease the holder renews; the lease id and the limits found.
 pub async fn increment_with_lease(
     State(s): State<AppState>,
     Body(b): Body<wire::LeaseSlotsBody>,
-) -> ApiResult<Json<wire::LeaseGranted>> {
-    let req = request(b.names, b.slots, b.mode);
-    let (lease, taken) =
-        s.acquire_slots_with_lease(&req, b.lease_duration, b.holder.map(holder))?;
+) -> Result<Json<wire::LeaseGranted>, Refused> {
+    let length = lease::lease_duration(b.lease_duration)
+        .map_err(|e| SlotError::Other(crate::services::ServiceError::Invalid(e)))?;
+    let req = SlotRequest {
+        names: b.names,
+        slots: b.slots,
+        mode: mode(b.mode),
+    };
+    let hold = Hold {
+        lease: Some(length),
+        holder: b.holder.map(holder),
+    };
+    let taken = s.take_slots(&req, hold).await?;
     Ok(Json(wire::LeaseGranted {
-        lease_id: lease.id,
-        limits: limits(taken),
+        lease_id: taken.lease.map(|l| l.id).unwrap_or_default(),
+        limits: minimal(&taken.limits),
     }))
 }
 
-/// Extends a live lease; 410 when it expired or was released.
+/// Extends a lease; 410 when it expired and its slots were taken, or was released.
 pub async fn renew(
     State(s): State<AppState>,
     Path(lease_id): Path<String>,
@@ -107,7 +270,7 @@ pub async fn renew(
 ) -> ApiResult<StatusCode> {
     let id = super::error::parse_uuid("lease_id", &lease_id)?;
     let b = body.unwrap_or_default();
-    s.renew_lease(id, b.lease_duration)?;
+    s.renew_lease(id, b.lease_duration).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -116,6 +279,6 @@ pub async fn decrement_with_lease(
     State(s): State<AppState>,
     Body(b): Body<wire::ReleaseBody>,
 ) -> ApiResult<StatusCode> {
-    s.release_lease(b.lease_id);
+    s.release_lease(b.lease_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,7 +7,9 @@ pub mod auth;
 mod block_documents;
 mod blocks;
 mod catchup;
+mod concurrency_v1;
 mod concurrency_v2;
+mod concurrency_view;
 mod convert;
 mod dashboard;
 mod deployment_fields;
@@ -27,6 +29,7 @@ mod openapi;
 mod openapi_answers;
 mod openapi_blocks;
 mod openapi_bodies;
+mod openapi_concurrency;
 mod openapi_more;
 mod openapi_pools;
 mod openapi_table;
@@ -200,7 +203,9 @@ pub fn router(services: AppState) -> Router {
         .merge(blocks::routes())
         .merge(artifacts::routes())
         .merge(catchup::routes())
+        .merge(concurrency_v1::routes())
         .merge(concurrency_v2::routes())
+        .merge(concurrency_view::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

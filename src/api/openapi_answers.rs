@@ -89,3 +89,9 @@ fn answer_of<H: Handler<M>, M>(g: &mut SchemaGenerator) -> Option<Schema> {
 pub const fn answer<H: Handler<M> + Copy, M>(_handler: H) -> AnswerFn {
     answer_of::<H, M>
 }
+
+impl<T: Answer> Answer for Result<T, super::concurrency_v2::Refused> {
+    fn schema(g: &mut SchemaGenerator) -> Option<Schema> {
+        T::schema(g)
+    }
+}

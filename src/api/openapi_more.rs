@@ -1,12 +1,12 @@
-//! The `/api/openapi.json` entries of the variable, artifact, global concurrency and Baton routes, kept
+//! The `/api/openapi.json` entries of the variable, artifact and Baton routes, kept
 //! apart from `openapi_table.rs` so that each table stays short.
 
 use super::openapi_answers::answer;
 use super::openapi_bodies::{self as b, json};
 use super::openapi_table::{op, q, with, Op};
-use crate::wire::{artifacts, concurrency, dashboard, variables};
+use crate::wire::{artifacts, dashboard, variables};
 
-/// The variable, artifact, concurrency and `/baton/` operations, in the route table's order.
+/// The variable, artifact and `/baton/` operations, in the route table's order.
 pub const OPERATIONS: &[Op] = &[
     with(
         "post",
@@ -99,41 +99,6 @@ pub const OPERATIONS: &[Op] = &[
     )
     .returns(answer(super::artifacts::update)),
     op("delete", "/artifacts/{id}", "Delete an artifact").returns(answer(super::artifacts::delete)),
-    with(
-        "post",
-        "/v2/concurrency_limits/increment",
-        "Take slots of global concurrency limits",
-        json::<concurrency::IncrementBody>,
-    )
-    .returns(answer(super::concurrency_v2::increment)),
-    with(
-        "post",
-        "/v2/concurrency_limits/increment-with-lease",
-        "Take slots of global concurrency limits under a lease",
-        json::<concurrency::LeaseSlotsBody>,
-    )
-    .returns(answer(super::concurrency_v2::increment_with_lease)),
-    with(
-        "post",
-        "/v2/concurrency_limits/decrement",
-        "Give back slots of global concurrency limits",
-        json::<concurrency::DecrementBody>,
-    )
-    .returns(answer(super::concurrency_v2::decrement)),
-    with(
-        "post",
-        "/v2/concurrency_limits/decrement-with-lease",
-        "Release a lease and its slots",
-        json::<concurrency::ReleaseBody>,
-    )
-    .returns(answer(super::concurrency_v2::decrement_with_lease)),
-    with(
-        "post",
-        "/v2/concurrency_limits/leases/{lease_id}/renew",
-        "Renew a lease",
-        json::<concurrency::RenewBody>,
-    )
-    .returns(answer(super::concurrency_v2::renew)),
     with(
         "post",
         "/baton/schedules/preview",

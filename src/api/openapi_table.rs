@@ -78,6 +78,7 @@ pub fn operations() -> impl Iterator<Item = &'static Op> {
         .chain(super::openapi_more::OPERATIONS)
         .chain(super::openapi_pools::OPERATIONS)
         .chain(super::openapi_blocks::OPERATIONS)
+        .chain(super::openapi_concurrency::OPERATIONS)
 }
 
 /// Every route of `api::router` but the work pool and queue routes, in the route table's order.

@@ -97,8 +97,8 @@ pub fn lease_duration(seconds: Option<f64>) -> Result<chrono::Duration, String> 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lease {
     pub id: Uuid,
-    /// The limits (by name) whose slots this lease holds; empty when none of the names had a limit.
-    pub limits: Vec<String>,
+    /// The limits (by id) whose slots this lease holds; empty when none of the names had a limit.
+    pub limits: Vec<Uuid>,
     pub slots: i64,
     pub holder: Option<Holder>,
     pub created: Ts,
@@ -117,6 +117,11 @@ impl Lease {
             expires: now + length,
             ..self.clone()
         })
+    }
+
+    /// How long the lease has held its slots at `now`, in seconds.
+    pub fn held_seconds(&self, now: Ts) -> f64 {
+        super::time::seconds_between(self.created, now).max(0.0)
     }
 }
 

@@ -10,6 +10,7 @@ pub mod block_checksum;
 pub mod block_filter;
 pub mod catchup;
 pub mod concurrency;
+pub mod concurrency_limit;
 pub mod deployment;
 pub mod event;
 pub mod filter;

@@ -58,8 +58,11 @@ pub struct DeploymentFacts {
     /// Whether a newer run the scheduler created for the deployment is due too (read for
     /// [`Catchup::Latest`] and a [`catchup_candidate`] only; `false` otherwise).
     pub newer_run_due: bool,
-    /// The deployment's concurrency limit, if it has one.
+    /// The deployment's concurrency limit, if it has one (and it is active).
     pub slots: Option<Slots>,
+    /// A run starting (PENDING → RUNNING) whose deployment slot's lease expired while it was pending, and
+    /// no slot is free any more.
+    pub slot_lost: bool,
 }
 
 /// A deployment's concurrency limit and how full it is.
@@ -76,10 +79,22 @@ pub fn is_claim(run: &FlowRun, proposal: &ProposedState) -> bool {
     proposal.kind == StateType::Pending && run.state_type() == Some(StateType::Scheduled)
 }
 
+/// Whether `proposal` starts a claimed run that holds a deployment slot (PENDING → RUNNING).
+pub fn is_start_with_slot(run: &FlowRun, proposal: &ProposedState) -> bool {
+    proposal.kind == StateType::Running
+        && run.state_type() == Some(StateType::Pending)
+        && run
+            .state
+            .as_ref()
+            .is_some_and(|s| s.details.deployment_concurrency_lease_id.is_some())
+}
+
 /// Whether [`orchestrate`] reads [`DeploymentFacts`] for this proposal: an unforced claim of a deployment's
-/// run. Callers read the facts only then.
+/// run, or the start of a run holding a deployment slot. Callers read the facts only then.
 pub fn reads_deployment(run: &FlowRun, proposal: &ProposedState, force: bool) -> bool {
-    !force && run.deployment_id.is_some() && is_claim(run, proposal)
+    !force
+        && run.deployment_id.is_some()
+        && (is_claim(run, proposal) || is_start_with_slot(run, proposal))
 }
 
 /// The time a run is due, when its deployment's catch-up policy may skip it: a run the scheduler created
@@ -115,6 +130,23 @@ pub fn orchestrate(run: &mut FlowRun, mut proposal: ProposedState, ctx: &Context
     if let (Some(parent), Some(_)) = (run.parent_task_run_id, &run.state) {
         // A subflow's later states name the task run that stands for it in its parent.
         proposal.details.task_run_id = Some(parent);
+    }
+    if proposal.details.deployment_concurrency_lease_id.is_none() {
+        // The lease of the run's deployment slot follows the run from state to state (clients send none).
+        proposal.details.deployment_concurrency_lease_id = run
+            .state
+            .as_ref()
+            .and_then(|s| s.details.deployment_concurrency_lease_id);
+    }
+    if !ctx.force
+        && is_start_with_slot(run, &proposal)
+        && ctx.deployment.is_some_and(|f| f.slot_lost)
+    {
+        let decision = policy::slot_lost(now);
+        if let Some(state) = decision.written_state().cloned() {
+            policy::apply(run, state, now);
+        }
+        return decision;
     }
     let claim = (!ctx.force && is_claim(run, &proposal))
         .then(|| deployment_rules(run, ctx))

@@ -174,6 +174,13 @@ pub const SLOT_WAIT_SECONDS: i64 = 5;
 /// The decision for a claim (SCHEDULED → PENDING) of a deployment run when the deployment already has
 /// `active` runs holding slots out of `limit`; `None` when a slot is free.
 pub fn deployment_slot(limit: i64, active: i64, collision: Collision, now: Ts) -> Option<Decision> {
+    if limit == 0 {
+        return Some(Decision::Abort {
+            reason:
+                "The deployment concurrency limit is 0. The flow will deadlock if submitted again."
+                    .into(),
+        });
+    }
     if active < limit {
         return None;
     }
@@ -194,6 +201,18 @@ pub fn deployment_slot(limit: i64, active: i64, collision: Collision, now: Ts) -
         state: Some(state),
         reason: "The deployment's concurrency limit is reached.".into(),
     })
+}
+
+/// The decision for a run starting after its deployment slot's lease expired while no slot is free: it is
+/// cancelled rather than run over the limit.
+pub fn slot_lost(now: Ts) -> Decision {
+    let state = State::new(StateType::Cancelled, now).with_message(
+        "Deployment concurrency slot lost during provisioning - no slots available to continue execution",
+    );
+    Decision::Reject {
+        state: Some(state),
+        reason: "Deployment concurrency limit reached after lease expiry.".into(),
+    }
 }
 
 fn reject(reason: &str) -> Decision {

@@ -9,7 +9,7 @@ use crate::domain::deployment::{
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
 use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState, RunPolicy, RETRY_IN_PROCESS};
 use crate::domain::{parameters, Doc, StateType, Ts};
-use crate::store::{deployments, flow_runs, flows, schedules, StoreError, Tx};
+use crate::store::{concurrency_limits, deployments, flow_runs, flows, schedules, StoreError, Tx};
 use uuid::Uuid;
 
 /// A run requested from a deployment (`create_flow_run`).
@@ -53,6 +53,7 @@ impl Services {
                         let mut d = Deployment::new(name, flow_id, now);
                         patch.apply(&mut d);
                         deployments::insert(tx, &d)?;
+                        concurrency_limits::sync_deployment(tx, d.id, d.concurrency_limit, now)?;
                         ensure_queue(tx, &d, now)?;
                         for s in patch.schedules.unwrap_or_default() {
                             schedules::insert_schedule(tx, &s.into_stored(d.id, now))?;
@@ -132,6 +133,7 @@ impl Services {
             .store
             .write(move |tx| {
                 schedules::delete_future_runs_of_deployment(tx, id, now)?;
+                concurrency_limits::sync_deployment(tx, id, None, now)?;
                 deployments::delete(tx, id)
             })
             .await?;
@@ -269,6 +271,9 @@ fn apply_patch(
     patch.apply(&mut d);
     d.updated = now;
     deployments::update(tx, &d)?;
+    if patch.concurrency_limit.is_some() {
+        concurrency_limits::sync_deployment(tx, d.id, d.concurrency_limit, now)?;
+    }
     ensure_queue(tx, &d, now)?;
     if d.paused && !was_paused {
         schedules::delete_future_runs_of_deployment(tx, d.id, now)?;

@@ -30,6 +30,10 @@ impl Services {
                         let (run, _) = merge(existing, report, now);
                         task_runs::upsert(tx, &run)?;
                         task_runs::insert_state(tx, run.id, &state)?;
+                        if state.kind.is_terminal() {
+                            // A task that ended holds no slots, whatever its engine did not release.
+                            crate::store::concurrency_leases::release_task_run(tx, run.id, now)?;
+                        }
                     }
                     fresh.push(e);
                 }

@@ -116,9 +116,13 @@ impl Services {
 
     /// Deletes a run with its history, task runs and logs.
     pub async fn delete_flow_run(&self, id: Uuid) -> Result<()> {
+        let now = self.clock.now();
         if self
             .store
-            .write(move |tx| flow_runs::delete(tx, id))
+            .write(move |tx| {
+                crate::store::concurrency_leases::release_flow_run(tx, id, now)?;
+                flow_runs::delete(tx, id)
+            })
             .await?
         {
             Ok(())

@@ -1,168 +1,271 @@
-//! Concurrency-slot leases: acquire slots of named limits under a lease, renew it, release it.
+//! Concurrency slots: take slots of named limits (under a lease the holder renews, or counted on the
+//! limit), give them back, renew and release leases. A client refused slots waits in the server's line
+//! ([`slot_waiters`](super::slot_waiters)) and gets them, in the order it asked, as soon as they are free.
 //!
-//! Baton has no global concurrency limits yet (their API is a later step), so every name a client asks for
-//! is limit-free: as Prefect's server does for such names, the request is granted at once with a lease that
-//! holds no slots. The Prefect task engine asks this for every task that has a tag. Leases live in memory,
-//! as in Prefect's default lease storage; an expired lease is gone (renewal answers 410).
+//! Slots held by a lease count only while the lease is alive, so a holder that dies frees its slots when
+//! its lease expires without anyone cleaning up; a run that ends, is cancelled or deleted frees its own and
+//! its task runs' leases at once. The slot loop ([`run_slot_loop`]) serves the line when slots are freed,
+//! when a rate limit has drained or a lease expires, and sweeps expired leases.
 
+use super::slot_waiters::{Fingerprint, HOLD};
 use super::{Result, ServiceError, Services};
-use crate::domain::lease::{self, Holder, Lease, SlotRequest};
+use crate::domain::concurrency_limit::{self as rules, Limit, Refusal};
+use crate::domain::lease::{self, Holder, Lease, SlotMode, SlotRequest};
 use crate::domain::Ts;
-use std::collections::HashMap;
-use std::sync::Mutex;
+use crate::store::{concurrency_leases as leases, concurrency_limits as limits, Tx};
 use uuid::Uuid;
 
-/// Above this many leases, expired ones are swept out on the next insert.
-const SWEEP_ABOVE: usize = 4096;
-
-/// The live leases, by id.
-#[derive(Debug, Default)]
-pub struct Leases {
-    map: Mutex<HashMap<Uuid, Lease>>,
+/// What a granted request got: the lease (when one was asked for) and every limit found by name.
+#[derive(Clone, Debug)]
+pub struct Taken {
+    pub lease: Option<Lease>,
+    pub limits: Vec<Limit>,
+    /// Slots taken of each active limit.
+    pub slots: i64,
 }
 
-impl Leases {
-    fn insert(&self, lease: Lease, now: Ts) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= SWEEP_ABOVE {
-            map.retain(|_, l| l.is_alive(now));
-        }
-        map.insert(lease.id, lease);
-    }
+/// How a slot request should hold its slots.
+#[derive(Clone, Copy, Debug)]
+pub struct Hold {
+    /// Under a lease of this length; `None`: counted on the limits.
+    pub lease: Option<chrono::Duration>,
+    pub holder: Option<Holder>,
+}
 
-    fn renew(&self, id: Uuid, now: Ts, length: chrono::Duration) -> Option<Lease> {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        let renewed = map.get(&id).and_then(|l| l.renewed(now, length));
-        match renewed {
-            Some(l) => {
-                map.insert(id, l.clone());
-                Some(l)
-            }
-            None => {
-                map.remove(&id);
-                None
-            }
-        }
-    }
+/// The line's grants: a taken request, or the error that ended its wait.
+pub type Granted = std::result::Result<Taken, String>;
 
-    fn remove(&self, id: Uuid) -> Option<Lease> {
-        self.map
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id)
-    }
+/// Why slots were not given.
+#[derive(Debug)]
+pub enum SlotError {
+    /// Not now: try again after `retry_after` seconds (`None`: never, the limit is 0).
+    Locked {
+        detail: String,
+        retry_after: Option<f64>,
+    },
+    Other(ServiceError),
+}
 
-    /// How many leases are held (live or not yet swept).
-    pub fn len(&self) -> usize {
-        self.map.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// Whether no lease is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+impl From<ServiceError> for SlotError {
+    fn from(e: ServiceError) -> Self {
+        SlotError::Other(e)
     }
 }
 
-/// A limit a request took slots of: id, name, size.
-#[derive(Clone, Debug, PartialEq)]
-pub struct LimitRef {
-    pub id: Uuid,
-    pub name: String,
-    pub limit: i64,
+impl From<crate::store::StoreError> for SlotError {
+    fn from(e: crate::store::StoreError) -> Self {
+        SlotError::Other(e.into())
+    }
+}
+
+pub(super) fn refusal(r: Refusal) -> ServiceError {
+    match r {
+        Refusal::OverLimit => {
+            ServiceError::Invalid("Slots requested is greater than the limit".into())
+        }
+        Refusal::NoDecay(names) => ServiceError::Invalid(format!(
+            "Only concurrency limits with slot decay can be used for rate limiting. The following limits do \
+             not have a decay configured: {}",
+            names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(",")
+        )),
+        Refusal::Full { .. } => ServiceError::Conflict("The limit is full".into()),
+    }
+}
+
+/// Takes the request's slots of `found` in `tx` (writing the limits and the lease), or says why not.
+pub(super) fn take_in(
+    tx: &Tx,
+    mut found: Vec<Limit>,
+    slots: i64,
+    mode: SlotMode,
+    hold: Hold,
+    now: Ts,
+) -> crate::store::Result<std::result::Result<Taken, Refusal>> {
+    let rate = mode == SlotMode::RateLimit;
+    if let Err(r) = rules::take(&mut found, slots, rate, hold.lease.is_some(), now) {
+        return Ok(Err(r));
+    }
+    for l in found.iter().filter(|l| l.active) {
+        limits::update(tx, l)?;
+    }
+    let lease = match hold.lease {
+        None => None,
+        Some(length) => {
+            let l = Lease {
+                id: Uuid::now_v7(),
+                limits: found.iter().map(|l| l.id).collect(),
+                slots,
+                holder: hold.holder,
+                created: now,
+                expires: now + length,
+            };
+            leases::insert(tx, &l)?;
+            Some(l)
+        }
+    };
+    Ok(Ok(Taken {
+        lease,
+        limits: found,
+        slots,
+    }))
+}
+
+/// A jittered wait in seconds around `mean`, for a client told to come back.
+fn retry_after(mean: f64) -> f64 {
+    let u = (Uuid::now_v7().as_u128() & 0xFFFF_FFFF) as f64 / u32::MAX as f64;
+    rules::jittered(mean, u)
+}
+
+/// The wait suggested to a request that waited its full hold: come back at once, the place is kept.
+const COME_BACK_SECONDS: f64 = 0.05;
+
+enum First {
+    Done(Taken),
+    Wait(u64, tokio::sync::oneshot::Receiver<Granted>),
 }
 
 impl Services {
-    /// Takes slots without a lease: the limits it took them of (none exist yet, so always empty).
-    pub fn acquire_slots(&self, req: &SlotRequest) -> Result<Vec<LimitRef>> {
-        req.check().map_err(ServiceError::Invalid)?;
-        Ok(Vec::new())
-    }
-
-    /// Gives back slots taken without a lease: the limits they belonged to (none exist yet).
-    pub fn release_slots(&self, req: &SlotRequest) -> Result<Vec<LimitRef>> {
-        req.check().map_err(ServiceError::Invalid)?;
-        Ok(Vec::new())
-    }
-
-    /// Takes slots under a new lease of `seconds` (Prefect's default when `None`).
-    pub fn acquire_slots_with_lease(
+    /// Takes `req.slots` of every limit named in `req`, all or none, waiting in line for them (at most
+    /// [`HOLD`] per call). Names without a limit are skipped; inactive limits are listed but not counted.
+    pub async fn take_slots(
         &self,
         req: &SlotRequest,
-        seconds: Option<f64>,
-        holder: Option<Holder>,
-    ) -> Result<(Lease, Vec<LimitRef>)> {
+        hold: Hold,
+    ) -> std::result::Result<Taken, SlotError> {
         req.check().map_err(ServiceError::Invalid)?;
-        let length = lease::lease_duration(seconds).map_err(ServiceError::Invalid)?;
-        let limits = self.acquire_slots(req)?;
+        let fingerprint = Fingerprint::new(&req.names, req.slots, req.mode, hold.holder);
+        let (names, slots, mode) = (req.names.clone(), req.slots, req.mode);
+        let waiters = self.slot_waiters.clone();
         let now = self.clock.now();
-        let lease = Lease {
-            id: Uuid::now_v7(),
-            limits: limits.iter().map(|l| l.name.clone()).collect(),
-            slots: req.slots,
-            holder,
-            created: now,
-            expires: now + length,
-        };
-        self.leases.insert(lease.clone(), now);
-        Ok((lease, limits))
-    }
-
-    /// Extends a live lease by `seconds` from now; `Gone` when it expired or was released.
-    pub fn renew_lease(&self, id: Uuid, seconds: Option<f64>) -> Result<Lease> {
-        let length = lease::lease_duration(seconds).map_err(ServiceError::Invalid)?;
-        self.leases
-            .renew(id, self.clock.now(), length)
-            .ok_or_else(|| {
-                ServiceError::Gone(format!("Lease {id} not found: it expired or was released"))
+        let fp = fingerprint;
+        let first = self
+            .store
+            .write(move |tx| {
+                let found = limits::by_names(tx, &names, now)?;
+                rules::check(&found, slots, mode == SlotMode::RateLimit)
+                    .map_err(|r| crate::store::StoreError::Invalid(refusal(r).to_string()))?;
+                let ids: Vec<Uuid> = found.iter().filter(|l| l.active).map(|l| l.id).collect();
+                let mut line = waiters.lock();
+                if !line.blocks(&ids, &fp, now) && rules::fits(&found, slots, now) {
+                    line.leave(&fp, now);
+                    drop(line);
+                    return match take_in(tx, found, slots, mode, hold, now)? {
+                        Ok(t) => Ok(First::Done(t)),
+                        Err(r) => Err(crate::store::StoreError::Invalid(refusal(r).to_string())),
+                    };
+                }
+                let (send, recv) = tokio::sync::oneshot::channel();
+                let id = line.join(fp, ids, hold.lease, send, now);
+                Ok(First::Wait(id, recv))
             })
+            .await
+            .map_err(ServiceError::from)?;
+        let (id, recv) = match first {
+            First::Done(t) => return Ok(t),
+            First::Wait(id, recv) => (id, recv),
+        };
+        self.slot_waiters.freed.notify_one();
+        let mut recv = recv;
+        let granted = match tokio::time::timeout(HOLD, &mut recv).await {
+            Ok(g) => g,
+            Err(_) => {
+                let parked = self.slot_waiters.lock().park(id, self.clock.now());
+                if parked {
+                    return Err(SlotError::Locked {
+                        detail: "Locked".into(),
+                        retry_after: Some(COME_BACK_SECONDS),
+                    });
+                }
+                recv.await
+            }
+        };
+        match granted {
+            Ok(Ok(t)) => Ok(t),
+            Ok(Err(e)) => Err(ServiceError::Invalid(e).into()),
+            Err(_) => Err(ServiceError::Store(crate::store::StoreError::Invalid(
+                "the wait for slots was interrupted".into(),
+            ))
+            .into()),
+        }
     }
 
-    /// Releases a lease and its slots; releasing an unknown or expired lease is not an error.
-    pub fn release_lease(&self, id: Uuid) {
-        self.leases.remove(id);
+    /// Gives back `slots` taken without a lease of every limit named; `held_seconds` moves the limits'
+    /// average occupancy. The limits found.
+    pub async fn give_back_slots(
+        &self,
+        names: Vec<String>,
+        slots: i64,
+        held_seconds: Option<f64>,
+    ) -> Result<Vec<Limit>> {
+        if slots < 1 {
+            return Err(ServiceError::Invalid(format!(
+                "slots: must be greater than 0 (got {slots})"
+            )));
+        }
+        let now = self.clock.now();
+        let found = self
+            .store
+            .write(move |tx| {
+                let mut found = limits::by_names(tx, &names, now)?;
+                rules::give_back(&mut found, slots, held_seconds, now);
+                for l in found.iter().filter(|l| l.active) {
+                    limits::update(tx, l)?;
+                }
+                Ok(found)
+            })
+            .await?;
+        self.slot_waiters.freed.notify_one();
+        Ok(found)
+    }
+
+    /// Extends a lease by `seconds` from now. An expired lease comes back only if its slots are still
+    /// free (no one waits for them and they fit); otherwise `Gone`.
+    pub async fn renew_lease(&self, id: Uuid, seconds: Option<f64>) -> Result<()> {
+        let length = lease::lease_duration(seconds).map_err(ServiceError::Invalid)?;
+        let now = self.clock.now();
+        let waiters = self.slot_waiters.clone();
+        let renewed = self
+            .store
+            .write(move |tx| {
+                let Some(l) = leases::get(tx, id)? else {
+                    return Ok(false);
+                };
+                if !l.is_alive(now) {
+                    let found = limits::by_ids(tx, &l.limits, now)?;
+                    let ids: Vec<Uuid> = found.iter().filter(|l| l.active).map(|l| l.id).collect();
+                    let nobody = Fingerprint::new(&[], 0, SlotMode::Concurrency, None);
+                    if waiters.lock().blocks(&ids, &nobody, now)
+                        || !rules::fits(&found, l.slots, now)
+                    {
+                        leases::delete(tx, id)?;
+                        return Ok(false);
+                    }
+                }
+                leases::set_expiry(tx, id, now + length)?;
+                Ok(true)
+            })
+            .await?;
+        if !renewed {
+            return Err(ServiceError::Gone(
+                "Lease not found - it may have expired or been revoked".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Releases a lease and its slots; releasing an unknown or released lease is not an error.
+    pub async fn release_lease(&self, id: Uuid) -> Result<()> {
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| leases::release(tx, id, now).map(|_| ()))
+            .await?;
+        self.slot_waiters.freed.notify_one();
+        Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lease_at(id: u128, expires: i64) -> Lease {
-        Lease {
-            id: Uuid::from_u128(id),
-            limits: vec![],
-            slots: 1,
-            holder: None,
-            created: chrono::DateTime::from_timestamp(0, 0).unwrap(),
-            expires: chrono::DateTime::from_timestamp(expires, 0).unwrap(),
-        }
-    }
-
-    #[test]
-    fn expired_leases_are_swept_when_the_table_is_large() {
-        let leases = Leases::default();
-        let now = chrono::DateTime::from_timestamp(100, 0).unwrap();
-        for i in 0..SWEEP_ABOVE as u128 {
-            leases.insert(lease_at(i, 50), now);
-        }
-        assert_eq!(leases.len(), SWEEP_ABOVE);
-        leases.insert(lease_at(u128::MAX, 500), now);
-        assert_eq!(leases.len(), 1);
-    }
-
-    #[test]
-    fn renewal_of_an_expired_lease_forgets_it() {
-        let leases = Leases::default();
-        let now = chrono::DateTime::from_timestamp(100, 0).unwrap();
-        leases.insert(lease_at(1, 50), now);
-        assert!(leases
-            .renew(Uuid::from_u128(1), now, chrono::Duration::seconds(60))
-            .is_none());
-        assert!(leases.is_empty());
-        leases.insert(lease_at(2, 150), now);
-        let renewed = leases
-            .renew(Uuid::from_u128(2), now, chrono::Duration::seconds(60))
-            .unwrap();
-        assert_eq!(renewed.expires.timestamp(), 160);
-    }
+/// The wait to suggest to a request refused now (Prefect's `Retry-After`, jittered).
+pub fn suggested_wait(found: &[Limit], slots: i64) -> f64 {
+    let active: Vec<&Limit> = found.iter().filter(|l| l.active).collect();
+    retry_after(rules::wait_seconds(&active, slots))
 }

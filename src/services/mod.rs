@@ -10,6 +10,7 @@ pub mod bus;
 pub mod catchup;
 pub mod cipher;
 pub mod clock;
+pub mod concurrency_limits;
 pub mod dashboard;
 pub mod deployment_schedules;
 pub mod deployments;
@@ -25,6 +26,8 @@ pub mod reaper;
 pub mod retention;
 pub mod scheduler;
 pub mod seed;
+pub mod slot_loop;
+pub mod slot_waiters;
 mod system_blocks;
 pub mod task_runs;
 pub mod variables;
@@ -54,8 +57,8 @@ pub struct Services {
     pub worker_wake: tokio::sync::watch::Sender<u64>,
     /// Counters and histograms for `/metrics`.
     pub metrics: metrics::Metrics,
-    /// Concurrency-slot leases held by clients.
-    pub leases: leases::Leases,
+    /// Clients waiting for concurrency slots, in the order they asked.
+    pub slot_waiters: std::sync::Arc<slot_waiters::Waiters<leases::Granted>>,
     /// Seals block data at rest.
     pub cipher: std::sync::Arc<cipher::Cipher>,
 }
@@ -72,7 +75,7 @@ impl Services {
             late_wake: tokio::sync::Notify::new(),
             worker_wake: tokio::sync::watch::Sender::new(0),
             metrics: metrics::Metrics::new(),
-            leases: leases::Leases::default(),
+            slot_waiters: Default::default(),
             cipher: std::sync::Arc::new(cipher::Cipher::ephemeral()),
         }
     }

@@ -10,10 +10,14 @@
 use crate::domain::catchup::Catchup;
 use crate::domain::event::{flow_run_state_event, Event};
 use crate::domain::flow_run::{generate_name, FlowRun, NewFlowRun, ProposedState};
+use crate::domain::lease::{Holder, HolderKind, Lease};
 use crate::domain::orchestration::{self, orchestrate, Context, DeploymentFacts, Slots};
 use crate::domain::task_run::apply_state as apply_task_state;
 use crate::domain::{Decision, State, StateType, Ts};
-use crate::store::{catchup, deployments, flow_runs, flows, task_runs, Result, Tx};
+use crate::store::{
+    catchup, concurrency_leases, concurrency_limits, deployments, flow_runs, flows, task_runs,
+    Result, Tx,
+};
 use uuid::Uuid;
 
 /// The answer to a proposed state.
@@ -33,17 +37,17 @@ pub(super) fn transition(
     force: bool,
     now: Ts,
 ) -> Result<(SetStateOutcome, Vec<Event>)> {
-    let deployment = if orchestration::reads_deployment(&run, &proposed, force) {
+    let (deployment, gate) = if orchestration::reads_deployment(&run, &proposed, force) {
         deployment_facts(tx, &run, now)?
     } else {
-        None
+        (None, None)
     };
     let ctx = Context {
         deployment,
         ..Context::new(now).forced(force)
     };
     let before = run.clone();
-    let decision = orchestrate(&mut run, proposed, &ctx);
+    let mut decision = orchestrate(&mut run, proposed, &ctx);
     if decision.written_state().is_none() {
         let state = match decision {
             Decision::Reject { .. } => run.state.clone(),
@@ -51,6 +55,7 @@ pub(super) fn transition(
         };
         return Ok((SetStateOutcome { decision, state }, Vec::new()));
     }
+    hold_deployment_slot(tx, &before, &mut run, &mut decision, gate, now)?;
     flow_runs::update_changed(tx, &before, &run)?;
     let mut events = Vec::new();
     if let Some(s) = &run.state {
@@ -69,23 +74,131 @@ pub(super) fn transition(
     Ok((SetStateOutcome { decision, state }, events))
 }
 
-/// What a claim of `run` needs to know about its deployment; `None` when it has none (or it is gone).
-fn deployment_facts(tx: &Tx, run: &FlowRun, now: Ts) -> Result<Option<DeploymentFacts>> {
+/// A deployment's own limit, as a claim or start of one of its runs sees it.
+#[derive(Clone, Copy, Debug)]
+struct Gate {
+    limit_id: Uuid,
+    /// How long a slot's lease lasts before the run's engine renews it.
+    lease: chrono::Duration,
+}
+
+/// The lease length of a deployment slot when the deployment names no grace period (five minutes).
+const SLOT_LEASE_SECONDS: i64 = 300;
+
+/// What a claim or start of `run` needs to know about its deployment; `None` when it has none (or it is
+/// gone). With a concurrency limit, also the deployment's own limit.
+fn deployment_facts(
+    tx: &Tx,
+    run: &FlowRun,
+    now: Ts,
+) -> Result<(Option<DeploymentFacts>, Option<Gate>)> {
     let Some(id) = run.deployment_id else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let Some(dep) = deployments::get(tx, id)? else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let mut facts = catchup_facts(tx, run, now)?;
+    let mut gate = None;
     if let Some(limit) = dep.concurrency_limit {
-        facts.slots = Some(Slots {
-            limit,
-            collision: dep.concurrency_options.unwrap_or_default().collision,
-            active: flow_runs::active_in_deployment(tx, id)?,
+        let l = concurrency_limits::deployment_gate(tx, id, limit, now)?;
+        let options = dep.concurrency_options.unwrap_or_default();
+        let lease =
+            chrono::Duration::seconds(options.grace_period_seconds.unwrap_or(SLOT_LEASE_SECONDS));
+        if l.active {
+            facts.slots = Some(Slots {
+                limit: l.limit,
+                collision: options.collision,
+                active: l.in_use(now),
+            });
+            let lease_id = run
+                .state
+                .as_ref()
+                .and_then(|s| s.details.deployment_concurrency_lease_id);
+            if let Some(lid) = lease_id.filter(|_| run.state_type() == Some(StateType::Pending)) {
+                let alive = concurrency_leases::get(tx, lid)?.is_some_and(|x| x.is_alive(now));
+                facts.slot_lost = !alive && l.in_use(now) >= l.limit;
+            }
+        }
+        gate = Some(Gate {
+            limit_id: l.id,
+            lease,
         });
     }
-    Ok(Some(facts))
+    Ok((Some(facts), gate))
+}
+
+/// The deployment-slot lease that goes with a written state: a claim takes a slot under a new lease (its id
+/// in the state's details), a start renews it (or takes a slot again when it expired), and a run leaving
+/// the active states releases what it and its task runs hold, unless it retries in its own process.
+fn hold_deployment_slot(
+    tx: &Tx,
+    before: &FlowRun,
+    run: &mut FlowRun,
+    decision: &mut Decision,
+    gate: Option<Gate>,
+    now: Ts,
+) -> Result<()> {
+    let (from, Some(state)) = (before.state_type(), run.state.as_mut()) else {
+        return Ok(());
+    };
+    let to = state.kind;
+    let was_active = from.is_some_and(|f| StateType::ACTIVE.contains(&f));
+    if let (Some(g), true) = (
+        gate,
+        to == StateType::Pending && from == Some(StateType::Scheduled),
+    ) {
+        let lease = slot_lease(g, run.id, now);
+        concurrency_leases::insert(tx, &lease)?;
+        state.details.deployment_concurrency_lease_id = Some(lease.id);
+        if let Decision::Accept(s) = decision {
+            s.details.deployment_concurrency_lease_id = Some(lease.id);
+        }
+    } else if let (Some(g), true) = (
+        gate,
+        to == StateType::Running && from == Some(StateType::Pending),
+    ) {
+        if let Some(lid) = state.details.deployment_concurrency_lease_id {
+            match concurrency_leases::get(tx, lid)? {
+                Some(l) if l.is_alive(now) => {
+                    concurrency_leases::set_expiry(tx, lid, now + g.lease)?
+                }
+                _ => {
+                    concurrency_leases::delete(tx, lid)?;
+                    concurrency_leases::insert(
+                        tx,
+                        &Lease {
+                            id: lid,
+                            ..slot_lease(g, run.id, now)
+                        },
+                    )?;
+                }
+            }
+        }
+    } else if !StateType::ACTIVE.contains(&to) && (was_active || to.is_terminal()) {
+        let in_process_retry = run.empirical_policy.retry_type
+            == Some(crate::domain::flow_run::RetryType::InProcess)
+            && state.name == crate::domain::state::name::AWAITING_RETRY;
+        if !in_process_retry {
+            concurrency_leases::release_flow_run(tx, run.id, now)?;
+        }
+    }
+    Ok(())
+}
+
+/// A new lease on one slot of a deployment's own limit, held by `run`.
+fn slot_lease(g: Gate, run: Uuid, now: Ts) -> Lease {
+    Lease {
+        id: Uuid::now_v7(),
+        limits: vec![g.limit_id],
+        slots: 1,
+        holder: Some(Holder {
+            kind: HolderKind::FlowRun,
+            id: run,
+        }),
+        created: now,
+        expires: now + g.lease,
+    }
 }
 
 /// The facts the catch-up rule reads about `run`'s deployment (no slots).

@@ -112,6 +112,9 @@ impl Services {
                     task_runs::upsert(tx, &run)?;
                     if let Some(s) = &run.state {
                         task_runs::insert_state(tx, id, s)?;
+                        if s.kind.is_terminal() {
+                            crate::store::concurrency_leases::release_task_run(tx, id, now)?;
+                        }
                     }
                 }
                 let current = run

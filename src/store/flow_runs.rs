@@ -278,13 +278,13 @@ pub fn place_orphans(tx: &Tx) -> Result<()> {
     Ok(())
 }
 
-/// Runs of a deployment holding a concurrency slot (PENDING, RUNNING, CANCELLING).
-pub fn active_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<i64> {
-    Ok(tx.conn.query_row(
-        "SELECT count(*) FROM flow_runs WHERE deployment_id = ?1 AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING')",
-        [deployment_id.to_string()],
-        |r| r.get(0),
-    )?)
+/// The runs of a deployment in an active state (PENDING, RUNNING, CANCELLING).
+pub fn active_ids_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<Vec<Uuid>> {
+    let mut stmt = tx.conn.prepare_cached(
+        "SELECT id FROM flow_runs WHERE deployment_id = ?1 AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING')",
+    )?;
+    let rows = stmt.query_map([deployment_id.to_string()], |r| codec::req_uuid(r, 0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// PENDING, RUNNING or CANCELLING runs of pool `pool_id` claimed by the worker named `worker` (by its label).

@@ -11,6 +11,8 @@ pub mod block_types;
 pub mod catchup;
 mod checkpoint;
 mod codec;
+pub mod concurrency_leases;
+pub mod concurrency_limits;
 pub mod deployments;
 mod error;
 pub mod events;

@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod blocks;
 pub mod concurrency;
+pub mod concurrency_limits;
 pub mod dashboard;
 pub mod deployments;
 pub mod filter_requests;
