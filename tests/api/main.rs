@@ -13,6 +13,7 @@ mod cli_blocks;
 mod cli_more;
 mod cli_variables;
 mod concurrency;
+mod concurrency_limits;
 mod damaged_rows;
 mod dashboard;
 mod deployment_bodies;
