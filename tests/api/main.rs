@@ -25,6 +25,7 @@ mod faults_disk;
 mod flow_runs;
 mod flows;
 mod helpers;
+mod lease_clock;
 mod load;
 mod logs;
 mod logs_ws;
