@@ -10,6 +10,7 @@ import { DeploymentDetail } from './views/deployment.js';
 import { Pools, PoolDetail } from './views/pools.js';
 import { Flows } from './views/flows.js';
 import { Blocks, BlockDetail } from './views/blocks.js';
+import { Concurrency, ConcurrencyDetail } from './views/concurrency.js';
 import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
 
 const ROUTES = [
@@ -20,12 +21,14 @@ const ROUTES = [
   [/^\/deployments\/([^/]+)$/, DeploymentDetail],
   [/^\/work-pools\/?$/, Pools],
   [/^\/work-pools\/([^/]+)$/, PoolDetail],
+  [/^\/concurrency\/?$/, Concurrency],
+  [/^\/concurrency\/([^/]+)$/, ConcurrencyDetail],
   [/^\/flows\/?$/, Flows],
   [/^\/blocks\/?$/, Blocks],
   [/^\/blocks\/([^/]+(?:\/[^/]+)?)$/, BlockDetail],
 ];
 
-const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/flows', 'Flows'], ['/blocks', 'Blocks']];
+const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/concurrency', 'Concurrency'], ['/flows', 'Flows'], ['/blocks', 'Blocks']];
 
 function Nav({ path }) {
   const current = (href) => (href === '/' ? path === '/' : path.startsWith(href));

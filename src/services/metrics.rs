@@ -40,6 +40,9 @@ pub struct Metrics {
     db_size: Gauge,
     db_writes: Gauge,
     db_commits: Gauge,
+    slots_in_use: Family<Labels, Gauge>,
+    slot_limit: Family<Labels, Gauge>,
+    slot_waiters: Family<Labels, Gauge>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -70,6 +73,9 @@ impl Metrics {
             db_size: Gauge::default(),
             db_writes: Gauge::default(),
             db_commits: Gauge::default(),
+            slots_in_use: Family::default(),
+            slot_limit: Family::default(),
+            slot_waiters: Family::default(),
             registry: Registry::default(),
         };
         registry.register("flow_runs", "Flow runs by state type", m.runs.clone());
@@ -122,6 +128,21 @@ impl Metrics {
             "database_commits",
             "Commits since start; writes queued together share one commit (counter)",
             m.db_commits.clone(),
+        );
+        registry.register(
+            "concurrency_slots_in_use",
+            "Slots of each concurrency limit in use (held by live leases or counted on the limit)",
+            m.slots_in_use.clone(),
+        );
+        registry.register(
+            "concurrency_slot_limit",
+            "Slots each concurrency limit has",
+            m.slot_limit.clone(),
+        );
+        registry.register(
+            "concurrency_waiters",
+            "Clients waiting in line for slots of each concurrency limit",
+            m.slot_waiters.clone(),
         );
         Metrics { registry, ..m }
     }
@@ -195,6 +216,19 @@ impl Services {
                     .get_or_create(&vec![("pool", pool), ("worker", worker)])
                     .set(time::seconds_between(last, now).max(0.0));
             }
+        }
+        m.slots_in_use.clear();
+        m.slot_limit.clear();
+        m.slot_waiters.clear();
+        for u in self.limit_uses().await? {
+            let labels = vec![("limit", u.limit.name.clone())];
+            m.slots_in_use
+                .get_or_create(&labels)
+                .set(u.limit.in_use(now));
+            m.slot_limit.get_or_create(&labels).set(u.limit.limit);
+            m.slot_waiters
+                .get_or_create(&labels)
+                .set(u.waiters.len() as i64);
         }
         m.db_size.set(self.store.size_bytes() as i64);
         let (writes, commits) = self.store.write_counts();

@@ -486,3 +486,56 @@ async fn a_deployment_slot_is_a_lease_named_in_the_runs_state() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_show_slots_in_use_and_waiters_per_limit() {
+    let app = spawn_app_without_worker().await;
+    app.post(
+        "/v2/concurrency_limits/",
+        json!({"name": "gate", "limit": 1}),
+    )
+    .await;
+    app.post(
+        "/v2/concurrency_limits/increment-with-lease",
+        json!({"names": ["gate"], "slots": 1}),
+    )
+    .await;
+    let waiting = {
+        let (client, url) = (
+            app.client.clone(),
+            app.url("/v2/concurrency_limits/increment"),
+        );
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"names": ["gate"], "slots": 1}))
+                .send()
+                .await
+        })
+    };
+    poll_until(
+        "the request waits",
+        Duration::from_secs(5),
+        || limit_use(&app, "gate"),
+        |l| l["waiters"].as_array().unwrap().len() == 1,
+    )
+    .await;
+    let text = app
+        .client
+        .get(format!("http://{}/metrics", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "baton_concurrency_slots_in_use{limit=\"gate\"} 1",
+        "baton_concurrency_slot_limit{limit=\"gate\"} 1",
+        "baton_concurrency_waiters{limit=\"gate\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
+    }
+    waiting.abort();
+    app.stop().await;
+}

@@ -24,6 +24,8 @@ export const PREFECT_PATHS = [
   }],
   [/^\/blocks\/block\/([^/]+)\/?$/, (id) => `/blocks/${seg(id)}`],
   [/^\/blocks\/catalog(\/.*)?$/, () => '/blocks'],
+  [/^\/concurrency-limits\/concurrency-limit\/([^/]+)\/?$/, (id) => `/concurrency/${seg(id)}`],
+  [/^\/concurrency-limits(\/.*)?$/, () => '/concurrency'],
 ];
 
 /** The Baton page of a Prefect UI path: goes there at once, or after the lookup it needs. */
