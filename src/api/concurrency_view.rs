@@ -13,7 +13,23 @@ use axum::Json;
 
 /// The routes under `/api`.
 pub fn routes() -> axum::Router<AppState> {
-    axum::Router::new().route("/baton/concurrency_limits", axum::routing::get(list))
+    axum::Router::new()
+        .route("/baton/concurrency_limits", axum::routing::get(list))
+        .route(
+            "/baton/concurrency_limits/{id_or_name}/reset",
+            axum::routing::post(reset),
+        )
+}
+
+/// Frees every slot of a limit (releases its leases, zeroes its count); the limit as it is then.
+pub async fn reset(
+    State(s): State<AppState>,
+    axum::extract::Path(which): axum::extract::Path<String>,
+) -> ApiResult<Json<cl::GlobalLimit>> {
+    let l = s
+        .reset_limit(crate::services::concurrency_limits::LimitRef::parse(&which))
+        .await?;
+    Ok(Json(global(&l, s.clock.now())))
 }
 
 fn detail(u: LimitUse, now: crate::domain::Ts) -> cl::LimitDetail {

@@ -133,4 +133,10 @@ pub const OPERATIONS: &[Op] = &[
         "Every limit with its holders and waiters",
     )
     .returns(answer(super::concurrency_view::list)),
+    op(
+        "post",
+        "/baton/concurrency_limits/{id_or_name}/reset",
+        "Free every slot of a limit",
+    )
+    .returns(answer(super::concurrency_view::reset)),
 ];

@@ -5,6 +5,7 @@
 
 mod block;
 pub mod client;
+mod concurrency;
 mod db_args;
 mod deploy;
 mod deploy_spec;
@@ -93,6 +94,11 @@ pub enum Command {
     Block {
         #[command(subcommand)]
         cmd: block::BlockCmd,
+    },
+    /// Concurrency and rate limits (global, tag and deployment): ls, inspect, create, update, reset, delete.
+    Concurrency {
+        #[command(subcommand)]
+        cmd: concurrency::ConcurrencyCmd,
     },
     /// Variables: ls, get, set, unset.
     Variable {
@@ -306,6 +312,7 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
         Command::WorkQueue { cmd } => work_pool::run_queue(&client, out, cmd).await?,
         Command::Variable { cmd } => variable::run(&client, out, cmd).await?,
         Command::Block { cmd } => block::run(&client, out, cmd).await?,
+        Command::Concurrency { cmd } => concurrency::run(&client, out, cmd).await?,
         Command::Version => version(&client, out).await?,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "baton", &mut std::io::stdout());

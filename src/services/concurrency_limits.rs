@@ -305,6 +305,30 @@ impl Services {
         Ok(())
     }
 
+    /// Frees every slot of any limit: its leases are released and its count zeroed.
+    pub async fn reset_limit(&self, which: LimitRef) -> Result<Limit> {
+        let now = self.clock.now();
+        let l = self
+            .store
+            .write(move |tx| {
+                let Some(mut l) = find(tx, &which, now)? else {
+                    return Ok(None);
+                };
+                for lease in leases::of_limit(tx, l.id, now)? {
+                    leases::release(tx, lease.id, now)?;
+                }
+                l.active_slots = 0;
+                l.leased = 0;
+                l.updated = now;
+                limits::update(tx, &l)?;
+                Ok(Some(l))
+            })
+            .await?
+            .ok_or_else(not_found)?;
+        self.slot_waiters.freed.notify_one();
+        Ok(l)
+    }
+
     /// Prefect's v1 increment: one slot of each tag's limit for a task run, waiting in line. A limit of 0
     /// is refused at once (423 without a wait: the task would never run).
     pub async fn take_tag_slots(

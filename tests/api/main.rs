@@ -10,6 +10,7 @@ mod blocks;
 mod catchup_clock;
 mod cli;
 mod cli_blocks;
+mod cli_concurrency;
 mod cli_more;
 mod cli_variables;
 mod concurrency;
