@@ -71,6 +71,9 @@ impl<T> Ticket<T> {
     }
 }
 
+/// What one pass over the line gave: the grants to send, and the limits still waited for.
+pub type Served<T> = (Vec<(Grant<T>, T)>, Vec<Uuid>);
+
 /// The line, in arrival order.
 #[derive(Debug)]
 pub struct Line<T> {
@@ -167,7 +170,7 @@ impl<T> Line<T> {
         &mut self,
         now: Ts,
         mut try_grant: impl FnMut(&Ticket<T>) -> Result<Option<T>, E>,
-    ) -> Result<(Vec<(Grant<T>, T)>, Vec<Uuid>), E> {
+    ) -> Result<Served<T>, E> {
         self.tickets.retain(|t| !t.abandoned(now));
         let mut blocked: Vec<Uuid> = Vec::new();
         let mut grants = Vec::new();

@@ -189,7 +189,11 @@ impl Services {
         self.metrics.observe_heartbeat(&p.name);
         Ok(self
             .store
-            .write(move |tx| work_pools::heartbeat(tx, p.id, &name, interval, now))
+            .write(move |tx| {
+                let id = work_pools::heartbeat(tx, p.id, &name, interval, now)?;
+                keep_slots(tx, p.id, &name, now)?;
+                Ok(id)
+            })
             .await?)
     }
 
@@ -330,4 +334,22 @@ fn insert_pool(tx: &Tx, new: NewPool, now: Ts) -> crate::store::Result<WorkPool>
 
 pub(super) fn pool_missing(name: &str) -> ServiceError {
     ServiceError::NotFound(format!("Work pool '{name}' not found"))
+}
+
+/// How long a live worker's heartbeat keeps the deployment slots of its runs: a run whose worker is alive
+/// keeps its slot even when nothing else renews the lease (a plain command run by a Baton worker).
+const SLOT_KEPT_BY_HEARTBEAT: chrono::Duration = chrono::Duration::seconds(300);
+
+/// Extends the deployment-slot leases of the active runs a worker claimed.
+fn keep_slots(tx: &Tx, pool: Uuid, worker: &str, now: Ts) -> crate::store::Result<()> {
+    for run in crate::store::flow_runs::claimed_by_worker(tx, pool, worker)? {
+        let lease = run
+            .state
+            .as_ref()
+            .and_then(|s| s.details.deployment_concurrency_lease_id);
+        if let Some(id) = lease {
+            crate::store::concurrency_leases::extend(tx, id, now + SLOT_KEPT_BY_HEARTBEAT, now)?;
+        }
+    }
+    Ok(())
 }

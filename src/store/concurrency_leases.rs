@@ -186,3 +186,14 @@ pub fn release_task_run(tx: &Tx, task_run_id: Uuid, now: Ts) -> Result<usize> {
     }
     Ok(held.len())
 }
+
+/// Moves a live lease's expiry later, to `until` (never earlier; an expired lease stays expired).
+pub fn extend(tx: &Tx, id: Uuid, until: Ts, now: Ts) -> Result<bool> {
+    Ok(tx
+        .conn
+        .prepare_cached(
+            "UPDATE concurrency_leases SET expires = ?2 WHERE id = ?1 AND expires > ?3 AND expires < ?2",
+        )?
+        .execute(params![id.to_string(), codec::ts(until), codec::ts(now)])?
+        > 0)
+}

@@ -539,3 +539,48 @@ async fn metrics_show_slots_in_use_and_waiters_per_limit() {
     waiting.abort();
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_waiter_that_gives_up_takes_nothing() {
+    let app = spawn_app_without_worker().await;
+    app.post(
+        "/v2/concurrency_limits/",
+        json!({"name": "gate", "limit": 1}),
+    )
+    .await;
+    let (_, held) = app
+        .post(
+            "/v2/concurrency_limits/increment-with-lease",
+            json!({"names": ["gate"], "slots": 1}),
+        )
+        .await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(app.url("/v2/concurrency_limits/increment-with-lease"))
+        .json(&json!({"names": ["gate"], "slots": 1}))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client timed out");
+    poll_until(
+        "its place is dropped",
+        Duration::from_secs(5),
+        || limit_use(&app, "gate"),
+        |l| l["waiters"].as_array().unwrap().is_empty(),
+    )
+    .await;
+    app.post(
+        "/v2/concurrency_limits/decrement-with-lease",
+        json!({"lease_id": held["lease_id"]}),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        limit_use(&app, "gate").await["active_slots"],
+        0,
+        "nothing was granted to the client that left"
+    );
+    app.stop().await;
+}

@@ -192,3 +192,60 @@ async fn a_pending_run_whose_slot_lapsed_is_cancelled_when_another_took_it() {
         "only `b` holds the slot"
     );
 }
+
+#[tokio::test]
+async fn a_live_workers_heartbeat_keeps_its_runs_deployment_slots() {
+    let (_dir, s) = services().await;
+    s.ensure_default_pool().await.unwrap();
+    let (flow, _) = s
+        .create_flow("etl".into(), vec![], Doc::new())
+        .await
+        .unwrap();
+    let patch = DeploymentPatch {
+        concurrency_limit: Some(Some(1)),
+        work_pool_name: Some(Some("default".into())),
+        ..Default::default()
+    };
+    let (dep, _) = s
+        .upsert_deployment("kept".into(), flow.id, patch)
+        .await
+        .unwrap();
+    let gate = format!("deployment:{}", dep.id);
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let req = DeploymentRunRequest {
+            state: Some(ProposedState::of(StateType::Scheduled)),
+            ..Default::default()
+        };
+        runs.push(s.create_deployment_run(dep.id, req).await.unwrap().0.id);
+    }
+    // The first run is let through; the second waits behind it.
+    s.set_flow_run_state(runs[0], ProposedState::of(StateType::Pending), false)
+        .await
+        .unwrap();
+    s.set_flow_run_state(runs[0], ProposedState::of(StateType::Running), false)
+        .await
+        .unwrap();
+    let mut labels = Doc::new();
+    labels.insert("prefect.worker.name".into(), "w1".into());
+    s.update_flow_run_labels(runs[0], labels).await.unwrap();
+    for _ in 0..4 {
+        advance(&s, 200.0);
+        s.worker_heartbeat("default".into(), "w1".into(), Some(30))
+            .await
+            .unwrap();
+        assert_eq!(in_use(&s, &gate).await, 1, "the heartbeat kept the slot");
+    }
+    let claim = s
+        .set_flow_run_state(runs[1], ProposedState::of(StateType::Pending), false)
+        .await
+        .unwrap();
+    assert!(
+        matches!(claim.decision, Decision::Reject { .. }),
+        "{:?}",
+        claim.decision
+    );
+    // Without heartbeats (the worker died) the lease runs out and the next run gets the slot.
+    advance(&s, 301.0);
+    assert_eq!(in_use(&s, &gate).await, 0);
+}
