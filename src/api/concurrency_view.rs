@@ -13,12 +13,10 @@ use axum::Json;
 
 /// The routes under `/api`.
 pub fn routes() -> axum::Router<AppState> {
+    use axum::routing::{get, post};
     axum::Router::new()
-        .route("/baton/concurrency_limits", axum::routing::get(list))
-        .route(
-            "/baton/concurrency_limits/{id_or_name}/reset",
-            axum::routing::post(reset),
-        )
+        .route("/baton/concurrency_limits", get(list))
+        .route("/baton/concurrency_limits/{id_or_name}/reset", post(reset))
 }
 
 /// Frees every slot of a limit (releases its leases, zeroes its count); the limit as it is then.

@@ -126,7 +126,7 @@ export function Concurrency() {
           ${l.kind === 'deployment' && l.deployment?.flow_name ? html`<div class="muted small">${l.deployment.flow_name}</div>` : ''}</td>
         <td><${Usage} l=${l} /></td>
         <td><span class="row tight"><${Toggle} checked=${l.active} label=${`${title(l)} active`} onChange=${(on) => toggle(l, on)} />
-          <span class="small muted">${l.active ? 'enforced' : 'disabled'}</span></span></td>
+          <span class="small muted hide-narrow">${l.active ? 'enforced' : 'disabled'}</span></span></td>
         <td class="num" data-holders=${l.holders.length}>${l.holders.length}</td>
         <td class=${`num ${l.waiters.length ? 'waiting' : ''}`} data-waiters=${l.waiters.length}>${l.waiters.length}</td>
       </tr>`)}</tbody></table></div>`}
@@ -200,8 +200,8 @@ function HeldFor({ iso }) {
 }
 
 /** Who holds (or waits for) slots: a flow run, a task run (linked to its flow run), a deployment, or nobody named. */
-function Who({ type, id, name, flowRunId }) {
-  if (!type || !id) return html`<span class="muted">unnamed holder</span>`;
+function Who({ type, id, name, flowRunId, nobody = 'unnamed holder' }) {
+  if (!type || !id) return html`<span class="muted">${nobody}</span>`;
   const label = name || `${type.replace('_', ' ')} ${id.slice(0, 8)}`;
   const href = type === 'flow_run' ? `/runs/${seg(id)}` : type === 'task_run' ? (flowRunId ? `/runs/${seg(flowRunId)}` : null)
     : type === 'deployment' ? `/deployments/${seg(id)}` : null;
@@ -224,9 +224,9 @@ function Waiters({ l }) {
   if (!l.waiters.length) return html`<p class="muted">Nothing is waiting.</p>`;
   return html`<div class="table-wrap"><table class="waiters"><thead><tr><th class="num">#</th><th>Waiting</th><th class="num">Slots</th><th>Waiting for</th></tr></thead>
     <tbody>${l.waiters.map((w, i) => html`<tr key=${`${i}-${w.since}`} data-waiter=${i + 1}>
-      <td class="num">${i + 1}</td><td><${Who} type=${w.holder_type} id=${w.holder_id} /></td>
+      <td class="num">${i + 1}</td><td><${Who} type=${w.holder_type} id=${w.holder_id} nobody="unnamed request" /></td>
       <td class="num">${w.slots}</td><td><${HeldFor} iso=${w.since} /></td></tr>`)}</tbody></table></div>
-    <p class="muted small">Slots go to the first in line that fits. A request waits in the server for a while, then its client retries.</p>`;
+    <p class="muted small">Slots go to requests in this order: a later one never jumps ahead. A request waits in the server up to 15 s; when its client asks again, it keeps its place.</p>`;
 }
 
 /** A limit by id (`/concurrency/<id>`) or by name (`/concurrency/tag:db`). */
@@ -257,9 +257,9 @@ export function ConcurrencyDetail({ id }) {
     ['Id', html`<code>${l.id}</code>`],
   ];
   return html`<${Page} title=${title(l)}
-    sub=${html`<${KindBadge} l=${l} /> ${l.active ? '' : html`<span class="badge">disabled</span>`}
-      ${l.slot_decay_per_second > 0 ? html`<span class="muted small">${decayText(l)}</span>` : ''} <${Usage} l=${l} />`}
-    actions=${html`<${Toggle} checked=${l.active} label=${`${title(l)} active`} onChange=${toggle} />
+    sub=${html`<${KindBadge} l=${l} />${l.slot_decay_per_second > 0 ? html`<span class="muted small">${decayText(l)}</span>` : ''} <${Usage} l=${l} />`}
+    actions=${html`<span class="row tight"><${Toggle} checked=${l.active} label=${`${title(l)} active`} onChange=${toggle} />
+        <span class="small muted">${l.active ? 'enforced' : 'disabled'}</span></span>
       <${LimitActions} l=${l} onChange=${data.reload} onDeleted=${() => navigate('/concurrency')} />`}>
     <${ErrorNote} error=${data.error || error} />
     ${!l.active ? html`<p class="muted">This limit is disabled: nothing waits for it and its slots are not counted until it is enabled again.</p>` : ''}
