@@ -29,6 +29,7 @@ pub mod seed;
 pub mod slot_loop;
 pub mod slot_waiters;
 mod system_blocks;
+pub mod tag_limits;
 pub mod task_runs;
 pub mod variables;
 pub mod why;

@@ -4,10 +4,9 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-async fn limit_use(app: &TestApp, name: &str) -> Value {
+pub async fn limit_use(app: &TestApp, name: &str) -> Value {
     let (s, all) = app.get("/baton/concurrency_limits").await;
     assert_eq!(s, StatusCode::OK, "{all}");
     all.as_array()
@@ -16,10 +15,6 @@ async fn limit_use(app: &TestApp, name: &str) -> Value {
         .find(|l| l["name"] == name)
         .cloned()
         .unwrap_or_else(|| panic!("no limit {name} in {all}"))
-}
-
-fn holder(i: u128) -> Value {
-    json!({"type": "task_run", "id": uuid::Uuid::from_u128(0xA000 + i)})
 }
 
 #[tokio::test]
@@ -207,70 +202,6 @@ async fn slots_are_all_or_nothing_and_unknown_names_are_skipped() {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_waiters_get_slots_in_the_order_they_asked() {
-    let app = Arc::new(spawn_app_without_worker().await);
-    app.post(
-        "/v2/concurrency_limits/",
-        json!({"name": "one", "limit": 1}),
-    )
-    .await;
-    let (_, first) = app
-        .post(
-            "/v2/concurrency_limits/increment-with-lease",
-            json!({"names": ["one"], "slots": 1, "lease_duration": 60}),
-        )
-        .await;
-    let order = Arc::new(Mutex::new(Vec::new()));
-    let mut waiters = Vec::new();
-    for i in 0..20u128 {
-        let (app2, order) = (app.clone(), order.clone());
-        waiters.push(tokio::spawn(async move {
-            let body =
-                json!({"names": ["one"], "slots": 1, "lease_duration": 60, "holder": holder(i)});
-            let (s, got) = app2
-                .post("/v2/concurrency_limits/increment-with-lease", body)
-                .await;
-            assert_eq!(s, StatusCode::OK, "waiter {i}: {got}");
-            order.lock().unwrap().push(i);
-            let (s, _) = app2
-                .post(
-                    "/v2/concurrency_limits/decrement-with-lease",
-                    json!({"lease_id": got["lease_id"]}),
-                )
-                .await;
-            assert_eq!(s, StatusCode::NO_CONTENT);
-        }));
-        // The next waiter asks only once this one is in line.
-        poll_until(
-            "the waiter is in line",
-            Duration::from_secs(5),
-            || limit_use(&app, "one"),
-            |l| l["waiters"].as_array().unwrap().len() == i as usize + 1,
-        )
-        .await;
-    }
-    let (s, _) = app
-        .post(
-            "/v2/concurrency_limits/decrement-with-lease",
-            json!({"lease_id": first["lease_id"]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::NO_CONTENT);
-    for w in waiters {
-        w.await.unwrap();
-    }
-    assert_eq!(*order.lock().unwrap(), (0..20).collect::<Vec<u128>>());
-    let l = limit_use(&app, "one").await;
-    assert_eq!(
-        (
-            l["active_slots"].as_i64(),
-            l["waiters"].as_array().unwrap().len()
-        ),
-        (Some(0), 0)
-    );
-}
-
 #[tokio::test]
 async fn tag_limits_are_global_limits_named_after_the_tag() {
     let app = spawn_app_without_worker().await;
@@ -371,53 +302,6 @@ async fn tag_limits_are_global_limits_named_after_the_tag() {
 }
 
 #[tokio::test]
-async fn a_run_that_ends_or_is_deleted_frees_its_and_its_tasks_slots() {
-    let app = spawn_app_without_worker().await;
-    app.post("/v2/concurrency_limits/", json!({"name": "w", "limit": 5}))
-        .await;
-    let flow = app.flow("holder").await;
-    for end in ["CRASHED", "delete"] {
-        let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
-        let (s, task) = app
-            .post(
-                "/task_runs/",
-                json!({"flow_run_id": run.id, "task_key": "t", "dynamic_key": "0", "name": "t-0"}),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{task}");
-        for h in [
-            json!({"type": "flow_run", "id": run.id}),
-            json!({"type": "task_run", "id": task["id"]}),
-        ] {
-            let (s, _) = app
-                .post(
-                    "/v2/concurrency_limits/increment-with-lease",
-                    json!({"names": ["w"], "slots": 1, "holder": h}),
-                )
-                .await;
-            assert_eq!(s, StatusCode::OK);
-        }
-        let l = limit_use(&app, "w").await;
-        assert_eq!(l["active_slots"], 2);
-        assert!(l["holders"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|h| h["holder_name"] == "t-0" && h["flow_run_id"] == run.id.as_str()));
-        if end == "delete" {
-            assert_eq!(
-                app.delete(&format!("/flow_runs/{}", run.id)).await.0,
-                StatusCode::NO_CONTENT
-            );
-        } else {
-            app.propose(&run.id, json!({"type": end}), false).await;
-        }
-        assert_eq!(limit_use(&app, "w").await["active_slots"], 0, "after {end}");
-    }
-    app.stop().await;
-}
-
-#[tokio::test]
 async fn a_deployment_slot_is_a_lease_named_in_the_runs_state() {
     let app = spawn_app_without_worker().await;
     let flow = app.flow("etl").await;
@@ -483,104 +367,6 @@ async fn a_deployment_slot_is_a_lease_named_in_the_runs_state() {
     assert!(
         all.as_array().unwrap().is_empty(),
         "the deployment's limit goes with its concurrency_limit: {all}"
-    );
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn metrics_show_slots_in_use_and_waiters_per_limit() {
-    let app = spawn_app_without_worker().await;
-    app.post(
-        "/v2/concurrency_limits/",
-        json!({"name": "gate", "limit": 1}),
-    )
-    .await;
-    app.post(
-        "/v2/concurrency_limits/increment-with-lease",
-        json!({"names": ["gate"], "slots": 1}),
-    )
-    .await;
-    let waiting = {
-        let (client, url) = (
-            app.client.clone(),
-            app.url("/v2/concurrency_limits/increment"),
-        );
-        tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&json!({"names": ["gate"], "slots": 1}))
-                .send()
-                .await
-        })
-    };
-    poll_until(
-        "the request waits",
-        Duration::from_secs(5),
-        || limit_use(&app, "gate"),
-        |l| l["waiters"].as_array().unwrap().len() == 1,
-    )
-    .await;
-    let text = app
-        .client
-        .get(format!("http://{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    for line in [
-        "baton_concurrency_slots_in_use{limit=\"gate\"} 1",
-        "baton_concurrency_slot_limit{limit=\"gate\"} 1",
-        "baton_concurrency_waiters{limit=\"gate\"} 1",
-    ] {
-        assert!(text.lines().any(|l| l == line), "no {line:?} in\n{text}");
-    }
-    waiting.abort();
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_waiter_that_gives_up_takes_nothing() {
-    let app = spawn_app_without_worker().await;
-    app.post(
-        "/v2/concurrency_limits/",
-        json!({"name": "gate", "limit": 1}),
-    )
-    .await;
-    let (_, held) = app
-        .post(
-            "/v2/concurrency_limits/increment-with-lease",
-            json!({"names": ["gate"], "slots": 1}),
-        )
-        .await;
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let gave_up = impatient
-        .post(app.url("/v2/concurrency_limits/increment-with-lease"))
-        .json(&json!({"names": ["gate"], "slots": 1}))
-        .send()
-        .await;
-    assert!(gave_up.is_err(), "the client timed out");
-    poll_until(
-        "its place is dropped",
-        Duration::from_secs(5),
-        || limit_use(&app, "gate"),
-        |l| l["waiters"].as_array().unwrap().is_empty(),
-    )
-    .await;
-    app.post(
-        "/v2/concurrency_limits/decrement-with-lease",
-        json!({"lease_id": held["lease_id"]}),
-    )
-    .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        limit_use(&app, "gate").await["active_slots"],
-        0,
-        "nothing was granted to the client that left"
     );
     app.stop().await;
 }

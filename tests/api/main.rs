@@ -40,6 +40,7 @@ mod remote_worker;
 mod retention;
 mod scheduler_clock;
 mod server_proc;
+mod slot_line;
 mod slots;
 mod small_ops;
 mod task_runs;
