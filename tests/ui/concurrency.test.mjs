@@ -41,6 +41,7 @@ before(async () => {
   unnamed = await lease(['warehouse']);
   await lease(['tag:db'], { type: 'task_run', id: task.id });
   await baton.post('/v2/concurrency_limits/increment', { names: ['scratch'], slots: 2 });
+  await lease(['scratch'], { type: 'flow_run', id: run.id });
   browser = await launchBrowser();
 });
 
@@ -69,7 +70,7 @@ test('limits show their slots in use, who holds them and who waits, and the page
   assert.equal(await depRow.getByRole('link').first().textContent(), 'nightly');
   await depRow.locator('.badge.kind[data-kind="deployment"]').waitFor();
   assert.match(await depRow.textContent(), /etl/);
-  assert.match(await row('scratch').locator('.usage').textContent(), /2 \/ 5/);
+  assert.match(await row('scratch').locator('.usage').textContent(), /3 \/ 5/);
   assert.equal(await page.getByRole('link', { name: 'Concurrency' }).getAttribute('aria-current'), 'page');
   await shot(page, 'concurrency');
 
@@ -96,9 +97,10 @@ test('limits show their slots in use, who holds them and who waits, and the page
   // A task run holding a tag's slot links to its flow run; a limit opens by name too.
   await page.goto(`${baton.url}/concurrency/tag:db`);
   await page.locator(`tr[data-holder="${task.id}"] a[href="/runs/${run.id}"]:has-text("load-0")`).waitFor();
-  assert.equal(await page.locator('h1').textContent(), 'db');
+  await page.locator('h1:text-is("db")').waitFor();
   await page.goto(`${baton.url}/concurrency/${ids.scratch}`);
   assert.match(await page.locator('tr[data-holder="unleased"]').textContent(), /taken without a lease\s*2/);
+  await page.locator(`tr[data-holder="${run.id}"]:has-text("brave-otter")`).waitFor();
   assert.deepEqual(page.problems(), []);
   await page.context().close();
 
@@ -132,7 +134,7 @@ test('a limit is disabled, reset and deleted from the page', async () => {
   await page.locator(`tr[data-holder="${task.id}"]`).waitFor();
   await page.getByRole('button', { name: 'Reset' }).click();
   let dialog = page.getByRole('dialog');
-  assert.match(await dialog.textContent(), /Every slot is freed: the leases of its 1 holder are released/);
+  assert.match(await dialog.textContent(), /Every slot is freed: the leases of its 1 holder are released, so waiting task runs/);
   await shot(page, 'concurrency-reset');
   await dialog.getByRole('button', { name: 'Reset' }).click();
   await waitFor(async () => {
@@ -142,14 +144,19 @@ test('a limit is disabled, reset and deleted from the page', async () => {
   await page.locator('text=No one holds a slot.').waitFor();
   await page.locator('.page-head .usage[data-in-use="0"]').waitFor();
 
-  // Resetting another limit zeroes the slots taken without a lease.
+  // Resetting a global limit frees its leased slots and those taken without a lease.
   await page.goto(`${baton.url}/concurrency/${ids.scratch}`);
   await page.locator('tr[data-holder="unleased"]').waitFor();
+  await page.locator(`tr[data-holder="${run.id}"]`).waitFor();
+  assert.equal(await page.locator('.page-head .usage').getAttribute('data-in-use'), '3');
   await page.getByRole('button', { name: 'Reset' }).click();
   dialog = page.getByRole('dialog');
-  assert.match(await dialog.textContent(), /slots taken without a lease \(2 now\) to 0/);
+  assert.match(await dialog.textContent(), /the leases of its 1 holder are released and the 2 slots taken without a lease are given back/);
   await dialog.getByRole('button', { name: 'Reset' }).click();
-  await waitFor(async () => (await byName('scratch')).active_slots === 0, 'scratch to have no slots in use');
+  await waitFor(async () => {
+    const l = await byName('scratch');
+    return l.active_slots === 0 && l.unleased_slots === 0 && l.holders.length === 0;
+  }, 'scratch to have no slots in use');
   await page.locator('text=No one holds a slot.').waitFor();
 
   // Delete asks, then goes back to the list.
@@ -205,7 +212,7 @@ test("New limit creates a limit, and a bad value shows the server's message at i
   // Prefect's UI path for a limit opens Baton's page.
   await page.goto(`${baton.url}/concurrency-limits/concurrency-limit/${made.id}`);
   await page.waitForURL(new RegExp(`/concurrency/${made.id}$`));
-  assert.equal(await page.locator('h1').textContent(), 'exports');
+  await page.locator('h1:text-is("exports")').waitFor();
   assert.deepEqual(unexpected(page, 422, 409), []);
   await page.context().close();
 });

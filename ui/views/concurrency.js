@@ -64,21 +64,20 @@ async function setActive(l, active) {
   toast(`${title(l)} ${active ? 'enabled' : 'disabled'}`);
 }
 
-/** Free a limit's slots: a tag limit through Prefect's reset (its leases are released), others by zeroing
- * the count of slots taken without a lease. */
+/** Frees every slot of a limit: its leases are released and its count zeroed (a tag limit through Prefect's
+ * own reset, any other through Baton's). */
 async function reset(l) {
   if (l.kind === 'tag') await post(`/concurrency_limits/tag/${seg(l.name.slice('tag:'.length))}/reset`, { slot_override: null });
-  else await patch(`/v2/concurrency_limits/${seg(l.id)}`, { active_slots: 0 });
+  else await post(`/baton/concurrency_limits/${seg(l.id)}/reset`);
   toast(`Reset ${title(l)}`);
 }
 
 function resetQuestion(l) {
-  const leased = l.holders.reduce((n, h) => n + h.slots, 0);
-  if (l.kind === 'tag') {
-    return `Reset the limit on tag ${title(l)}? Every slot is freed: the leases of its ${plural(l.holders.length, 'holder')} are released, so waiting task runs can start. Task runs that hold a slot now keep running, and are no longer counted.`;
-  }
-  return `Reset ${title(l)}? This sets the slots taken without a lease (${l.unleased_slots} now) to 0. `
-    + `Slots held under a lease (${leased} now) stay taken until their holders release them or their leases expire.`;
+  const what = l.kind === 'tag' ? `the limit on tag ${title(l)}` : title(l);
+  const unleased = l.unleased_slots ? ` and the ${plural(l.unleased_slots, 'slot')} taken without a lease are given back` : '';
+  const who = l.kind === 'tag' ? 'task runs' : l.kind === 'deployment' ? 'runs' : 'requests';
+  return `Reset ${what}? Every slot is freed: the leases of its ${plural(l.holders.length, 'holder')} are released${unleased}, `
+    + `so waiting ${who} can go ahead. Whoever holds a slot now keeps running, no longer counted, and may go over the limit.`;
 }
 
 function deleteQuestion(l) {
