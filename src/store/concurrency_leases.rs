@@ -104,13 +104,16 @@ pub fn of_holder(tx: &Tx, holder_id: Uuid) -> Result<Vec<Lease>> {
 
 /// Leases held by a flow run or by one of its task runs.
 pub fn of_flow_run(tx: &Tx, run_id: Uuid) -> Result<Vec<Lease>> {
+    let mut out = of_holder(tx, run_id)?;
     let sql = format!(
-        "SELECT {COLS} FROM concurrency_leases l WHERE l.holder_id = ?1 \
-         OR l.holder_id IN (SELECT id FROM task_runs WHERE flow_run_id = ?1)"
+        "SELECT {COLS} FROM task_runs t JOIN concurrency_leases l ON l.holder_id = t.id WHERE t.flow_run_id = ?1"
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([run_id.to_string()], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    for l in rows {
+        out.push(l?);
+    }
+    Ok(out)
 }
 
 /// Up to `max` leases expired at `now`, oldest expiry first.
