@@ -34,9 +34,6 @@ from conftest import FLOWS_DIR, BackgroundProcess, flow_env, prefect_executable,
 from helpers import brief_run, get_json, is_uuid, post_json, wait_for
 from worker_helpers import RunEnded, parse_time, wait_for_run
 
-# Set when the suite runs against a server that is not Baton (e.g. Prefect's own, to check the tests).
-EXTERNAL = bool(os.environ.get("BATON_TEST_API_URL"))
-
 SCRIPT_TIMEOUT_S = 90.0
 
 
@@ -275,8 +272,9 @@ RATE_DECAY = 5.0
 # (20 - 2) / 5 = 3.6 s at the least.
 RATE_MIN_S = (RATE_CALLS - RATE_LIMIT) / RATE_DECAY
 # A refused call sleeps a random 0.75-1.3 x 0.2 s (Retry-After) before trying again, so against Prefect's
-# server 20 calls took 4.4-5.0 s (one 6.2 s outlier in 13 runs, the first in a fresh process).
-RATE_MAX_S = 8.0
+# server 20 calls took 4.4-5.0 s on an idle machine and up to 6.5 s on a busy one. The bound only catches
+# gross over-throttling (a fixed 1 s wait per refusal would take 18 s).
+RATE_MAX_S = 10.0
 
 
 def test_rate_limit_spaces_calls_out(api, prefect_cli, run_flow, cleanup):
@@ -385,42 +383,44 @@ class Deployments:
 
 
 def deployment_limit(api, deployment_id: str) -> dict:
-    """The deployment's limit as the UI reads it (`global_concurrency_limit`), checked against the v2 list
-    (`prefect gcl ls` shows it as `deployment:<id>`)."""
-    d = get_json(api, f"deployments/{deployment_id}")
-    embedded = d.get("global_concurrency_limit")
-    shown = {k: d.get(k) for k in ("concurrency_limit", "global_concurrency_limit", "concurrency_options")}
-    assert embedded, f"deployment {deployment_id} has no global_concurrency_limit: {shown}"
+    """The deployment's limit in the v2 list (`prefect gcl ls` shows it as `deployment:<id>`)."""
     listed = [x for x in post_json(api, "v2/concurrency_limits/filter", {}) if x["name"] == f"deployment:{deployment_id}"]
-    assert [x["id"] for x in listed] == [embedded["id"]], (
-        f"no v2 limit deployment:{deployment_id} matching the deployment's: {listed} {embedded}"
-    )
+    assert len(listed) == 1, f"no single v2 limit named deployment:{deployment_id}: {listed}"
     return listed[0]
 
 
 class LimitChecks:
     """What the deployment's limit shows, checked along the way and reported at the end of the test: the
-    runs' behaviour (one at a time, CANCEL_NEW) matters most and is asserted first."""
+    runs' behaviour (one at a time, CANCEL_NEW) matters most and is asserted first. The limit is read from
+    the v2 list and must also be the one the deployment embeds as `global_concurrency_limit` (which the UI
+    reads), with the same active slots."""
 
     def __init__(self, api):
         self.api = api
         self.problems: list[str] = []
 
-    def slots(self, deployment_id: str, moment: str) -> "int | None":
+    def slots(self, deployment_id: str, moment: str, steady: bool = False) -> "int | None":
+        """`steady`: nothing can take or release a slot now, so the embedded copy must show the same count."""
         try:
-            return deployment_limit(self.api, deployment_id)["active_slots"]
+            listed = deployment_limit(self.api, deployment_id)
         except AssertionError as exc:
             self.note(f"{moment}: {exc}")
             return None
+        d = get_json(self.api, f"deployments/{deployment_id}")
+        embedded = d.get("global_concurrency_limit") or {}
+        if embedded.get("id") != listed["id"] or (steady and embedded.get("active_slots") != listed["active_slots"]):
+            shown = {k: d.get(k) for k in ("concurrency_limit", "global_concurrency_limit", "concurrency_options")}
+            self.note(f"{moment} (deployment {deployment_id} embeds): {shown}; the v2 list has {listed}")
+        return listed["active_slots"]
 
     def expect(self, deployment_id: str, active_slots: int, moment: str) -> None:
-        got = self.slots(deployment_id, moment)
+        got = self.slots(deployment_id, moment, steady=True)
         if got is not None and got != active_slots:
             self.note(f"{moment}: active_slots {got}, expected {active_slots}")
 
     def note(self, problem: str) -> None:
-        moment = problem.split(":", 1)[0]
-        if not any(p.split(":", 1)[0] == moment for p in self.problems):  # the first of each kind is enough
+        kind = problem.split(":", 1)[0]
+        if not any(p.split(":", 1)[0] == kind for p in self.problems):  # the first of each kind is enough
             self.problems.append(problem)
 
 
@@ -444,12 +444,12 @@ def test_deployment_concurrency_with_stock_worker(baton, api, tmp_path):
         deployment_ids.extend(d["id"] for d in deps.values())
         for strategy, d in deps.items():
             assert (d.get("concurrency_options") or {}).get("collision_strategy") == strategy, d
+            checks.expect(d["id"], 0, f"after deploy ({strategy})")
             try:
-                limit = deployment_limit(api, d["id"])
-                if limit["limit"] != 1 or limit["active_slots"] != 0:
-                    checks.note(f"after deploy ({strategy}): {limit}")
-            except AssertionError as exc:
-                checks.note(f"after deploy ({strategy}): {exc}")
+                if deployment_limit(api, d["id"])["limit"] != 1:
+                    checks.note(f"after deploy, limit ({strategy}): {deployment_limit(api, d['id'])}")
+            except AssertionError:
+                pass  # noted above
         enq, can = deps["ENQUEUE"]["id"], deps["CANCEL_NEW"]["id"]
 
         env = flow_env(
@@ -530,6 +530,7 @@ def test_deployment_concurrency_with_stock_worker(baton, api, tmp_path):
                 )
             except AssertionError as exc:
                 checks.note(f"after the runs: {exc}")
+            checks.expect(dep, 0, f"after the runs ({dep})")
         assert not checks.problems, "the deployment's concurrency limit:\n" + "\n".join(checks.problems)
     finally:
         if ctx.worker is not None:
