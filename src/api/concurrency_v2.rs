@@ -97,7 +97,7 @@ pub(super) fn created(l: &Limit) -> cl::LimitV2 {
 }
 
 /// A limit as read at `now` (its slots in use then).
-pub(super) fn global(l: &Limit, now: crate::domain::Ts) -> cl::GlobalLimit {
+pub(crate) fn global(l: &Limit, now: crate::domain::Ts) -> cl::GlobalLimit {
     cl::GlobalLimit {
         id: l.id,
         created: time::format(l.created),

@@ -34,24 +34,51 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(convert::deployment(d, s.clock.now()))))
+    Ok((status, Json(one(&s, d).await?)))
+}
+
+/// Deployments on the wire, each with its own concurrency limit (Prefect's `global_concurrency_limit`).
+async fn with_limits(
+    s: &AppState,
+    ds: Vec<crate::domain::deployment::Deployment>,
+) -> ApiResult<Vec<Deployment>> {
+    let ids = ds
+        .iter()
+        .filter(|d| d.concurrency_limit.is_some())
+        .map(|d| d.id)
+        .collect();
+    let limits = s.deployment_limits(ids).await?;
+    let now = s.clock.now();
+    Ok(ds
+        .into_iter()
+        .map(|d| {
+            let limit = limits
+                .get(&d.id)
+                .map(|l| super::concurrency_v2::global(l, now));
+            Deployment {
+                global_concurrency_limit: limit,
+                ..convert::deployment(d, now)
+            }
+        })
+        .collect())
+}
+
+async fn one(s: &AppState, d: crate::domain::deployment::Deployment) -> ApiResult<Deployment> {
+    let mut all = with_limits(s, vec![d]).await?;
+    Ok(all.remove(0))
 }
 
 pub async fn get(State(s): State<AppState>, Id(id): Id) -> ApiResult<Json<Deployment>> {
-    Ok(Json(convert::deployment(
-        s.deployment(id).await?,
-        s.clock.now(),
-    )))
+    let d = s.deployment(id).await?;
+    Ok(Json(one(&s, d).await?))
 }
 
 pub async fn by_name(
     State(s): State<AppState>,
     Path((flow, name)): Path<(String, String)>,
 ) -> ApiResult<Json<Deployment>> {
-    Ok(Json(convert::deployment(
-        s.deployment_by_name(flow, name).await?,
-        s.clock.now(),
-    )))
+    let d = s.deployment_by_name(flow, name).await?;
+    Ok(Json(one(&s, d).await?))
 }
 
 pub async fn update(
@@ -83,14 +110,8 @@ pub async fn filter(
     ObjectBody(b): ObjectBody<DeploymentFilterRequest>,
 ) -> ApiResult<Json<Vec<Deployment>>> {
     let q = filters::query(&b, Entity::Deployment, deployment_sort, "NAME_ASC")?;
-    let now = s.clock.now();
-    Ok(Json(
-        s.deployments(q)
-            .await?
-            .into_iter()
-            .map(|d| convert::deployment(d, now))
-            .collect(),
-    ))
+    let ds = s.deployments(q).await?;
+    Ok(Json(with_limits(&s, ds).await?))
 }
 
 pub async fn count(

@@ -192,6 +192,26 @@ impl Services {
         Ok(l)
     }
 
+    /// The own limits of these deployments (those that have one), by deployment id.
+    pub async fn deployment_limits(
+        &self,
+        ids: Vec<Uuid>,
+    ) -> Result<std::collections::HashMap<Uuid, Limit>> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .read(move |tx| {
+                let mut out = std::collections::HashMap::new();
+                for id in ids {
+                    if let Some(l) = limits::by_name(tx, &limits::deployment_limit_name(id), now)? {
+                        out.insert(id, l);
+                    }
+                }
+                Ok(out)
+            })
+            .await?)
+    }
+
     /// Every limit (hidden deployment limits included) with its holders and waiters.
     pub async fn limit_uses(&self) -> Result<Vec<LimitUse>> {
         let now = self.clock.now();

@@ -34,7 +34,7 @@ pub struct Deployment {
     pub paused: bool,
     pub schedules: Vec<DeploymentSchedule>,
     pub concurrency_limit: Option<i64>,
-    pub global_concurrency_limit: Option<Value>,
+    pub global_concurrency_limit: Option<super::concurrency_limits::GlobalLimit>,
     pub concurrency_options: Option<Value>,
     pub job_variables: Object,
     pub parameters: Object,

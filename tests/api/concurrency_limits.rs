@@ -325,6 +325,13 @@ async fn a_deployment_slot_is_a_lease_named_in_the_runs_state() {
         (Some("deployment"), Some(1))
     );
     assert_eq!(l["holders"][0]["lease_id"], json!(lease));
+    let (_, d) = app.get(&format!("/deployments/{dep}")).await;
+    let gate = &d["global_concurrency_limit"];
+    assert_eq!(
+        (gate["name"].as_str(), gate["active_slots"].as_i64()),
+        (Some(name.as_str()), Some(1)),
+        "{d}"
+    );
     let (s, r) = app.set_state(&b, json!({"type": "PENDING"}), false).await;
     assert_eq!(
         (s, r["status"].as_str()),
