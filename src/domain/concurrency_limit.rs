@@ -111,6 +111,23 @@ pub enum Refusal {
 }
 
 impl Limit {
+    /// A new active limit of `limit` slots, nothing taken, created at `now`.
+    pub fn new(name: String, limit: i64, now: Ts) -> Limit {
+        Limit {
+            id: Uuid::now_v7(),
+            created: now,
+            updated: now,
+            name,
+            limit,
+            active: true,
+            active_slots: 0,
+            leased: 0,
+            denied_slots: 0,
+            slot_decay_per_second: 0.0,
+            avg_slot_occupancy_seconds: INITIAL_OCCUPANCY_SECONDS,
+        }
+    }
+
     /// Slots taken at `now`: a rate limit's slots drain at `slot_decay_per_second`.
     pub fn slots_at(&self, now: Ts) -> i64 {
         if self.slot_decay_per_second <= 0.0 {

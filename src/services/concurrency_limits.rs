@@ -2,9 +2,7 @@
 //! which are the global limits named `tag:<tag>`), and who holds and waits for their slots.
 
 use super::{Result, ServiceError, Services};
-use crate::domain::concurrency_limit::{
-    self as rules, Limit, LimitPatch, INITIAL_OCCUPANCY_SECONDS,
-};
+use crate::domain::concurrency_limit::{self as rules, Limit, LimitPatch};
 use crate::domain::lease::{Holder, Lease};
 use crate::domain::Ts;
 use crate::store::{concurrency_leases as leases, concurrency_limits as limits, Tx};
@@ -78,17 +76,11 @@ impl Services {
         .map_err(ServiceError::Invalid)?;
         let now = self.clock.now();
         let l = Limit {
-            id: Uuid::now_v7(),
-            created: now,
-            updated: now,
-            name: new.name,
-            limit: new.limit,
             active: new.active,
             active_slots: new.active_slots,
-            leased: 0,
             denied_slots: new.denied_slots,
             slot_decay_per_second: new.slot_decay_per_second,
-            avg_slot_occupancy_seconds: INITIAL_OCCUPANCY_SECONDS,
+            ..Limit::new(new.name, new.limit, now)
         };
         let stored = l.clone();
         self.store

@@ -4,9 +4,7 @@
 use super::concurrency_limits::LimitRef;
 use super::leases::{Hold, SlotError};
 use super::{Result, ServiceError, Services};
-use crate::domain::concurrency_limit::{
-    self as rules, Limit, LimitPatch, INITIAL_OCCUPANCY_SECONDS, TAG_PREFIX,
-};
+use crate::domain::concurrency_limit::{self as rules, Limit, LimitPatch, TAG_PREFIX};
 use crate::domain::lease::{Holder, HolderKind, Lease, SlotMode, SlotRequest, MAX_LEASE_SECONDS};
 use crate::domain::Ts;
 use crate::store::{concurrency_leases as leases, concurrency_limits as limits, Tx};
@@ -48,19 +46,7 @@ impl Services {
                     limits::update(tx, &l)?;
                     return Ok((l, false));
                 }
-                let l = Limit {
-                    id: Uuid::now_v7(),
-                    created: now,
-                    updated: now,
-                    name,
-                    limit,
-                    active: true,
-                    active_slots: 0,
-                    leased: 0,
-                    denied_slots: 0,
-                    slot_decay_per_second: 0.0,
-                    avg_slot_occupancy_seconds: INITIAL_OCCUPANCY_SECONDS,
-                };
+                let l = Limit::new(name, limit, now);
                 limits::insert(tx, &l)?;
                 Ok((l, true))
             })

@@ -188,19 +188,7 @@ pub fn deployment_gate(tx: &Tx, deployment_id: Uuid, limit: i64, now: Ts) -> Res
     if let Some(l) = by_name(tx, &name, now)? {
         return Ok(l);
     }
-    let l = Limit {
-        id: Uuid::now_v7(),
-        created: now,
-        updated: now,
-        name,
-        limit,
-        active: true,
-        active_slots: 0,
-        leased: 0,
-        denied_slots: 0,
-        slot_decay_per_second: 0.0,
-        avg_slot_occupancy_seconds: crate::domain::concurrency_limit::INITIAL_OCCUPANCY_SECONDS,
-    };
+    let l = Limit::new(name, limit, now);
     insert(tx, &l)?;
     for run in super::flow_runs::active_ids_in_deployment(tx, deployment_id)? {
         super::concurrency_leases::insert(

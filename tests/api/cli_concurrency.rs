@@ -2,9 +2,9 @@
 //! of limit, holders with their lease expiry, waiters, and errors that name what is wrong.
 
 use crate::cli::baton;
+use crate::concurrency_limits::wait_in_line;
 use crate::helpers::*;
 use serde_json::json;
-use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_commands() {
@@ -50,29 +50,11 @@ async fn concurrency_commands() {
             json!({"names": ["warehouse"], "slots": 1, "lease_duration": 120, "holder": {"type": "task_run", "id": task}}),
         )
         .await;
-    let waiting = {
-        let (client, url) = (
-            app.client.clone(),
-            app.url("/v2/concurrency_limits/increment"),
-        );
-        tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&json!({"names": ["warehouse"], "slots": 1}))
-                .send()
-                .await
-        })
-    };
-    poll_until(
-        "the waiter is in line",
-        Duration::from_secs(5),
-        || app.get("/baton/concurrency_limits"),
-        |(_, all)| {
-            all.as_array()
-                .unwrap()
-                .iter()
-                .any(|l| l["waiters"].as_array().is_some_and(|w| w.len() == 1))
-        },
+    let waiting = wait_in_line(
+        &app,
+        json!({"names": ["warehouse"], "slots": 1}),
+        "warehouse",
+        1,
     )
     .await;
     let r = baton(&app, &["concurrency", "ls"]).await.ok();

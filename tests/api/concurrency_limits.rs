@@ -17,6 +17,29 @@ pub async fn limit_use(app: &TestApp, name: &str) -> Value {
         .unwrap_or_else(|| panic!("no limit {name} in {all}"))
 }
 
+/// Sends `POST /v2/concurrency_limits/increment` with `body` in the background and returns once the
+/// request waits in line for `limit` (its `waiters` number `n`); the request's answer comes later.
+pub async fn wait_in_line(
+    app: &TestApp,
+    body: Value,
+    limit: &str,
+    n: usize,
+) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
+    let (client, url) = (
+        app.client.clone(),
+        app.url("/v2/concurrency_limits/increment"),
+    );
+    let waiting = tokio::spawn(async move { client.post(url).json(&body).send().await });
+    poll_until(
+        "the request waits in line",
+        Duration::from_secs(5),
+        || limit_use(app, limit),
+        |l| l["waiters"].as_array().unwrap().len() == n,
+    )
+    .await;
+    waiting
+}
+
 #[tokio::test]
 async fn global_limits_answer_as_prefect() {
     let app = spawn_app_without_worker().await;
@@ -140,28 +163,7 @@ async fn slots_are_all_or_nothing_and_unknown_names_are_skipped() {
         .await;
     assert_eq!((s, none["limits"].clone()), (StatusCode::OK, json!([])));
     // `b` is full: a request for `a` and `b` waits, and `a` is not taken meanwhile.
-    let waiting = {
-        let (client, url) = (
-            app.client.clone(),
-            app.url("/v2/concurrency_limits/increment"),
-        );
-        tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&json!({"names": ["a", "b"], "slots": 1}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        })
-    };
-    poll_until(
-        "the request waits",
-        Duration::from_secs(5),
-        || limit_use(&app, "b"),
-        |l| l["waiters"].as_array().unwrap().len() == 1,
-    )
-    .await;
+    let waiting = wait_in_line(&app, json!({"names": ["a", "b"], "slots": 1}), "b", 1).await;
     assert_eq!(
         limit_use(&app, "a").await["active_slots"],
         1,
@@ -174,7 +176,7 @@ async fn slots_are_all_or_nothing_and_unknown_names_are_skipped() {
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT);
-    assert_eq!(waiting.await.unwrap(), StatusCode::OK);
+    assert_eq!(waiting.await.unwrap().unwrap().status(), StatusCode::OK);
     assert_eq!(limit_use(&app, "a").await["active_slots"], 1);
     assert_eq!(limit_use(&app, "b").await["active_slots"], 1);
     let (s, _) = app

@@ -67,6 +67,24 @@ async fn in_use(s: &Services, name: &str) -> i64 {
         .in_use(s.clock.now())
 }
 
+/// A deployment with a concurrency limit of 1 on the default pool.
+async fn one_at_a_time(s: &Services, name: &str) -> baton::domain::deployment::Deployment {
+    s.ensure_default_pool().await.unwrap();
+    let (flow, _) = s
+        .create_flow("etl".into(), vec![], Doc::new())
+        .await
+        .unwrap();
+    let patch = DeploymentPatch {
+        concurrency_limit: Some(Some(1)),
+        work_pool_name: Some(Some("default".into())),
+        ..Default::default()
+    };
+    s.upsert_deployment(name.into(), flow.id, patch)
+        .await
+        .unwrap()
+        .0
+}
+
 #[tokio::test]
 async fn an_expired_lease_frees_its_slots_and_renews_only_while_they_are_free() {
     let (_dir, s) = services().await;
@@ -134,20 +152,7 @@ async fn rate_limits_drain_by_the_clock() {
 #[tokio::test]
 async fn a_pending_run_whose_slot_lapsed_is_cancelled_when_another_took_it() {
     let (_dir, s) = services().await;
-    s.ensure_default_pool().await.unwrap();
-    let (flow, _) = s
-        .create_flow("etl".into(), vec![], Doc::new())
-        .await
-        .unwrap();
-    let patch = DeploymentPatch {
-        concurrency_limit: Some(Some(1)),
-        work_pool_name: Some(Some("default".into())),
-        ..Default::default()
-    };
-    let (dep, _) = s
-        .upsert_deployment("one-at-a-time".into(), flow.id, patch)
-        .await
-        .unwrap();
+    let dep = one_at_a_time(&s, "one-at-a-time").await;
     let scheduled = || DeploymentRunRequest {
         state: Some(ProposedState::of(StateType::Scheduled)),
         ..Default::default()
@@ -196,20 +201,7 @@ async fn a_pending_run_whose_slot_lapsed_is_cancelled_when_another_took_it() {
 #[tokio::test]
 async fn a_live_workers_heartbeat_keeps_its_runs_deployment_slots() {
     let (_dir, s) = services().await;
-    s.ensure_default_pool().await.unwrap();
-    let (flow, _) = s
-        .create_flow("etl".into(), vec![], Doc::new())
-        .await
-        .unwrap();
-    let patch = DeploymentPatch {
-        concurrency_limit: Some(Some(1)),
-        work_pool_name: Some(Some("default".into())),
-        ..Default::default()
-    };
-    let (dep, _) = s
-        .upsert_deployment("kept".into(), flow.id, patch)
-        .await
-        .unwrap();
+    let dep = one_at_a_time(&s, "kept").await;
     let gate = format!("deployment:{}", dep.id);
     let mut runs = Vec::new();
     for _ in 0..2 {

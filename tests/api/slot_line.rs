@@ -1,7 +1,7 @@
 //! The line for concurrency slots over HTTP: waiters get slots in the order they asked, a waiter that gives
 //! up takes nothing, runs that end free their slots, and `/metrics` shows slots and waiters per limit.
 
-use crate::concurrency_limits::limit_use;
+use crate::concurrency_limits::{limit_use, wait_in_line};
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -136,26 +136,7 @@ async fn metrics_show_slots_in_use_and_waiters_per_limit() {
         json!({"names": ["gate"], "slots": 1}),
     )
     .await;
-    let waiting = {
-        let (client, url) = (
-            app.client.clone(),
-            app.url("/v2/concurrency_limits/increment"),
-        );
-        tokio::spawn(async move {
-            client
-                .post(url)
-                .json(&json!({"names": ["gate"], "slots": 1}))
-                .send()
-                .await
-        })
-    };
-    poll_until(
-        "the request waits",
-        Duration::from_secs(5),
-        || limit_use(&app, "gate"),
-        |l| l["waiters"].as_array().unwrap().len() == 1,
-    )
-    .await;
+    let waiting = wait_in_line(&app, json!({"names": ["gate"], "slots": 1}), "gate", 1).await;
     let text = app
         .client
         .get(format!("http://{}/metrics", app.addr))
