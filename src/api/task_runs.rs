@@ -112,21 +112,10 @@ pub async fn set_state(
     Body(b): Body<SetState>,
 ) -> ApiResult<(StatusCode, Json<OrchestrationResult>)> {
     let proposed = convert::proposed(b.state)?;
-    let (state, accepted) = s.set_task_run_state(id, proposed, b.force).await?;
-    let (status, decision) = if accepted {
-        (StatusCode::CREATED, Decision::Accept(state.clone()))
-    } else {
-        let reason = format!(
-            "This task run is already {}; only a retry or force can change it.",
-            state.kind.as_str()
-        );
-        (
-            StatusCode::OK,
-            Decision::Reject {
-                state: None,
-                reason,
-            },
-        )
+    let (state, decision) = s.set_task_run_state(id, proposed, b.force).await?;
+    let status = match decision {
+        Decision::Accept(_) => StatusCode::CREATED,
+        _ => StatusCode::OK,
     };
     Ok((
         status,

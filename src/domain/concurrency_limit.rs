@@ -266,6 +266,37 @@ pub fn take(
     Ok(())
 }
 
+/// What a task run entering RUNNING meets at its tags' limits (the server-side rule for clients that
+/// propose task states over REST, as Prefect 2's do).
+#[derive(Clone, Debug, PartialEq)]
+pub enum TagGate {
+    /// No active limit on its tags, or a slot of each was free.
+    Go,
+    /// A tag's limit is 0: the task would never run.
+    Abort(String),
+    /// Every slot of some tag's limit is taken: try again in about `seconds`.
+    Wait { seconds: i64, reason: String },
+}
+
+/// The gate for a task run whose tags have the `active` limits: `full` when one slot of each cannot be
+/// taken now; `u` (uniform in 0..1) spreads the wait.
+pub fn tag_gate(active: &[&Limit], full: bool, u: f64) -> TagGate {
+    if let Some(zero) = active.iter().find(|l| l.limit == 0) {
+        return TagGate::Abort(format!(
+            "The concurrency limit on tag \"{}\" is 0 and will deadlock if the task tries to run again.",
+            zero.tag().unwrap_or(&zero.name)
+        ));
+    }
+    if active.is_empty() || !full {
+        return TagGate::Go;
+    }
+    let tags: Vec<&str> = active.iter().map(|l| l.tag().unwrap_or(&l.name)).collect();
+    TagGate::Wait {
+        seconds: jittered(wait_seconds(active, 1), u).round().max(1.0) as i64,
+        reason: format!("Concurrency limit reached for tags: {}", tags.join(", ")),
+    }
+}
+
 /// Gives `slots` taken without a lease back to every active limit (never below 0); `held_seconds` (when
 /// known) moves the average occupancy. Inactive limits keep their count, as Prefect does.
 pub fn give_back(limits: &mut [Limit], slots: i64, held_seconds: Option<f64>, now: Ts) {

@@ -109,3 +109,22 @@ fn waits_are_capped_and_jittered() {
     }
     assert_eq!(jittered(0.0, 0.5), 0.0);
 }
+
+#[test]
+fn tasks_meet_their_tags_limits() {
+    let db = limit("tag:db", 1, 0.0);
+    let zero = limit("tag:zero", 0, 0.0);
+    assert_eq!(tag_gate(&[], true, 0.5), TagGate::Go);
+    assert_eq!(tag_gate(&[&db], false, 0.5), TagGate::Go);
+    match tag_gate(&[&db, &zero], false, 0.5) {
+        TagGate::Abort(why) => assert!(why.contains("\"zero\" is 0"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    match tag_gate(&[&db], true, 0.5) {
+        TagGate::Wait { seconds, reason } => {
+            assert!((1..=3).contains(&seconds), "{seconds}");
+            assert_eq!(reason, "Concurrency limit reached for tags: db");
+        }
+        other => panic!("{other:?}"),
+    }
+}

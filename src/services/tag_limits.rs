@@ -241,3 +241,63 @@ fn task_run_holders(tx: &Tx, limit: Uuid, now: Ts) -> crate::store::Result<Vec<U
         })
         .collect())
 }
+
+/// The server-side rule for a task run entering RUNNING with tags (clients that propose task states over
+/// REST): takes one slot of each active tag limit under a lease the task run holds until it leaves
+/// RUNNING; `Some` decision when it may not start now (WAIT while a limit is full or others wait in line,
+/// ABORT at a limit of 0). A task run that already holds its slots goes on.
+pub(super) fn gate_task_run(
+    tx: &Tx,
+    run: &crate::domain::task_run::TaskRun,
+    waiters: &super::slot_waiters::Waiters<super::leases::Granted>,
+    u: f64,
+    now: Ts,
+) -> crate::store::Result<Option<crate::domain::Decision>> {
+    use crate::domain::concurrency_limit::TagGate;
+    use crate::domain::Decision;
+    if run.tags.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<String> = run
+        .tags
+        .iter()
+        .map(|t| format!("{TAG_PREFIX}{t}"))
+        .collect();
+    let found = limits::by_names(tx, &names, now)?;
+    let active: Vec<&Limit> = found.iter().filter(|l| l.active).collect();
+    let ids: Vec<Uuid> = active.iter().map(|l| l.id).collect();
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let holds = leases::of_holder(tx, run.id)?
+        .iter()
+        .any(|l| l.is_alive(now) && l.limits.iter().any(|id| ids.contains(id)));
+    if holds {
+        return Ok(None);
+    }
+    let holder = Holder {
+        kind: HolderKind::TaskRun,
+        id: run.id,
+    };
+    let fingerprint =
+        super::slot_waiters::Fingerprint::new(&names, 1, SlotMode::Concurrency, Some(holder));
+    let full = waiters.lock().blocks(&ids, &fingerprint, now) || !rules::fits(&found, 1, now);
+    match rules::tag_gate(&active, full, u) {
+        TagGate::Go => {
+            let hold = Hold {
+                lease: Some(chrono::Duration::seconds(V1_LEASE_SECONDS as i64)),
+                holder: Some(holder),
+            };
+            let taken = super::leases::take_in(tx, found, 1, SlotMode::Concurrency, hold, now)?;
+            Ok(taken.err().map(|_| Decision::Wait {
+                delay_seconds: 1,
+                reason: "Concurrency limit reached".into(),
+            }))
+        }
+        TagGate::Abort(reason) => Ok(Some(Decision::Abort { reason })),
+        TagGate::Wait { seconds, reason } => Ok(Some(Decision::Wait {
+            delay_seconds: seconds,
+            reason,
+        })),
+    }
+}

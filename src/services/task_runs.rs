@@ -5,7 +5,7 @@ use super::{Result, ServiceError, Services};
 use crate::domain::filter::{Cond, Query};
 use crate::domain::flow_run::ProposedState;
 use crate::domain::task_run::{apply_state, TaskRun};
-use crate::domain::State;
+use crate::domain::{Decision, State, StateType};
 use crate::store::{task_runs, StoreError};
 use uuid::Uuid;
 
@@ -94,40 +94,69 @@ impl Services {
             .await?)
     }
 
-    /// Sets a task run's state over REST. Returns the run's state afterwards and whether it was accepted.
+    /// Sets a task run's state over REST: the run's state afterwards and the decision. A task entering
+    /// RUNNING first takes a slot of each of its tags' limits (held until it leaves RUNNING), or is told to
+    /// wait (or, at a limit of 0, to give up).
     pub async fn set_task_run_state(
         &self,
         id: Uuid,
         proposed: ProposedState,
         force: bool,
-    ) -> Result<(State, bool)> {
+    ) -> Result<(State, Decision)> {
         let now = self.clock.now();
-        self.store
+        let waiters = self.slot_waiters.clone();
+        let u = (Uuid::now_v7().as_u128() & 0xFFFF) as f64 / 65_536.0;
+        let out = self
+            .store
             .write(move |tx| {
                 let mut run = task_runs::get(tx, id)?.ok_or(StoreError::NotFound("task run"))?;
                 let mut state = proposed.into_state(now);
                 state.details.task_run_id = Some(id);
+                let current = |run: &TaskRun| {
+                    run.state
+                        .clone()
+                        .unwrap_or_else(|| State::new(StateType::Pending, now))
+                };
+                let starting = state.kind == StateType::Running
+                    && run.state.as_ref().map(|s| s.kind) != Some(StateType::Running);
+                if !force && starting {
+                    if let Some(held_back) =
+                        super::tag_limits::gate_task_run(tx, &run, &waiters, u, now)?
+                    {
+                        return Ok((current(&run), held_back));
+                    }
+                }
                 let accepted = apply_state(&mut run, state, force, now);
                 if accepted {
                     task_runs::upsert(tx, &run)?;
                     if let Some(s) = &run.state {
                         task_runs::insert_state(tx, id, s)?;
-                        if s.kind.is_terminal() {
+                        if !matches!(s.kind, StateType::Running | StateType::Cancelling) {
                             crate::store::concurrency_leases::release_task_run(tx, id, now)?;
                         }
                     }
                 }
-                let current = run
-                    .state
-                    .clone()
-                    .unwrap_or_else(|| State::new(crate::domain::StateType::Pending, now));
-                Ok((current, accepted))
+                let state = current(&run);
+                let decision = if accepted {
+                    Decision::Accept(state.clone())
+                } else {
+                    Decision::Reject {
+                        state: None,
+                        reason: format!(
+                            "This task run is already {}; only a retry or force can change it.",
+                            state.kind.as_str()
+                        ),
+                    }
+                };
+                Ok((state, decision))
             })
             .await
             .map_err(|e| match e {
                 StoreError::NotFound(_) => not_found(id),
                 other => other.into(),
-            })
+            })?;
+        self.slot_waiters.freed.notify_one();
+        Ok(out)
     }
 
     /// Deletes a task run.

@@ -201,3 +201,66 @@ async fn a_waiter_that_gives_up_takes_nothing() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tasks_proposing_running_over_rest_meet_their_tags_limits() {
+    let app = spawn_app_without_worker().await;
+    app.post(
+        "/concurrency_limits/",
+        json!({"tag": "db", "concurrency_limit": 1}),
+    )
+    .await;
+    app.post(
+        "/concurrency_limits/",
+        json!({"tag": "zero", "concurrency_limit": 0}),
+    )
+    .await;
+    let flow = app.flow("tagged").await;
+    let run = app.run(&flow, json!({"state": {"type": "RUNNING"}})).await;
+    let mut tasks = Vec::new();
+    for (i, tags) in [json!(["db"]), json!(["db", "other"]), json!(["zero"])]
+        .into_iter()
+        .enumerate()
+    {
+        let body = json!({"flow_run_id": run.id, "task_key": "t", "dynamic_key": i.to_string(), "tags": tags});
+        let (s, t) = app.post("/task_runs/", body).await;
+        assert_eq!(s, StatusCode::CREATED, "{t}");
+        tasks.push(t["id"].as_str().unwrap().to_string());
+    }
+    let propose = |task: &str, kind: &str| {
+        let path = format!("/task_runs/{task}/set_state");
+        let body = json!({"state": {"type": kind}});
+        let app = &app;
+        async move { app.post(&path, body).await.1 }
+    };
+    assert_eq!(propose(&tasks[0], "RUNNING").await["status"], "ACCEPT");
+    assert_eq!(
+        propose(&tasks[0], "RUNNING").await["status"],
+        "ACCEPT",
+        "a task holding its slot goes on"
+    );
+    let held = propose(&tasks[1], "RUNNING").await;
+    assert_eq!(held["status"], "WAIT", "{held}");
+    assert!(
+        held["details"]["delay_seconds"].as_f64().unwrap() >= 1.0,
+        "{held}"
+    );
+    assert!(
+        held["details"]["reason"].as_str().unwrap().contains("db"),
+        "{held}"
+    );
+    let (_, v1) = app.get("/concurrency_limits/tag/db").await;
+    assert_eq!(v1["active_slots"], json!([tasks[0]]));
+    assert_eq!(propose(&tasks[0], "COMPLETED").await["status"], "ACCEPT");
+    assert_eq!(propose(&tasks[1], "RUNNING").await["status"], "ACCEPT");
+    let aborted = propose(&tasks[2], "RUNNING").await;
+    assert_eq!(aborted["status"], "ABORT", "{aborted}");
+    assert!(aborted["details"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("\"zero\" is 0"));
+    // Leaving RUNNING for anything but CANCELLING frees the slot (a retry waits for a new one).
+    assert_eq!(propose(&tasks[1], "SCHEDULED").await["status"], "ACCEPT");
+    assert_eq!(limit_use(&app, "tag:db").await["active_slots"], 0);
+    app.stop().await;
+}
