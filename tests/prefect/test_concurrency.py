@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from conftest import FLOWS_DIR, BackgroundProcess, flow_env, prefect_executable, run_prefect_cli
@@ -382,6 +383,17 @@ class Deployments:
         return "\n".join(parts)
 
 
+def renewals(baton) -> float:
+    """How many lease renewals Baton has answered (from its request metrics)."""
+    root = baton.api_url.rstrip("/").removesuffix("/api")
+    text = httpx.get(root + "/metrics", timeout=10).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("baton_http_request_duration_seconds_count{") and "/leases/{lease_id}/renew" in line
+    )
+
+
 def deployment_limit(api, deployment_id: str) -> dict:
     """The deployment's limit in the v2 list (`prefect gcl ls` shows it as `deployment:<id>`)."""
     listed = [x for x in post_json(api, "v2/concurrency_limits/filter", {}) if x["name"] == f"deployment:{deployment_id}"]
@@ -466,6 +478,7 @@ def test_deployment_concurrency_with_stock_worker(baton, api, tmp_path):
             )
             return run["id"]
 
+        renewed_before = renewals(baton) if baton.process is not None else 0.0
         run1 = create_run(enq, LONG_RUN_S)
         run_a = create_run(can, 12.0)
         first = wait_for_run(api, run1, "RUNNING", timeout=RUN_DEADLINE_S, context=ctx.context)
@@ -473,6 +486,13 @@ def test_deployment_concurrency_with_stock_worker(baton, api, tmp_path):
         if not is_uuid(lease_id):
             checks.note(f"run 1 RUNNING without a deployment_concurrency_lease_id: {first['state']}")
         checks.expect(enq, 1, "while run 1 runs (ENQUEUE)")
+        if baton.process is not None and is_uuid(lease_id):
+            # Baton only (its /metrics counts requests by route): the run's engine renews the slot's lease.
+            wait_for(
+                lambda: renewals(baton) > renewed_before,
+                timeout=15,
+                what="the engine to renew its deployment slot's lease",
+            )
 
         run2 = create_run(enq, 1.0)
         wait_for_run(api, run_a, "RUNNING", timeout=RUN_DEADLINE_S, context=ctx.context)
