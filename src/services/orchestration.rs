@@ -180,10 +180,29 @@ fn hold_deployment_slot(
             == Some(crate::domain::flow_run::RetryType::InProcess)
             && state.name == crate::domain::state::name::AWAITING_RETRY;
         if !in_process_retry {
-            concurrency_leases::release_flow_run(tx, run.id, now)?;
+            let freed = concurrency_leases::release_flow_run(tx, run.id, now)?;
+            if let (true, Some(dep)) = (freed > 0, run.deployment_id) {
+                offer_freed_slot(tx, dep, run.id, now)?;
+            }
         }
     }
     Ok(())
+}
+
+/// A deployment slot was freed: the run that has waited longest for one (AwaitingConcurrencySlot) is due
+/// now rather than when its wait runs out, so a worker claims it at once.
+fn offer_freed_slot(tx: &Tx, deployment: Uuid, freed_by: Uuid, now: Ts) -> Result<()> {
+    let waiting = crate::domain::state::name::AWAITING_CONCURRENCY_SLOT;
+    let Some(mut next) = flow_runs::longest_waiting_for_slot(tx, deployment, waiting, freed_by)?
+    else {
+        return Ok(());
+    };
+    let before = next.clone();
+    if let Some(s) = next.state.as_mut() {
+        s.details.scheduled_time = Some(now);
+    }
+    next.next_scheduled_start_time = Some(now);
+    flow_runs::update_changed(tx, &before, &next)
 }
 
 /// A new lease on one slot of a deployment's own limit, held by `run`.

@@ -287,6 +287,32 @@ pub fn active_ids_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<Vec<Uuid
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The run of a deployment that has waited longest for one of its concurrency slots (SCHEDULED, named
+/// `waiting_name`), other than `except`.
+pub fn longest_waiting_for_slot(
+    tx: &Tx,
+    deployment_id: Uuid,
+    waiting_name: &str,
+    except: Uuid,
+) -> Result<Option<FlowRun>> {
+    let sql = format!(
+        "SELECT {COLS} FROM flow_runs WHERE deployment_id = ?1 AND state_type = ?2 AND state_name = ?3 \
+         AND id != ?4 ORDER BY expected_start_time, id LIMIT 1"
+    );
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    Ok(stmt
+        .query_row(
+            params![
+                deployment_id.to_string(),
+                crate::domain::StateType::Scheduled.as_str(),
+                waiting_name,
+                except.to_string()
+            ],
+            row,
+        )
+        .optional()?)
+}
+
 /// PENDING, RUNNING or CANCELLING runs of pool `pool_id` claimed by the worker named `worker` (by its label).
 pub fn claimed_by_worker(tx: &Tx, pool_id: Uuid, worker: &str) -> Result<Vec<FlowRun>> {
     let sql = format!(

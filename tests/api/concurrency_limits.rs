@@ -357,7 +357,24 @@ async fn a_deployment_slot_is_a_lease_named_in_the_runs_state() {
         )
         .await;
     assert_eq!(s, StatusCode::NO_CONTENT, "the engine renews it");
+    let waiting = app
+        .flow_run(&b)
+        .await
+        .state
+        .unwrap()
+        .state_details
+        .scheduled_time;
     app.propose(&a, json!({"type": "COMPLETED"}), false).await;
+    // The freed slot is offered at once to the run that waited for it.
+    let b_now = app.flow_run(&b).await;
+    let due = b_now.state.unwrap().state_details.scheduled_time;
+    assert!(
+        due < waiting,
+        "due now ({due:?}), not at the end of its wait ({waiting:?})"
+    );
+    let claim_b = app.propose(&b, json!({"type": "PENDING"}), false).await;
+    assert_eq!(claim_b.status, "ACCEPT");
+    app.propose(&b, json!({"type": "CANCELLED"}), false).await;
     assert_eq!(limit_use(&app, &name).await["active_slots"], 0);
     let (s, _) = app
         .patch(
