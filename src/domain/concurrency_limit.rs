@@ -143,11 +143,6 @@ impl Limit {
         self.slots_at(now) + self.leased
     }
 
-    /// Free slots at `now` (never below 0).
-    pub fn free(&self, now: Ts) -> i64 {
-        (self.limit - self.in_use(now)).max(0)
-    }
-
     /// The tag this limit limits, when it is a tag limit.
     pub fn tag(&self) -> Option<&str> {
         self.name.strip_prefix(TAG_PREFIX)

@@ -111,14 +111,6 @@ impl Lease {
         now < self.expires
     }
 
-    /// The lease renewed at `now` for `length`; `None` when it had already expired.
-    pub fn renewed(&self, now: Ts, length: chrono::Duration) -> Option<Lease> {
-        self.is_alive(now).then(|| Lease {
-            expires: now + length,
-            ..self.clone()
-        })
-    }
-
     /// How long the lease has held its slots at `now`, in seconds.
     pub fn held_seconds(&self, now: Ts) -> f64 {
         super::time::seconds_between(self.created, now).max(0.0)
@@ -170,7 +162,7 @@ mod tests {
     }
 
     #[test]
-    fn a_lease_renews_only_while_alive() {
+    fn a_lease_is_alive_until_it_expires() {
         let lease = Lease {
             id: Uuid::nil(),
             limits: vec![],
@@ -181,13 +173,7 @@ mod tests {
         };
         assert!(lease.is_alive(at(59)));
         assert!(!lease.is_alive(at(60)));
-        let renewed = lease
-            .renewed(at(30), chrono::Duration::seconds(300))
-            .unwrap();
-        assert_eq!(renewed.expires, at(330));
-        assert!(lease
-            .renewed(at(61), chrono::Duration::seconds(300))
-            .is_none());
+        assert_eq!(lease.held_seconds(at(30)), 30.0);
     }
 
     #[test]

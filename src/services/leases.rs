@@ -110,12 +110,6 @@ pub(super) fn take_in(
     }))
 }
 
-/// A jittered wait in seconds around `mean`, for a client told to come back.
-fn retry_after(mean: f64) -> f64 {
-    let u = (Uuid::now_v7().as_u128() & 0xFFFF_FFFF) as f64 / u32::MAX as f64;
-    rules::jittered(mean, u)
-}
-
 /// The wait suggested to a request that waited its full hold: come back at once, the place is kept.
 const COME_BACK_SECONDS: f64 = 0.05;
 
@@ -262,10 +256,4 @@ impl Services {
         self.slot_waiters.freed.notify_one();
         Ok(())
     }
-}
-
-/// The wait to suggest to a request refused now (Prefect's `Retry-After`, jittered).
-pub fn suggested_wait(found: &[Limit], slots: i64) -> f64 {
-    let active: Vec<&Limit> = found.iter().filter(|l| l.active).collect();
-    retry_after(rules::wait_seconds(&active, slots))
 }
