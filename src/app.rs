@@ -113,6 +113,7 @@ impl App {
         loops.spawn(crate::services::late_runs::run(services.clone()));
         loops.spawn(crate::services::reaper::run(services.clone()));
         loops.spawn(crate::services::slot_loop::run(services.clone()));
+        loops.spawn(crate::services::trigger_loop::run(services.clone()));
         loops.spawn(crate::services::retention::run(
             services.clone(),
             config.retention,

@@ -20,7 +20,6 @@ use crate::wire::flow_runs::{
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::Value;
 
 /// Create, or update in place when the flow already has a deployment of that name (200).
 pub async fn create(
@@ -286,14 +285,4 @@ pub async fn schedule_now(
     }
     let created = s.schedule_deployment(id, w).await?;
     Ok((StatusCode::CREATED, Json(ScheduledCount { created })))
-}
-
-/// Deployment triggers live in automations, which Baton does not run: clearing them always succeeds.
-pub async fn delete_owned_automations(Path(_resource): Path<String>) -> StatusCode {
-    StatusCode::ACCEPTED
-}
-
-/// No automations exist in Baton, so none relate to any resource.
-pub async fn related_automations(Path(_resource): Path<String>) -> Json<Vec<Value>> {
-    Json(Vec::new())
 }

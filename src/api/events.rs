@@ -5,14 +5,13 @@
 use super::auth::WsGate;
 use super::AppState;
 use crate::domain::event::{Event, EventFilter};
-use crate::domain::{time, Doc, Ts};
+use crate::domain::{time, Ts};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use tokio::sync::broadcast::error::RecvError;
-use uuid::Uuid;
 
 pub async fn events_in(State(s): State<AppState>, gate: WsGate, ws: WebSocketUpgrade) -> Response {
     ws.protocols(["prefect"])
@@ -147,56 +146,12 @@ async fn send_event(socket: &mut WebSocket, e: &Event) -> Result<(), axum::Error
 
 /// An event in Prefect's JSON shape.
 pub fn event_json(e: &Event) -> Value {
-    json!({
-        "id": e.id.to_string(),
-        "occurred": time::format(e.occurred),
-        "event": e.event,
-        "resource": e.resource,
-        "related": e.related,
-        "payload": e.payload,
-        "follows": e.follows.map(|u| u.to_string()),
-        "received": time::format(e.received),
-    })
+    e.to_json()
 }
 
-/// Reads a client event; `None` when it has no name or resource id.
+/// Reads a client event; `None` when it has no name or resource id. Its `received` is now.
 pub fn parse_event(v: &Value, now: Ts) -> Option<Event> {
-    let o = v.as_object()?;
-    let name = o.get("event")?.as_str()?.to_string();
-    let resource = o.get("resource")?.as_object()?.clone();
-    resource.get("prefect.resource.id")?.as_str()?;
-    let related = match o.get("related") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|r| r.as_object().cloned())
-            .collect(),
-        _ => Vec::new(),
-    };
-    Some(Event {
-        id: o
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(Uuid::now_v7),
-        occurred: o
-            .get("occurred")
-            .and_then(Value::as_str)
-            .and_then(time::parse)
-            .unwrap_or(now),
-        event: name,
-        resource,
-        related,
-        payload: o
-            .get("payload")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_else(Doc::new),
-        follows: o
-            .get("follows")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse().ok()),
-        received: now,
-    })
+    Event::from_json(v, now).map(|e| Event { received: now, ..e })
 }
 
 /// Reads Prefect's `EventFilter` (the parts Baton interprets; the rest does not restrict).
@@ -217,6 +172,13 @@ pub fn parse_filter(v: &Value) -> EventFilter {
             })
             .unwrap_or_default()
     };
+    let labels = |k: &str| {
+        v.get(k)
+            .and_then(|o| o.get("labels"))
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
     let at = |k: &str| {
         v.get("occurred")
             .and_then(|o| o.get(k))
@@ -225,7 +187,7 @@ pub fn parse_filter(v: &Value) -> EventFilter {
     };
     EventFilter {
         since: at("since"),
-        until: None,
+        until: at("until"),
         names: list(&["event", "name"]),
         name_prefixes: list(&["event", "prefix"]),
         exclude_names: list(&["event", "exclude_name"]),
@@ -235,5 +197,10 @@ pub fn parse_filter(v: &Value) -> EventFilter {
         any_resource_ids: list(&["any_resource", "id"]),
         any_resource_id_prefixes: list(&["any_resource", "id_prefix"]),
         related_ids: list(&["related", "id"]),
+        related_roles: list(&["related", "role"]),
+        resource_labels: labels("resource"),
+        related_labels: labels("related"),
+        any_resource_labels: labels("any_resource"),
+        ids: list(&["id", "id"]),
     }
 }

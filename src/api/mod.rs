@@ -4,6 +4,7 @@
 mod admin;
 mod artifacts;
 pub mod auth;
+mod automations;
 mod block_documents;
 mod blocks;
 mod catchup;
@@ -16,6 +17,7 @@ mod deployment_fields;
 mod deployments;
 pub mod error;
 mod events;
+mod events_api;
 mod filters;
 #[cfg(test)]
 mod filters_tests;
@@ -27,6 +29,7 @@ mod logs_ws;
 pub mod metrics;
 mod openapi;
 mod openapi_answers;
+mod openapi_automations;
 mod openapi_blocks;
 mod openapi_bodies;
 mod openapi_concurrency;
@@ -144,14 +147,6 @@ pub fn router(services: AppState) -> Router {
             "/deployments/{id}/schedules/{schedule_id}",
             axum::routing::patch(deployments::update_schedule).delete(deployments::delete_schedule),
         )
-        .route(
-            "/automations/owned-by/{resource}",
-            axum::routing::delete(deployments::delete_owned_automations),
-        )
-        .route(
-            "/automations/related-to/{resource}",
-            get(deployments::related_automations),
-        )
         .route("/work_pools/", post(work_pools::create))
         .route("/work_pools/filter", post(work_pools::filter))
         .route("/work_pools/count", post(work_pools::count))
@@ -206,6 +201,8 @@ pub fn router(services: AppState) -> Router {
         .merge(concurrency_v1::routes())
         .merge(concurrency_v2::routes())
         .merge(concurrency_view::routes())
+        .merge(automations::routes())
+        .merge(events_api::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

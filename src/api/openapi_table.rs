@@ -79,6 +79,7 @@ pub fn operations() -> impl Iterator<Item = &'static Op> {
         .chain(super::openapi_pools::OPERATIONS)
         .chain(super::openapi_blocks::OPERATIONS)
         .chain(super::openapi_concurrency::OPERATIONS)
+        .chain(super::openapi_automations::OPERATIONS)
 }
 
 /// Every route of `api::router` but the work pool and queue routes, in the route table's order.
@@ -333,18 +334,6 @@ const OPERATIONS: &[Op] = &[
         "Delete a schedule",
     )
     .returns(answer(super::deployments::delete_schedule)),
-    op(
-        "delete",
-        "/automations/owned-by/{resource}",
-        "Automations (none): delete",
-    )
-    .returns(answer(super::deployments::delete_owned_automations)),
-    op(
-        "get",
-        "/automations/related-to/{resource}",
-        "Automations (none): list",
-    )
-    .returns(answer(super::deployments::related_automations)),
     op(
         "get",
         "/collections/views/aggregate-worker-metadata",

@@ -1,6 +1,7 @@
 //! Events: Prefect's event model (`prefect.flow-run.Running`, `prefect.task-run.Completed`…) and the filter
 //! that a websocket subscriber sends, matched here as a pure function.
 
+use super::automation::spec_matches;
 use super::{time, Doc, Ts};
 use serde_json::Value;
 use uuid::Uuid;
@@ -36,6 +37,61 @@ impl Event {
     }
 }
 
+impl Event {
+    /// Prefect's JSON shape of an event (as the API and websockets answer it, and as Baton stores a
+    /// triggering event).
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "id": self.id.to_string(),
+            "occurred": time::format(self.occurred),
+            "event": self.event,
+            "resource": self.resource,
+            "related": self.related,
+            "payload": self.payload,
+            "follows": self.follows.map(|u| u.to_string()),
+            "received": time::format(self.received),
+        })
+    }
+
+    /// Reads an event in Prefect's shape; `None` without a name or a resource id. Missing ids and times
+    /// are filled (`now`).
+    pub fn from_json(v: &Value, now: Ts) -> Option<Event> {
+        let o = v.as_object()?;
+        let name = o.get("event")?.as_str()?.to_string();
+        let resource = o.get("resource")?.as_object()?.clone();
+        resource.get("prefect.resource.id")?.as_str()?;
+        let related = match o.get("related") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|r| r.as_object().cloned())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let when = |k: &str| o.get(k).and_then(Value::as_str).and_then(time::parse);
+        Some(Event {
+            id: o
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(Uuid::now_v7),
+            occurred: when("occurred").unwrap_or(now),
+            event: name,
+            resource,
+            related,
+            payload: o
+                .get("payload")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default(),
+            follows: o
+                .get("follows")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok()),
+            received: when("received").unwrap_or(now),
+        })
+    }
+}
+
 /// A resource label map entry: `prefect.resource.id` and friends.
 pub fn resource(id: String, extra: &[(&str, Value)]) -> Doc {
     let mut doc = Doc::new();
@@ -60,6 +116,13 @@ pub struct EventFilter {
     pub any_resource_ids: Vec<String>,
     pub any_resource_id_prefixes: Vec<String>,
     pub related_ids: Vec<String>,
+    pub related_roles: Vec<String>,
+    /// Label maps (Prefect's glob patterns): of the resource, of some related resource, of any of them.
+    pub resource_labels: Doc,
+    pub related_labels: Doc,
+    pub any_resource_labels: Doc,
+    /// Event ids.
+    pub ids: Vec<String>,
 }
 
 impl EventFilter {
@@ -106,14 +169,40 @@ impl EventFilter {
                 return false;
             }
         }
-        if !self.related_ids.is_empty()
-            && !related
-                .iter()
-                .any(|r| self.related_ids.iter().any(|x| x == r))
+        if !self.ids.is_empty() && !self.ids.iter().any(|x| *x == event.id.to_string()) {
+            return false;
+        }
+        if !self.resource_labels.is_empty() && !spec_matches(&self.resource_labels, &event.resource)
         {
             return false;
         }
-        true
+        if !self.any_resource_labels.is_empty()
+            && !std::iter::once(&event.resource)
+                .chain(event.related.iter())
+                .any(|r| spec_matches(&self.any_resource_labels, r))
+        {
+            return false;
+        }
+        if self.related_ids.is_empty()
+            && self.related_roles.is_empty()
+            && self.related_labels.is_empty()
+        {
+            return true;
+        }
+        event.related.iter().any(|r| {
+            let label = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("");
+            (self.related_ids.is_empty()
+                || self
+                    .related_ids
+                    .iter()
+                    .any(|x| x == label("prefect.resource.id")))
+                && (self.related_roles.is_empty()
+                    || self
+                        .related_roles
+                        .iter()
+                        .any(|x| x == label("prefect.resource.role")))
+                && spec_matches(&self.related_labels, r)
+        })
     }
 }
 

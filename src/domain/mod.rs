@@ -5,6 +5,7 @@
 //! run policies, parameters) are kept as JSON values with typed accessors for the keys the rules need.
 
 pub mod artifact;
+pub mod automation;
 pub mod block;
 pub mod block_checksum;
 pub mod block_filter;
@@ -29,6 +30,7 @@ pub mod state_details;
 pub mod task_policy;
 pub mod task_run;
 pub mod time;
+pub mod trigger_eval;
 pub mod variable;
 pub mod why;
 pub mod work_pool;

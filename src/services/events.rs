@@ -2,7 +2,7 @@
 //! `prefect.task-run.*` events into task runs), and replay stored events to new subscribers.
 
 use super::{Result, Services};
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventFilter};
 use crate::domain::task_run::{merge, report_from_event};
 use crate::domain::Ts;
 use crate::store::{events, task_runs};
@@ -50,6 +50,45 @@ impl Services {
         Ok(self
             .store
             .read(move |tx| events::since(tx, since, limit))
+            .await?)
+    }
+
+    /// One page of the events passing `f` (newest first when `desc`), and how many pass in all.
+    pub async fn filter_events(
+        &self,
+        f: EventFilter,
+        desc: bool,
+        offset: u64,
+        limit: u32,
+    ) -> Result<(Vec<Event>, u64)> {
+        Ok(self
+            .store
+            .read(move |tx| {
+                let (mut page, mut total) = (Vec::new(), 0u64);
+                events::scan(tx, &f, desc, |e| {
+                    if total >= offset && page.len() < limit as usize {
+                        page.push(e);
+                    }
+                    total += 1;
+                    true
+                })?;
+                Ok((page, total))
+            })
+            .await?)
+    }
+
+    /// Every event passing `f`, oldest first (for counting).
+    pub async fn all_filtered_events(&self, f: EventFilter) -> Result<Vec<Event>> {
+        Ok(self
+            .store
+            .read(move |tx| {
+                let mut all = Vec::new();
+                events::scan(tx, &f, false, |e| {
+                    all.push(e);
+                    true
+                })?;
+                Ok(all)
+            })
             .await?)
     }
 }

@@ -3,6 +3,8 @@
 //! these; none of them touches the store directly.
 
 pub mod artifacts;
+pub mod automation_actions;
+pub mod automations;
 pub mod block_documents;
 mod block_reads;
 pub mod blocks;
@@ -21,6 +23,7 @@ pub mod late_runs;
 pub mod leases;
 pub mod logs;
 pub mod metrics;
+mod notifications;
 pub mod orchestration;
 pub mod reaper;
 pub mod retention;
@@ -31,6 +34,8 @@ pub mod slot_waiters;
 mod system_blocks;
 pub mod tag_limits;
 pub mod task_runs;
+pub mod templates;
+pub mod trigger_loop;
 pub mod variables;
 pub mod why;
 pub mod work_pools;
@@ -62,6 +67,8 @@ pub struct Services {
     pub slot_waiters: std::sync::Arc<slot_waiters::Waiters<leases::Granted>>,
     /// Seals block data at rest.
     pub cipher: std::sync::Arc<cipher::Cipher>,
+    /// Wakes the trigger loop (events were stored, or an automation changed).
+    pub trigger_wake: tokio::sync::Notify,
 }
 
 impl Services {
@@ -78,6 +85,7 @@ impl Services {
             metrics: metrics::Metrics::new(),
             slot_waiters: Default::default(),
             cipher: std::sync::Arc::new(cipher::Cipher::ephemeral()),
+            trigger_wake: tokio::sync::Notify::new(),
         }
     }
 

@@ -3,7 +3,7 @@
 use super::codec;
 use super::error::Result;
 use super::Tx;
-use crate::domain::event::Event;
+use crate::domain::event::{Event, EventFilter};
 use crate::domain::Ts;
 use rusqlite::{params, Row};
 use serde_json::Value;
@@ -63,4 +63,69 @@ pub fn since(tx: &Tx, since: Ts, limit: u32) -> Result<Vec<Event>> {
     )?;
     let rows = stmt.query_map(params![codec::ts(since), limit], row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Stored events after `rowid` in insertion order (the trigger loop's feed), at most `limit`.
+pub fn after_rowid(tx: &Tx, rowid: i64, limit: u32) -> Result<Vec<(i64, Event)>> {
+    let mut stmt = tx.conn.prepare_cached(
+        "SELECT id, occurred, event, resource, related, payload, follows, received, rowid FROM events \
+         WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![rowid, limit], |r| Ok((r.get(8)?, row(r)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The rowid of the newest stored event (0 when there is none).
+pub fn last_rowid(tx: &Tx) -> Result<i64> {
+    Ok(tx
+        .conn
+        .query_row("SELECT COALESCE(MAX(rowid), 0) FROM events", [], |r| {
+            r.get(0)
+        })?)
+}
+
+/// Calls `visit` with every stored event that passes `f`, newest first when `desc`. SQL narrows by time,
+/// name and resource id; the filter decides the rest. `visit` returns `false` to stop.
+pub fn scan(
+    tx: &Tx,
+    f: &EventFilter,
+    desc: bool,
+    mut visit: impl FnMut(Event) -> bool,
+) -> Result<()> {
+    let mut sql = String::from(
+        "SELECT id, occurred, event, resource, related, payload, follows, received FROM events WHERE 1 = 1",
+    );
+    let mut args: Vec<String> = Vec::new();
+    let mut arg = |sql: &mut String, clause: &str, v: String| {
+        args.push(v);
+        sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(s) = f.since {
+        arg(&mut sql, " AND occurred >= ?", codec::ts(s));
+    }
+    if let Some(u) = f.until {
+        arg(&mut sql, " AND occurred <= ?", codec::ts(u));
+    }
+    if f.names.len() == 1 && f.name_prefixes.is_empty() {
+        arg(&mut sql, " AND event = ?", f.names[0].clone());
+    }
+    if f.resource_ids.len() == 1 && f.resource_id_prefixes.is_empty() {
+        arg(&mut sql, " AND resource_id = ?", f.resource_ids[0].clone());
+    }
+    if f.resource_id_prefixes.len() == 1 && f.resource_ids.is_empty() {
+        let p = &f.resource_id_prefixes[0];
+        arg(&mut sql, " AND resource_id >= ?", p.clone());
+        arg(&mut sql, " AND resource_id < ?", format!("{p}\u{10FFFF}"));
+    }
+    let dir = if desc { "DESC" } else { "ASC" };
+    sql.push_str(&format!(" ORDER BY occurred {dir}, id {dir}"));
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let e = row(r)?;
+        if f.matches(&e) && !visit(e) {
+            break;
+        }
+    }
+    Ok(())
 }

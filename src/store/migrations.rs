@@ -20,6 +20,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0013_lateness_column.sql")),
         M::up(include_str!("migrations/0014_blocks.sql")),
         M::up(include_str!("migrations/0015_concurrency_limits.sql")),
+        M::up(include_str!("migrations/0016_automations.sql")),
     ])
 }
 

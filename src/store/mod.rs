@@ -6,6 +6,8 @@
 //! transaction contains by passing a closure to [`Store::write`] or [`Store::read`].
 
 pub mod artifacts;
+pub mod automation_state;
+pub mod automations;
 pub mod block_documents;
 pub mod block_types;
 pub mod catchup;

@@ -3,6 +3,7 @@
 //! enums are Prefect's; timestamps are RFC 3339 strings; nullable fields are always present.
 
 pub mod artifacts;
+pub mod automations;
 pub mod blocks;
 pub mod concurrency;
 pub mod concurrency_limits;
