@@ -6,6 +6,7 @@
 
 pub mod artifact;
 pub mod automation;
+pub mod automation_action;
 pub mod block;
 pub mod block_checksum;
 pub mod block_filter;

@@ -3,6 +3,7 @@
 mod admin;
 mod artifacts;
 mod auth;
+mod automations;
 mod backup;
 mod bad_input;
 mod block_templates;
@@ -44,6 +45,7 @@ mod slot_line;
 mod slots;
 mod small_ops;
 mod task_runs;
+mod trigger_clock;
 mod tutorial;
 mod typed_bodies;
 mod variables;
