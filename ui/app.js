@@ -11,6 +11,8 @@ import { Pools, PoolDetail } from './views/pools.js';
 import { Flows } from './views/flows.js';
 import { Blocks, BlockDetail } from './views/blocks.js';
 import { Concurrency, ConcurrencyDetail } from './views/concurrency.js';
+import { Events } from './views/events.js';
+import { Automations, AutomationDetail } from './views/automations.js';
 import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
 
 const ROUTES = [
@@ -26,9 +28,12 @@ const ROUTES = [
   [/^\/flows\/?$/, Flows],
   [/^\/blocks\/?$/, Blocks],
   [/^\/blocks\/([^/]+(?:\/[^/]+)?)$/, BlockDetail],
+  [/^\/automations\/?$/, Automations],
+  [/^\/automations\/automation\/([^/]+)\/?$/, AutomationDetail],
+  [/^\/events\/?$/, Events],
 ];
 
-const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/concurrency', 'Concurrency'], ['/flows', 'Flows'], ['/blocks', 'Blocks']];
+const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/concurrency', 'Concurrency'], ['/flows', 'Flows'], ['/blocks', 'Blocks'], ['/automations', 'Automations'], ['/events', 'Events']];
 
 function Nav({ path }) {
   const current = (href) => (href === '/' ? path === '/' : path.startsWith(href));

@@ -3,6 +3,7 @@
 //! opens the database. The API URL is `--api`, else `BATON_API_URL`, else `PREFECT_API_URL`, else
 //! `http://127.0.0.1:4200/api`. Errors print one line and exit 1; usage errors exit 2.
 
+mod automation;
 mod block;
 pub mod client;
 mod concurrency;
@@ -99,6 +100,16 @@ pub enum Command {
     Concurrency {
         #[command(subcommand)]
         cmd: concurrency::ConcurrencyCmd,
+    },
+    /// Automations ("when this happens, do that"): ls, inspect, pause, resume, delete.
+    Automation {
+        #[command(subcommand)]
+        cmd: automation::AutomationCmd,
+    },
+    /// Events: ls [--name PREFIX] [--follow].
+    Event {
+        #[command(subcommand)]
+        cmd: automation::EventCmd,
     },
     /// Variables: ls, get, set, unset.
     Variable {
@@ -311,6 +322,8 @@ async fn dispatch(api: String, out: Out, cmd: Command) -> anyhow::Result<ExitCod
         Command::WorkPool { cmd } => work_pool::run(&client, out, cmd).await?,
         Command::WorkQueue { cmd } => work_pool::run_queue(&client, out, cmd).await?,
         Command::Variable { cmd } => variable::run(&client, out, cmd).await?,
+        Command::Automation { cmd } => automation::run(&client, out, cmd).await?,
+        Command::Event { cmd } => automation::run_events(&client, out, cmd).await?,
         Command::Block { cmd } => block::run(&client, out, cmd).await?,
         Command::Concurrency { cmd } => concurrency::run(&client, out, cmd).await?,
         Command::Version => version(&client, out).await?,

@@ -7,6 +7,7 @@
 pub mod artifact;
 pub mod automation;
 pub mod automation_action;
+pub mod automation_words;
 pub mod block;
 pub mod block_checksum;
 pub mod block_filter;
@@ -23,6 +24,7 @@ pub mod log;
 pub mod orchestration;
 pub mod parameters;
 pub mod policy;
+pub mod resource_events;
 pub mod retention;
 pub mod run_policy;
 pub mod schedule;

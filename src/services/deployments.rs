@@ -8,7 +8,7 @@ use crate::domain::deployment::{
 };
 use crate::domain::filter::{Cond, Field, Order, Query, Val};
 use crate::domain::flow_run::{FlowRun, NewFlowRun, ProposedState, RunPolicy, RETRY_IN_PROCESS};
-use crate::domain::{parameters, Doc, StateType, Ts};
+use crate::domain::{parameters, resource_events, Doc, StateType, Ts};
 use crate::store::{concurrency_limits, deployments, flow_runs, flows, schedules, StoreError, Tx};
 use uuid::Uuid;
 
@@ -44,11 +44,11 @@ impl Services {
         let out = self
             .store
             .write(move |tx| {
-                flows::get(tx, flow_id)?.ok_or_else(|| {
+                let flow = flows::get(tx, flow_id)?.ok_or_else(|| {
                     StoreError::Invalid(format!("flow_id: flow {flow_id} does not exist"))
                 })?;
-                match deployments::by_flow_and_name(tx, flow_id, &name)? {
-                    Some(existing) => Ok((apply_patch(tx, existing, patch, now)?, false)),
+                let (d, created) = match deployments::by_flow_and_name(tx, flow_id, &name)? {
+                    Some(existing) => (apply_patch(tx, existing, patch, now)?, false),
                     None => {
                         let mut d = Deployment::new(name, flow_id, now);
                         patch.apply(&mut d);
@@ -58,11 +58,17 @@ impl Services {
                         for s in patch.schedules.unwrap_or_default() {
                             schedules::insert_schedule(tx, &s.into_stored(d.id, now))?;
                         }
-                        Ok((reload(tx, d.id)?, true))
+                        (reload(tx, d.id)?, true)
                     }
-                }
+                };
+                let change = if created { "created" } else { "updated" };
+                let e = resource_events::deployment(&d, change, &[], Some(&flow.name), now);
+                store_events(tx, std::slice::from_ref(&e))?;
+                Ok(((d, created), e))
             })
             .await?;
+        let (out, e) = out;
+        self.bus.publish([e]);
         self.scheduler_wake.notify_one();
         Ok(out)
     }
@@ -71,13 +77,19 @@ impl Services {
     pub async fn update_deployment(&self, id: Uuid, patch: DeploymentPatch) -> Result<()> {
         validate_schedules(patch.schedules.as_deref().unwrap_or_default())?;
         let now = self.clock.now();
-        self.store
+        let fields: Vec<&'static str> = patch.paused.map(|_| "paused").into_iter().collect();
+        let e = self
+            .store
             .write(move |tx| {
                 let d = deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
-                apply_patch(tx, d, patch, now).map(|_| ())
+                let d = apply_patch(tx, d, patch, now)?;
+                let e = resource_events::deployment(&d, "updated", &fields, None, now);
+                store_events(tx, std::slice::from_ref(&e))?;
+                Ok(e)
             })
             .await
             .map_err(|e| not_found_as(e, id))?;
+        self.bus.publish([e]);
         self.scheduler_wake.notify_one();
         Ok(())
     }
@@ -132,11 +144,24 @@ impl Services {
         let deleted = self
             .store
             .write(move |tx| {
+                let Some(d) = deployments::get(tx, id)? else {
+                    return Ok(None);
+                };
                 schedules::delete_future_runs_of_deployment(tx, id, now)?;
                 concurrency_limits::sync_deployment(tx, id, None, now)?;
-                deployments::delete(tx, id)
+                deployments::delete(tx, id)?;
+                let e = resource_events::deployment(&d, "deleted", &[], None, now);
+                store_events(tx, std::slice::from_ref(&e))?;
+                Ok(Some(e))
             })
             .await?;
+        let deleted = match deleted {
+            Some(e) => {
+                self.bus.publish([e]);
+                true
+            }
+            None => false,
+        };
         if !deleted {
             return Err(ServiceError::NotFound(format!("Deployment {id} not found")));
         }

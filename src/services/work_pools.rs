@@ -1,12 +1,13 @@
 //! Work pool use cases: pools and queues (a process pool named `default` always exists), worker heartbeats,
 //! and the poll that hands due runs to a worker under pause and concurrency limits.
 
+use super::orchestration::store_events;
 use super::{Result, ServiceError, Services};
 use crate::domain::flow_run::FlowRun;
 use crate::domain::work_pool::{
     pick, process_base_job_template, PoolFilter, WorkPool, WorkQueue, Worker,
 };
-use crate::domain::{Doc, Ts};
+use crate::domain::{resource_events, Doc, Ts};
 use crate::store::{flow_runs, work_pools, work_queues, StoreError, Tx};
 use uuid::Uuid;
 
@@ -87,10 +88,17 @@ impl Services {
             ));
         }
         let now = self.clock.now();
-        Ok(self
+        let (p, e) = self
             .store
-            .write(move |tx| insert_pool(tx, new, now))
-            .await?)
+            .write(move |tx| {
+                let p = insert_pool(tx, new, now)?;
+                let e = resource_events::work_pool(&p, "created", now);
+                store_events(tx, std::slice::from_ref(&e))?;
+                Ok((p, e))
+            })
+            .await?;
+        self.bus.publish([e]);
+        Ok(p)
     }
 
     /// The pool with this name.
@@ -126,13 +134,15 @@ impl Services {
     /// Updates a pool.
     pub async fn update_pool(&self, name: String, patch: PoolPatch) -> Result<()> {
         let now = self.clock.now();
-        self.store
+        let evs = self
+            .store
             .write(move |tx| {
                 let mut p = work_pools::pool_by_name(tx, &name)?
                     .ok_or(StoreError::NotFound("work pool"))?;
                 if let Some(v) = patch.description {
                     p.description = v;
                 }
+                let was_paused = p.is_paused;
                 if let Some(v) = patch.is_paused {
                     p.is_paused = v;
                 }
@@ -146,9 +156,16 @@ impl Services {
                     p.storage_configuration = v;
                 }
                 p.updated = now;
-                work_pools::update_pool(tx, &p)
+                work_pools::update_pool(tx, &p)?;
+                let mut evs = vec![resource_events::work_pool(&p, "updated", now)];
+                if let Some(change) = resource_events::pause_change(was_paused, p.is_paused) {
+                    evs.push(resource_events::work_pool(&p, change, now));
+                }
+                store_events(tx, &evs)?;
+                Ok(evs)
             })
             .await?;
+        self.bus.publish(evs);
         self.wake_workers();
         Ok(())
     }
@@ -161,14 +178,20 @@ impl Services {
             ));
         }
         let n = name.clone();
+        let now = self.clock.now();
         let deleted = self
             .store
             .write(move |tx| match work_pools::pool_by_name(tx, &n)? {
-                Some(p) => work_pools::delete_pool(tx, p.id),
-                None => Ok(false),
+                Some(p) if work_pools::delete_pool(tx, p.id)? => {
+                    let e = resource_events::work_pool(&p, "deleted", now);
+                    store_events(tx, std::slice::from_ref(&e))?;
+                    Ok(Some(e))
+                }
+                _ => Ok(None),
             })
             .await?;
-        if deleted {
+        if let Some(e) = deleted {
+            self.bus.publish([e]);
             Ok(())
         } else {
             Err(pool_missing(&name))

@@ -4,7 +4,7 @@
 use super::work_pools::DEFAULT_POOL;
 use super::{Result, ServiceError, Services};
 use crate::domain::work_pool::{PoolFilter, QueueFilter, WorkPool, WorkQueue};
-use crate::domain::Ts;
+use crate::domain::{resource_events, Ts};
 use crate::store::{flow_runs, work_pools, work_queues, StoreError, Tx};
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -154,6 +154,7 @@ impl Services {
                 Ok(q)
             })
             .await?;
+        self.record_queue_events(&q, &p, &["created"]).await;
         Ok((p, q))
     }
 
@@ -175,21 +176,35 @@ impl Services {
             checked_name(name.clone())?;
         }
         let now = self.clock.now();
-        self.store
+        let evs = self
+            .store
             .write(move |tx| {
                 let mut q =
                     work_queues::queue(tx, id)?.ok_or(StoreError::NotFound("work queue"))?;
                 let old_name = q.name.clone();
+                let was_paused = q.is_paused;
                 patch.apply(&mut q);
                 q.updated = now;
                 work_queues::update_queue(tx, &q)?;
                 if q.name != old_name {
                     work_queues::rename_references(tx, &q, &old_name)?;
                 }
-                Ok(())
+                let pool = work_pools::pool(tx, q.work_pool_id)?;
+                let mut evs = vec![resource_events::work_queue(
+                    &q,
+                    pool.as_ref(),
+                    "updated",
+                    now,
+                )];
+                if let Some(change) = resource_events::pause_change(was_paused, q.is_paused) {
+                    evs.push(resource_events::work_queue(&q, pool.as_ref(), change, now));
+                }
+                super::orchestration::store_events(tx, &evs)?;
+                Ok(evs)
             })
             .await
             .map_err(|e| by_id_error(e, id))?;
+        self.bus.publish(evs);
         self.wake_workers();
         Ok(())
     }
@@ -202,7 +217,9 @@ impl Services {
 
     /// Deletes a queue by id (not its pool's default queue: 409). Its scheduled runs wait unplaced.
     pub async fn delete_queue_by_id(&self, id: Uuid) -> Result<()> {
-        self.store
+        let now = self.clock.now();
+        let e = self
+            .store
             .write(move |tx| {
                 let (p, q) = with_pool(tx, id)?;
                 if p.default_queue_id == Some(q.id) {
@@ -210,10 +227,15 @@ impl Services {
                         "a pool's default queue cannot be deleted".into(),
                     ));
                 }
-                work_queues::delete_queue(tx, q.id).map(|_| ())
+                work_queues::delete_queue(tx, q.id)?;
+                let e = resource_events::work_queue(&q, Some(&p), "deleted", now);
+                super::orchestration::store_events(tx, std::slice::from_ref(&e))?;
+                Ok(e)
             })
             .await
-            .map_err(|e| by_id_error(e, id))
+            .map_err(|e| by_id_error(e, id))?;
+        self.bus.publish([e]);
+        Ok(())
     }
 }
 
@@ -295,4 +317,24 @@ pub(super) fn ensure_deployment_queue(
     work_queues::insert_queue(tx, &q)?;
     flow_runs::place_orphans(tx)?;
     Ok(())
+}
+
+impl Services {
+    /// Stores and publishes `prefect.work-queue.<change>` events of a queue (outside another write).
+    async fn record_queue_events(&self, q: &WorkQueue, p: &WorkPool, changes: &[&str]) {
+        let now = self.clock.now();
+        let evs: Vec<_> = changes
+            .iter()
+            .map(|c| resource_events::work_queue(q, Some(p), c, now))
+            .collect();
+        let stored = evs.clone();
+        match self
+            .store
+            .write(move |tx| super::orchestration::store_events(tx, &stored))
+            .await
+        {
+            Ok(()) => self.bus.publish(evs),
+            Err(e) => tracing::warn!(error = %e, "could not store a work queue event"),
+        }
+    }
 }

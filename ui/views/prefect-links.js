@@ -26,6 +26,12 @@ export const PREFECT_PATHS = [
   [/^\/blocks\/catalog(\/.*)?$/, () => '/blocks'],
   [/^\/concurrency-limits\/concurrency-limit\/([^/]+)\/?$/, (id) => `/concurrency/${seg(id)}`],
   [/^\/concurrency-limits(\/.*)?$/, () => '/concurrency'],
+  [/^\/automations\/automation\/([^/]+)\/edit\/?$/, (id) => `/automations/automation/${seg(id)}`],
+  [/^\/automations\/create\/?$/, () => '/automations'],
+  [/^\/events\/event\/([^/]+\/[^/]+)\/?$/, (dayAndId) => {
+    const [day, id] = dayAndId.split('/');
+    return `/events?id=${seg(id)}&day=${seg(day)}`;
+  }],
 ];
 
 /** The Baton page of a Prefect UI path: goes there at once, or after the lookup it needs. */
