@@ -10,6 +10,7 @@ mod block_templates;
 mod blocks;
 mod catchup_clock;
 mod cli;
+mod cli_automation;
 mod cli_blocks;
 mod cli_concurrency;
 mod cli_more;
