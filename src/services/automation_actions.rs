@@ -4,6 +4,7 @@
 //! stopped mid-action: it is reported failed rather than run twice.
 
 use super::deployments::DeploymentRunRequest;
+use super::notifications::Delivery;
 use super::templates::{id_of_kind, render, render_parameters};
 use super::Services;
 use crate::domain::automation::{Action, Automation, Source, Trigger};
@@ -16,8 +17,38 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use uuid::Uuid;
 
-/// What an action achieved: related resources for its events, or why it failed.
-type Outcome = Result<Vec<Doc>, String>;
+/// What an action achieved: related resources and details for its events, or why it failed.
+type Outcome = Result<(Vec<Doc>, Doc), String>;
+
+fn done(related: Vec<Doc>) -> Outcome {
+    Ok((related, Doc::new()))
+}
+
+fn answered(related: Vec<Doc>) -> Outcome {
+    let mut details = Doc::new();
+    details.insert("status_code".into(), json!(201));
+    Ok((related, details))
+}
+
+/// The block an action sent through, and what its receiver answered (Prefect's details).
+fn delivered(d: Delivery, id: Uuid, answer: bool) -> Outcome {
+    let mut block = resource(
+        format!("prefect.block-document.{id}"),
+        &[("prefect.resource.role", Value::from("block"))],
+    );
+    block.insert("prefect.resource.name".into(), Value::from(d.block_name));
+    let kind = resource(
+        format!("prefect.block-type.{}", d.block_type),
+        &[("prefect.resource.role", Value::from("block-type"))],
+    );
+    let mut details = Doc::new();
+    if answer {
+        details.insert("status_code".into(), json!(d.status_code));
+        details.insert("response_body".into(), json!(d.response_body));
+        details.insert("response_headers".into(), Value::Object(d.response_headers));
+    }
+    Ok((vec![block, kind], details))
+}
 
 fn related(kind: &str, id: Uuid, role: &str) -> Doc {
     resource(
@@ -87,7 +118,7 @@ impl Services {
         let triggering = firing
             .get("triggering_event")
             .and_then(|v| Event::from_json(v, now));
-        let mut rel = outcome.as_ref().cloned().unwrap_or_default();
+        let (mut rel, extra) = outcome.as_ref().cloned().unwrap_or_default();
         if let Some(id) = firing
             .get("automation_triggered_event_id")
             .and_then(Value::as_str)
@@ -122,7 +153,11 @@ impl Services {
             received: now,
         };
         let (name, payload) = match &outcome {
-            Ok(_) => ("executed", details),
+            Ok(_) => {
+                let mut p = details;
+                p.extend(extra);
+                ("executed", p)
+            }
             Err(reason) => {
                 tracing::warn!(automation = %q.automation_id, %reason, "an automation action failed");
                 let mut p = details;
@@ -182,7 +217,7 @@ impl Services {
         };
         let fail = |e: super::ServiceError| e.to_string();
         match action {
-            Action::DoNothing {} => Ok(Vec::new()),
+            Action::DoNothing {} => done(Vec::new()),
             Action::RunDeployment {
                 source,
                 deployment_id,
@@ -210,16 +245,15 @@ impl Services {
                     ..Default::default()
                 };
                 let (run, _) = self.create_deployment_run(id, req).await.map_err(fail)?;
-                Ok(vec![
-                    related("deployment", id, "target"),
-                    related("flow-run", run.id, "flow-run"),
-                ])
+                let mut made = related("flow-run", run.id, "flow-run");
+                made.insert("prefect.resource.name".into(), Value::from(run.name));
+                answered(vec![related("deployment", id, "target"), made])
             }
             Action::PauseDeployment(t) | Action::ResumeDeployment(t) => {
                 let id = pick(t.source, t.id.id, "prefect.deployment")?;
                 let pause = matches!(action, Action::PauseDeployment(_));
                 self.set_deployment_paused(id, pause).await.map_err(fail)?;
-                Ok(vec![related("deployment", id, "target")])
+                done(vec![related("deployment", id, "target")])
             }
             Action::PauseWorkQueue(t) | Action::ResumeWorkQueue(t) => {
                 let id = pick(t.source, t.id.id, "prefect.work-queue")?;
@@ -228,7 +262,7 @@ impl Services {
                     ..Default::default()
                 };
                 self.update_queue_by_id(id, patch).await.map_err(fail)?;
-                Ok(vec![related("work-queue", id, "target")])
+                done(vec![related("work-queue", id, "target")])
             }
             Action::PauseWorkPool(t) | Action::ResumeWorkPool(t) => {
                 let id = pick(t.source, t.id.id, "prefect.work-pool")?;
@@ -238,7 +272,7 @@ impl Services {
                     ..Default::default()
                 };
                 self.update_pool(name, patch).await.map_err(fail)?;
-                Ok(vec![related("work-pool", id, "target")])
+                done(vec![related("work-pool", id, "target")])
             }
             Action::PauseAutomation(t) | Action::ResumeAutomation(t) => {
                 let id = match t.source {
@@ -249,52 +283,20 @@ impl Services {
                 self.set_automation_enabled(id, enable)
                     .await
                     .map_err(fail)?;
-                Ok(vec![related("automation", id, "target")])
+                done(vec![related("automation", id, "target")])
             }
             Action::CancelFlowRun {}
             | Action::SuspendFlowRun {}
             | Action::ResumeFlowRun {}
             | Action::ChangeFlowRunState { .. } => {
                 let id = inferred("prefect.flow-run")?;
-                let (proposed, force) = match action {
-                    Action::CancelFlowRun {} => (ProposedState::of(StateType::Cancelling), false),
-                    Action::SuspendFlowRun {} => {
-                        let mut p = ProposedState::of(StateType::Paused);
-                        p.name = Some("Suspended".into());
-                        p.details.pause_reschedule = true;
-                        (p, false)
-                    }
-                    Action::ResumeFlowRun {} => {
-                        let mut p = ProposedState::of(StateType::Scheduled);
-                        p.name = Some("Resuming".into());
-                        (p, false)
-                    }
-                    Action::ChangeFlowRunState {
-                        name,
-                        state,
-                        message,
-                        force,
-                    } => {
-                        let kind = StateType::parse(state)
-                            .ok_or_else(|| format!("'{state}' is not a state type"))?;
-                        let mut p = ProposedState::of(kind);
-                        p.name = name.clone();
-                        p.message = Some(message.clone().unwrap_or_else(|| {
-                            format!(
-                                "State changed by Automation {}",
-                                a.map(|a| a.id.to_string()).unwrap_or_default()
-                            )
-                        }));
-                        (p, *force)
-                    }
-                    _ => unreachable!("matched above"),
-                };
+                let (proposed, force) = self.flow_run_proposal(a, action, id).await?;
                 let outcome = self
                     .set_flow_run_state(id, proposed, force)
                     .await
                     .map_err(fail)?;
                 match outcome.decision {
-                    Decision::Accept(_) => Ok(vec![related("flow-run", id, "target")]),
+                    Decision::Accept(_) => answered(vec![related("flow-run", id, "target")]),
                     Decision::Reject { reason, .. }
                     | Decision::Wait { reason, .. }
                     | Decision::Abort { reason } => {
@@ -305,7 +307,7 @@ impl Services {
             Action::DeleteFlowRun {} => {
                 let id = inferred("prefect.flow-run")?;
                 self.delete_flow_run(id).await.map_err(fail)?;
-                Ok(vec![related("flow-run", id, "target")])
+                done(vec![related("flow-run", id, "target")])
             }
             Action::SendNotification {
                 block_document_id,
@@ -314,13 +316,10 @@ impl Services {
             } => {
                 let ctx = self.template_context(a, firing).await;
                 let (subject, body) = (render(subject, &ctx)?, render(body, &ctx)?);
-                self.notify_through(*block_document_id, &subject, &body)
+                let d = self
+                    .notify_through(*block_document_id, &subject, &body)
                     .await?;
-                Ok(vec![related(
-                    "block-document",
-                    *block_document_id,
-                    "notification-block",
-                )])
+                delivered(d, *block_document_id, false)
             }
             Action::CallWebhook {
                 block_document_id,
@@ -328,22 +327,9 @@ impl Services {
             } => {
                 let ctx = self.template_context(a, firing).await;
                 let payload = render(payload, &ctx)?;
-                self.call_webhook(*block_document_id, &payload).await?;
-                Ok(vec![related(
-                    "block-document",
-                    *block_document_id,
-                    "webhook",
-                )])
+                let d = self.call_webhook(*block_document_id, &payload).await?;
+                delivered(d, *block_document_id, true)
             }
         }
-    }
-
-    /// A pool's name from its id.
-    async fn pool_name(&self, id: Uuid) -> super::Result<String> {
-        self.store
-            .read(move |tx| crate::store::work_pools::pool(tx, id))
-            .await?
-            .map(|p| p.name)
-            .ok_or_else(|| super::ServiceError::NotFound(format!("Work pool {id} not found")))
     }
 }

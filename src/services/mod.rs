@@ -4,6 +4,7 @@
 
 pub mod artifacts;
 pub mod automation_actions;
+mod automation_targets;
 pub mod automations;
 pub mod block_documents;
 mod block_reads;

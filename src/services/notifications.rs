@@ -51,16 +51,42 @@ fn substitute(v: &Value, values: &Doc) -> Value {
     }
 }
 
-async fn send(req: reqwest::RequestBuilder) -> Result<u16, String> {
-    let resp = req
-        .send()
-        .await
-        .map_err(|e| format!("the request failed: {e}"))?;
+/// What a receiver answered, and through which block.
+#[derive(Clone, Debug, Default)]
+pub struct Delivery {
+    pub block_name: String,
+    pub block_type: String,
+    pub status_code: u16,
+    pub response_body: String,
+    pub response_headers: Doc,
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Result<Delivery, String> {
+    let resp = req.send().await.map_err(|e| {
+        let https = e.url().is_some_and(|u| u.scheme() == "https");
+        if https && !cfg!(feature = "tls") {
+            format!("the request failed: {e} (this Baton was built without HTTPS; build it with `--features tls`)")
+        } else {
+            format!("the request failed: {e}")
+        }
+    })?;
     let status = resp.status();
+    let response_headers = resp
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.to_string(), json!(v.to_str().ok()?))))
+        .collect();
+    let body = resp.text().await.unwrap_or_default();
     if status.is_success() {
-        Ok(status.as_u16())
+        Ok(Delivery {
+            status_code: status.as_u16(),
+            response_body: body.chars().take(1000).collect(),
+            response_headers,
+            ..Default::default()
+        })
     } else {
-        Err(format!("the receiver answered {status}"))
+        let said: String = body.chars().take(200).collect();
+        Err(format!("the receiver answered {status}: {said}"))
     }
 }
 
@@ -88,7 +114,7 @@ impl Services {
         id: Uuid,
         subject: &str,
         body: &str,
-    ) -> Result<(), String> {
+    ) -> Result<Delivery, String> {
         let block = self
             .block_document(id, true)
             .await
@@ -96,7 +122,7 @@ impl Services {
         let data = &block.doc.data;
         let slug = block.block_type.slug.as_str();
         let http = client()?;
-        match slug {
+        let sent = match slug {
             "custom-webhook" => {
                 let mut values = Doc::new();
                 values.insert("subject".into(), json!(subject));
@@ -117,7 +143,7 @@ impl Services {
                 } else if let Some(f) = data.get("form_data").filter(|v| !v.is_null()) {
                     req = req.form(&substitute(f, &values));
                 }
-                send(req).await.map(|_| ())
+                send(req).await
             }
             "slack-webhook" | "discord-webhook" | "mattermost-webhook" | "ms-teams-webhook" => {
                 let url = text(data, "url").ok_or("the block has no url")?;
@@ -130,21 +156,26 @@ impl Services {
                     "discord-webhook" => json!({"content": message}),
                     _ => json!({"text": message}),
                 };
-                send(http.post(url).json(&payload)).await.map(|_| ())
+                send(http.post(url).json(&payload)).await
             }
             "webhook" => {
                 let payload = json!({"subject": subject, "body": body});
-                self.call_webhook(id, &payload.to_string()).await
+                return self.call_webhook(id, &payload.to_string()).await;
             }
             other => Err(format!(
                 "Baton cannot send notifications through a '{other}' block (it can through custom-webhook, \
                  slack-webhook, discord-webhook, mattermost-webhook, ms-teams-webhook and webhook blocks)"
             )),
-        }
+        };
+        sent.map(|d| Delivery {
+            block_name: block.doc.name.clone(),
+            block_type: slug.to_string(),
+            ..d
+        })
     }
 
     /// Calls the `webhook` block `id` with a payload (sent as JSON when it parses as JSON).
-    pub(super) async fn call_webhook(&self, id: Uuid, payload: &str) -> Result<(), String> {
+    pub(super) async fn call_webhook(&self, id: Uuid, payload: &str) -> Result<Delivery, String> {
         let block = self
             .block_document(id, true)
             .await
@@ -157,6 +188,11 @@ impl Services {
             Ok(v) if !payload.trim().is_empty() => req.json(&v),
             _ => req.body(payload.to_string()),
         };
-        send(req).await.map(|_| ())
+        let d = send(req).await?;
+        Ok(Delivery {
+            block_name: block.doc.name.clone(),
+            block_type: block.block_type.slug.clone(),
+            ..d
+        })
     }
 }
