@@ -5,7 +5,7 @@
 use super::{Result, ServiceError, Services};
 use crate::domain::automation::{Action, Automation, Trigger};
 use crate::domain::event::{resource, Event};
-use crate::store::{automations, events};
+use crate::store::{automation_state, automations, events};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -33,6 +33,16 @@ impl NewAutomation {
             .chain(&self.actions_on_resolve)
             .try_for_each(Action::check)
     }
+}
+
+/// When the first enabled automation appears, the trigger loop (which skips its work while none is
+/// enabled) starts from the events stored after this one: an automation never sees events from before it.
+fn start_watching(tx: &crate::store::Tx, a: &Automation) -> crate::store::Result<()> {
+    if a.enabled && !automations::others_enabled(tx, a.id)? {
+        let last = events::last_rowid(tx)?;
+        automation_state::set_cursor(tx, last)?;
+    }
+    Ok(())
 }
 
 fn not_found() -> ServiceError {
@@ -83,6 +93,7 @@ impl Services {
         let (stored, ev) = (a.clone(), e.clone());
         self.store
             .write(move |tx| {
+                start_watching(tx, &stored)?;
                 automations::put(tx, &stored)?;
                 events::insert(tx, &ev)?;
                 Ok(())
@@ -152,6 +163,7 @@ impl Services {
                 };
                 let reset = change(&mut a);
                 a.updated = now;
+                start_watching(tx, &a)?;
                 automations::put(tx, &a)?;
                 if reset {
                     automations::reset_state(tx, id)?;

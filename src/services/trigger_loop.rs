@@ -44,6 +44,12 @@ pub async fn run(s: Arc<Services>) {
                 if matches!(got, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
                     return;
                 }
+                // One pass reads every event stored so far: the wake-ups queued meanwhile are spent.
+                while !matches!(
+                    rx.try_recv(),
+                    Err(tokio::sync::broadcast::error::TryRecvError::Empty
+                        | tokio::sync::broadcast::error::TryRecvError::Closed)
+                ) {}
             }
             _ = tokio::time::sleep(sleep) => {}
         }
@@ -59,6 +65,10 @@ struct Pass {
 impl Services {
     /// One pass: new events first, then the clock. Returns when the next proactive window closes.
     pub async fn evaluate_triggers(&self) -> super::Result<Option<Ts>> {
+        if !self.store.read(automations::any_enabled).await? {
+            // Nothing to evaluate, and no write: enabling an automation moves the cursor to its start.
+            return Ok(None);
+        }
         let now = self.clock.now();
         let pass = self
             .store

@@ -115,3 +115,17 @@ pub fn reset_state(tx: &Tx, id: Uuid) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Whether any automation other than `except` is enabled.
+pub fn others_enabled(tx: &Tx, except: Uuid) -> Result<bool> {
+    Ok(tx.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM automations WHERE enabled = 1 AND id <> ?1)",
+        [except.to_string()],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether any automation is enabled.
+pub fn any_enabled(tx: &Tx) -> Result<bool> {
+    others_enabled(tx, Uuid::nil())
+}
