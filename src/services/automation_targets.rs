@@ -32,6 +32,9 @@ impl Services {
             Action::ResumeFlowRun {} => {
                 // A suspended run starts again in a new process; a paused one goes on in its own.
                 let current = self.flow_run(run).await.map_err(|e| e.to_string())?;
+                if current.state_type() != Some(StateType::Paused) {
+                    return Err("Failed to resume flow run: the flow run is not paused".into());
+                }
                 let again = current
                     .state
                     .as_ref()

@@ -220,6 +220,8 @@ impl Services {
 
     fn changed(&self, evs: Vec<Event>) {
         self.bus.publish(evs);
+        self.watching
+            .store(true, std::sync::atomic::Ordering::Release);
         self.trigger_wake.notify_one();
     }
 }

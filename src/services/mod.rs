@@ -68,8 +68,10 @@ pub struct Services {
     pub slot_waiters: std::sync::Arc<slot_waiters::Waiters<leases::Granted>>,
     /// Seals block data at rest.
     pub cipher: std::sync::Arc<cipher::Cipher>,
-    /// Wakes the trigger loop (events were stored, or an automation changed).
+    /// Wakes the trigger loop (an automation changed).
     pub trigger_wake: tokio::sync::Notify,
+    /// Whether some automation may be enabled: while not, the trigger loop does not touch the store.
+    pub watching: std::sync::atomic::AtomicBool,
 }
 
 impl Services {
@@ -87,6 +89,7 @@ impl Services {
             slot_waiters: Default::default(),
             cipher: std::sync::Arc::new(cipher::Cipher::ephemeral()),
             trigger_wake: tokio::sync::Notify::new(),
+            watching: std::sync::atomic::AtomicBool::new(true),
         }
     }
 

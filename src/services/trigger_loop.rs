@@ -12,48 +12,69 @@ use crate::domain::Ts;
 use crate::store::automation_state::{self as state, QueuedAction};
 use crate::store::{automations, events, StoreError, Tx};
 use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use uuid::Uuid;
 
 /// How many events one transaction evaluates.
 const BATCH: u32 = 500;
 /// The longest the loop sleeps without an event.
 const IDLE: Duration = Duration::from_secs(30);
+/// The shortest time between two passes while events keep coming.
+const MIN_GAP: Duration = Duration::from_millis(5);
 
 /// Runs until the server stops.
 pub async fn run(s: Arc<Services>) {
     s.recover_actions().await;
     let mut rx = s.bus.subscribe();
+    let mut actions_due = true;
     loop {
-        let next = match s.evaluate_triggers().await {
-            Ok(next) => next,
-            Err(e) => {
-                tracing::warn!(error = %e, "trigger evaluation failed; retrying");
-                Some(s.clock.now() + chrono::Duration::seconds(1))
+        let started = tokio::time::Instant::now();
+        let mut next = None;
+        if s.watching.load(Ordering::Acquire) {
+            match s.evaluate_triggers().await {
+                Ok(pass) => {
+                    next = pass.next;
+                    actions_due |= pass.fired;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "trigger evaluation failed; retrying");
+                    next = Some(s.clock.now() + chrono::Duration::seconds(1));
+                }
             }
-        };
-        s.run_queued_actions();
+        }
+        if std::mem::take(&mut actions_due) {
+            s.run_queued_actions();
+        }
         let sleep = next
             .map(|t| (t - s.clock.now()).to_std().unwrap_or_default().min(IDLE))
             .unwrap_or(IDLE);
         tokio::select! {
             _ = s.stop.cancelled() => return,
-            _ = s.trigger_wake.notified() => {}
+            _ = s.trigger_wake.notified() => actions_due = true,
             got = rx.recv() => {
-                if matches!(got, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                if matches!(got, Err(RecvError::Closed)) {
                     return;
                 }
-                // One pass reads every event stored so far: the wake-ups queued meanwhile are spent.
-                while !matches!(
-                    rx.try_recv(),
-                    Err(tokio::sync::broadcast::error::TryRecvError::Empty
-                        | tokio::sync::broadcast::error::TryRecvError::Closed)
-                ) {}
+                // Under a stream of events, passes are at least MIN_GAP apart; each reads every event
+                // stored so far, so the wake-ups queued meanwhile are spent.
+                tokio::time::sleep_until(started + MIN_GAP).await;
+                while !matches!(rx.try_recv(), Err(TryRecvError::Empty | TryRecvError::Closed)) {}
             }
             _ = tokio::time::sleep(sleep) => {}
         }
     }
+}
+
+/// What one pass did.
+#[derive(Debug, Default)]
+pub struct PassOutcome {
+    /// When a proactive window closes next.
+    pub next: Option<Ts>,
+    /// Whether a trigger fired (actions are queued).
+    pub fired: bool,
 }
 
 /// What one pass produced: events to publish after the commit, and when to look again.
@@ -64,10 +85,12 @@ struct Pass {
 
 impl Services {
     /// One pass: new events first, then the clock. Returns when the next proactive window closes.
-    pub async fn evaluate_triggers(&self) -> super::Result<Option<Ts>> {
+    pub async fn evaluate_triggers(&self) -> super::Result<PassOutcome> {
         if !self.store.read(automations::any_enabled).await? {
-            // Nothing to evaluate, and no write: enabling an automation moves the cursor to its start.
-            return Ok(None);
+            // Nothing to evaluate and no write until an automation is enabled (which moves the cursor to
+            // its start and sets `watching` again).
+            self.watching.store(false, Ordering::Release);
+            return Ok(PassOutcome::default());
         }
         let now = self.clock.now();
         let pass = self
@@ -116,8 +139,12 @@ impl Services {
                 Ok(pass)
             })
             .await?;
+        let fired = !pass.emitted.is_empty();
         self.bus.publish(pass.emitted);
-        Ok(pass.next)
+        Ok(PassOutcome {
+            next: pass.next,
+            fired,
+        })
     }
 }
 

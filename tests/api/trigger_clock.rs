@@ -65,7 +65,7 @@ async fn automation(s: &Services, name: &str, trigger: Value, actions: Value) ->
 /// Stores events and lets the loop read them.
 async fn feed(s: &Services, evs: Vec<Event>) -> Option<Ts> {
     s.ingest_events(evs).await.unwrap();
-    s.evaluate_triggers().await.unwrap()
+    s.evaluate_triggers().await.unwrap().next
 }
 
 async fn firings(s: &Services, id: uuid::Uuid) -> Vec<Event> {
