@@ -133,6 +133,8 @@ impl Services {
                         }
                     }
                 }
+                // Proactive windows that closed were evaluated above; the rest only wait for an event.
+                state::sweep_buckets(tx, now - chrono::Duration::hours(1))?;
                 if batch.len() as u32 == BATCH {
                     pass.next = Some(now);
                 }

@@ -101,14 +101,12 @@ pub fn set_bucket(
     Ok(())
 }
 
-/// The earliest end of any stored window (when the trigger loop must look again).
-pub fn next_bucket_end(tx: &Tx) -> Result<Option<Ts>> {
-    let v: Option<String> =
-        tx.conn
-            .query_row("SELECT MIN(\"end\") FROM automation_buckets", [], |r| {
-                r.get(0)
-            })?;
-    Ok(v.and_then(|s| crate::domain::time::parse(&s)))
+/// Forgets windows that closed before `before` (a later event opens a new one).
+pub fn sweep_buckets(tx: &Tx, before: Ts) -> Result<usize> {
+    Ok(tx
+        .conn
+        .prepare_cached("DELETE FROM automation_buckets WHERE \"end\" < ?1")?
+        .execute([codec::ts(before)])?)
 }
 
 /// Child firings waiting under a compound or sequence trigger.
