@@ -72,7 +72,10 @@ fn actions(field: &str, items: Vec<Value>) -> ApiResult<Vec<Action>> {
         .collect()
 }
 
-fn new_automation(b: wire::AutomationCreate) -> ApiResult<NewAutomation> {
+fn new_automation(
+    b: wire::AutomationUpdate,
+    owner_resource: Option<String>,
+) -> ApiResult<NewAutomation> {
     Ok(NewAutomation {
         trigger: typed::<Trigger>("trigger", b.trigger)?,
         actions: actions("actions", b.actions)?,
@@ -82,7 +85,7 @@ fn new_automation(b: wire::AutomationCreate) -> ApiResult<NewAutomation> {
         description: b.description,
         enabled: b.enabled,
         tags: b.tags,
-        owner_resource: b.owner_resource,
+        owner_resource,
     })
 }
 
@@ -90,7 +93,9 @@ pub async fn create(
     State(s): State<AppState>,
     Body(b): Body<wire::AutomationCreate>,
 ) -> ApiResult<(StatusCode, Json<wire::Automation>)> {
-    let a = s.create_automation(new_automation(b)?).await?;
+    let a = s
+        .create_automation(new_automation(b.definition, b.owner_resource)?)
+        .await?;
     Ok((StatusCode::CREATED, Json(to_wire(a))))
 }
 
@@ -108,7 +113,7 @@ pub async fn replace(
     Body(b): Body<wire::AutomationUpdate>,
 ) -> ApiResult<StatusCode> {
     let id = parse_uuid("id", &id)?;
-    s.replace_automation(id, new_automation(b.into())?).await?;
+    s.replace_automation(id, new_automation(b, None)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,5 +1,7 @@
+//! Unit tests of trigger evaluation: windows, thresholds, proactive deadlines and composite triggers.
+
 use super::*;
-use crate::domain::automation::{EventTrigger, Posture};
+use crate::domain::automation::{EventTrigger, Posture, Trigger};
 use crate::domain::event::{resource, Event};
 use crate::domain::time;
 use uuid::Uuid;
@@ -169,4 +171,61 @@ fn a_proactive_window_without_for_each_fires_on_silence() {
     };
     assert_eq!(heard.count, 1);
     assert!(on_tick(&t, heard, at(60)).fired.is_none());
+}
+
+fn composite(kind: &str, require: Value, children: &[EventTrigger]) -> (Trigger, Vec<Uuid>) {
+    let ids = children.iter().map(|c| c.id).collect();
+    let kids: Vec<Value> = children
+        .iter()
+        .map(|c| {
+            let mut v = serde_json::to_value(Trigger::Event(c.clone())).unwrap();
+            v["type"] = Value::from("event");
+            v
+        })
+        .collect();
+    let mut t = serde_json::json!({"type": kind, "triggers": kids, "within": 60});
+    if kind == "compound" {
+        t["require"] = require;
+    }
+    (serde_json::from_value(t).unwrap(), ids)
+}
+
+fn child(id: Uuid, s: i64) -> ChildFiring {
+    ChildFiring {
+        child: id,
+        at: at(s),
+        triggering_event: None,
+    }
+}
+
+#[test]
+fn a_compound_trigger_needs_its_number_of_children_within_its_window() {
+    let a = trigger(Posture::Reactive, &[], &["a"], 1, 0.0);
+    let b = trigger(Posture::Reactive, &[], &["b"], 1, 0.0);
+    let (all, ids) = composite("compound", Value::from("all"), &[a.clone(), b.clone()]);
+    let (kept, fire) = on_child_fired(&all, Vec::new(), child(ids[0], 0));
+    assert!(!fire);
+    let (kept2, fire) = on_child_fired(&all, kept.clone(), child(ids[0], 1));
+    assert!(!fire, "the same child twice is one child");
+    assert_eq!(kept2.len(), 1);
+    let (_, fire) = on_child_fired(&all, kept.clone(), child(ids[1], 61));
+    assert!(!fire, "the first firing left the window");
+    let (left, fire) = on_child_fired(&all, kept, child(ids[1], 30));
+    assert!(fire);
+    assert!(left.is_empty(), "a firing starts over");
+    let (any, ids) = composite("compound", Value::from("any"), &[a, b]);
+    assert!(on_child_fired(&any, Vec::new(), child(ids[1], 0)).1);
+}
+
+#[test]
+fn a_sequence_fires_only_in_order() {
+    let a = trigger(Posture::Reactive, &[], &["a"], 1, 0.0);
+    let b = trigger(Posture::Reactive, &[], &["b"], 1, 0.0);
+    let (seq, ids) = composite("sequence", Value::Null, &[a, b]);
+    let (kept, fire) = on_child_fired(&seq, Vec::new(), child(ids[1], 0));
+    assert!(!fire);
+    let (kept, fire) = on_child_fired(&seq, kept, child(ids[0], 1));
+    assert!(!fire, "b then a is not the sequence");
+    let (_, fire) = on_child_fired(&seq, kept, child(ids[1], 2));
+    assert!(fire, "a then b (the later b replaced the earlier) is");
 }

@@ -180,32 +180,33 @@ impl Services {
 
     /// Deletes an automation.
     pub async fn delete_automation(&self, id: Uuid) -> Result<()> {
-        let now = self.clock.now();
-        let e = self
-            .store
-            .write(move |tx| {
-                let Some(a) = automations::get(tx, id)? else {
-                    return Ok(None);
-                };
-                automations::delete(tx, id)?;
-                let e = change_event(&a, "deleted", now);
-                events::insert(tx, &e)?;
-                Ok(Some(e))
-            })
-            .await?
-            .ok_or_else(not_found)?;
-        self.changed(vec![e]);
+        let gone = self
+            .delete_automations(move |tx| Ok(automations::get(tx, id)?.into_iter().collect()))
+            .await?;
+        if gone == 0 {
+            return Err(not_found());
+        }
         Ok(())
     }
 
     /// Deletes every automation a resource owns (a deployment's triggers, before it is redeployed).
     pub async fn delete_automations_owned_by(&self, owner: String) -> Result<()> {
+        self.delete_automations(move |tx| automations::owned_by(tx, &owner))
+            .await
+            .map(|_| ())
+    }
+
+    /// Deletes the automations `which` picks, each with its `deleted` event; how many went.
+    async fn delete_automations(
+        &self,
+        which: impl FnOnce(&crate::store::Tx) -> crate::store::Result<Vec<Automation>> + Send + 'static,
+    ) -> Result<usize> {
         let now = self.clock.now();
         let evs = self
             .store
             .write(move |tx| {
                 let mut evs = Vec::new();
-                for a in automations::owned_by(tx, &owner)? {
+                for a in which(tx)? {
                     automations::delete(tx, a.id)?;
                     let e = change_event(&a, "deleted", now);
                     events::insert(tx, &e)?;
@@ -214,8 +215,9 @@ impl Services {
                 Ok(evs)
             })
             .await?;
+        let n = evs.len();
         self.changed(evs);
-        Ok(())
+        Ok(n)
     }
 
     fn changed(&self, evs: Vec<Event>) {

@@ -5,27 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// `POST /api/automations/` and `PUT /api/automations/{id}` body.
-#[derive(Debug, Deserialize, JsonSchema)]
-pub struct AutomationCreate {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default = "yes")]
-    pub enabled: bool,
-    #[serde(default)]
-    pub tags: Vec<String>,
-    pub trigger: Value,
-    pub actions: Vec<Value>,
-    #[serde(default)]
-    pub actions_on_trigger: Vec<Value>,
-    #[serde(default)]
-    pub actions_on_resolve: Vec<Value>,
-    #[serde(default)]
-    pub owner_resource: Option<String>,
-}
-
-/// `PUT /api/automations/{id}` body: a whole new definition (the owner stays).
+/// `PUT /api/automations/{id}` body: a whole definition (the owner stays as it was).
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AutomationUpdate {
     pub name: String,
@@ -43,20 +23,13 @@ pub struct AutomationUpdate {
     pub actions_on_resolve: Vec<Value>,
 }
 
-impl From<AutomationUpdate> for AutomationCreate {
-    fn from(u: AutomationUpdate) -> AutomationCreate {
-        AutomationCreate {
-            name: u.name,
-            description: u.description,
-            enabled: u.enabled,
-            tags: u.tags,
-            trigger: u.trigger,
-            actions: u.actions,
-            actions_on_trigger: u.actions_on_trigger,
-            actions_on_resolve: u.actions_on_resolve,
-            owner_resource: None,
-        }
-    }
+/// `POST /api/automations/` body: a definition, and the resource that owns it (if any).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AutomationCreate {
+    #[serde(flatten)]
+    pub definition: AutomationUpdate,
+    #[serde(default)]
+    pub owner_resource: Option<String>,
 }
 
 /// `POST /api/automations/count` body.
