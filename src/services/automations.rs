@@ -222,8 +222,8 @@ impl Services {
 
     fn changed(&self, evs: Vec<Event>) {
         self.bus.publish(evs);
-        self.watching
-            .store(true, std::sync::atomic::Ordering::Release);
+        self.automation_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         self.trigger_wake.notify_one();
     }
 }

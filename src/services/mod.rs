@@ -70,8 +70,9 @@ pub struct Services {
     pub cipher: std::sync::Arc<cipher::Cipher>,
     /// Wakes the trigger loop (an automation changed).
     pub trigger_wake: tokio::sync::Notify,
-    /// Whether some automation may be enabled: while not, the trigger loop does not touch the store.
-    pub watching: std::sync::atomic::AtomicBool,
+    /// Moves on every automation change; the trigger loop idles only while it has not moved since the
+    /// loop found no automation enabled.
+    pub automation_epoch: std::sync::atomic::AtomicU64,
 }
 
 impl Services {
@@ -89,7 +90,7 @@ impl Services {
             slot_waiters: Default::default(),
             cipher: std::sync::Arc::new(cipher::Cipher::ephemeral()),
             trigger_wake: tokio::sync::Notify::new(),
-            watching: std::sync::atomic::AtomicBool::new(true),
+            automation_epoch: std::sync::atomic::AtomicU64::new(0),
         }
     }
 

@@ -30,14 +30,20 @@ pub async fn run(s: Arc<Services>) {
     s.recover_actions().await;
     let mut rx = s.bus.subscribe();
     let mut actions_due = true;
+    // The automation epoch at which the loop last found no automation enabled: until the epoch moves,
+    // there is nothing to evaluate.
+    let mut idle_at = None;
     loop {
         let started = tokio::time::Instant::now();
         let mut next = None;
-        if s.watching.load(Ordering::Acquire) {
+        let epoch = s.automation_epoch.load(Ordering::Acquire);
+        if idle_at != Some(epoch) {
             match s.evaluate_triggers().await {
                 Ok(pass) => {
                     next = pass.next;
                     actions_due |= pass.fired;
+                    // An automation enabled while this pass ran moved the epoch: no idling then.
+                    idle_at = pass.idle.then_some(epoch);
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "trigger evaluation failed; retrying");
@@ -75,6 +81,8 @@ pub struct PassOutcome {
     pub next: Option<Ts>,
     /// Whether a trigger fired (actions are queued).
     pub fired: bool,
+    /// No automation was enabled (nothing was read or written).
+    pub idle: bool,
 }
 
 /// What one pass produced: events to publish after the commit, and when to look again.
@@ -88,9 +96,11 @@ impl Services {
     pub async fn evaluate_triggers(&self) -> super::Result<PassOutcome> {
         if !self.store.read(automations::any_enabled).await? {
             // Nothing to evaluate and no write until an automation is enabled (which moves the cursor to
-            // its start and sets `watching` again).
-            self.watching.store(false, Ordering::Release);
-            return Ok(PassOutcome::default());
+            // its start and the automation epoch).
+            return Ok(PassOutcome {
+                idle: true,
+                ..Default::default()
+            });
         }
         let now = self.clock.now();
         let pass = self
@@ -119,6 +129,11 @@ impl Services {
                 }
                 for (_, e) in &batch {
                     for a in &all {
+                        if is_own(a, e) {
+                            // An automation does not react to its own events: one that watches every
+                            // event would otherwise fire on its own firing, forever.
+                            continue;
+                        }
                         for (leaf, path) in a.trigger.leaves() {
                             if leaf.covers(e) {
                                 on_event(tx, a, leaf, &path, e, now, &mut pass)?;
@@ -146,8 +161,16 @@ impl Services {
         Ok(PassOutcome {
             next: pass.next,
             fired,
+            idle: false,
         })
     }
+}
+
+/// Whether an event is about the automation itself (its firing, its actions' outcomes, its changes).
+fn is_own(a: &Automation, e: &Event) -> bool {
+    e.resource_id()
+        .strip_prefix("prefect.automation.")
+        .is_some_and(|id| id == a.id.to_string())
 }
 
 fn on_event(

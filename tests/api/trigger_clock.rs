@@ -238,3 +238,23 @@ async fn run_deployment_renders_parameters_from_the_event_and_runs_once() {
     assert_eq!(runs[0].parameters["sensor"], "sensor.9");
     assert_eq!(runs[0].parameters["n"], 3);
 }
+
+#[tokio::test]
+async fn an_automation_that_watches_every_event_does_not_fire_on_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = open(dir.path(), t("2026-05-01T12:00:00Z")).await;
+    s.evaluate_triggers().await.unwrap();
+    let everything = json!({"type": "event", "posture": "Reactive", "threshold": 1, "within": 0});
+    let id = automation(
+        &s,
+        "everything",
+        everything,
+        json!([{"type": "do-nothing"}]),
+    )
+    .await;
+    feed(&s, vec![event(&s, "sensor.reading", "sensor.1")]).await;
+    for _ in 0..3 {
+        s.evaluate_triggers().await.unwrap();
+    }
+    assert_eq!(firings(&s, id).await.len(), 1, "it fired on its own firing");
+}
