@@ -29,26 +29,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/automations/templates/validate", post(validate_template))
 }
 
+/// The answer's typed shape, from the domain's JSON of the automation (the same JSON its events carry).
 pub fn to_wire(a: Automation) -> wire::Automation {
-    let list = |v: &[Action]| {
-        v.iter()
-            .map(|a| serde_json::to_value(a).unwrap_or_default())
-            .collect()
-    };
-    wire::Automation {
-        id: a.id.to_string(),
-        created: crate::domain::time::format(a.created),
-        updated: crate::domain::time::format(a.updated),
-        trigger: serde_json::to_value(&a.trigger).unwrap_or_default(),
-        actions: list(&a.actions),
-        actions_on_trigger: list(&a.actions_on_trigger),
-        actions_on_resolve: list(&a.actions_on_resolve),
-        name: a.name,
-        description: a.description,
-        enabled: a.enabled,
-        tags: a.tags,
-        owner_resource: a.owner_resource,
-    }
+    serde_json::from_value(a.to_json()).expect("an automation's JSON has the wire model's fields")
 }
 
 /// Reads a typed model from a JSON part of the body; a 422 names the path under `field`.

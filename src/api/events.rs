@@ -137,16 +137,11 @@ async fn send_auth_success(socket: &mut WebSocket) -> Result<(), axum::Error> {
 async fn send_event(socket: &mut WebSocket, e: &Event) -> Result<(), axum::Error> {
     socket
         .send(Message::Text(
-            json!({"type": "event", "event": event_json(e)})
+            json!({"type": "event", "event": e.to_json()})
                 .to_string()
                 .into(),
         ))
         .await
-}
-
-/// An event in Prefect's JSON shape.
-pub fn event_json(e: &Event) -> Value {
-    e.to_json()
 }
 
 /// Reads a client event; `None` when it has no name or resource id. Its `received` is now.

@@ -10,11 +10,18 @@ use uuid::Uuid;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// One HTTP client for every notification and webhook, built once (with the timeout).
 fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .timeout(TIMEOUT)
-        .build()
-        .map_err(|e| e.to_string())
+    static CLIENT: std::sync::OnceLock<Result<reqwest::Client, String>> =
+        std::sync::OnceLock::new();
+    CLIENT
+        .get_or_init(|| {
+            reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .clone()
 }
 
 /// A block field as text (secrets are stored as plain strings once decrypted).
