@@ -35,7 +35,9 @@ mod openapi_bodies;
 mod openapi_concurrency;
 mod openapi_more;
 mod openapi_pools;
+mod openapi_runs;
 mod openapi_table;
+mod run_inputs;
 mod schedules;
 mod sorts;
 mod task_runs;
@@ -203,6 +205,7 @@ pub fn router(services: AppState) -> Router {
         .merge(concurrency_view::routes())
         .merge(automations::routes())
         .merge(events_api::routes())
+        .merge(run_inputs::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

@@ -18,6 +18,7 @@ const ROUTER_SOURCES: &[(&str, &str)] = &[
     ("block_documents.rs", include_str!("block_documents.rs")),
     ("automations.rs", include_str!("automations.rs")),
     ("events_api.rs", include_str!("events_api.rs")),
+    ("run_inputs.rs", include_str!("run_inputs.rs")),
 ];
 
 const METHODS: &[(&str, &str)] = &[

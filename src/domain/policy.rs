@@ -7,6 +7,7 @@
 
 use super::concurrency::Collision;
 use super::flow_run::{FlowRun, ProposedState};
+use super::pause_policy;
 use super::state::name;
 use super::{time, State, StateType, Ts};
 use serde_json::Value;
@@ -144,28 +145,14 @@ pub fn decide(run: &FlowRun, proposed: ProposedState, force: bool, now: Ts) -> D
             reason: "Retrying".into(),
         };
     }
-    if to == StateType::Paused {
-        if from != StateType::Running {
-            return reject("Cannot pause a run that is not running.");
-        }
-        if let Some(key) = &proposed.details.pause_key {
-            if run.pause_keys().iter().any(|k| k == key) {
-                return reject("This pause has already fired.");
-            }
-        }
-    }
-    if from == StateType::Paused && to == StateType::Running {
-        let timeout = current.details.pause_timeout;
-        if timeout.is_some_and(|t| t < now) {
-            let failed = State::new(StateType::Failed, now)
-                .with_message("The run was paused and never resumed.");
-            return Decision::Reject {
-                state: Some(failed),
-                reason: "The pause timed out.".into(),
-            };
-        }
-    }
-    Decision::Accept(proposed)
+    let pause_rule = if to == StateType::Paused {
+        pause_policy::pausing(run, current, &proposed)
+    } else if from == StateType::Paused {
+        pause_policy::leaving_pause(run, current, &proposed, now)
+    } else {
+        None
+    };
+    pause_rule.unwrap_or(Decision::Accept(proposed))
 }
 
 /// Seconds an enqueued run waits before it is offered again.
@@ -263,11 +250,8 @@ pub fn apply(run: &mut FlowRun, mut state: State, now: Ts) {
     if state.kind.is_terminal() {
         run.end_time = Some(now);
     }
-    if state.kind == StateType::Paused {
-        if let Some(key) = state.details.pause_key.clone() {
-            run.empirical_policy.pause_keys.push(key);
-        }
-    }
+    let prior = run.state.clone();
+    pause_policy::apply(run, prior.as_ref(), &state);
     let scheduled = state.details.scheduled_time;
     if run.expected_start_time.is_none() {
         run.expected_start_time = Some(scheduled.unwrap_or(now));

@@ -150,6 +150,16 @@ impl Services {
                 StoreError::NotFound(_) => not_found(id),
                 other => ServiceError::from(other),
             })?;
+        Ok(self.after_transition(outcome, events))
+    }
+
+    /// What follows a flow run's transition once it is committed: wake whoever has work now, and publish
+    /// the state events.
+    pub(super) fn after_transition(
+        &self,
+        outcome: SetStateOutcome,
+        events: Vec<crate::domain::event::Event>,
+    ) -> SetStateOutcome {
         let written = outcome.decision.written_state().map(|s| s.kind);
         if let (Some(StateType::Pending), Some(s)) = (written, &outcome.state) {
             self.record_claim(s.details.scheduled_time, s.timestamp);
@@ -162,7 +172,7 @@ impl Services {
             self.wake_workers();
         }
         self.bus.publish(events);
-        Ok(outcome)
+        outcome
     }
 }
 

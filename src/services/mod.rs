@@ -28,6 +28,7 @@ mod notifications;
 pub mod orchestration;
 pub mod reaper;
 pub mod retention;
+pub mod run_inputs;
 pub mod scheduler;
 pub mod seed;
 pub mod slot_loop;

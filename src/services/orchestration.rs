@@ -15,8 +15,8 @@ use crate::domain::orchestration::{self, orchestrate, Context, DeploymentFacts, 
 use crate::domain::task_run::apply_state as apply_task_state;
 use crate::domain::{Decision, State, StateType, Ts};
 use crate::store::{
-    catchup, concurrency_leases, concurrency_limits, deployments, flow_runs, flows, task_runs,
-    Result, Tx,
+    catchup, concurrency_leases, concurrency_limits, deployments, flow_runs, flows, run_inputs,
+    task_runs, Result, Tx,
 };
 use uuid::Uuid;
 
@@ -60,6 +60,12 @@ pub(super) fn transition(
     let mut events = Vec::new();
     if let Some(s) = &run.state {
         flow_runs::insert_state(tx, run.id, s)?;
+        if let (StateType::Paused, Some(keys)) = (s.kind, &s.details.run_input_keyset) {
+            // Input stored under the keys of a pause that fires now belongs to an earlier attempt.
+            for key in keys.values() {
+                run_inputs::delete(tx, run.id, key)?;
+            }
+        }
         mirror_onto_parent_task(tx, &run, s, now)?;
         let flow = flows::get(tx, run.flow_id)?;
         events.push(flow_run_state_event(

@@ -224,6 +224,8 @@ pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
         .execute("DELETE FROM logs WHERE flow_run_id = ?1", [&id])?;
     tx.conn
         .execute("DELETE FROM task_runs WHERE flow_run_id = ?1", [&id])?;
+    tx.conn
+        .execute("DELETE FROM flow_run_inputs WHERE flow_run_id = ?1", [&id])?;
     Ok(tx
         .conn
         .execute("DELETE FROM flow_runs WHERE id = ?1", [&id])?

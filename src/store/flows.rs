@@ -89,6 +89,10 @@ pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
         "DELETE FROM task_runs WHERE flow_run_id IN (SELECT id FROM flow_runs WHERE flow_id = ?1)",
         [&id],
     )?;
+    tx.conn.execute(
+        "DELETE FROM flow_run_inputs WHERE flow_run_id IN (SELECT id FROM flow_runs WHERE flow_id = ?1)",
+        [&id],
+    )?;
     Ok(tx.conn.execute("DELETE FROM flows WHERE id = ?1", [&id])? > 0)
 }
 

@@ -21,6 +21,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0014_blocks.sql")),
         M::up(include_str!("migrations/0015_concurrency_limits.sql")),
         M::up(include_str!("migrations/0016_automations.sql")),
+        M::up(include_str!(
+            "migrations/0017_run_inputs_saved_searches.sql"
+        )),
     ])
 }
 

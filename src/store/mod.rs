@@ -27,6 +27,7 @@ mod merge;
 mod migrations;
 mod query;
 pub mod retention;
+pub mod run_inputs;
 pub mod run_views;
 pub mod schedules;
 pub mod stats;

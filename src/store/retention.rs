@@ -29,6 +29,10 @@ pub fn delete_runs_ended_before(tx: &Tx, cutoff: Ts, batch: u32, now: Ts) -> Res
         &format!("DELETE FROM task_runs WHERE flow_run_id IN ({marks})"),
         params(),
     )?;
+    tx.conn.execute(
+        &format!("DELETE FROM flow_run_inputs WHERE flow_run_id IN ({marks})"),
+        params(),
+    )?;
     artifacts::delete_for_runs(tx, &ids, now)?;
     let n = tx.conn.execute(
         &format!("DELETE FROM flow_runs WHERE id IN ({marks})"),

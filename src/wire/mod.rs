@@ -14,6 +14,7 @@ pub mod filters;
 pub mod flow_runs;
 pub mod flows;
 pub mod logs;
+pub mod run_inputs;
 pub mod schedules;
 pub mod states;
 pub mod task_runs;

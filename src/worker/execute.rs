@@ -191,7 +191,9 @@ async fn finish<T: Transport>(
         }
         Outcome::Exited(code) if *kind == Kind::PrefectFlow => {
             let state = t.state_of(id).await.ok().flatten();
-            if !state.is_some_and(|s| s.is_terminal()) {
+            // A suspended run's process exits on purpose: the run waits, Paused, to be resumed.
+            let suspended = state == Some(StateType::Paused) && code == Some(0);
+            if !state.is_some_and(|s| s.is_terminal()) && !suspended {
                 let msg = format!(
                     "The flow run process exited (code {}) without reporting a final state.",
                     code.map_or("unknown".into(), |c| c.to_string())
