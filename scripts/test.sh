@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: formatting and lints, the Rust unit and integration tests, the
-# dashboard in headless Chromium (debug and release binaries), and the real Prefect SDK (3.8.8, then 3.9.1)
-# against `baton serve`. Sets up what it needs (Rust builds, Chromium and playwright-core, Python venvs).
+# dashboard in headless Chromium (debug and release binaries), and the real Prefect SDK (3.8.8, then 3.9.1,
+# then the 2.20.25 client with agents) against `baton serve`. Sets up what it needs (Rust builds, Chromium
+# and playwright-core, Python venvs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -43,3 +44,7 @@ for version in 3.8.8 3.9.1; do
     venv="$(scripts/prefect-venv.sh "$version" | tail -n 1)"
     "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/prefect
 done
+
+step "Prefect 2.20.25 client (agents, deployment build/apply) against baton serve"
+venv2="$(scripts/prefect-venv.sh 2.20.25 | tail -n 1)"
+"$venv2/bin/python" -m pytest -q -p no:cacheprovider tests/prefect2

@@ -61,6 +61,7 @@ impl App {
         let key = config.secrets_key();
         let cipher = crate::services::cipher::Cipher::load_or_create(&key)?;
         let services = Arc::new(Services::new(store, Clock::System).with_cipher(cipher));
+        let _ = services.settings.set(settings_document(&config, &db));
         services
             .ensure_default_pool()
             .await
@@ -239,6 +240,33 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// The settings document of a server: where it keeps its data, where it listens, how long it keeps
+/// things. Secrets are masked as Prefect masks them.
+fn settings_document(c: &ServeConfig, database: &std::path::Path) -> serde_json::Value {
+    let url = format!("http://{}/api", c.addr);
+    serde_json::json!({
+        "home": c.home,
+        "debug_mode": false,
+        "api": {"url": url, "auth_string": c.auth.as_ref().map(|_| "**********"), "key": null},
+        "results": {"persist_by_default": false, "default_storage_block": null},
+        "server": {
+            "api": {
+                "host": c.addr.ip().to_string(),
+                "port": c.addr.port(),
+                "auth_string": c.auth.as_ref().map(|_| "**********"),
+                "default_limit": crate::domain::filter::MAX_LIMIT,
+                "csrf_protection_enabled": false,
+            },
+            "database": {"driver": "sqlite", "name": database, "connection_url": "**********"},
+            "events": {"retention_period": format!("P{}D", c.retention.event_days)},
+            "logs": {"retention_period": format!("P{}D", c.retention.log_days)},
+            "flow_runs": {"retention_period": format!("P{}D", c.retention.flow_run_days)},
+            "worker": {"pools": c.worker_pools, "limit": c.worker_limit},
+        },
+        "ui_url": format!("http://{}", c.addr),
+    })
 }
 
 #[cfg(test)]

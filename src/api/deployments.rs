@@ -94,7 +94,7 @@ pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCo
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn deployment_sort(s: &str) -> Option<Order> {
+pub(super) fn deployment_sort(s: &str) -> Option<Order> {
     Some(match s {
         "CREATED_DESC" => Order::desc(Field::Created),
         "UPDATED_DESC" => Order::desc(Field::Updated),
@@ -149,7 +149,7 @@ pub async fn create_flow_run(
     Ok((status, Json(convert::flow_run(run, s.clock.now()))))
 }
 
-fn run_request(b: DeploymentFlowRunCreate) -> ApiResult<DeploymentRunRequest> {
+pub(super) fn run_request(b: DeploymentFlowRunCreate) -> ApiResult<DeploymentRunRequest> {
     Ok(DeploymentRunRequest {
         state: b.state.map(convert::proposed).transpose()?,
         name: b.name,

@@ -7,6 +7,7 @@ pub mod auth;
 mod automations;
 mod block_documents;
 mod blocks;
+mod bulk;
 mod catchup;
 mod concurrency_v1;
 mod concurrency_v2;
@@ -38,6 +39,7 @@ mod openapi_pools;
 mod openapi_runs;
 mod openapi_table;
 mod run_inputs;
+mod saved_searches;
 mod schedules;
 mod sorts;
 mod task_runs;
@@ -68,7 +70,13 @@ pub fn router(services: AppState) -> Router {
         .route("/hello", get(admin::hello))
         .route("/version", get(admin::version))
         .route("/admin/version", get(admin::server_version))
-        .route("/admin/storage", get(admin::storage))
+        .route(
+            "/admin/storage",
+            get(admin::storage)
+                .put(admin::set_storage)
+                .delete(admin::clear_storage),
+        )
+        .route("/admin/settings", get(admin::settings))
         .route("/csrf-token", get(admin::csrf_token))
         .route("/openapi.json", get(openapi::serve))
         .route("/flows/", post(flows::create))
@@ -190,8 +198,8 @@ pub fn router(services: AppState) -> Router {
             axum::routing::delete(work_pools::delete_worker),
         )
         .route(
-            "/collections/views/aggregate-worker-metadata",
-            get(work_pools::worker_metadata),
+            "/collections/views/{view}",
+            get(work_pools::collection_view),
         )
         .route("/events/in", get(events::events_in))
         .route("/events/out", get(events::events_out))
@@ -206,6 +214,8 @@ pub fn router(services: AppState) -> Router {
         .merge(automations::routes())
         .merge(events_api::routes())
         .merge(run_inputs::routes())
+        .merge(bulk::routes())
+        .merge(saved_searches::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

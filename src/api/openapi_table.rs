@@ -95,7 +95,22 @@ const OPERATIONS: &[Op] = &[
         "The Prefect server version Baton is compatible with",
     )
     .returns(answer(super::admin::server_version)),
-    op("get", "/admin/storage", "Storage statistics").returns(answer(super::admin::storage)),
+    op("get", "/admin/storage", "The default result storage block")
+        .returns(answer(super::admin::storage)),
+    with(
+        "put",
+        "/admin/storage",
+        "Set the default result storage block",
+        json::<crate::wire::ServerDefaultResultStorageUpdate>,
+    )
+    .returns(answer(super::admin::set_storage)),
+    op(
+        "delete",
+        "/admin/storage",
+        "Clear the default result storage block",
+    )
+    .returns(answer(super::admin::clear_storage)),
+    op("get", "/admin/settings", "The server's settings").returns(answer(super::admin::settings)),
     op(
         "get",
         "/csrf-token",
@@ -337,10 +352,10 @@ const OPERATIONS: &[Op] = &[
     .returns(answer(super::deployments::delete_schedule)),
     op(
         "get",
-        "/collections/views/aggregate-worker-metadata",
-        "Worker types",
+        "/collections/views/{view}",
+        "A view of the collection registry (the worker types)",
     )
-    .returns(answer(super::work_pools::worker_metadata)),
+    .returns(answer(super::work_pools::collection_view)),
     op("get", "/events/in", "Events websocket (client to server)")
         .returns(answer(super::events::events_in)),
     op("get", "/events/out", "Events websocket (server to client)")

@@ -19,6 +19,8 @@ const ROUTER_SOURCES: &[(&str, &str)] = &[
     ("automations.rs", include_str!("automations.rs")),
     ("events_api.rs", include_str!("events_api.rs")),
     ("run_inputs.rs", include_str!("run_inputs.rs")),
+    ("bulk.rs", include_str!("bulk.rs")),
+    ("saved_searches.rs", include_str!("saved_searches.rs")),
 ];
 
 const METHODS: &[(&str, &str)] = &[

@@ -239,19 +239,54 @@ pub async fn scheduled_runs(
     ))
 }
 
-/// The default base job template per worker type, as Prefect's collection registry view returns it.
-pub async fn worker_metadata() -> Json<Value> {
-    Json(json!({
-        "prefect": {
-            "process": {
-                "type": "process",
-                "description": "Runs each flow run as a subprocess on the worker's machine.",
-                "display_name": "Process",
-                "documentation_url": "",
-                "install_command": "",
-                "is_beta": false,
-                "default_base_job_configuration": process_base_job_template(),
-            }
+/// The worker types Baton knows (process, docker, kubernetes), as Prefect's collection registry view
+/// `aggregate-worker-metadata` lists them: pool forms and `prefect work-pool create --type` read each
+/// type's default base job template from it. Process is Baton's own template.
+const WORKER_METADATA: &str = include_str!("../../assets/worker-metadata.json");
+
+/// The views of Prefect's collection registry.
+const VIEWS: &[&str] = &[
+    "aggregate-worker-metadata",
+    "aggregate-block-metadata",
+    "aggregate-flow-metadata",
+    "demo-flows",
+];
+
+/// `GET /collections/views/{view}`: the worker types; the registry's other views are empty here (Baton
+/// serves offline; Prefect fetches them from the internet).
+pub async fn collection_view(Path(view): Path<String>) -> ApiResult<Json<Value>> {
+    if !VIEWS.contains(&view.as_str()) {
+        return Err(ApiError::not_found(format!(
+            "View {view} not found in registry"
+        )));
+    }
+    if view != "aggregate-worker-metadata" {
+        return Ok(Json(json!({})));
+    }
+    let mut doc: Value = serde_json::from_str(WORKER_METADATA).map_err(|e| ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        detail: format!("the worker metadata asset is broken: {e}"),
+    })?;
+    doc["prefect"]["process"]["default_base_job_configuration"] =
+        Value::Object(process_base_job_template());
+    Ok(Json(doc))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The embedded worker types parse and name each type's job template.
+    #[test]
+    fn the_worker_metadata_asset_lists_process_docker_and_kubernetes() {
+        let doc: serde_json::Value = serde_json::from_str(super::WORKER_METADATA).unwrap();
+        for (collection, kind) in [
+            ("prefect", "process"),
+            ("prefect-docker", "docker"),
+            ("prefect-kubernetes", "kubernetes"),
+        ] {
+            let t = &doc[collection][kind];
+            assert_eq!(t["type"], kind);
+            assert!(t["default_base_job_configuration"]["job_configuration"].is_object());
+            assert!(t["default_base_job_configuration"]["variables"]["properties"].is_object());
         }
-    }))
+    }
 }

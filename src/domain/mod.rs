@@ -29,6 +29,7 @@ pub mod resource_events;
 pub mod retention;
 pub mod run_input;
 pub mod run_policy;
+pub mod saved_search;
 pub mod schedule;
 pub mod state;
 pub mod state_details;

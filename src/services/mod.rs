@@ -29,6 +29,7 @@ pub mod orchestration;
 pub mod reaper;
 pub mod retention;
 pub mod run_inputs;
+pub mod saved_searches;
 pub mod scheduler;
 pub mod seed;
 pub mod slot_loop;
@@ -74,6 +75,8 @@ pub struct Services {
     /// Moves on every automation change; the trigger loop idles only while it has not moved since the
     /// loop found no automation enabled.
     pub automation_epoch: std::sync::atomic::AtomicU64,
+    /// The server's settings as `GET /admin/settings` shows them, set once by the composition root.
+    pub settings: std::sync::OnceLock<serde_json::Value>,
 }
 
 impl Services {
@@ -92,6 +95,7 @@ impl Services {
             cipher: std::sync::Arc::new(cipher::Cipher::ephemeral()),
             trigger_wake: tokio::sync::Notify::new(),
             automation_epoch: std::sync::atomic::AtomicU64::new(0),
+            settings: std::sync::OnceLock::new(),
         }
     }
 

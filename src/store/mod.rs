@@ -29,6 +29,7 @@ mod query;
 pub mod retention;
 pub mod run_inputs;
 pub mod run_views;
+pub mod saved_searches;
 pub mod schedules;
 pub mod stats;
 pub mod task_runs;

@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod automations;
 pub mod blocks;
+pub mod bulk;
 pub mod concurrency;
 pub mod concurrency_limits;
 pub mod dashboard;
@@ -15,6 +16,7 @@ pub mod flow_runs;
 pub mod flows;
 pub mod logs;
 pub mod run_inputs;
+pub mod saved_searches;
 pub mod schedules;
 pub mod states;
 pub mod task_runs;
@@ -39,10 +41,16 @@ pub struct Ready {
     pub message: String,
 }
 
-/// `GET /api/admin/storage` answer (Prefect's server default result storage; Baton has none).
+/// `GET /api/admin/storage` answer (Prefect's server default result storage).
 #[derive(Debug, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ServerDefaultResultStorage {
     pub default_result_storage_block_id: Option<String>,
+}
+
+/// `PUT /api/admin/storage` body: the block document clients persist results with by default.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+pub struct ServerDefaultResultStorageUpdate {
+    pub default_result_storage_block_id: uuid::Uuid,
 }
 
 /// The body of every error answer: `{"detail": "..."}`.

@@ -72,9 +72,14 @@ def field_of(text: str, name: str) -> "str | None":
     return value
 
 
+def output(proc: BackgroundProcess) -> str:
+    """stdout and stderr (the flows' prints go through Prefect's logger, which writes to stderr)."""
+    return proc.stdout() + "\n" + proc.stderr()
+
+
 def flow_run_id_of(proc: BackgroundProcess) -> str:
     def probe():
-        run_id = field_of(proc.stdout(), "FLOW_RUN_ID")
+        run_id = field_of(output(proc), "FLOW_RUN_ID")
         if run_id:
             return run_id
         if not proc.running():
@@ -135,14 +140,14 @@ def test_pause_then_resume_from_another_process(baton, api, spawn):
     # The task before the pause ran; the one after it has not.
     before = [t for t in task_runs_of(api, run_id) if t["state"]["type"] == "COMPLETED"]
     assert len(before) <= 1, [brief_run(t) for t in before]
-    assert "BATON-STEP after" not in proc.stdout(), proc.describe()
+    assert "BATON-STEP after" not in output(proc), proc.describe()
 
     outcome, error, _ = control(baton, "resume", run_id)
     assert outcome == "ok", error
 
     code = wait_exit(proc)
     assert code == 0, proc.describe()
-    assert field_of(proc.stdout(), "RESULT") == "resumed", proc.describe()
+    assert field_of(output(proc), "RESULT") == "resumed", proc.describe()
     done = wait_for_run(api, run_id, "COMPLETED", timeout=RUN_DEADLINE_S, context=proc.describe)
     history = state_history(api, run_id)
     assert ("PAUSED", "Paused") in history, history
@@ -170,7 +175,7 @@ def test_pause_then_resume_from_another_process(baton, api, spawn):
 
 def test_pause_timeout_fails_the_run(baton, api):
     result = run_flow_script(baton, "pause_flows.py", "timeout", "3", timeout=RUN_DEADLINE_S)
-    run_id = result.field("FLOW_RUN_ID") or field_of(result.stdout, "FLOW_RUN_ID")
+    run_id = field_of(result.stdout + "\n" + result.stderr, "FLOW_RUN_ID")
     assert run_id, result.describe()
     assert result.returncode != 0, result.describe()
     assert "FlowPauseTimeout" in result.stderr, result.describe()
@@ -301,12 +306,12 @@ def test_pause_waits_for_valid_input(baton, api, spawn):
 
     assert get_json(api, f"flow_runs/{run_id}")["state"]["type"] == "PAUSED"
     assert api.get(f"flow_runs/{run_id}/input/paused-1-response").status_code == 404
-    assert proc.running() and "APPROVER=" not in proc.stdout(), proc.describe()
+    assert proc.running() and "APPROVER=" not in output(proc), proc.describe()
 
     outcome, error, _ = control(baton, "resume", run_id, json.dumps({"approver": "ada", "amount": 42}))
     assert outcome == "ok", error
     assert wait_exit(proc) == 0, proc.describe()
-    out = proc.stdout()
+    out = output(proc)
     assert field_of(out, "APPROVER") == "ada", out
     assert field_of(out, "AMOUNT") == "42", out
     assert field_of(out, "AMOUNT_TYPE") == "int", out
@@ -330,7 +335,7 @@ def test_send_and_receive_input(baton, api, spawn):
     outcome, error, _ = control(baton, "send", run_id, "hello", "world", "stop")
     assert outcome == "ok", error
     assert wait_exit(proc) == 0, proc.describe()
-    assert field_of(proc.stdout(), "RESULT") == "['hello', 'world']", proc.describe()
+    assert field_of(output(proc), "RESULT") == "['hello', 'world']", proc.describe()
     wait_for_run(api, run_id, "COMPLETED", timeout=RUN_DEADLINE_S, context=proc.describe)
 
     inputs = post_json(api, f"flow_runs/{run_id}/input/filter", {"prefix": "strautomaticruninput-auto", "limit": 10})
@@ -436,19 +441,18 @@ def test_suspend_exits_and_resumes_in_a_new_process(baton, api, prefect_cli, sus
     assert ("SCHEDULED", "Resuming") in history[suspended_at:], history
     assert history[-1] == ("COMPLETED", "Completed"), history
     assert done["deployment_id"] == deployment["id"], brief_run(done)
-    assert "BATON-SUSPEND done" in "\n".join(log_messages(api, run_id)) or "BATON-SUSPEND done" in serve.stdout()
+    assert "BATON-SUSPEND done" in "\n".join(log_messages(api, run_id)) or "BATON-SUSPEND done" in serve.stdout() + serve.stderr()
 
 
-def test_suspend_with_input(baton, api, suspend_deployment, tmp_path):
+def test_suspend_with_input(baton, api, prefect_cli, suspend_deployment, tmp_path):
     deployment, serve = suspend_deployment
     marker = tmp_path / "marker.txt"
-    run = post_json(
-        api,
-        f"deployments/{deployment['id']}/create_flow_run",
-        {"parameters": {"marker": str(marker), "wait_for_input": True}, "tags": ["input"]},
-        expect=201,
+    result = prefect_cli(
+        "deployment", "run", "baton-suspend/suspender", "--param", f"marker={marker}", "--param", "wait_for_input=true"
     )
-    run_id = run["id"]
+    assert result.returncode == 0, result.describe()
+    run_id = run_id_from(result.stdout)
+    assert get_json(api, f"flow_runs/{run_id}")["parameters"] == {"marker": str(marker), "wait_for_input": True}
     paused = wait_paused(api, run_id, name="Suspended")
     assert paused["state"]["state_details"]["run_input_keyset"] == {
         "description": "suspended-1-description",
@@ -476,7 +480,7 @@ def test_suspend_with_input(baton, api, suspend_deployment, tmp_path):
 
 def test_suspend_without_deployment_is_refused(baton, api):
     result = run_flow_script(baton, "pause_flows.py", "suspend-local", timeout=RUN_DEADLINE_S)
-    run_id = field_of(result.stdout, "FLOW_RUN_ID")
+    run_id = field_of(result.stdout + "\n" + result.stderr, "FLOW_RUN_ID")
     assert run_id, result.describe()
     assert result.returncode != 0, result.describe()
     assert "cannot be suspended" in result.stderr, result.describe()

@@ -12,9 +12,13 @@ import httpx
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+class Fatal(Exception):
+    """Raised by a `wait_for` probe when waiting longer cannot help (the agent died, the run failed)."""
+
+
 def wait_for(probe: Callable[[], Any], *, timeout: float, interval: float = 0.25, what: str) -> Any:
     """Call `probe` until it returns a truthy value or `timeout` seconds pass (then AssertionError
-    quoting the last value or error)."""
+    quoting the last value or error). A probe raising `Fatal` ends the wait at once (AssertionError)."""
     deadline = time.monotonic() + timeout
     last: Any = None
     last_exc: "BaseException | None" = None
@@ -24,6 +28,8 @@ def wait_for(probe: Callable[[], Any], *, timeout: float, interval: float = 0.25
             last_exc = None
             if last:
                 return last
+        except Fatal as exc:
+            raise AssertionError(f"gave up waiting for {what}: {exc}") from None
         except (AssertionError, httpx.HTTPError) as exc:
             last_exc = exc
         if time.monotonic() >= deadline:

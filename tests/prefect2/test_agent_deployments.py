@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from p2helpers import (
+    Fatal,
     created_flow_run_id,
     deployment_by_name,
     flow_run_state,
@@ -108,7 +109,8 @@ def agent(start_agent, api):
     agent = start_agent(QUEUE)
 
     def polling():
-        assert agent.running(), agent.describe()
+        if not agent.running():
+            raise Fatal(agent.describe())
         return "Agent started! Looking for work from queue(s)" in agent.output()
 
     wait_for(polling, timeout=30, what="the agent to start")
@@ -122,9 +124,11 @@ def test_agent_runs_deployment_to_completion(agent, cli, api, project, tmp_path)
     flow_run_id = created_flow_run_id(res.stdout)
 
     def done():
-        assert agent.running(), agent.describe()
+        if not agent.running():
+            raise Fatal("the agent exited")
         state = flow_run_state(api, flow_run_id)
-        assert state not in ("FAILED", "CRASHED", "CANCELLED"), f"{state}\n{agent.describe()}"
+        if state in ("FAILED", "CRASHED", "CANCELLED"):
+            raise Fatal(f"the run ended {state}")
         return state == "COMPLETED"
 
     try:
@@ -148,9 +152,11 @@ def test_cancel_running_flow_run_kills_process(agent, cli, api, tmp_path):
     flow_run_id = created_flow_run_id(res.stdout)
 
     def running():
-        assert agent.running(), agent.describe()
+        if not agent.running():
+            raise Fatal("the agent exited")
         state = flow_run_state(api, flow_run_id)
-        assert state not in ("FAILED", "CRASHED", "COMPLETED", "CANCELLED"), f"{state}\n{agent.describe()}"
+        if state in ("FAILED", "CRASHED", "COMPLETED", "CANCELLED"):
+            raise Fatal(f"the run ended {state}")
         return state == "RUNNING" and pid_file.is_file()
 
     try:
@@ -165,8 +171,11 @@ def test_cancel_running_flow_run_kills_process(agent, cli, api, tmp_path):
     assert "scheduled for cancellation" in res.stdout, res.describe()
 
     def cancelled():
+        if not agent.running():
+            raise Fatal("the agent exited")
         state = flow_run_state(api, flow_run_id)
-        assert state in ("RUNNING", "CANCELLING", "CANCELLED"), f"{state}\n{agent.describe()}"
+        if state not in ("RUNNING", "CANCELLING", "CANCELLED"):
+            raise Fatal(f"the run went {state}")
         return state == "CANCELLED"
 
     try:

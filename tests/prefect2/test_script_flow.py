@@ -18,12 +18,12 @@ def test_script_flow_with_tasks_completes(run_script, api):
     assert flow["name"] == "tutorial-flow", flow
 
     task_runs = post_json(api, "task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run_id]}}})
-    names = sorted(t["task_key"].split(".")[-1].split("-")[0] for t in task_runs)
     assert len(task_runs) == 5, [(t["name"], t["state"]) for t in task_runs]
     assert all(t["state"]["type"] == "COMPLETED" for t in task_runs), [
         (t["name"], t["state"]["type"]) for t in task_runs
     ]
-    assert sorted(t["name"].rsplit("-", 1)[0] for t in task_runs) == ["add"] * 4 + ["shout"], names
+    names = sorted(t["name"].rsplit("-", 1)[0] for t in task_runs)
+    assert names == ["add"] * 4 + ["shout"], names
 
     def log_seen():
         logs = post_json(api, "logs/filter", {"logs": {"flow_run_id": {"any_": [flow_run_id]}}})

@@ -18,3 +18,9 @@ CREATE TABLE saved_searches (
     name TEXT NOT NULL UNIQUE,
     filters TEXT NOT NULL DEFAULT '[]'
 );
+
+-- Server-wide settings changed through the API (the default result storage block), as JSON by key.
+CREATE TABLE server_configuration (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

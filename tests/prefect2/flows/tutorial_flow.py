@@ -25,8 +25,6 @@ def tutorial_flow(n: int = 3) -> str:
 
 
 if __name__ == "__main__":
-    from prefect.context import FlowRunContext  # noqa: F401
-
     state = tutorial_flow(n=int(sys.argv[1]) if len(sys.argv) > 1 else 3, return_state=True)
     print(f"STATE={state.type.value}")
     print(f"RESULT={state.result()}")
