@@ -63,6 +63,10 @@ impl App {
         let services = Arc::new(Services::new(store, Clock::System).with_cipher(cipher));
         let _ = services.settings.set(settings_document(&config, &db));
         services
+            .restore_task_queue()
+            .await
+            .context("queueing the background task runs that wait for task workers")?;
+        services
             .ensure_default_pool()
             .await
             .context("creating the default work pool")?;

@@ -22,10 +22,12 @@ use axum::http::StatusCode;
 use axum::Json;
 
 /// Create, or update in place when the flow already has a deployment of that name (200).
+/// Also takes a Prefect 2 client's body (`prefect2`).
 pub async fn create(
     State(s): State<AppState>,
-    ObjectBody(b): ObjectBody<DeploymentCreate>,
+    ObjectBody(raw): ObjectBody<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<(StatusCode, Json<Deployment>)> {
+    let b: DeploymentCreate = super::prefect2::deployment_body(raw)?;
     let (name, flow_id, fields) = create_body(b)?;
     let (d, created) = s.upsert_deployment(name, flow_id, fields).await?;
     let status = if created {
@@ -83,8 +85,9 @@ pub async fn by_name(
 pub async fn update(
     State(s): State<AppState>,
     Id(id): Id,
-    ObjectBody(b): ObjectBody<DeploymentUpdate>,
+    ObjectBody(raw): ObjectBody<serde_json::Map<String, serde_json::Value>>,
 ) -> ApiResult<StatusCode> {
+    let b: DeploymentUpdate = super::prefect2::deployment_body(raw)?;
     s.update_deployment(id, patch(b)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

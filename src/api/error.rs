@@ -130,7 +130,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     serde_path_to_error::deserialize(de).map_err(path_error)
 }
 
-fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> ApiError {
+pub fn path_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> ApiError {
     let path = e.path().to_string();
     let inner = e.into_inner();
     if path == "." || path.is_empty() {

@@ -298,9 +298,20 @@ fn section(s: &Section<'_>, path: &str) -> ApiResult<Option<(Entity, Cond)>> {
             p.add(&f.tags, Tags, "tags")?;
             (Entity::Variable, f.operator)
         }
-        // A flow run's work pool, by name: a condition on the run itself.
+        // A flow run's work pool or queue: a condition on the run itself.
         Section::WorkPools(f) => {
+            if f.kind.as_ref().is_some_and(|k| !k.is_null()) {
+                return Err(ApiError::invalid(format!(
+                    "{path}.type: filtering runs by their pool's type is not available in this Baton version"
+                )));
+            }
+            p.add(&f.id, WorkPoolId, "id")?;
             p.add(&f.name, WorkPoolName, "name")?;
+            (Entity::FlowRun, f.operator)
+        }
+        Section::WorkQueues(f) => {
+            p.add(&f.id, WorkQueueId, "id")?;
+            p.add(&f.name, WorkQueueName, "name")?;
             (Entity::FlowRun, f.operator)
         }
         Section::Unsupported => {
@@ -349,17 +360,6 @@ pub fn logs(f: &LogFilter, path: &str) -> ApiResult<Cond> {
     p.add(&f.task_run_id, TaskRunId, "task_run_id")?;
     p.add(&f.text, Message, "text")?;
     Ok(p.done(f.operator))
-}
-
-/// A log filter sent as JSON outside a request body (the logs websocket's `filter` message); `null` is
-/// every line.
-pub fn logs_json(v: &serde_json::Value, path: &str) -> ApiResult<Cond> {
-    if v.is_null() {
-        return Ok(Cond::all());
-    }
-    let f: LogFilter = serde_path_to_error::deserialize(v.clone())
-        .map_err(|e| ApiError::invalid(format!("{path}.{}: {}", e.path(), e.inner())))?;
-    logs(&f, path)
 }
 
 /// The condition on `target` of a filter body: each section on its own entity, related to `target`.

@@ -1,6 +1,7 @@
 //! Unit tests of `api::filters`: what serde cannot check is checked there, naming the path.
 
-use super::filters::{cond, logs_json, query};
+use super::filters::{cond, query};
+use super::logs_ws::logs_json;
 use super::sorts::flow_run_sort;
 use crate::domain::filter::{Cond, Entity, Field, Val, MAX_LIMIT};
 use crate::wire::filters::{FlowFilterRequest, FlowRunFilterRequest, LogFilterRequest};

@@ -5,10 +5,12 @@
 
 use super::auth::WsGate;
 use super::convert;
+use super::error::{ApiError, ApiResult};
 use super::filters;
 use super::AppState;
 use crate::domain::filter::{Cond, Field, Order, Query, MAX_LIMIT};
 use crate::domain::Ts;
+use crate::wire::filters::LogFilter;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -49,7 +51,7 @@ async fn read_filter(s: &AppState, socket: &mut WebSocket) -> Option<Cond> {
             }
             Some("filter") => {
                 let raw = v.get("filter").unwrap_or(&Value::Null);
-                return match filters::logs_json(raw, "filter") {
+                return match logs_json(raw, "filter") {
                     Ok(cond) => Some(cond),
                     Err(e) => {
                         close(socket, format!("Invalid filter: {}", e.detail)).await;
@@ -150,4 +152,15 @@ fn cond_holds(cond: &Cond, l: &crate::domain::log::Log, seen: &HashSet<uuid::Uui
 async fn send(socket: &mut WebSocket, l: crate::domain::log::Log) -> Result<(), axum::Error> {
     let msg = json!({"type": "log", "log": convert::log(l)}).to_string();
     socket.send(Message::Text(msg.into())).await
+}
+
+/// A log filter sent as JSON outside a request body (the logs websocket's `filter` message); `null` is
+/// every line.
+pub(super) fn logs_json(v: &serde_json::Value, path: &str) -> ApiResult<Cond> {
+    if v.is_null() {
+        return Ok(Cond::all());
+    }
+    let f: LogFilter = serde_path_to_error::deserialize(v.clone())
+        .map_err(|e| ApiError::invalid(format!("{path}.{}: {}", e.path(), e.inner())))?;
+    filters::logs(&f, path)
 }

@@ -38,11 +38,13 @@ mod openapi_more;
 mod openapi_pools;
 mod openapi_runs;
 mod openapi_table;
+mod prefect2;
 mod run_inputs;
 mod saved_searches;
 mod schedules;
 mod sorts;
 mod task_runs;
+mod task_workers;
 mod ui;
 mod variables;
 mod work_pool_fields;
@@ -216,6 +218,7 @@ pub fn router(services: AppState) -> Router {
         .merge(run_inputs::routes())
         .merge(bulk::routes())
         .merge(saved_searches::routes())
+        .merge(task_workers::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

@@ -7,10 +7,12 @@ use super::openapi_bodies::json;
 use super::openapi_table::{op, with, Op};
 use super::run_inputs as ri;
 use super::saved_searches as ss;
+use super::task_workers as tw;
 use crate::wire::bulk as wb;
 use crate::wire::flow_runs::DeploymentFlowRunCreate;
 use crate::wire::run_inputs as w;
 use crate::wire::saved_searches as wss;
+use crate::wire::task_workers as wtw;
 
 /// The operations.
 pub const OPERATIONS: &[Op] = &[
@@ -98,4 +100,17 @@ pub const OPERATIONS: &[Op] = &[
     .returns(answer(ss::filter)),
     op("get", "/saved_searches/{id}", "Read a saved search").returns(answer(ss::read)),
     op("delete", "/saved_searches/{id}", "Delete a saved search").returns(answer(ss::delete)),
+    op(
+        "get",
+        "/task_runs/subscriptions/scheduled",
+        "Task workers websocket: background task runs, one worker each",
+    )
+    .returns(answer(tw::subscribe)),
+    with(
+        "post",
+        "/task_workers/filter",
+        "The task workers connected now",
+        json::<wtw::TaskWorkerFilterRequest>,
+    )
+    .returns(answer(tw::filter)),
 ];

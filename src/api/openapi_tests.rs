@@ -21,6 +21,7 @@ const ROUTER_SOURCES: &[(&str, &str)] = &[
     ("run_inputs.rs", include_str!("run_inputs.rs")),
     ("bulk.rs", include_str!("bulk.rs")),
     ("saved_searches.rs", include_str!("saved_searches.rs")),
+    ("task_workers.rs", include_str!("task_workers.rs")),
 ];
 
 const METHODS: &[(&str, &str)] = &[
@@ -162,6 +163,7 @@ const NOT_IN_PREFECTS_DOCUMENT: &[(&str, &str)] = &[
     ("get", "/events/out"),
     ("get", "/logs/out"),
     ("get", "/work_pools/{}/workers/connect"),
+    ("get", "/task_runs/subscriptions/scheduled"),
     ("get", "/openapi.json"),
 ];
 

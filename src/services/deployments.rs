@@ -52,9 +52,9 @@ impl Services {
                     None => {
                         let mut d = Deployment::new(name, flow_id, now);
                         patch.apply(&mut d);
+                        ensure_queue(tx, &mut d, now)?;
                         deployments::insert(tx, &d)?;
                         concurrency_limits::sync_deployment(tx, d.id, d.concurrency_limit, now)?;
-                        ensure_queue(tx, &d, now)?;
                         for s in patch.schedules.unwrap_or_default() {
                             schedules::insert_schedule(tx, &s.into_stored(d.id, now))?;
                         }
@@ -278,8 +278,17 @@ pub(super) fn run_of(
     }
 }
 
-/// The deployment's queue in its pool, created when it names one that does not exist yet.
-fn ensure_queue(tx: &Tx, d: &Deployment, now: Ts) -> crate::store::Result<()> {
+/// The deployment's queue in its pool, created when it names one that does not exist yet. A queue named
+/// without a pool (a Prefect 2 deployment for an agent) is in the default agent pool, as in Prefect.
+fn ensure_queue(tx: &Tx, d: &mut Deployment, now: Ts) -> crate::store::Result<()> {
+    if d.work_pool_name.is_none()
+        && d.work_queue_name
+            .as_ref()
+            .is_some_and(|q| !q.trim().is_empty())
+    {
+        let pool = super::work_pools::ensure_agent_pool(tx, now)?;
+        d.work_pool_name = Some(pool.name);
+    }
     if let (Some(pool), Some(queue)) = (&d.work_pool_name, &d.work_queue_name) {
         super::work_queues::ensure_deployment_queue(tx, pool, queue, now)?;
     }
@@ -295,11 +304,11 @@ fn apply_patch(
     let was_paused = d.paused;
     patch.apply(&mut d);
     d.updated = now;
+    ensure_queue(tx, &mut d, now)?;
     deployments::update(tx, &d)?;
     if patch.concurrency_limit.is_some() {
         concurrency_limits::sync_deployment(tx, d.id, d.concurrency_limit, now)?;
     }
-    ensure_queue(tx, &d, now)?;
     if d.paused && !was_paused {
         schedules::delete_future_runs_of_deployment(tx, d.id, now)?;
     }

@@ -36,6 +36,7 @@ pub mod slot_loop;
 pub mod slot_waiters;
 mod system_blocks;
 pub mod tag_limits;
+pub mod task_queue;
 pub mod task_runs;
 pub mod templates;
 pub mod trigger_loop;
@@ -77,6 +78,8 @@ pub struct Services {
     pub automation_epoch: std::sync::atomic::AtomicU64,
     /// The server's settings as `GET /admin/settings` shows them, set once by the composition root.
     pub settings: std::sync::OnceLock<serde_json::Value>,
+    /// Background task runs waiting for task workers, and the connected task workers.
+    pub task_queue: task_queue::TaskQueue,
 }
 
 impl Services {
@@ -96,6 +99,7 @@ impl Services {
             trigger_wake: tokio::sync::Notify::new(),
             automation_epoch: std::sync::atomic::AtomicU64::new(0),
             settings: std::sync::OnceLock::new(),
+            task_queue: Default::default(),
         }
     }
 

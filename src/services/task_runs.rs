@@ -44,6 +44,11 @@ impl Services {
             })
             .await
             .map_err(ServiceError::from)
+            .inspect(|(run, created)| {
+                if *created {
+                    self.offer_task_run(run);
+                }
+            })
     }
 
     /// The task run with this id.
@@ -156,6 +161,12 @@ impl Services {
                 other => other.into(),
             })?;
         self.slot_waiters.freed.notify_one();
+        if out.0.kind == StateType::Scheduled && out.0.details.deferred == Some(true) {
+            // A background task run is due again (a retry): back to the task workers.
+            if let Ok(run) = self.task_run(id).await {
+                self.offer_task_run(&run);
+            }
+        }
         Ok(out)
     }
 

@@ -13,6 +13,11 @@ use uuid::Uuid;
 
 /// The pool that always exists.
 pub const DEFAULT_POOL: &str = "default";
+/// The pool of queues named without a pool (Prefect 2 agents, `work-queue create` without `--pool`), as
+/// Prefect names it. Created when first needed; Baton's own workers never serve it (agents do).
+pub const AGENT_POOL: &str = "default-agent-pool";
+/// The type of [`AGENT_POOL`].
+const AGENT_POOL_TYPE: &str = "prefect-agent";
 /// Every pool's first queue.
 pub const DEFAULT_QUEUE: &str = "default";
 
@@ -313,6 +318,19 @@ impl Services {
             .read(move |tx| work_pools::next_due(tx, &pool))
             .await?)
     }
+}
+
+/// The default agent pool, created when missing.
+pub(super) fn ensure_agent_pool(tx: &Tx, now: Ts) -> crate::store::Result<WorkPool> {
+    if let Some(p) = work_pools::pool_by_name(tx, AGENT_POOL)? {
+        return Ok(p);
+    }
+    let new = NewPool {
+        name: AGENT_POOL.into(),
+        kind: AGENT_POOL_TYPE.into(),
+        ..Default::default()
+    };
+    insert_pool(tx, new, now)
 }
 
 fn insert_pool(tx: &Tx, new: NewPool, now: Ts) -> crate::store::Result<WorkPool> {

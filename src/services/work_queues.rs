@@ -1,7 +1,7 @@
 //! Work queue use cases: a pool's queues (priority, pause, concurrency limit), created, listed, changed and
 //! deleted, by pool and name or by id (the Prefect CLI's `work-queue` commands work by id).
 
-use super::work_pools::DEFAULT_POOL;
+use super::work_pools::{AGENT_POOL, DEFAULT_QUEUE};
 use super::{Result, ServiceError, Services};
 use crate::domain::work_pool::{PoolFilter, QueueFilter, WorkPool, WorkQueue};
 use crate::domain::{resource_events, Ts};
@@ -101,18 +101,19 @@ impl Services {
     }
 
     /// A queue by name alone (Prefect's `/work_queues/name/{name}`, for clients that name no pool): the
-    /// default pool's queue of that name when it has one, else the oldest queue of that name in any pool.
+    /// default agent pool's queue of that name once that pool exists, as Prefect looks it up; before, the
+    /// oldest queue of that name in any pool.
     pub async fn queue_named(&self, name: String) -> Result<(WorkPool, WorkQueue)> {
         let n = name.clone();
         self.store
             .read(move |tx| {
-                let default = work_pools::pool_by_name(tx, DEFAULT_POOL)?.map(|p| p.id);
+                let agents = work_pools::pool_by_name(tx, AGENT_POOL)?.map(|p| p.id);
                 let named = work_queues::queues_named(tx, &n)?;
-                let q = named
-                    .iter()
-                    .find(|q| Some(q.work_pool_id) == default)
-                    .or(named.first())
-                    .ok_or(StoreError::NotFound("work queue"))?;
+                let q = match agents {
+                    Some(pool) => named.iter().find(|q| q.work_pool_id == pool),
+                    None => named.first(),
+                }
+                .ok_or(StoreError::NotFound("work queue"))?;
                 with_pool(tx, q.id)
             })
             .await
@@ -158,10 +159,19 @@ impl Services {
         Ok((p, q))
     }
 
-    /// Creates a queue for a client that names no pool: Prefect puts it in its default agent pool; Baton
-    /// in its `default` pool, which always exists.
+    /// Creates a queue for a client that names no pool: in the default agent pool (created when missing),
+    /// as Prefect does. The pool's own `default` queue is returned as it is.
     pub async fn create_unpooled_queue(&self, patch: QueuePatch) -> Result<(WorkPool, WorkQueue)> {
-        self.create_queue(DEFAULT_POOL.into(), patch).await
+        let now = self.clock.now();
+        self.store
+            .write(move |tx| super::work_pools::ensure_agent_pool(tx, now).map(|_| ()))
+            .await?;
+        if patch.name.as_deref() == Some(DEFAULT_QUEUE) {
+            if let Ok(found) = self.queue(AGENT_POOL.into(), DEFAULT_QUEUE.into()).await {
+                return Ok(found);
+            }
+        }
+        self.create_queue(AGENT_POOL.into(), patch).await
     }
 
     /// Updates a queue of a pool by name.

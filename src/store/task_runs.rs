@@ -172,3 +172,20 @@ pub fn delete(tx: &Tx, id: Uuid) -> Result<bool> {
         .execute("DELETE FROM task_runs WHERE id = ?1", [id.to_string()])?
         > 0)
 }
+
+/// Task runs that wait for a task worker: without a flow run, SCHEDULED and deferred, oldest first.
+pub fn waiting_for_workers(tx: &Tx) -> Result<Vec<TaskRun>> {
+    let mut stmt = tx.conn.prepare(&format!(
+        "SELECT {COLS} FROM task_runs WHERE flow_run_id IS NULL AND state_type = ?1 ORDER BY created"
+    ))?;
+    let rows = stmt.query_map([crate::domain::StateType::Scheduled.as_str()], row)?;
+    let runs: Vec<TaskRun> = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(runs
+        .into_iter()
+        .filter(|r| {
+            r.state
+                .as_ref()
+                .is_some_and(|s| s.details.deferred == Some(true))
+        })
+        .collect())
+}

@@ -16,8 +16,10 @@ pub enum Section<'a> {
     Artifacts(&'a ArtifactFilter),
     ArtifactCollections(&'a ArtifactCollectionFilter),
     Variables(&'a VariableFilter),
-    /// Runs by their work pool's name.
+    /// Runs by their work pool (id or name).
     WorkPools(&'a RunWorkPoolFilter),
+    /// Runs by their work queue (id or name).
+    WorkQueues(&'a RunWorkQueueFilter),
     /// A section Baton cannot filter by (accepted only as `null`).
     Unsupported,
 }
@@ -42,6 +44,7 @@ section_of!(
     ArtifactCollectionFilter => ArtifactCollections,
     VariableFilter => Variables,
     RunWorkPoolFilter => WorkPools,
+    RunWorkQueueFilter => WorkQueues,
 );
 
 impl<'a> From<&'a Value> for Section<'a> {
@@ -150,8 +153,8 @@ filter_request!(
         flow_runs: FlowRunFilter,
         task_runs: TaskRunFilter,
         deployments: DeploymentFilter,
-        work_pools: Value,
-        work_pool_queues: Value,
+        work_pools: RunWorkPoolFilter,
+        work_pool_queues: RunWorkQueueFilter,
     }
 );
 
@@ -222,7 +225,7 @@ filter_request!(
         task_runs: TaskRunFilter,
         deployments: DeploymentFilter,
         work_pools: RunWorkPoolFilter,
-        work_pool_queues: Value,
+        work_pool_queues: RunWorkQueueFilter,
     }
 );
 
@@ -234,6 +237,6 @@ filter_request!(
         task_runs: TaskRunFilter,
         deployments: DeploymentFilter,
         work_pools: RunWorkPoolFilter,
-        work_queues: Value,
+        work_queues: RunWorkQueueFilter,
     }
 );

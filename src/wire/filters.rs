@@ -236,12 +236,30 @@ entity_filter!(
     VariableFilter { id: IdFilter, name: TextFilter, tags: TagsFilter }
 );
 
-/// Prefect's `WorkPoolFilter` in a run filter: by name.
+/// Prefect's `WorkPoolFilter` in a run filter: by id or name (a pool's `type` is not a run's; only `null`
+/// is taken there).
 #[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunWorkPoolFilter {
     #[serde(default)]
     pub operator: Option<Operator>,
+    #[serde(default)]
+    pub id: Option<IdFilter>,
+    #[serde(default)]
+    pub name: Option<TextFilter>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<serde_json::Value>,
+}
+
+/// Prefect's `WorkQueueFilter` in a run filter (`work_pool_queues`, or `work_queues` in history): by id
+/// or name.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunWorkQueueFilter {
+    #[serde(default)]
+    pub operator: Option<Operator>,
+    #[serde(default)]
+    pub id: Option<IdFilter>,
     #[serde(default)]
     pub name: Option<TextFilter>,
 }

@@ -20,6 +20,7 @@ pub mod saved_searches;
 pub mod schedules;
 pub mod states;
 pub mod task_runs;
+pub mod task_workers;
 pub mod variables;
 pub mod work_pools;
 pub mod work_queues;

@@ -120,27 +120,35 @@ async fn queues_are_found_by_name_listed_across_pools_and_created_without_a_pool
     let (_, in_p) = app
         .post("/work_pools/p/queues", json!({"name": "Reports"}))
         .await;
+    let (s, found) = app.get("/work_queues/name/Reports").await;
+    assert_eq!(
+        (s, found["id"].clone()),
+        (StatusCode::OK, in_p["id"].clone()),
+        "before the default agent pool exists, a queue of any pool"
+    );
     let (s, loose) = app.post("/work_queues/", json!({"name": "loose"})).await;
     assert_eq!(s, StatusCode::CREATED, "{loose}");
     assert_eq!(
-        loose["work_pool_name"], "default",
-        "no pool: the default pool"
+        loose["work_pool_name"], "default-agent-pool",
+        "no pool: Prefect's default agent pool, made on first use"
     );
+    let (_, pool) = app.get("/work_pools/default-agent-pool").await;
+    assert_eq!(pool["type"], "prefect-agent");
     let (s, v) = app.post("/work_queues/", json!({"name": "loose"})).await;
     assert_detail(s, &v, StatusCode::CONFLICT, "already exists");
     let (s, v) = app.post("/work_queues/", json!({"priority": 1})).await;
     assert_detail(s, &v, StatusCode::UNPROCESSABLE_ENTITY, "name");
 
-    let (s, found) = app.get("/work_queues/name/Reports").await;
+    let (s, _) = app.get("/work_queues/name/Reports").await;
     assert_eq!(
-        (s, found["id"].clone()),
-        (StatusCode::OK, in_p["id"].clone())
+        s,
+        StatusCode::NOT_FOUND,
+        "once it exists, names alone are looked up in the default agent pool"
     );
+    let (_, found) = app.get("/work_queues/name/loose").await;
+    assert_eq!(found["id"], loose["id"]);
     let (_, default) = app.get("/work_queues/name/default").await;
-    assert_eq!(
-        default["work_pool_name"], "default",
-        "of several queues with one name, the default pool's"
-    );
+    assert_eq!(default["work_pool_name"], "default-agent-pool");
     let (s, v) = app.get("/work_queues/name/missing").await;
     assert_detail(s, &v, StatusCode::NOT_FOUND, "missing");
 
@@ -151,9 +159,12 @@ async fn queues_are_found_by_name_listed_across_pools_and_created_without_a_pool
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{all}");
-    assert_eq!(names(&all), ["Reports", "default", "default", "loose"]);
+    assert_eq!(
+        names(&all),
+        ["Reports", "default", "default", "default", "loose"]
+    );
     let (_, empty_body) = app.post_raw("/work_queues/filter", b"").await;
-    assert_eq!(names(&empty_body).len(), 4);
+    assert_eq!(names(&empty_body).len(), 5);
     let prefix = json!({"work_queues": {"name": {"startswith_": ["rep", "LOO"]}}});
     assert_eq!(
         names(&app.post("/work_queues/filter", prefix).await.1),
