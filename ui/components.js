@@ -66,7 +66,7 @@ export function Dialog({ title, onClose, children }) {
 }
 
 /** A button that asks before it acts. */
-export function ConfirmButton({ label, question, confirmLabel, danger, onConfirm }) {
+export function ConfirmButton({ label, question, confirmLabel, danger, disabled, onConfirm }) {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -74,7 +74,7 @@ export function ConfirmButton({ label, question, confirmLabel, danger, onConfirm
     setBusy(true);
     try { await onConfirm(); setOpen(false); } catch (e) { setError(e); } finally { setBusy(false); }
   };
-  return html`<button class=${danger ? 'danger' : ''} onClick=${() => setOpen(true)}>${label}</button>
+  return html`<button class=${danger ? 'danger' : ''} disabled=${disabled} onClick=${() => { setError(null); setOpen(true); }}>${label}</button>
     ${open && html`<${Dialog} title=${label} onClose=${() => setOpen(false)}>
       <p>${question}</p><${ErrorNote} error=${error} />
       <div class="row end">

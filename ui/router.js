@@ -41,7 +41,9 @@ document.addEventListener('click', (e) => {
   const a = e.target.closest && e.target.closest('a[href]');
   if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const href = a.getAttribute('href');
-  if (!href.startsWith('/') || href.startsWith('/api/') || a.target) return;
+  // An SVG link's `target` is an SVGAnimatedString, not a string.
+  const target = typeof a.target === 'string' ? a.target : a.target && a.target.baseVal;
+  if (!href.startsWith('/') || href.startsWith('/api/') || target) return;
   e.preventDefault();
   navigate(href);
 });

@@ -43,6 +43,13 @@ pub enum FlowRunCmd {
     Cancel { run: String },
     /// Run a finished run again.
     Retry { run: String },
+    /// Resume a paused or suspended run; --input answers a run that waits for input.
+    Resume {
+        run: String,
+        /// The answer, a JSON object (checked against the schema the run stored).
+        #[arg(long, value_name = "JSON")]
+        input: Option<String>,
+    },
     /// Why a run has not started.
     Why { run: String },
 }
@@ -153,6 +160,7 @@ pub async fn run(client: &Client, out: Out, cmd: FlowRunCmd) -> anyhow::Result<E
                 .message("Retried from the Baton CLI");
             propose(client, out, &r, state, true, "Retrying").await?;
         }
+        FlowRunCmd::Resume { run, input } => resume(client, out, &run, input).await?,
         FlowRunCmd::Why { run } => {
             let r = find_run(client, &run).await?;
             let answer: Value = client
@@ -188,6 +196,29 @@ pub async fn run(client: &Client, out: Out, cmd: FlowRunCmd) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
+/// Resumes a paused run with an optional answer; a refusal (a bad answer) is an error with its reason.
+async fn resume(client: &Client, out: Out, run: &str, input: Option<String>) -> anyhow::Result<()> {
+    let r = find_run(client, run).await?;
+    let answer = match input {
+        Some(text) => {
+            let v: Value = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("--input is not JSON: {e}"))?;
+            if !v.is_object() {
+                anyhow::bail!("--input must be a JSON object, e.g. '{{\"approved\": true}}'");
+            }
+            v
+        }
+        None => Value::Null,
+    };
+    let res: OrchestrationResult = client
+        .post(
+            &format!("/flow_runs/{}/resume", seg(&r.id)),
+            &serde_json::json!({ "run_input": answer }),
+        )
+        .await?;
+    report(out, &r, res, "Resumed")
+}
+
 async fn propose(
     client: &Client,
     out: Out,
@@ -206,6 +237,11 @@ async fn propose(
             },
         )
         .await?;
+    report(out, r, res, doing)
+}
+
+/// Prints the server's answer to a proposed state, or fails with its reason.
+fn report(out: Out, r: &FlowRun, res: OrchestrationResult, doing: &str) -> anyhow::Result<()> {
     if out.json() {
         return out.print_json(&res);
     }

@@ -88,6 +88,9 @@ pub async fn run(services: Arc<Services>) {
         if let Err(e) = services.skip_missed_runs(services.clock.now()).await {
             tracing::warn!(error = %e, "skipping missed runs failed");
         }
+        if let Err(e) = services.fail_expired_pauses(services.clock.now()).await {
+            tracing::warn!(error = %e, "failing expired pauses failed");
+        }
         // Sleep until the first waiting run turns Late (at most MAX_SLEEP). A wake (a new waiting run)
         // only re-plans that sleep with one read; the writes above run when something is due. Waking them
         // on every new run made two write transactions per created run under load.

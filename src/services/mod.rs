@@ -26,6 +26,7 @@ pub mod logs;
 pub mod metrics;
 mod notifications;
 pub mod orchestration;
+mod pause_expiry;
 pub mod reaper;
 pub mod retention;
 pub mod run_inputs;

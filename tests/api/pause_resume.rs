@@ -266,3 +266,46 @@ async fn inputs_by_key_prefix_and_their_errors() {
     assert_eq!(none, json!([]));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn baton_flow_run_resume_answers_a_waiting_run() {
+    let app = spawn_app_without_worker().await;
+    let id = running(&app, None).await;
+    let keyset = json!({"schema": "paused-1-schema", "response": "paused-1-response"});
+    app.set_state(
+        &id,
+        json!({"type": "PAUSED", "state_details": {"run_input_keyset": keyset}}),
+        false,
+    )
+    .await;
+    let schema = json!({"type": "object", "properties": {"n": {"type": "integer"}},
+        "required": ["n"]});
+    app.post(
+        &format!("/flow_runs/{id}/input"),
+        json!({"key": "paused-1-schema", "value": schema.to_string()}),
+    )
+    .await;
+    let r = crate::cli::baton(&app, &["flow-run", "resume", &id, "--input", "[1]"]).await;
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("JSON object"), "{}", r.stderr);
+    let r = crate::cli::baton(
+        &app,
+        &["flow-run", "resume", &id, "--input", r#"{"n": "x"}"#],
+    )
+    .await;
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.contains("Validation failed for field 'n'"),
+        "{}",
+        r.stderr
+    );
+    let r = crate::cli::baton(&app, &["flow-run", "resume", &id, "--input", r#"{"n": 4}"#])
+        .await
+        .ok();
+    assert!(r.stdout.contains("Resumed flow run"), "{}", r.stdout);
+    assert_eq!(
+        app.flow_run(&id).await.state.map(|s| s.kind).as_deref(),
+        Some("RUNNING")
+    );
+    app.stop().await;
+}

@@ -1,5 +1,6 @@
 // A run form generated from a deployment's parameter JSON schema (the subset pydantic writes: types,
 // defaults, required, enums, optionals, $ref), validated by the server, whose messages land at the field.
+// The fields are shared with the resume form of a paused run that waits for input (run.js).
 import { html, useState } from '../lib.js';
 import { post, ApiError } from '../api.js';
 import { Dialog, ErrorNote, toast } from '../components.js';
@@ -47,7 +48,7 @@ const show = (kind, v) => (v === undefined || v === null ? '' : kind === 'json' 
  * Reads the raw inputs into parameters. Nothing is judged here: a value that is not a number or not JSON
  * is sent as typed, so the server's schema check gives the one message the field shows.
  */
-function collect(fields, raw) {
+export function collect(fields, raw) {
   const params = {};
   for (const { name, kind, f } of fields) {
     const v = raw[name];
@@ -83,7 +84,15 @@ export function fieldErrors(detail, names) {
   return [out, ''];
 }
 
-function Field({ field, value, error, onInput }) {
+/** The raw input values of `fields`: from `start` where it has the name, else the schema's default. */
+export function initialRaw(fields, start = {}) {
+  return Object.fromEntries(fields.map(({ name, f, kind }) => {
+    const v = name in start ? start[name] : f.default;
+    return [name, kind === 'enum' && v !== undefined && typeof v !== 'string' ? JSON.stringify(v) : show(kind, v)];
+  }));
+}
+
+export function Field({ field, value, error, onInput }) {
   const { name, f, kind, required } = field;
   const id = `param-${name}`;
   const label = f.title && f.title !== name ? `${f.title} (${name})` : name;
@@ -110,10 +119,7 @@ export function RunDialog({ deployment, initial, title, onClose }) {
   const schema = deployment.parameter_openapi_schema || {};
   const fields = fieldsOf(schema);
   const start = { ...(deployment.parameters || {}), ...(initial || {}) };
-  const [raw, setRaw] = useState(() => Object.fromEntries(fields.map(({ name, f, kind }) => {
-    const v = name in start ? start[name] : f.default;
-    return [name, kind === 'enum' && v !== undefined && typeof v !== 'string' ? JSON.stringify(v) : show(kind, v)];
-  })));
+  const [raw, setRaw] = useState(() => initialRaw(fields, start));
   const [errors, setErrors] = useState({});
   const [formError, setFormError] = useState(null);
   const [busy, setBusy] = useState(false);

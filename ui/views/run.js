@@ -1,11 +1,14 @@
-// One flow run: state and actions (cancel, retry, run again with edited parameters), details, state
-// history, task runs as a timeline, logs with a live tail, for a late run the reasons it waits, and for a
-// failed one its state message.
+// One flow run: state and actions (cancel, retry, run again with edited parameters, resume a paused run),
+// details, state history, task runs as a timeline or as a graph with their dependencies, logs with a live
+// tail, for a late run the reasons it waits, and for a failed one its state message.
 import { html, useRef, useState } from '../lib.js';
 import { get, post, useData, useLive, withNames, seg } from '../api.js';
 import { Page, StateBadge, Time, Tags, ErrorNote, Loading, ConfirmButton, toast } from '../components.js';
 import { FINAL, duration, runDuration } from '../format.js';
 import { TaskTimeline } from './timeline.js';
+import { RunGraph } from './graph.js';
+import { ResumeDialog } from './resume.js';
+import { setQuery } from '../router.js';
 import { Logs } from './logs.js';
 import { RunDialog } from './params-form.js';
 import { Artifacts } from './artifacts.js';
@@ -20,6 +23,7 @@ function setState(id, state, force = false) {
 
 function Actions({ run, deployment, reload }) {
   const [rerun, setRerun] = useState(false);
+  const [resume, setResume] = useState(false);
   const act = async (state, force, done) => {
     const res = await setState(run.id, state, force);
     if (res.status !== 'ACCEPT') throw new Error(res.details?.reason || `The server answered ${res.status}`);
@@ -28,6 +32,8 @@ function Actions({ run, deployment, reload }) {
   };
   const final = FINAL.has(run.state_type);
   return html`
+    ${run.state_type === 'PAUSED' ? html`<button class="primary" onClick=${() => setResume(true)}>Resume</button>` : ''}
+    ${resume && run.state_type === 'PAUSED' ? html`<${ResumeDialog} run=${run} onClose=${() => setResume(false)} onResumed=${reload} />` : ''}
     ${!final && run.state_type !== 'CANCELLING' ? html`<${ConfirmButton} label="Cancel run" danger confirmLabel="Cancel run"
       question=${`Cancel ${run.name}? Its process is stopped.`}
       onConfirm=${() => act({ type: 'CANCELLING', name: 'Cancelling' }, false, 'Cancelling the run')} />` : ''}
@@ -73,7 +79,21 @@ function WhyLate({ id }) {
     <ul>${why.data.reasons.map((r) => html`<li>${r}</li>`)}</ul></section>`;
 }
 
-export function RunDetail({ id }) {
+/** The task runs as a timeline, or as a graph of boxes and dependency edges (`?tab=graph`). */
+function TaskRuns({ id, run, tasks, tab }) {
+  const tabs = [['timeline', 'Timeline'], ['graph', 'Graph']];
+  return html`<section class="panel">
+    <div class="panel-head"><h2>Task runs</h2>
+      <div class="seg" role="tablist" aria-label="Task runs view">${tabs.map(([key, label]) => html`<button role="tab" id=${`tab-${key}`}
+        aria-selected=${tab === key ? 'true' : 'false'} aria-controls="task-runs-view"
+        onClick=${() => setQuery({ tab: key === 'timeline' ? '' : key }, { replace: true })}>${label}</button>`)}</div></div>
+    <div id="task-runs-view" role="tabpanel" aria-labelledby=${`tab-${tab}`}>
+      ${tab === 'graph' ? html`<${RunGraph} id=${id} version=${tasks.data} />`
+        : tasks.data ? html`<${TaskTimeline} tasks=${tasks.data} run=${run} />` : html`<${Loading} />`}</div>
+  </section>`;
+}
+
+export function RunDetail({ id, query }) {
   const run = useData(async () => {
     const [r] = await withNames([await get(`/flow_runs/${id}`)]);
     const deployment = r.deployment_id ? await get(`/deployments/${r.deployment_id}`).catch(() => null) : null;
@@ -105,7 +125,7 @@ export function RunDetail({ id }) {
       <section class="panel"><h2>Parameters</h2><pre class="json">${JSON.stringify(r.parameters || {}, null, 2)}</pre></section>
       <section class="panel"><h2>Job variables</h2><pre class="json">${JSON.stringify(r.job_variables || {}, null, 2)}</pre></section>
     </div>
-    <section class="panel"><h2>Task runs</h2>${tasks.data ? html`<${TaskTimeline} tasks=${tasks.data} run=${r} />` : html`<${Loading} />`}</section>
+    <${TaskRuns} id=${id} run=${r} tasks=${tasks} tab=${query?.get('tab') === 'graph' ? 'graph' : 'timeline'} />
     <${Artifacts} runId=${id} />
     <section class="panel"><h2>Logs</h2><${Logs} runId=${id} onLive=${(fn) => { logSink.current = fn; }} /></section>
   </${Page}>`;

@@ -1,8 +1,9 @@
 // Runs: every flow run, newest first, filtered by state, flow, deployment, tag, work pool and time (all
-// kept in the URL), in keyset pages, updated live.
-import { html } from '../lib.js';
+// kept in the URL), in keyset pages, updated live; runs of the page can be selected, then cancelled or
+// deleted together.
+import { html, useEffect, useState } from '../lib.js';
 import { post, useData, useLive } from '../api.js';
-import { Page, StateBadge, Time, Tags, ErrorNote, Loading } from '../components.js';
+import { Page, StateBadge, Time, Tags, ErrorNote, Loading, ConfirmButton } from '../components.js';
 import { STATE_TYPES, paramSummary, runDuration } from '../format.js';
 import { setQuery } from '../router.js';
 
@@ -34,12 +35,21 @@ const toLocalInput = (iso) => {
 };
 const fromLocalInput = (v) => (v ? new Date(v).toISOString() : '');
 
-/** The table of runs, shared by the runs page and the deployment page. */
-export function RunTable({ runs, showFlow = true }) {
+/**
+ * The table of runs, shared by the runs page and the deployment page. With `selected` (a Set of ids) and
+ * `onSelect(ids, on)` each row gets a checkbox, and the header one for the whole page.
+ */
+export function RunTable({ runs, showFlow = true, selected, onSelect }) {
   if (!runs.length) return html`<p class="muted empty">No runs match.</p>`;
+  const picking = !!(selected && onSelect);
+  const count = picking ? runs.filter((r) => selected.has(r.id)).length : 0;
   return html`<div class="table-wrap"><table class="runs">
-    <thead><tr><th>State</th><th>Run</th><th class="hide-narrow">Parameters</th><th>Expected start</th><th>Duration</th><th class="hide-narrow">Tags</th></tr></thead>
-    <tbody>${runs.map((r) => html`<tr key=${r.id} data-run=${r.id}>
+    <thead><tr>${picking ? html`<th class="sel"><input type="checkbox" aria-label="Select all runs on this page"
+      checked=${count === runs.length} indeterminate=${count > 0 && count < runs.length}
+      onChange=${(e) => onSelect(runs.map((r) => r.id), e.target.checked)} /></th>` : ''}<th>State</th><th>Run</th><th class="hide-narrow">Parameters</th><th>Expected start</th><th>Duration</th><th class="hide-narrow">Tags</th></tr></thead>
+    <tbody>${runs.map((r) => html`<tr key=${r.id} data-run=${r.id} class=${picking && selected.has(r.id) ? 'picked' : ''}>
+      ${picking ? html`<td class="sel"><input type="checkbox" aria-label=${`Select ${r.name}`} checked=${selected.has(r.id)}
+        onChange=${(e) => onSelect([r.id], e.target.checked)} /></td>` : ''}
       <td><${StateBadge} type=${r.state_type} name=${r.state_name} /></td>
       <td><a href=${`/runs/${r.id}`}>${r.name}</a>
         ${showFlow ? html`<div class="muted small">${r.flow_name || ''}${r.deployment_name ? html` / <a href=${`/deployments/${r.deployment_id}`}>${r.deployment_name}</a>` : ''}</div>` : ''}</td>
@@ -72,6 +82,53 @@ function Filters({ q, options }) {
   </form>`;
 }
 
+const BULK_LIMIT = 50; // the most runs one bulk request may name
+
+function chunks(ids) {
+  const out = [];
+  for (let i = 0; i < ids.length; i += BULK_LIMIT) out.push(ids.slice(i, i + BULK_LIMIT));
+  return out;
+}
+
+const runsWord = (n) => `${n} run${n === 1 ? '' : 's'}`;
+
+/** Proposes Cancelling for `ids` (a run without a process goes straight to Cancelled); says how it went. */
+export async function cancelRuns(ids) {
+  const results = [];
+  for (const part of chunks(ids)) {
+    const res = await post('/flow_runs/bulk_set_state', { state: { type: 'CANCELLING', name: 'Cancelling' }, flow_runs: { id: { any_: part } }, limit: part.length });
+    results.push(...res.results);
+  }
+  const ok = results.filter((r) => r.status === 'ACCEPT').length;
+  const why = [...new Set(results.filter((r) => r.status !== 'ACCEPT').map((r) => r.details?.reason || r.status))];
+  const refused = ids.length - ok;
+  return `Cancelled ${ok} of ${runsWord(ids.length)}${refused ? ` · ${refused} refused: ${why.join('; ')}` : ''}`;
+}
+
+export async function deleteRuns(ids) {
+  let deleted = 0;
+  for (const part of chunks(ids)) deleted += (await post('/flow_runs/bulk_delete', { flow_runs: { id: { any_: part } }, limit: part.length })).deleted.length;
+  return `Deleted ${deleted} of ${runsWord(ids.length)}${deleted < ids.length ? ` · ${ids.length - deleted} no longer existed` : ''}`;
+}
+
+function BulkActions({ chosen, note, setNote, onDone }) {
+  const n = chosen.length;
+  const act = async (fn) => {
+    setNote('');
+    try { setNote(await fn(chosen.map((r) => r.id))); } finally { onDone(); }
+  };
+  return html`<div class="bulk row" role="toolbar" aria-label="Selected runs">
+    <span class="muted">${n ? `${runsWord(n)} selected` : 'Select runs to cancel or delete them'}</span>
+    <${ConfirmButton} label=${n ? `Cancel ${runsWord(n)}` : 'Cancel'} confirmLabel="Cancel runs" disabled=${!n}
+      question=${`Cancel ${runsWord(n)}? Running ones are stopped; scheduled and pending ones are cancelled at once; finished ones are left as they are.`}
+      onConfirm=${() => act(cancelRuns)} />
+    <${ConfirmButton} label=${n ? `Delete ${runsWord(n)}` : 'Delete'} confirmLabel="Delete runs" danger disabled=${!n}
+      question=${`Delete ${runsWord(n)} with their task runs and logs? This cannot be undone.`}
+      onConfirm=${() => act(deleteRuns)} />
+    ${note ? html`<span class="bulk-note" role="status">${note}</span>` : ''}
+  </div>`;
+}
+
 export function Runs({ query }) {
   const key = query.toString();
   const options = useData(async () => {
@@ -86,11 +143,22 @@ export function Runs({ query }) {
     ...runFilter(query), limit: 50, ...(query.get('cursor') ? { cursor: query.get('cursor') } : {}),
   }), [key], 500);
   useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') page.soon(); });
+  const [selected, setSelected] = useState(() => new Set());
+  const [note, setNote] = useState('');
+  useEffect(() => { setSelected(new Set()); setNote(''); }, [key]);
+  const select = (ids, on) => setSelected((s) => {
+    const next = new Set(s);
+    ids.forEach((id) => (on ? next.add(id) : next.delete(id)));
+    return next;
+  });
+  const rows = page.data ? page.data.results : [];
+  const chosen = rows.filter((r) => selected.has(r.id));
   const filtered = [...query.keys()].some((k) => k !== 'cursor');
   return html`<${Page} title="Runs" actions=${filtered ? html`<a class="button" href="/runs">Clear filters</a>` : ''}>
     <${Filters} q=${query} options=${options.data} />
     <${ErrorNote} error=${page.error} />
-    ${page.data === undefined ? html`<${Loading} />` : html`<${RunTable} runs=${page.data.results} />
+    ${page.data === undefined ? html`<${Loading} />` : html`${rows.length || note ? html`<${BulkActions} chosen=${chosen} note=${note} setNote=${setNote} onDone=${() => { setSelected(new Set()); page.reload(); }} />` : ''}
+      <${RunTable} runs=${rows} selected=${selected} onSelect=${select} />
       <nav class="pager" aria-label="Pages">
         ${query.get('cursor') ? html`<button onClick=${() => setQuery({ cursor: '' })}>Newest</button>` : ''}
         ${page.data.next_cursor ? html`<button onClick=${() => setQuery({ cursor: page.data.next_cursor })}>Older runs</button>` : ''}
