@@ -28,7 +28,7 @@ impl Services {
                 let mut n = 0;
                 for run in flow_runs::list(tx, &q)? {
                     let Some(state) = &run.state else { continue };
-                    if !state.details.pause_timeout.is_some_and(|t| t < now) {
+                    if state.details.pause_timeout.is_none_or(|t| t >= now) {
                         continue;
                     }
                     let what = state.name.to_lowercase();

@@ -116,8 +116,8 @@ test('the Graph tab draws the run from graph-v2, or says clearly that this serve
     assert.deepEqual(page.problems(), []);
   }
   await page.getByRole('tab', { name: 'Timeline' }).click();
-  await page.goBack();
   await page.locator('.tl-row[data-task="extract-1"]').waitFor();
+  assert.equal(new URL(page.url()).search, '', 'the timeline is the default view');
   await page.context().close();
 });
 

@@ -43,9 +43,15 @@ export function layout(graph, width, now = Date.now()) {
     for (const { id } of from.n.children || []) {
       const to = byId.get(id);
       if (!to) continue;
-      const [x1, y1, x2, y2] = [from.x2, from.y + BOX / 2, to.x1, to.y + BOX / 2];
-      const dx = Math.max(24, Math.abs(x2 - x1) / 2);
-      edges.push({ id: `${from.n.id}>${id}`, from: from.n.id, to: id, d: `M${x1},${y1} C${x1 + dx},${y1} ${x2 - dx},${y2} ${x2},${y2}` });
+      // From the bottom of the parent's end to the top of the child's start (the other way round when the
+      // child's row is above), so an edge never runs along a row through its labels.
+      const down = to.y > from.y;
+      const x1 = from.x2 - Math.min(4, (from.x2 - from.x1) / 2);
+      const x2 = to.x1 + Math.min(4, (to.x2 - to.x1) / 2);
+      const y1 = down ? from.y + BOX : from.y;
+      const y2 = down ? to.y : to.y + BOX;
+      const dy = (down ? 1 : -1) * Math.max(8, Math.abs(y2 - y1) / 2);
+      edges.push({ id: `${from.n.id}>${id}`, from: from.n.id, to: id, d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}` });
     }
   }
   const ticks = [0, 1, 2, 3, 4].map((k) => {
