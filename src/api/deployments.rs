@@ -37,7 +37,7 @@ pub async fn create(
 }
 
 /// Deployments on the wire, each with its own concurrency limit (Prefect's `global_concurrency_limit`).
-async fn with_limits(
+pub(super) async fn with_limits(
     s: &AppState,
     ds: Vec<crate::domain::deployment::Deployment>,
 ) -> ApiResult<Vec<Deployment>> {
@@ -94,7 +94,7 @@ pub async fn delete(State(s): State<AppState>, Id(id): Id) -> ApiResult<StatusCo
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn deployment_sort(s: &str) -> Option<Order> {
+pub(super) fn deployment_sort(s: &str) -> Option<Order> {
     Some(match s {
         "CREATED_DESC" => Order::desc(Field::Created),
         "UPDATED_DESC" => Order::desc(Field::Updated),

@@ -23,6 +23,7 @@ mod filters;
 mod filters_tests;
 mod flow_runs;
 mod flows;
+mod graph;
 mod live;
 mod logs;
 mod logs_ws;
@@ -35,13 +36,17 @@ mod openapi_bodies;
 mod openapi_concurrency;
 mod openapi_more;
 mod openapi_pools;
+mod openapi_read;
 mod openapi_runs;
 mod openapi_table;
+mod paginate;
+mod read_ops;
 mod run_inputs;
 mod schedules;
 mod sorts;
 mod task_runs;
 mod ui;
+mod ui_ops;
 mod variables;
 mod work_pool_fields;
 mod work_pools;
@@ -206,6 +211,10 @@ pub fn router(services: AppState) -> Router {
         .merge(automations::routes())
         .merge(events_api::routes())
         .merge(run_inputs::routes())
+        .merge(graph::routes())
+        .merge(paginate::routes())
+        .merge(ui_ops::routes())
+        .merge(read_ops::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

@@ -19,6 +19,10 @@ const ROUTER_SOURCES: &[(&str, &str)] = &[
     ("automations.rs", include_str!("automations.rs")),
     ("events_api.rs", include_str!("events_api.rs")),
     ("run_inputs.rs", include_str!("run_inputs.rs")),
+    ("graph.rs", include_str!("graph.rs")),
+    ("paginate.rs", include_str!("paginate.rs")),
+    ("ui_ops.rs", include_str!("ui_ops.rs")),
+    ("read_ops.rs", include_str!("read_ops.rs")),
 ];
 
 const METHODS: &[(&str, &str)] = &[
@@ -151,7 +155,7 @@ fn operations_of(doc: &serde_json::Value) -> BTreeSet<(String, String)> {
 }
 
 /// The most operations of Prefect 3.9.1 Baton served when this was last raised: coverage never goes back.
-const SERVED_AT_LEAST: usize = 149;
+const SERVED_AT_LEAST: usize = 174;
 
 /// Baton operations that are not operations of Prefect's document, on purpose: websockets (Prefect serves
 /// them too, but FastAPI leaves websockets out of OpenAPI) and the document itself.

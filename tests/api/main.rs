@@ -38,6 +38,8 @@ mod orchestration;
 mod partition;
 mod process;
 mod python;
+mod read_graph;
+mod read_paginate;
 mod remote_worker;
 mod retention;
 mod scheduler_clock;
