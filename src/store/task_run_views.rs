@@ -64,18 +64,15 @@ pub fn finished_per_bucket(
     width: f64,
     buckets: i64,
 ) -> Result<Vec<(i64, u64, u64)>> {
-    let mut params = vec![
-        Sql::Text(codec::ts(start)),
-        Sql::Real(width),
-        Sql::Integer(buckets),
-    ];
+    let mut params = vec![Sql::Text(codec::ts(start)), Sql::Real(width)];
+    // Numbered parameters first: the condition's `?`s number on from the highest seen before them.
     let c = query::condition(Entity::TaskRun, cond, &mut params)?;
     let sql = format!(
         "SELECT b, sum(state_type NOT IN ('FAILED', 'CRASHED')), sum(state_type IN ('FAILED', 'CRASHED')) \
          FROM (SELECT CAST((unixepoch(start_time, 'subsec') - unixepoch(?1, 'subsec')) / ?2 AS INTEGER) AS b, \
                state_type FROM task_runs \
                WHERE start_time >= ?1 AND state_type IN {TERMINAL} AND {c}) \
-         WHERE b >= 0 AND b < ?3 GROUP BY b ORDER BY b"
+         WHERE b >= 0 AND b < {buckets} GROUP BY b ORDER BY b"
     );
     let mut stmt = tx.conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {

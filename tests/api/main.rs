@@ -40,6 +40,7 @@ mod process;
 mod python;
 mod read_graph;
 mod read_paginate;
+mod read_ui;
 mod remote_worker;
 mod retention;
 mod scheduler_clock;
