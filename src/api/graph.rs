@@ -2,12 +2,15 @@
 //! `GET /api/flow_runs/{id}/graph` (task runs with their upstream dependencies).
 
 use super::convert;
-use super::error::{ApiError, ApiResult, Id};
+use super::error::{ApiError, Id};
+use super::openapi_answers::Answer;
 use super::AppState;
 use crate::domain::graph::{self, GraphArtifact, Node};
 use crate::domain::{time, StateType};
 use crate::wire::graph as wire;
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use std::collections::HashMap;
 
@@ -18,6 +21,41 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/flow_runs/{id}/graph", get(dependencies))
         .route("/flow_runs/{id}/graph-v2", get(graph_v2))
 }
+
+/// A graph's error: Baton's `{"detail": ...}`, and for a missing run also Prefect's key for it,
+/// `exception_message` (what the graph endpoints of Prefect answer).
+#[derive(Debug)]
+pub struct GraphError(ApiError);
+
+impl From<ApiError> for GraphError {
+    fn from(e: ApiError) -> Self {
+        GraphError(e)
+    }
+}
+
+impl From<crate::services::ServiceError> for GraphError {
+    fn from(e: crate::services::ServiceError) -> Self {
+        GraphError(e.into())
+    }
+}
+
+impl IntoResponse for GraphError {
+    fn into_response(self) -> Response {
+        if self.0.status != StatusCode::NOT_FOUND {
+            return self.0.into_response();
+        }
+        let body = serde_json::json!({"detail": self.0.detail, "exception_message": self.0.detail});
+        (StatusCode::NOT_FOUND, Json(body)).into_response()
+    }
+}
+
+impl<T: Answer> Answer for Result<T, GraphError> {
+    fn schema(g: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
+        T::schema(g)
+    }
+}
+
+type GraphResult<T> = Result<T, GraphError>;
 
 fn artifact(a: GraphArtifact) -> wire::GraphArtifact {
     wire::GraphArtifact {
@@ -58,7 +96,7 @@ pub async fn graph_v2(
     State(s): State<AppState>,
     Id(id): Id,
     Query(q): Query<HashMap<String, String>>,
-) -> ApiResult<Json<wire::Graph>> {
+) -> GraphResult<Json<wire::Graph>> {
     let since =
         match q.get("since") {
             Some(t) => Some(time::parse(t).ok_or_else(|| {
@@ -90,7 +128,7 @@ pub async fn graph_v2(
 pub async fn dependencies(
     State(s): State<AppState>,
     Id(id): Id,
-) -> ApiResult<Json<Vec<wire::DependencyResult>>> {
+) -> GraphResult<Json<Vec<wire::DependencyResult>>> {
     let now = s.clock.now();
     let runs = s.flow_run_task_graph(id).await?;
     Ok(Json(

@@ -195,10 +195,14 @@ pub async fn dashboard_counts(
     ]);
     let (start, width) = run_stats::dashboard_window(after, before, s.clock.now());
     let mut out = vec![CompletedFailed::default(); DASHBOARD_BUCKETS as usize];
-    for (i, completed, failed) in s
-        .finished_task_runs_per_bucket(cond, start, width, DASHBOARD_BUCKETS)
-        .await?
-    {
+    // A window that ends before it starts (`after_` in the future) has no buckets to fill.
+    let found = if width > 0.0 {
+        s.finished_task_runs_per_bucket(cond, start, width, DASHBOARD_BUCKETS)
+            .await?
+    } else {
+        Vec::new()
+    };
+    for (i, completed, failed) in found {
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
             *slot = CompletedFailed { completed, failed };
         }

@@ -37,7 +37,15 @@ pub fn history_intervals(start: Ts, end: Ts, interval_secs: f64) -> Vec<(Ts, Ts)
     }
     let span = (end - start).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
     let n = ((span / interval_secs).ceil() as i64).clamp(0, MAX_HISTORY_INTERVALS);
-    let step = |i: i64| start + Duration::microseconds((i as f64 * interval_secs * 1e6) as i64);
+    // Saturating: an interval of 1e300 seconds is one interval, not an overflow.
+    let step = |i: i64| {
+        start
+            .checked_add_signed(Duration::microseconds(
+                (i as f64 * interval_secs * 1e6) as i64,
+            ))
+            .unwrap_or_else(time::latest)
+            .min(time::latest())
+    };
     (0..n).map(|i| (step(i), step(i + 1))).collect()
 }
 
@@ -46,7 +54,10 @@ pub fn history_intervals(start: Ts, end: Ts, interval_secs: f64) -> Vec<(Ts, Ts)
 pub fn dashboard_window(after: Ts, before: Option<Ts>, now: Ts) -> (Ts, f64) {
     let minute = |t: Ts| t.duration_trunc(Duration::minutes(1)).unwrap_or(t);
     let start = minute(after);
-    let end = minute(before.unwrap_or(now)) + Duration::minutes(1) - Duration::microseconds(1);
+    let last = minute(before.unwrap_or(now));
+    let end = last
+        .checked_add_signed(Duration::minutes(1) - Duration::microseconds(1))
+        .unwrap_or(last);
     let span = (end - start).num_microseconds().unwrap_or(0) as f64 / 1e6;
     (start, span / DASHBOARD_BUCKETS as f64)
 }
@@ -106,6 +117,8 @@ mod tests {
         let day = history_intervals(at(0, 0, 0), at(23, 59, 59), 1.0);
         assert_eq!((day.len(), day[499].1), (500, at(0, 8, 20)));
         assert!(history_intervals(at(12, 0, 0), at(12, 0, 0), 30.0).is_empty());
+        let huge = history_intervals(at(12, 0, 0), at(13, 0, 0), 1e300);
+        assert_eq!(huge, vec![(at(12, 0, 0), time::latest())]);
     }
 
     #[test]
@@ -115,5 +128,8 @@ mod tests {
         assert!((width - 5.99999995).abs() < 1e-6, "{width}");
         let (_, width) = dashboard_window(at(12, 0, 10), None, at(12, 19, 5));
         assert!((width * 20.0 - 1199.999999).abs() < 1e-6, "{width}");
+        let (start, _) =
+            dashboard_window(chrono::DateTime::<chrono::Utc>::MAX_UTC, None, at(0, 0, 0));
+        assert!(start > at(0, 0, 0), "no overflow at the end of time");
     }
 }
