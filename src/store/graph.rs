@@ -58,7 +58,7 @@ pub fn rows(tx: &Tx, flow_run_id: Uuid, limit: usize) -> Result<Vec<GraphRow>> {
 pub fn artifacts(tx: &Tx, flow_run_id: Uuid, limit: usize) -> Result<Vec<GraphArtifact>> {
     let mut stmt = tx.conn.prepare_cached(
         "SELECT a.id, a.created, a.key, a.type, \
-         a.key IS NULL OR EXISTS (SELECT 1 FROM artifact_collections c WHERE c.latest_id = a.id), \
+         a.key IS NULL OR EXISTS (SELECT 1 FROM artifact_collections c WHERE c.key = a.key AND c.latest_id = a.id), \
          CASE WHEN a.type = 'progress' THEN a.data END, a.task_run_id \
          FROM artifacts a WHERE a.flow_run_id = ?1 AND coalesce(a.type, '') <> 'result' \
          ORDER BY a.created, a.id LIMIT ?2",
