@@ -107,3 +107,16 @@ fn an_invalid_or_unresolvable_schema_is_refused() {
     let dangling = json!({"properties": {"a": {"$ref": "#/definitions/Missing"}}});
     assert!(check(&dangling, &doc(json!({"a": 1})), &HashMap::new()).is_err());
 }
+
+#[test]
+fn known_formats_are_checked_and_unknown_ones_ignored() {
+    let schema = json!({"properties": {"when": {"type": "string", "format": "date-time"},
+        "dir": {"type": "string", "format": "path"}}});
+    assert!(run(
+        schema.clone(),
+        json!({"when": "2026-01-01T00:00:00Z", "dir": "/x"})
+    )
+    .is_empty());
+    let errors = run(schema, json!({"when": "yesterday"}));
+    assert_eq!(errors[0]["property"], "when", "{errors:?}");
+}
