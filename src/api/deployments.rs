@@ -39,7 +39,7 @@ pub async fn create(
 }
 
 /// Deployments on the wire, each with its own concurrency limit (Prefect's `global_concurrency_limit`).
-async fn with_limits(
+pub(super) async fn with_limits(
     s: &AppState,
     ds: Vec<crate::domain::deployment::Deployment>,
 ) -> ApiResult<Vec<Deployment>> {

@@ -24,6 +24,7 @@ mod filters;
 mod filters_tests;
 mod flow_runs;
 mod flows;
+mod graph;
 mod live;
 mod logs;
 mod logs_ws;
@@ -36,9 +37,12 @@ mod openapi_bodies;
 mod openapi_concurrency;
 mod openapi_more;
 mod openapi_pools;
+mod openapi_read;
 mod openapi_runs;
 mod openapi_table;
+mod paginate;
 mod prefect2;
+mod read_ops;
 mod run_inputs;
 mod saved_searches;
 mod schedules;
@@ -46,6 +50,7 @@ mod sorts;
 mod task_runs;
 mod task_workers;
 mod ui;
+mod ui_ops;
 mod variables;
 mod work_pool_fields;
 mod work_pools;
@@ -219,6 +224,10 @@ pub fn router(services: AppState) -> Router {
         .merge(bulk::routes())
         .merge(saved_searches::routes())
         .merge(task_workers::routes())
+        .merge(graph::routes())
+        .merge(paginate::routes())
+        .merge(ui_ops::routes())
+        .merge(read_ops::routes())
         .route("/baton/schedules/preview", post(schedules::preview))
         .route("/baton/flow_runs/{id}/why", get(flow_runs::why))
         .route("/baton/flow_runs/page", post(dashboard::page))

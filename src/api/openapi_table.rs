@@ -81,6 +81,7 @@ pub fn operations() -> impl Iterator<Item = &'static Op> {
         .chain(super::openapi_concurrency::OPERATIONS)
         .chain(super::openapi_automations::OPERATIONS)
         .chain(super::openapi_runs::OPERATIONS)
+        .chain(super::openapi_read::OPERATIONS)
 }
 
 /// Every route of `api::router` but the work pool and queue routes, in the route table's order.

@@ -66,3 +66,26 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Log>> {
     let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The lines of one flow run (not of its subflows) after the keyset `after` (timestamp, id), oldest
+/// first, at most `limit`.
+pub fn of_flow_run_after(
+    tx: &Tx,
+    flow_run_id: uuid::Uuid,
+    after: Option<(crate::domain::Ts, uuid::Uuid)>,
+    limit: u32,
+) -> Result<Vec<Log>> {
+    let (t, id) = after.map_or((String::new(), String::new()), |(t, id)| {
+        (codec::ts(t), id.to_string())
+    });
+    let sql = format!(
+        "SELECT {COLS} FROM logs WHERE flow_run_id = ?1 AND (timestamp, id) > (?2, ?3) \
+         ORDER BY timestamp, id LIMIT ?4"
+    );
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        rusqlite::params![flow_run_id.to_string(), t, id, i64::from(limit)],
+        row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -189,3 +189,13 @@ pub fn waiting_for_workers(tx: &Tx) -> Result<Vec<TaskRun>> {
         })
         .collect())
 }
+
+/// Every task run of a flow run (not of its subflows), newest id first, at most `limit`.
+pub fn of_flow_run(tx: &Tx, flow_run_id: Uuid, limit: usize) -> Result<Vec<TaskRun>> {
+    let sql = format!(
+        "SELECT {COLS} FROM task_runs WHERE flow_run_id = ?1 ORDER BY task_runs.id DESC LIMIT ?2"
+    );
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![flow_run_id.to_string(), limit as i64], row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

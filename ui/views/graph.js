@@ -54,8 +54,9 @@ export function layout(graph, width, now = Date.now()) {
       edges.push({ id: `${from.n.id}>${id}`, from: from.n.id, to: id, d: `M${x1},${y1} C${x1},${y1 + dy} ${x2},${y2 - dy} ${x2},${y2}` });
     }
   }
-  const ticks = [0, 1, 2, 3, 4].map((k) => {
-    const ms = lo + ((hi - lo) * k) / 4;
+  const parts = width < 480 ? 2 : 4;
+  const ticks = Array.from({ length: parts + 1 }, (_, k) => {
+    const ms = lo + ((hi - lo) * k) / parts;
     return { x: x(ms), label: k === 0 ? clockTime(new Date(ms).toISOString()) : `+${duration((ms - lo) / 1000)}` };
   });
   return { boxes, edges, ticks, height: TOP + boxes.length * ROW + PAD, total: all.length, lo, hi };
@@ -135,7 +136,7 @@ export function RunGraph({ id, version }) {
         <defs><marker id="graph-arrow" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
           <path d="M0,0 L8,4 L0,8 z" /></marker></defs>
         <g class="graph-axis" aria-hidden="true">${g.ticks.map((tk, i) => html`<line x1=${tk.x} x2=${tk.x} y1="16" y2=${g.height} />
-          <text x=${tk.x} y="11" text-anchor=${i === 0 ? 'start' : i === 4 ? 'end' : 'middle'}>${tk.label}</text>`)}</g>
+          <text x=${tk.x} y="11" text-anchor=${i === 0 ? 'start' : i === g.ticks.length - 1 ? 'end' : 'middle'}>${tk.label}</text>`)}</g>
         <g class="graph-edges" aria-hidden="true">${g.edges.map((e) => html`<path key=${e.id} d=${e.d} data-from=${e.from} data-to=${e.to} marker-end="url(#graph-arrow)" />`)}</g>
         <g class="graph-nodes">${g.boxes.map((bx) => html`<${NodeBox} key=${bx.n.id} box=${bx} selected=${bx.n.id === picked} onSelect=${setPicked} />`)}</g>
       </svg></div>
