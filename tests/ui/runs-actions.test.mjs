@@ -114,6 +114,9 @@ test('the Graph tab draws the run from graph-v2, or says clearly that this serve
     assert.equal(probe.status, 200, body);
     await checkGraph(page, 'run-graph');
     assert.deepEqual(page.problems(), []);
+    // checkGraph followed the subflow link: back to the parent's graph.
+    await page.goBack();
+    await page.waitForURL(/\?tab=graph$/);
   }
   await page.getByRole('tab', { name: 'Timeline' }).click();
   await page.locator('.tl-row[data-task="extract-1"]').waitFor();
