@@ -26,6 +26,14 @@ pub async fn history(
         ));
     }
     let interval = interval as i64;
+    if end <= start {
+        return Ok(Json(Vec::new()));
+    }
+    // As Prefect: at most 500 intervals, from the start.
+    let most = crate::domain::run_stats::MAX_HISTORY_INTERVALS;
+    let end = start
+        .checked_add_signed(chrono::Duration::seconds(interval.saturating_mul(most)))
+        .map_or(end, |cap| cap.min(end));
     let cells = s
         .flow_run_history(
             filters::cond(&b.filter, Entity::FlowRun)?,
