@@ -111,6 +111,7 @@ impl Drain {
     }
 
     /// How many of the writer's pauses ended with the WAL copied back completely.
+    #[cfg(test)]
     pub fn drained(&self) -> u64 {
         self.drained.load(Relaxed)
     }
