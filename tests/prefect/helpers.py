@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any, Callable
 
+import baton_proc  # tests/baton_proc.py, on sys.path by conftest.py
 import httpx
 
 
@@ -51,29 +51,9 @@ def wait_for(
     """Call `probe` until it returns a truthy value or `timeout` passes.
 
     Returns the truthy value. On timeout raises AssertionError quoting the last
-    value (or exception) so a failure says what was seen.
+    value (or exception) so a failure says what was seen (baton_proc.wait_for).
     """
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    last_exc: BaseException | None = None
-    while True:
-        try:
-            last = probe()
-            last_exc = None
-            if last:
-                return last
-        except AssertionError as exc:  # probes may assert to explain themselves
-            last_exc = exc
-        except httpx.HTTPError as exc:
-            last_exc = exc
-        if time.monotonic() >= deadline:
-            detail = (
-                f"last error: {type(last_exc).__name__}: {last_exc}"
-                if last_exc
-                else f"last value: {last!r}"
-            )
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; {detail}")
-        time.sleep(interval)
+    return baton_proc.wait_for(probe, timeout=timeout, interval=interval, what=what)
 
 
 def deployment_runs(api: httpx.Client, deployment_id: str, *state_types: str) -> list[dict]:

@@ -19,136 +19,36 @@ fixtures started are stopped, by their PID (or the process group they were start
 from __future__ import annotations
 
 import os
-import queue
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+# tests/ holds baton_proc.py, the server-process machinery shared with tests/prefect.
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+
+from baton_proc import (  # noqa: E402
+    SHUTDOWN_DEADLINE_S,
+    BatonServer,
+    attach_server_output,
+    env_without_prefect,
+    module_server,
+    run_bounded,
+)
+
+Server = BatonServer  # this suite's name for it
+
 FLOWS_DIR = Path(__file__).resolve().parent / "flows"
 RECORD_DIR = Path(__file__).resolve().parent / "record"
-API_URL_RE = re.compile(r"http://127\.0\.0\.1:(\d+)/api")
 
-STARTUP_DEADLINE_S = 20.0
-SHUTDOWN_DEADLINE_S = 10.0
 SCRIPT_TIMEOUT_S = 90.0
 CLI_TIMEOUT_S = 60.0
 AGENT_STOP_DEADLINE_S = 15.0
-
-
-def baton_bin() -> Path:
-    return Path(os.environ.get("BATON_BIN") or REPO / "target" / "debug" / "baton")
-
-
-@dataclass
-class Server:
-    api_url: str
-    process: "subprocess.Popen | None"  # None when BATON_TEST_API_URL is used
-    home: Path
-    output: deque = field(default_factory=lambda: deque(maxlen=2000))
-
-    def client(self, **kwargs: Any) -> httpx.Client:
-        """A plain httpx client whose base URL is the API root (".../api/")."""
-        kwargs.setdefault("timeout", 10.0)
-        return httpx.Client(base_url=self.api_url.rstrip("/") + "/", **kwargs)
-
-    def output_tail(self, n: int = 200) -> str:
-        return "\n".join(list(self.output)[-n:])
-
-
-def _drain(stream, sink: deque, tag: str, lines: "queue.Queue[str | None] | None") -> None:
-    """Read a pipe until EOF so the child never blocks on a full pipe."""
-    try:
-        for raw in iter(stream.readline, ""):
-            line = raw.rstrip("\n")
-            sink.append(f"[{tag}] {line}")
-            if lines is not None:
-                lines.put(line)
-    except ValueError:
-        pass
-    finally:
-        if lines is not None:
-            lines.put(None)
-
-
-def start_baton(home: Path) -> Server:
-    """`baton serve` on a free loopback port (it prints its API URL on stdout)."""
-    binary = baton_bin()
-    if not binary.exists():
-        pytest.fail(
-            f"Baton binary not found at {binary}: build it (cargo build) or set BATON_BIN",
-            pytrace=False,
-        )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    proc = subprocess.Popen(
-        [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--home", str(home)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        bufsize=1,
-        env=env,
-    )
-    output: deque = deque(maxlen=2000)
-    stdout_lines: "queue.Queue[str | None]" = queue.Queue()
-    threading.Thread(target=_drain, args=(proc.stdout, output, "stdout", stdout_lines), daemon=True).start()
-    threading.Thread(target=_drain, args=(proc.stderr, output, "stderr", None), daemon=True).start()
-    deadline = time.monotonic() + STARTUP_DEADLINE_S
-    api_url = None
-    while api_url is None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        try:
-            line = stdout_lines.get(timeout=remaining)
-        except queue.Empty:
-            break
-        if line is None:
-            break
-        m = API_URL_RE.search(line)
-        if m:
-            api_url = f"http://127.0.0.1:{m.group(1)}/api"
-    if api_url is None:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=SHUTDOWN_DEADLINE_S)
-        time.sleep(0.1)
-        pytest.fail(
-            f"Baton did not print its API URL within {STARTUP_DEADLINE_S:.0f}s "
-            f"(exit code {proc.returncode}). Output:\n" + "\n".join(output),
-            pytrace=False,
-        )
-    return Server(api_url=api_url, process=proc, home=home, output=output)
-
-
-def stop_baton(server: Server) -> int:
-    proc = server.process
-    assert proc is not None
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=SHUTDOWN_DEADLINE_S)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=SHUTDOWN_DEADLINE_S)
-            raise AssertionError(
-                f"Baton did not exit within {SHUTDOWN_DEADLINE_S:.0f}s of SIGTERM. Output:\n"
-                + server.output_tail()
-            )
-    return proc.returncode
-
 
 _ACTIVE: list[Server] = []
 
@@ -156,19 +56,7 @@ _ACTIVE: list[Server] = []
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A Baton server with a fresh home, one per test module (or the server at BATON_TEST_API_URL)."""
-    home = tmp_path_factory.mktemp("baton-home")
-    external = os.environ.get("BATON_TEST_API_URL")
-    if external:
-        yield Server(api_url=external.rstrip("/"), process=None, home=home)
-        return
-    srv = start_baton(home)
-    _ACTIVE.append(srv)
-    try:
-        yield srv
-    finally:
-        _ACTIVE.remove(srv)
-        code = stop_baton(srv)
-        assert code == 0, f"Baton exited with code {code} after SIGTERM. Output:\n" + srv.output_tail()
+    yield from module_server(tmp_path_factory.mktemp("baton-home"), _ACTIVE)
 
 
 @pytest.fixture(scope="module")
@@ -180,10 +68,7 @@ def api(server):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
-    rep = outcome.get_result()
-    if rep.failed:
-        for srv in _ACTIVE:
-            rep.sections.append((f"baton server output ({srv.api_url})", srv.output_tail(300)))
+    attach_server_output(outcome.get_result(), _ACTIVE)
 
 
 # ---------------------------------------------------------------------------
@@ -200,7 +85,7 @@ class Project:
     api_url: str
 
     def env(self, extra: "dict[str, str] | None" = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+        env = env_without_prefect()
         env.update(
             {
                 "PREFECT_API_URL": self.api_url,
@@ -245,23 +130,9 @@ class Result:
 
 
 def _run(argv: list, env: dict, cwd: Path, timeout: float) -> Result:
-    try:
-        proc = subprocess.run(
-            [str(a) for a in argv],
-            env=env,
-            cwd=str(cwd),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
-        raise AssertionError(
-            f"{' '.join(map(str, argv))} did not finish within {timeout:.0f}s\n"
-            f"--- stdout ---\n{out[-6000:]}\n--- stderr ---\n{err[-10000:]}"
-        ) from None
+    proc = run_bounded(
+        [str(a) for a in argv], env=env, cwd=cwd, timeout=timeout, what=" ".join(map(str, argv))
+    )
     return Result(args=tuple(argv), returncode=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
 
 

@@ -3,39 +3,20 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any, Callable
 
+import baton_proc  # tests/baton_proc.py, on sys.path by conftest.py
 import httpx
+from baton_proc import Fatal  # noqa: F401  (the tests import it from here)
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-
-
-class Fatal(Exception):
-    """Raised by a `wait_for` probe when waiting longer cannot help (the agent died, the run failed)."""
 
 
 def wait_for(probe: Callable[[], Any], *, timeout: float, interval: float = 0.25, what: str) -> Any:
     """Call `probe` until it returns a truthy value or `timeout` seconds pass (then AssertionError
     quoting the last value or error). A probe raising `Fatal` ends the wait at once (AssertionError)."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    last_exc: "BaseException | None" = None
-    while True:
-        try:
-            last = probe()
-            last_exc = None
-            if last:
-                return last
-        except Fatal as exc:
-            raise AssertionError(f"gave up waiting for {what}: {exc}") from None
-        except (AssertionError, httpx.HTTPError) as exc:
-            last_exc = exc
-        if time.monotonic() >= deadline:
-            detail = f"last error: {type(last_exc).__name__}: {last_exc}" if last_exc else f"last value: {last!r}"
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; {detail}")
-        time.sleep(interval)
+    return baton_proc.wait_for(probe, timeout=timeout, interval=interval, what=what)
 
 
 def get_json(api: httpx.Client, path: str) -> Any:
