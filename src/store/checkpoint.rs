@@ -248,7 +248,8 @@ mod tests {
         // A pause long enough for any pass on a loaded machine, so that no drain is given up.
         let drain = Arc::new(Drain::new(64, Duration::from_secs(5)));
         let writer = Writer::start(conn, drain.clone()).unwrap();
-        let mut ckpt = Checkpointer::start(Connection::open(&path).unwrap(), drain.clone()).unwrap();
+        let mut ckpt =
+            Checkpointer::start(Connection::open(&path).unwrap(), drain.clone()).unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

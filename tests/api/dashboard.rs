@@ -219,7 +219,10 @@ async fn history_counts_runs_per_interval_and_state() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let intervals = body.as_array().unwrap();
     assert_eq!(intervals.len(), 500, "at most 500 intervals, as Prefect");
-    assert_eq!(intervals[499]["interval_end"], "2026-01-01T00:08:20.000000Z");
+    assert_eq!(
+        intervals[499]["interval_end"],
+        "2026-01-01T00:08:20.000000Z"
+    );
     let (status, body) = app
         .post(
             "/flow_runs/history",
