@@ -236,6 +236,10 @@ pub fn router(services: AppState) -> Router {
             post(dashboard::deployment_summary),
         )
         .route("/baton/live", get(live::stream))
+        .route(
+            "/baton/work_pools/{name}/wait",
+            post(work_pools::wait_for_work),
+        )
         .fallback(error::no_route)
         .layer(axum::middleware::map_response(error::json_errors));
     Router::new()

@@ -145,4 +145,11 @@ pub const OPERATIONS: &[Op] = &[
         "Live server-sent events",
         &[("flow_run_id", false)],
     ),
+    with(
+        "post",
+        "/baton/work_pools/{name}/wait",
+        "Wait until there may be work in a pool (remote workers' push dispatch)",
+        json::<dashboard::WaitForWork>,
+    )
+    .returns(answer(super::work_pools::wait_for_work)),
 ];

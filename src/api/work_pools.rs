@@ -206,6 +206,24 @@ pub async fn delete_worker(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// `POST /baton/work_pools/{name}/wait` (Baton extension): answers when there may be work in the pool for
+/// a remote worker (push dispatch; see `services::dispatch`).
+pub async fn wait_for_work(
+    State(s): State<AppState>,
+    Path(name): Path<String>,
+    ObjectBody(b): ObjectBody<wire::dashboard::WaitForWork>,
+) -> ApiResult<Json<wire::dashboard::WorkMayBeDue>> {
+    s.pool(name.clone()).await?;
+    let wait = b
+        .wait_seconds
+        .filter(|w| w.is_finite() && *w >= 0.0)
+        .map_or(crate::services::dispatch::MAX_WAIT, |w| {
+            std::time::Duration::from_secs_f64(w.min(25.0))
+        });
+    let generation = s.wait_for_work(name, b.seen, wait).await?;
+    Ok(Json(wire::dashboard::WorkMayBeDue { generation }))
+}
+
 /// `POST /work_pools/{name}/get_scheduled_flow_runs`: due runs for a worker, queue priority first.
 pub async fn scheduled_runs(
     State(s): State<AppState>,

@@ -187,21 +187,7 @@ impl FlowRunPatch {
 
 /// Generates a friendly run name (`adjective-animal`) from a seed, as Prefect names runs.
 pub fn generate_name(seed: u128) -> String {
-    const ADJ: [&str; 32] = [
-        "amber", "brave", "calm", "daring", "eager", "fancy", "gentle", "happy", "icy", "jolly",
-        "keen", "lively", "merry", "nimble", "olive", "proud", "quick", "rapid", "silver", "tidy",
-        "upbeat", "vivid", "witty", "young", "zesty", "bold", "crimson", "dusty", "golden",
-        "hidden", "lucky", "misty",
-    ];
-    const NOUN: [&str; 32] = [
-        "otter", "falcon", "badger", "heron", "lynx", "marmot", "newt", "osprey", "panda", "quail",
-        "raven", "salmon", "tapir", "urchin", "vole", "walrus", "yak", "zebra", "bison", "cobra",
-        "dingo", "egret", "ferret", "gecko", "ibis", "jackal", "koala", "lemur", "moose",
-        "narwhal", "okapi", "puffin",
-    ];
-    let a = ADJ[(seed % 32) as usize];
-    let n = NOUN[((seed >> 5) % 32) as usize];
-    format!("{a}-{n}")
+    super::run_names::generate(seed)
 }
 
 #[cfg(test)]

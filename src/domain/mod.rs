@@ -30,6 +30,7 @@ pub mod policy;
 pub mod resource_events;
 pub mod retention;
 pub mod run_input;
+pub mod run_names;
 pub mod run_policy;
 pub mod run_stats;
 pub mod saved_search;

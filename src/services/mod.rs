@@ -17,6 +17,7 @@ pub mod concurrency_limits;
 pub mod dashboard;
 pub mod deployment_schedules;
 pub mod deployments;
+pub mod dispatch;
 pub mod events;
 pub mod flow_runs;
 pub mod flows;

@@ -124,3 +124,19 @@ pub struct RunPageRequest {
 pub struct WhyLate {
     pub reasons: Vec<String>,
 }
+
+/// `POST /api/baton/work_pools/{name}/wait` body: the generation the worker last saw, and how long it may
+/// wait (seconds, at most 25).
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+pub struct WaitForWork {
+    #[serde(default)]
+    pub seen: Option<u64>,
+    #[serde(default)]
+    pub wait_seconds: Option<f64>,
+}
+
+/// Its answer: the generation to ask with next. There may be work in the pool now.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct WorkMayBeDue {
+    pub generation: u64,
+}

@@ -1,5 +1,8 @@
 //! The HTTP transport: `baton worker start` on any machine talks to the server's REST API only (nothing
-//! connects into a worker). It polls every couple of seconds and checks its runs for cancellation.
+//! connects into a worker). Between polls it holds one long request to the server
+//! (`/api/baton/work_pools/{name}/wait`) that answers the moment there may be work, so a run starts as
+//! soon as it is due; when that request cannot be made (an older server, a proxy that cuts it, the server
+//! down) the worker polls every couple of seconds instead. It checks its runs for cancellation.
 
 use super::transport::{Answer, DeploymentInfo, Ticket, Transport};
 use crate::domain::log::Log;
@@ -32,7 +35,15 @@ pub struct Http {
     pub poll_every: Duration,
     /// The heartbeat interval announced to the server (it counts the worker offline after three missed).
     pub heartbeat_seconds: u64,
+    /// The server's work generation this worker last saw ([`NEVER_ASKED`] before the first answer).
+    seen: std::sync::atomic::AtomicU64,
 }
+
+/// [`Http::seen`] before the server first answered.
+const NEVER_ASKED: u64 = u64::MAX;
+
+/// How long one wait for work may last (under the client's 30 s request timeout).
+const WAIT_SECONDS: f64 = 25.0;
 
 impl Http {
     /// A client of the API at `api` (e.g. `http://127.0.0.1:4200/api`), sending basic-auth credentials
@@ -57,6 +68,7 @@ impl Http {
             name,
             poll_every,
             heartbeat_seconds: 30,
+            seen: std::sync::atomic::AtomicU64::new(NEVER_ASKED),
         })
     }
 
@@ -300,10 +312,28 @@ impl Transport for Http {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
 
+    /// Waits until the server says there may be work (push dispatch), or `poll_every` when it cannot.
     async fn idle(&self, stop: &CancellationToken) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let seen = Some(self.seen.load(Relaxed)).filter(|g| *g != NEVER_ASKED);
+        let path = format!("/baton/work_pools/{}/wait", segment(&self.pool));
+        let ask = self.call(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"seen": seen, "wait_seconds": WAIT_SECONDS})),
+        );
         tokio::select! {
             _ = stop.cancelled() => {}
-            _ = tokio::time::sleep(self.poll_every) => {}
+            answer = ask => match answer.ok().and_then(|v| v.get("generation")?.as_u64()) {
+                Some(generation) => self.seen.store(generation, Relaxed),
+                None => {
+                    self.seen.store(NEVER_ASKED, Relaxed);
+                    tokio::select! {
+                        _ = stop.cancelled() => {}
+                        _ = tokio::time::sleep(self.poll_every) => {}
+                    }
+                }
+            },
         }
     }
 }

@@ -135,3 +135,74 @@ async fn a_killed_remote_worker_leaves_crashed_runs() {
     }
     app.stop().await;
 }
+
+/// Push dispatch: a worker that would poll only every two minutes starts a run created now, and one
+/// scheduled a few seconds ahead, within seconds; it waits on the server's answer, not on its poll.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_worker_is_told_of_due_runs_without_polling() {
+    let app = spawn_app_without_worker().await;
+    app.post("/work_pools/", json!({"name": "pushed", "type": "process"}))
+        .await;
+    let mut worker = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args([
+            "worker",
+            "start",
+            "--pool",
+            "pushed",
+            "--poll-seconds",
+            "120",
+            "--api",
+            &app.base,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The worker's first poll and first ask happen at start; wait until it is waiting on the server.
+    poll_until(
+        "the worker to register",
+        Duration::from_secs(15),
+        || async {
+            let (_, w) = app
+                .post("/work_pools/pushed/workers/filter", json!({}))
+                .await;
+            w.as_array().map_or(0, Vec::len)
+        },
+        |n| *n > 0,
+    )
+    .await;
+    let flow = app.flow("pushed-jobs").await;
+    let (_, d) = app
+        .post(
+            "/deployments/",
+            json!({"name": "now", "flow_id": flow, "work_pool_name": "pushed",
+            "job_variables": {"command": "true"}}),
+        )
+        .await;
+    let dep = d["id"].as_str().unwrap().to_string();
+    let soon = Duration::from_secs(20);
+    let id = app.deployment_run(&dep).await;
+    app.wait_state(&id, &["COMPLETED"], soon).await;
+
+    let at = chrono::Utc::now() + chrono::Duration::seconds(3);
+    let (st, later) = app
+        .post(
+            &format!("/deployments/{dep}/create_flow_run"),
+            json!({"state": {"type": "SCHEDULED", "state_details": {"scheduled_time": at.to_rfc3339()}}}),
+        )
+        .await;
+    assert!(st.is_success(), "{later}");
+    let later = later["id"].as_str().unwrap().to_string();
+    let done = app.wait_state(&later, &["COMPLETED"], soon).await;
+    let started = done
+        .start_time
+        .as_deref()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+    assert!(
+        started.is_some_and(|t| t >= at),
+        "the scheduled run started at its time, not before: {started:?} vs {at}"
+    );
+    let _ = worker.kill();
+    let _ = worker.wait();
+    app.stop().await;
+}
