@@ -8,7 +8,9 @@ import { RunDetail } from './views/run.js';
 import { Deployments } from './views/deployments.js';
 import { DeploymentDetail } from './views/deployment.js';
 import { Pools, PoolDetail } from './views/pools.js';
-import { Flows } from './views/flows.js';
+import { Flows, FlowDetail } from './views/flows.js';
+import { Variables } from './views/variables.js';
+import { ArtifactsPage, ArtifactKey } from './views/artifacts.js';
 import { Blocks, BlockDetail } from './views/blocks.js';
 import { Concurrency, ConcurrencyDetail } from './views/concurrency.js';
 import { Events } from './views/events.js';
@@ -26,6 +28,10 @@ const ROUTES = [
   [/^\/concurrency\/?$/, Concurrency],
   [/^\/concurrency\/([^/]+)$/, ConcurrencyDetail],
   [/^\/flows\/?$/, Flows],
+  [/^\/flows\/([^/]+)$/, FlowDetail],
+  [/^\/variables\/?$/, Variables],
+  [/^\/artifacts\/?$/, ArtifactsPage],
+  [/^\/artifacts\/key\/([^/]+)$/, ArtifactKey],
   [/^\/blocks\/?$/, Blocks],
   [/^\/blocks\/([^/]+(?:\/[^/]+)?)$/, BlockDetail],
   [/^\/automations\/?$/, Automations],
@@ -33,7 +39,7 @@ const ROUTES = [
   [/^\/events\/?$/, Events],
 ];
 
-const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/concurrency', 'Concurrency'], ['/flows', 'Flows'], ['/blocks', 'Blocks'], ['/automations', 'Automations'], ['/events', 'Events']];
+const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/concurrency', 'Concurrency'], ['/flows', 'Flows'], ['/blocks', 'Blocks'], ['/variables', 'Variables'], ['/artifacts', 'Artifacts'], ['/automations', 'Automations'], ['/events', 'Events']];
 
 function Nav({ path }) {
   const current = (href) => (href === '/' ? path === '/' : path.startsWith(href));

@@ -89,7 +89,7 @@ test('the flow-run link `prefect deployment run` prints opens the run page', asy
 test("the SDK's deployment, flow, task-run and work-queue links open their Baton pages", async () => {
   const [dep] = await baton.post('/deployments/filter', { deployments: { name: { any_: ['dep'] } } });
   await lands(urlFor('deployment', dep.id), `/deployments/${dep.id}`, 'dep');
-  await lands(urlFor('flow', dep.flow_id), '/runs', 'Runs', `?flow=${dep.flow_id}`);
+  await lands(urlFor('flow', dep.flow_id), `/flows/${dep.flow_id}`, 'linked');
   const [run] = await baton.post('/flow_runs/filter', { deployments: { id: { any_: [dep.id] } } });
   const task = await baton.post('/task_runs/', { name: 'step-0', task_key: 'step', dynamic_key: '0', flow_run_id: run.id });
   await lands(urlFor('task-run', task.id), `/runs/${run.id}`, run.name);

@@ -9,7 +9,7 @@ import { RunButtons, setPaused } from './deployments.js';
 
 function Config({ d, flow, catchup }) {
   const rows = [
-    ['Flow', flow?.name || d.flow_id],
+    ['Flow', html`<a class="flow-link" href=${`/flows/${d.flow_id}`}>${flow?.name || d.flow_id}</a>`],
     ['Entrypoint', d.entrypoint ? html`<code>${d.entrypoint}</code>` : '—'],
     ['Path', d.path ? html`<code>${d.path}</code>` : '—'],
     ['Work pool', d.work_pool_name ? html`<a href=${`/work-pools/${seg(d.work_pool_name)}`}>${d.work_pool_name}</a>` : '—'],

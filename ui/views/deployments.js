@@ -51,7 +51,7 @@ export function Deployments() {
     : html`<div class="table-wrap"><table class="deployments">
       <thead><tr><th>Deployment</th><th>Schedule</th><th>Next run</th><th>Last run</th><th>Active</th><th><span class="sr-only">Run</span></th></tr></thead>
       <tbody>${data.data.map((d) => html`<tr key=${d.id} data-deployment=${d.name}>
-        <td><a href=${`/deployments/${d.id}`}>${d.name}</a><div class="muted small">${d.flow_name} <${Tags} tags=${d.tags} /></div></td>
+        <td><a href=${`/deployments/${d.id}`}>${d.name}</a><div class="muted small"><a class="flow-link" href=${`/flows/${d.flow_id}`}>${d.flow_name}</a> <${Tags} tags=${d.tags} /></div></td>
         <td class="small">${d.summary && d.summary.schedules.length ? d.summary.schedules.map((s) => html`<div class=${s.active ? '' : 'muted'}>${s.description}${s.active ? '' : ' (inactive)'}</div>`) : html`<span class="muted">none</span>`}</td>
         <td>${d.summary?.next_run ? html`<a href=${`/runs/${d.summary.next_run.id}`}><${Time} iso=${d.summary.next_run.expected_start_time} rel /></a>` : html`<span class="muted">—</span>`}</td>
         <td>${d.summary?.last_run ? html`<a href=${`/runs/${d.summary.last_run.id}`}><${StateBadge} type=${d.summary.last_run.state_type} name=${d.summary.last_run.state_name} /></a>` : html`<span class="muted">—</span>`}</td>

@@ -1,7 +1,10 @@
-// Flows: every flow with its deployments, linking to its runs.
-import { html } from '../lib.js';
-import { post, useData } from '../api.js';
-import { Page, Time, Tags, ErrorNote, Loading } from '../components.js';
+// Flows: every flow with its deployments, linking to its page; a flow's page with its deployments and its
+// upcoming and recent runs, updated live.
+import { html, useState } from '../lib.js';
+import { get, post, useData, useLive, withNames, seg } from '../api.js';
+import { Page, StateBadge, Time, Tags, ErrorNote, Loading, Toggle } from '../components.js';
+import { RunTable } from './runs.js';
+import { RunButtons, setPaused } from './deployments.js';
 
 export function Flows() {
   const data = useData(async () => {
@@ -15,8 +18,50 @@ export function Flows() {
     <${ErrorNote} error=${data.error} />
     ${!data.data ? html`<${Loading} />` : !data.data.length ? html`<p class="muted empty">No flows yet: run a flow or deploy one.</p>`
     : html`<div class="table-wrap"><table><thead><tr><th>Flow</th><th>Deployments</th><th>Created</th><th><span class="sr-only">Runs</span></th></tr></thead>
-      <tbody>${data.data.map((f) => html`<tr key=${f.id} data-flow=${f.name}><td>${f.name} <${Tags} tags=${f.tags} /></td>
+      <tbody>${data.data.map((f) => html`<tr key=${f.id} data-flow=${f.name}><td><a href=${`/flows/${seg(f.id)}`}>${f.name}</a> <${Tags} tags=${f.tags} /></td>
         <td>${f.deployments.length ? f.deployments.map((d, i) => html`${i ? ', ' : ''}<a href=${`/deployments/${d.id}`}>${d.name}</a>`) : html`<span class="muted">none</span>`}</td>
         <td><${Time} iso=${f.created} /></td><td><a href=${`/runs?flow=${f.id}`}>Runs</a></td></tr>`)}</tbody></table></div>`}
+  </${Page}>`;
+}
+
+/** One flow: its deployments (schedules, last run, paused toggle, run buttons), its upcoming and recent runs. */
+export function FlowDetail({ id }) {
+  const [error, setError] = useState(null);
+  const data = useData(async () => {
+    const flow = await get(`/flows/${seg(id)}`);
+    const flows = { id: { any_: [id] } };
+    const [deps, upcoming, recent] = await Promise.all([
+      post('/deployments/filter', { flows, sort: 'NAME_ASC', limit: 200 }),
+      post('/flow_runs/filter', { flows, flow_runs: { state: { type: { any_: ['SCHEDULED'] } } }, sort: 'EXPECTED_START_TIME_ASC', limit: 10 }).then(withNames),
+      post('/baton/flow_runs/page', { flows, flow_runs: { state: { type: { not_any_: ['SCHEDULED'] } } }, limit: 20 }),
+    ]);
+    const summary = deps.length ? await post('/baton/deployments/summary', { ids: deps.map((d) => d.id) }) : [];
+    const sm = new Map(summary.map((s) => [s.deployment_id, s]));
+    return { flow, deps: deps.map((d) => ({ ...d, summary: sm.get(d.id) })), upcoming, recent: recent.results, more: !!recent.next_cursor };
+  }, [id], 500);
+  useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') data.soon(); });
+  if (!data.data) return html`<${Page} title="Flow">${data.error ? html`<${ErrorNote} error=${data.error} />` : html`<${Loading} />`}</${Page}>`;
+  const { flow, deps, upcoming, recent, more } = data.data;
+  const toggle = async (d, on) => {
+    try { await setPaused(d, !on); } catch (e) { setError(e); }
+    data.reload();
+  };
+  return html`<${Page} title=${flow.name} sub=${html`<span class="muted">Flow · created <${Time} iso=${flow.created} /></span> <${Tags} tags=${flow.tags} />`}
+    actions=${html`<a class="button" href=${`/runs?flow=${seg(id)}`}>All runs</a>`}>
+    <${ErrorNote} error=${error || data.error} />
+    <section class="panel flow-deployments"><h2>Deployments</h2>
+      ${!deps.length ? html`<p class="muted">No deployments: this flow only runs when called directly.</p>`
+      : html`<div class="table-wrap"><table class="deployments"><thead><tr><th>Deployment</th><th>Schedule</th><th class="hide-narrow">Work pool</th><th>Last run</th><th>Active</th><th><span class="sr-only">Run</span></th></tr></thead>
+        <tbody>${deps.map((d) => html`<tr key=${d.id} data-deployment=${d.name}>
+          <td><a href=${`/deployments/${d.id}`}>${d.name}</a> <${Tags} tags=${d.tags} /></td>
+          <td class="small">${d.summary && d.summary.schedules.length ? d.summary.schedules.map((s) => html`<div class=${s.active ? '' : 'muted'}>${s.description}${s.active ? '' : ' (inactive)'}</div>`) : html`<span class="muted">none</span>`}</td>
+          <td class="hide-narrow">${d.work_pool_name ? html`<a href=${`/work-pools/${seg(d.work_pool_name)}`}>${d.work_pool_name}</a>` : html`<span class="muted">—</span>`}</td>
+          <td>${d.summary?.last_run ? html`<a href=${`/runs/${d.summary.last_run.id}`}><${StateBadge} type=${d.summary.last_run.state_type} name=${d.summary.last_run.state_name} /></a>` : html`<span class="muted">—</span>`}</td>
+          <td><${Toggle} checked=${!d.paused} label=${`${d.name} active (unpaused)`} onChange=${(on) => toggle(d, on)} /></td>
+          <td><${RunButtons} d=${d} onError=${setError} /></td>
+        </tr>`)}</tbody></table></div>`}</section>
+    <section class="panel flow-upcoming"><h2>Upcoming runs</h2><${RunTable} runs=${upcoming} showFlow=${false} showDeployment /></section>
+    <section class="panel flow-runs"><h2>Recent runs</h2><${RunTable} runs=${recent} showFlow=${false} showDeployment />
+      ${more ? html`<p><a href=${`/runs?flow=${seg(id)}`}>All runs of this flow</a></p>` : ''}</section>
   </${Page}>`;
 }

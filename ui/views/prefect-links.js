@@ -16,7 +16,13 @@ export const PREFECT_PATHS = [
     return `/runs/${seg(task.flow_run_id)}`;
   }],
   [/^\/deployments\/deployment\/([^/]+)\/?$/, (id) => `/deployments/${seg(id)}`],
-  [/^\/flows\/flow\/([^/]+)\/?$/, (id) => `/runs?flow=${seg(id)}`],
+  [/^\/flows\/flow\/([^/]+)\/?$/, (id) => `/flows/${seg(id)}`],
+  [/^\/artifacts\/artifact\/([^/]+)\/?$/, async (id) => {
+    const a = await get(`/artifacts/${seg(id)}`);
+    if (a.key) return `/artifacts/key/${seg(a.key)}`;
+    if (a.flow_run_id) return `/runs/${seg(a.flow_run_id)}`;
+    throw new Error(`Artifact ${id} has no key and belongs to no flow run.`);
+  }],
   [/^\/work-pools\/work-pool\/([^/]+)(?:\/.*)?$/, (name) => `/work-pools/${seg(name)}`],
   [/^\/work-queues\/work-queue\/([^/]+)\/?$/, async (id) => {
     const queue = await get(`/work_queues/${seg(id)}`);

@@ -46,7 +46,7 @@ function Actions({ run, deployment, reload }) {
 
 function Details({ run }) {
   const rows = [
-    ['Flow', run.flow_name],
+    ['Flow', html`<a class="flow-link" href=${`/flows/${run.flow_id}`}>${run.flow_name || run.flow_id}</a>`],
     ['Deployment', run.deployment_id ? html`<a href=${`/deployments/${run.deployment_id}`}>${run.deployment_name || run.deployment_id}</a>` : '—'],
     ['Work pool', run.work_pool_name ? html`<a href=${`/work-pools/${seg(run.work_pool_name)}`}>${run.work_pool_name}</a>` : '—'],
     ['Work queue', run.work_queue_name || '—'],

@@ -36,10 +36,11 @@ const toLocalInput = (iso) => {
 const fromLocalInput = (v) => (v ? new Date(v).toISOString() : '');
 
 /**
- * The table of runs, shared by the runs page and the deployment page. With `selected` (a Set of ids) and
- * `onSelect(ids, on)` each row gets a checkbox, and the header one for the whole page.
+ * The table of runs, shared by the runs, deployment and flow pages (`showDeployment` without `showFlow` names
+ * only the deployment). With `selected` (a Set of ids) and `onSelect(ids, on)` each row gets a checkbox,
+ * and the header one for the whole page.
  */
-export function RunTable({ runs, showFlow = true, selected, onSelect }) {
+export function RunTable({ runs, showFlow = true, showDeployment = showFlow, selected, onSelect }) {
   if (!runs.length) return html`<p class="muted empty">No runs match.</p>`;
   const picking = !!(selected && onSelect);
   const count = picking ? runs.filter((r) => selected.has(r.id)).length : 0;
@@ -52,7 +53,7 @@ export function RunTable({ runs, showFlow = true, selected, onSelect }) {
         onChange=${(e) => onSelect([r.id], e.target.checked)} /></td>` : ''}
       <td><${StateBadge} type=${r.state_type} name=${r.state_name} /></td>
       <td><a href=${`/runs/${r.id}`}>${r.name}</a>
-        ${showFlow ? html`<div class="muted small">${r.flow_name || ''}${r.deployment_name ? html` / <a href=${`/deployments/${r.deployment_id}`}>${r.deployment_name}</a>` : ''}</div>` : ''}</td>
+        ${showFlow || showDeployment ? html`<div class="muted small">${showFlow && r.flow_name ? html`<a class="flow-link" href=${`/flows/${r.flow_id}`}>${r.flow_name}</a>` : ''}${showDeployment && r.deployment_name ? html`${showFlow ? ' / ' : ''}<a href=${`/deployments/${r.deployment_id}`}>${r.deployment_name}</a>` : ''}</div>` : ''}</td>
       <td class="hide-narrow mono small">${paramSummary(r.parameters)}</td>
       <td><${Time} iso=${r.expected_start_time} /></td>
       <td class="num">${runDuration(r)}</td>
