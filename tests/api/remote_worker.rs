@@ -9,28 +9,28 @@ use std::time::Duration;
 /// How long a run may take to reach a state.
 const STATE_WAIT: Duration = Duration::from_secs(30);
 
+/// Starts `baton worker start --pool POOL ARGS… --api <app>` (output discarded).
+fn start_worker(app: &TestApp, pool: &str, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["worker", "start", "--pool", pool])
+        .args(args)
+        .args(["--api", &app.base])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_worker_runs_and_cancels_runs() {
     let app = spawn_app_without_worker().await;
     app.post("/work_pools/", json!({"name": "remote", "type": "process"}))
         .await;
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args([
-            "worker",
-            "start",
-            "--pool",
-            "remote",
-            "--name",
-            "far-away",
-            "--poll-seconds",
-            "0.2",
-            "--api",
-            &app.base,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut worker = start_worker(
+        &app,
+        "remote",
+        &["--name", "far-away", "--poll-seconds", "0.2"],
+    );
     let flow = app.flow("jobs").await;
     let (_, d) = app
         .post("/deployments/", json!({"name": "echo", "flow_id": flow, "work_pool_name": "remote",
@@ -83,24 +83,15 @@ async fn a_killed_remote_worker_leaves_crashed_runs() {
     let app = spawn_app_without_worker().await;
     app.post("/work_pools/", json!({"name": "remote", "type": "process"}))
         .await;
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args([
-            "worker",
-            "start",
-            "--pool",
-            "remote",
-            "--name",
-            "doomed",
-            "--poll-seconds",
-            "0.2",
-            "--heartbeat-seconds",
-            "1",
-        ])
-        .args(["--api", &app.base])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let args = [
+        "--name",
+        "doomed",
+        "--poll-seconds",
+        "0.2",
+        "--heartbeat-seconds",
+        "1",
+    ];
+    let mut worker = start_worker(&app, "remote", &args);
     let flow = app.flow("jobs").await;
     let (_, d) = app
         .post("/deployments/", json!({"name": "sleep", "flow_id": flow, "work_pool_name": "remote", "job_variables": {"command": "sleep 30"}}))
@@ -143,21 +134,7 @@ async fn a_remote_worker_is_told_of_due_runs_without_polling() {
     let app = spawn_app_without_worker().await;
     app.post("/work_pools/", json!({"name": "pushed", "type": "process"}))
         .await;
-    let mut worker = Command::new(env!("CARGO_BIN_EXE_baton"))
-        .args([
-            "worker",
-            "start",
-            "--pool",
-            "pushed",
-            "--poll-seconds",
-            "120",
-            "--api",
-            &app.base,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut worker = start_worker(&app, "pushed", &["--poll-seconds", "120"]);
     // The worker's first poll and first ask happen at start; wait until it is waiting on the server.
     poll_until(
         "the worker to register",
