@@ -208,7 +208,7 @@ pub async fn concurrency_status(
             flow_runs: q
                 .runs
                 .into_iter()
-                .map(|r| ActiveFlowRun {
+                .map(|r| crate::wire::work_queues::FlowRunSlotSummary {
                     id: r.id.to_string(),
                     name: r.name,
                     state_type: r.state_type.map(|t| t.as_str().into()),

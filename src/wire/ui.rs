@@ -216,21 +216,8 @@ pub struct QueueConcurrencyStatus {
     pub queue_name: String,
     pub active_slots: u64,
     pub concurrency_limit: Option<i64>,
-    pub flow_runs: Vec<ActiveFlowRun>,
+    pub flow_runs: Vec<super::work_queues::FlowRunSlotSummary>,
     pub flow_run_count: u64,
-}
-
-/// A run holding a queue's slot.
-#[derive(Debug, Serialize, Deserialize, JsonSchema)]
-pub struct ActiveFlowRun {
-    pub id: String,
-    pub name: String,
-    pub state_type: Option<String>,
-    pub state_name: Option<String>,
-    pub start_time: Option<String>,
-    pub state_timestamp: Option<String>,
-    /// Seconds since the run entered its state.
-    pub time_in_current_state: Option<f64>,
 }
 
 /// A work queue of `GET /deployments/{id}/work_queue_check` (Prefect's core `WorkQueue`).
