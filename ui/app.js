@@ -5,6 +5,7 @@ import { Toasts } from './components.js';
 import { Overview } from './views/overview.js';
 import { Runs } from './views/runs.js';
 import { RunDetail } from './views/run.js';
+import { TaskRunDetail } from './views/task-run.js';
 import { Deployments } from './views/deployments.js';
 import { DeploymentDetail } from './views/deployment.js';
 import { Pools, PoolDetail } from './views/pools.js';
@@ -16,11 +17,13 @@ import { Concurrency, ConcurrencyDetail } from './views/concurrency.js';
 import { Events } from './views/events.js';
 import { Automations, AutomationDetail } from './views/automations.js';
 import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
+import { Nav, NotFound, ConnectionBanner, useConnection, watchConnection, applyTheme, storedTheme, labelTables } from './views/shell.js';
 
 const ROUTES = [
   [/^\/$/, Overview],
   [/^\/runs\/?$/, Runs],
   [/^\/runs\/([^/]+)$/, RunDetail],
+  [/^\/task-runs\/([^/]+)$/, TaskRunDetail],
   [/^\/deployments\/?$/, Deployments],
   [/^\/deployments\/([^/]+)$/, DeploymentDetail],
   [/^\/work-pools\/?$/, Pools],
@@ -39,38 +42,28 @@ const ROUTES = [
   [/^\/events\/?$/, Events],
 ];
 
-const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'], ['/concurrency', 'Concurrency'], ['/flows', 'Flows'], ['/blocks', 'Blocks'], ['/variables', 'Variables'], ['/artifacts', 'Artifacts'], ['/automations', 'Automations'], ['/events', 'Events']];
-
-function Nav({ path }) {
-  const current = (href) => (href === '/' ? path === '/' : path.startsWith(href));
-  return html`<nav class="nav" aria-label="Main">
-    <a class="brand" href="/"><img src="/ui/favicon.svg" alt="" width="22" height="22" /> Baton</a>
-    <ul>${NAV.map(([href, label]) => html`<li><a href=${href} aria-current=${current(href) ? 'page' : undefined}>${label}</a></li>`)}</ul>
-  </nav>`;
-}
-
-function NotFound({ path }) {
-  return html`<section class="page"><h1>Not found</h1><p>No page at <code>${path}</code>. <a href="/">Go to the overview</a>.</p></section>`;
-}
-
 function App() {
   const { path, query } = useLocation();
-  let page = html`<${NotFound} path=${path} />`;
+  const [down, epoch] = useConnection();
+  const frame = (page) => html`<${Nav} path=${path} /><${ConnectionBanner} down=${down} /><main id="main">${page}</main><${Toasts} />`;
   for (const [re, target] of PREFECT_PATHS) {
     const m = path.match(re);
-    if (m) return html`<${Nav} path=${path} /><main id="main"><${PrefectLink} key=${path} id=${decodeURIComponent(m[1])} target=${target} /></main><${Toasts} />`;
+    if (m) return frame(html`<${PrefectLink} key=${path} id=${decodeURIComponent(m[1])} target=${target} />`);
   }
   for (const [re, View] of ROUTES) {
     const m = path.match(re);
     if (m) {
       const id = m[1] && decodeURIComponent(m[1]);
-      page = html`<${View} key=${id || path} id=${id} query=${query} />`;
-      break;
+      // A page is mounted afresh when the server comes back, so nothing stays on a failed request.
+      return frame(html`<${View} key=${`${id || path}#${epoch}`} id=${id} query=${query} />`);
     }
   }
-  return html`<${Nav} path=${path} /><main id="main">${page}</main><${Toasts} />`;
+  return frame(html`<${NotFound} key=${path} path=${path} />`);
 }
 
+applyTheme(storedTheme());
+watchConnection();
 const root = document.getElementById('app');
 root.textContent = '';
 render(html`<${App} />`, root);
+labelTables(root);
