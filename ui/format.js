@@ -74,3 +74,23 @@ export function levelName(n) {
   for (const [v, label] of LEVELS) if (n >= v) name = label;
   return name;
 }
+
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+/** `12,345` (the browser's grouping); '' for nothing. */
+export function num(n) {
+  return n == null || Number.isNaN(Number(n)) ? '' : integer.format(Number(n));
+}
+
+/** An enum value in words: `AWAITING_RETRY` → `awaiting retry`, `task_run` → `task run`. */
+export function words(value) {
+  return value == null ? '' : String(value).replace(/[_-]+/g, ' ').toLowerCase().trim();
+}
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' });
+/** The local calendar day of a time, as a key (`2026-11-25`) and in words (`Wed, Nov 25, 2026`). */
+export function localDay(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return { key: '', label: '' };
+  const key = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return { key, label: dayFormat.format(d) };
+}

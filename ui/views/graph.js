@@ -1,6 +1,7 @@
 // A run's graph: its task runs and subflow runs as boxes on a time axis (one row each, in start order) with
 // arrows from each task run to the ones that took its result, from GET /flow_runs/{id}/graph-v2. A task
-// box shows its name, state and duration below the graph; a subflow box links to the child run's page.
+// box shows its name, state and duration below the graph, with a link to the task run's page; a subflow
+// box links to the child run's page.
 import { html, useEffect, useRef, useState } from '../lib.js';
 import { get, useData, seg } from '../api.js';
 import { StateBadge, Time, ErrorNote, Loading } from '../components.js';
@@ -108,6 +109,7 @@ function TaskDetail({ box }) {
   const ran = n.end_time ? duration((b - a) / 1000) : FINAL.has(n.state_type) ? '—' : `${duration((b - a) / 1000)} so far`;
   return html`<div class="graph-detail" role="region" aria-label="Selected task run" data-node=${n.id}>
     <h3 class="graph-detail-name">${n.label}</h3>
+    <p class="small"><a class="graph-detail-open" href=${`/task-runs/${seg(n.id)}`}>Open the task run: inputs, cache, result and logs</a></p>
     <dl class="details">
       <dt>State</dt><dd><${StateBadge} type=${r?.state_type || n.state_type} name=${r?.state_name} />${r?.state?.message ? html` <span class="muted small state-msg">${r.state.message}</span>` : ''}</dd>
       <dt>Duration</dt><dd class="graph-detail-dur">${ran}</dd>

@@ -1,27 +1,64 @@
-// A run's logs: level filter, text search (on the server), older pages on demand, and a live tail from the
-// live stream while the run is active.
+// A run's logs: level filter, text search (on the server), a filter by task run, older pages on demand, a
+// live tail from the live stream while the run is active, and the whole log as a CSV download. Each line
+// says where it came from (its task run, linked, or its logger) and a line marks each change of day.
 import { html, useEffect, useRef, useState } from '../lib.js';
-import { post } from '../api.js';
-import { LEVELS, levelName, clockTime, utcTime } from '../format.js';
+import { post, seg } from '../api.js';
+import { LEVELS, levelName, clockTime, utcTime, localDay } from '../format.js';
 import { ErrorNote } from '../components.js';
 
 const PAGE = 200;
+const FLOW_ONLY = '-'; // the task select's value for lines logged by the flow itself
 
-function matches(line, level, text) {
+function matches(line, level, text, task) {
+  if (task === FLOW_ONLY ? line.task_run_id : task && line.task_run_id !== task) return false;
   return line.level >= level && (!text || line.message.toLowerCase().includes(text.toLowerCase()));
 }
 
-/** `live` receives a function the parent calls with new log lines from the stream. */
-export function Logs({ runId, onLive }) {
+/** The lines with `{ day }` before the first line and wherever the local date changes. */
+function withDays(lines) {
+  const out = [];
+  let last = '';
+  for (const l of lines) {
+    const day = localDay(l.timestamp);
+    if (day.key !== last) {
+      out.push({ day });
+      last = day.key;
+    }
+    out.push(l);
+  }
+  return out;
+}
+
+/** Where a line came from: its task run (a link to it) or else its logger's name. */
+function Source({ line, names, taskRunId }) {
+  if (line.task_run_id && !taskRunId) {
+    const name = names.get(line.task_run_id) || 'task run';
+    return html`<a class="src" href=${`/task-runs/${seg(line.task_run_id)}`} title=${`${name} · logger ${line.name}`}>${name}</a>`;
+  }
+  return html`<span class="src" title=${`logger ${line.name}`}>${line.name}</span>`;
+}
+
+/**
+ * `runId`'s log lines. `taskRunId` shows only that task run's lines; otherwise `tasks` (the run's task
+ * runs) name the lines' sources and fill the task select. `onLive` receives a function the parent calls
+ * with new log lines from the stream.
+ */
+export function Logs({ runId, taskRunId, tasks = [], onLive }) {
   const [level, setLevel] = useState(0);
   const [text, setText] = useState('');
+  const [task, setTask] = useState(taskRunId || '');
   const [lines, setLines] = useState([]);
   const [more, setMore] = useState(false);
   const [error, setError] = useState(null);
   const [follow, setFollow] = useState(true);
   const box = useRef();
+  const names = new Map(tasks.map((t) => [t.id, t.name]));
   const filter = () => ({
-    logs: { flow_run_id: { any_: [runId] }, ...(level ? { level: { ge_: level } } : {}), ...(text ? { text: { query: text } } : {}) },
+    logs: {
+      flow_run_id: { any_: [runId] },
+      ...(task === FLOW_ONLY ? { task_run_id: { is_null_: true } } : task ? { task_run_id: { any_: [task] } } : {}),
+      ...(level ? { level: { ge_: level } } : {}), ...(text ? { text: { query: text } } : {}),
+    },
     sort: 'TIMESTAMP_ASC',
   });
   const load = async (offset) => {
@@ -32,30 +69,39 @@ export function Logs({ runId, onLive }) {
       setError(null);
     } catch (e) { setError(e); }
   };
-  useEffect(() => { load(0); }, [runId, level, text]);
+  useEffect(() => { load(0); }, [runId, level, text, task]);
   const seen = useRef(new Set());
   seen.current = new Set(lines.map((l) => l.id));
-  onLive((batch) => {
-    const fresh = batch.filter((l) => !seen.current.has(l.id) && matches(l, level, text));
-    if (fresh.length && !more) setLines((old) => [...old, ...fresh]);
-  });
+  if (onLive) {
+    onLive((batch) => {
+      const fresh = batch.filter((l) => !seen.current.has(l.id) && matches(l, level, text, task));
+      if (fresh.length && !more) setLines((old) => [...old, ...fresh]);
+    });
+  }
   useEffect(() => {
     if (follow && box.current) box.current.scrollTop = box.current.scrollHeight;
   }, [lines, follow]);
+  const filtered = level || text || task !== (taskRunId || '');
   return html`<div class="logs-panel">
     <div class="row logs-tools">
       <label>Level <select aria-label="Log level" value=${level} onChange=${(e) => setLevel(Number(e.target.value))}>
         <option value="0">All</option>${LEVELS.map(([v, n]) => html`<option value=${v}>${n} and above</option>`)}</select></label>
+      ${taskRunId ? '' : html`<label>Task <select aria-label="Task run" value=${task} onChange=${(e) => setTask(e.target.value)}>
+        <option value="">All lines</option><option value=${FLOW_ONLY}>The flow only (no task)</option>
+        ${tasks.map((t) => html`<option value=${t.id}>${t.name}</option>`)}</select></label>`}
       <input type="search" aria-label="Search logs" placeholder="Search logs" value=${text}
         onChange=${(e) => setText(e.target.value.trim())} />
       <label class="small"><input type="checkbox" checked=${follow} onChange=${(e) => setFollow(e.target.checked)} /> Follow</label>
+      <a class="button logs-download" href=${`/api/flow_runs/${seg(runId)}/logs/download`} download
+        title="All of this flow run's log lines as CSV">Download</a>
     </div>
     <${ErrorNote} error=${error} />
     <div class="logs" ref=${box} role="log" aria-label="Run logs" aria-live="off">
-      ${lines.length ? lines.map((l) => html`<div class=${`log lv-${levelName(l.level).toLowerCase()}`} key=${l.id}>
+      ${lines.length ? withDays(lines).map((l) => (l.day ? html`<div class="log-day" role="separator" key=${`day-${l.day.key}`}
+        data-day=${l.day.key}><span>${l.day.label}</span></div>` : html`<div class=${`log lv-${levelName(l.level).toLowerCase()}`} key=${l.id} data-task-run=${l.task_run_id || ''}>
         <time datetime=${l.timestamp} title=${utcTime(l.timestamp)}>${clockTime(l.timestamp)}</time>
-        <span class="lv">${levelName(l.level)}</span><span class="msg">${l.message}</span></div>`)
-        : html`<div class="muted">No log lines${level || text ? ' match' : ' yet'}.</div>`}
+        <span class="lv">${levelName(l.level)}</span><${Source} line=${l} names=${names} taskRunId=${taskRunId} /><span class="msg">${l.message}</span></div>`))
+        : html`<div class="muted">No log lines${filtered ? ' match' : ' yet'}.</div>`}
       ${more ? html`<button class="link" onClick=${() => load(lines.length)}>Load more</button>` : ''}
     </div>
   </div>`;

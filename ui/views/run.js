@@ -1,11 +1,13 @@
 // One flow run: state and actions (cancel, retry, run again with edited parameters, resume a paused run),
 // details, state history, task runs as a timeline or as a graph with their dependencies, logs with a live
-// tail, for a late run the reasons it waits, and for a failed one its state message.
+// tail, for a late run the reasons it waits, and for a failed one its state message. A subflow run links to
+// its parent run; a run with subflows lists them; each task run opens its own page.
 import { html, useRef, useState } from '../lib.js';
 import { get, post, useData, useLive, withNames, seg } from '../api.js';
 import { Page, StateBadge, Time, Tags, ErrorNote, Loading, ConfirmButton, toast } from '../components.js';
-import { FINAL, duration, runDuration } from '../format.js';
-import { TaskTimeline } from './timeline.js';
+import { FINAL, duration, runDuration, num } from '../format.js';
+import { TaskTimeline, TaskTable } from './timeline.js';
+import { ParentLink, Subflows } from './run-family.js';
 import { RunGraph } from './graph.js';
 import { ResumeDialog } from './resume.js';
 import { setQuery } from '../router.js';
@@ -54,14 +56,14 @@ function Details({ run }) {
     ['Started', html`<${Time} iso=${run.start_time} />`],
     ['Ended', html`<${Time} iso=${run.end_time} />`],
     ['Duration', runDuration(run) || '—'],
-    ['Run count', run.run_count],
+    ['Run count', num(run.run_count)],
     ['Tags', html`<${Tags} tags=${run.tags} />`],
     ['Run id', html`<code>${run.id}</code>`],
   ];
   return html`<dl class="details">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }
 
-function StateHistory({ states }) {
+export function StateHistory({ states }) {
   const sorted = [...states].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
   return html`<ol class="states-tl">${sorted.map((s, i) => {
     const next = sorted[i + 1];
@@ -79,19 +81,24 @@ function WhyLate({ id }) {
     <ul>${why.data.reasons.map((r) => html`<li>${r}</li>`)}</ul></section>`;
 }
 
-/** The task runs as a timeline, or as a graph of boxes and dependency edges (`?tab=graph`). */
+/** The task runs as a timeline, a table (`?tab=list`), or a graph of boxes and dependency edges (`?tab=graph`). */
 function TaskRuns({ id, run, tasks, tab }) {
-  const tabs = [['timeline', 'Timeline'], ['graph', 'Graph']];
+  const tabs = [['timeline', 'Timeline'], ['list', 'List'], ['graph', 'Graph']];
+  const n = tasks.data ? tasks.data.length : null;
   return html`<section class="panel">
-    <div class="panel-head"><h2>Task runs</h2>
+    <div class="panel-head"><h2>Task runs${n ? html` <span class="count">${num(n)}${n >= TASK_LIMIT ? '+' : ''}</span>` : ''}</h2>
       <div class="seg" role="tablist" aria-label="Task runs view">${tabs.map(([key, label]) => html`<button role="tab" id=${`tab-${key}`}
         aria-selected=${tab === key ? 'true' : 'false'} aria-controls="task-runs-view"
         onClick=${() => setQuery({ tab: key === 'timeline' ? '' : key }, { replace: true })}>${label}</button>`)}</div></div>
     <div id="task-runs-view" role="tabpanel" aria-labelledby=${`tab-${tab}`}>
       ${tab === 'graph' ? html`<${RunGraph} id=${id} version=${tasks.data} />`
-        : tasks.data ? html`<${TaskTimeline} tasks=${tasks.data} run=${run} />` : html`<${Loading} />`}</div>
+        : !tasks.data ? html`<${Loading} />` : tab === 'list' ? html`<${TaskTable} tasks=${tasks.data} />`
+          : html`<${TaskTimeline} tasks=${tasks.data} run=${run} />`}</div>
   </section>`;
 }
+
+const TASK_LIMIT = 200;
+const TABS = new Set(['graph', 'list']);
 
 export function RunDetail({ id, query }) {
   const run = useData(async () => {
@@ -100,7 +107,7 @@ export function RunDetail({ id, query }) {
     return { run: r, deployment };
   }, [id]);
   const states = useData(() => get(`/flow_run_states/?flow_run_id=${id}`), [id]);
-  const tasks = useData(() => post('/task_runs/filter', { task_runs: { flow_run_id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: 200 }), [id]);
+  const tasks = useData(() => post('/task_runs/filter', { task_runs: { flow_run_id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_LIMIT }), [id]);
   const logSink = useRef(() => {});
   useLive(id, (kind, data) => {
     if (kind === 'logs') logSink.current(data);
@@ -114,7 +121,7 @@ export function RunDetail({ id, query }) {
   const reload = () => { run.reload(); states.reload(); };
   const waiting = r.state_name === 'Late' || (r.state_type === 'SCHEDULED' && new Date(r.expected_start_time) < Date.now());
   return html`<${Page} title=${r.name}
-    sub=${html`<${StateBadge} type=${r.state_type} name=${r.state_name} /> <span class="muted">${r.flow_name}${r.deployment_name ? ` / ${r.deployment_name}` : ''}</span>${r.state?.message ? html` <span class=${`small state-msg ${ENDED_BADLY.has(r.state_type) ? 'failed' : 'muted'}`}>${r.state.message}</span>` : ''}`}
+    sub=${html`<${StateBadge} type=${r.state_type} name=${r.state_name} /> <span class="muted">${r.flow_name}${r.deployment_name ? ` / ${r.deployment_name}` : ''}</span>${r.parent_task_run_id ? html` <${ParentLink} run=${r} />` : ''}${r.state?.message ? html` <span class=${`small state-msg ${ENDED_BADLY.has(r.state_type) ? 'failed' : 'muted'}`}>${r.state.message}</span>` : ''}`}
     actions=${html`<${Actions} run=${r} deployment=${run.data.deployment} reload=${reload} />`}>
     ${waiting ? html`<${WhyLate} id=${id} key=${r.state_name} />` : ''}
     <div class="cols">
@@ -125,8 +132,9 @@ export function RunDetail({ id, query }) {
       <section class="panel"><h2>Parameters</h2><pre class="json">${JSON.stringify(r.parameters || {}, null, 2)}</pre></section>
       <section class="panel"><h2>Job variables</h2><pre class="json">${JSON.stringify(r.job_variables || {}, null, 2)}</pre></section>
     </div>
-    <${TaskRuns} id=${id} run=${r} tasks=${tasks} tab=${query?.get('tab') === 'graph' ? 'graph' : 'timeline'} />
+    <${TaskRuns} id=${id} run=${r} tasks=${tasks} tab=${TABS.has(query?.get('tab')) ? query.get('tab') : 'timeline'} />
+    <${Subflows} id=${id} version=${tasks.data} />
     <${Artifacts} runId=${id} />
-    <section class="panel"><h2>Logs</h2><${Logs} runId=${id} onLive=${(fn) => { logSink.current = fn; }} /></section>
+    <section class="panel"><h2>Logs</h2><${Logs} runId=${id} tasks=${tasks.data || []} onLive=${(fn) => { logSink.current = fn; }} /></section>
   </${Page}>`;
 }

@@ -1,14 +1,29 @@
-// Runs: every flow run, newest first, filtered by state, flow, deployment, tag, work pool and time (all
-// kept in the URL), in keyset pages, updated live; runs of the page can be selected, then cancelled or
-// deleted together.
+// Runs: the flow runs that have started or were due (newest first), and the upcoming ones in their own tab,
+// with how many match; filtered by state, flow, deployment, tag, work pool, time and name, sorted and paged
+// as chosen (all kept in the URL) and updated live. Runs of the page can be selected, then cancelled,
+// retried or deleted together.
 import { html, useEffect, useState } from '../lib.js';
-import { post, useData, useLive } from '../api.js';
-import { Page, StateBadge, Time, Tags, ErrorNote, Loading, ConfirmButton } from '../components.js';
-import { STATE_TYPES, paramSummary, runDuration } from '../format.js';
+import { post, useData, useLive, withNames } from '../api.js';
+import { Page, StateBadge, Time, Tags, ErrorNote, Loading } from '../components.js';
+import { STATE_TYPES, paramSummary, runDuration, num, words } from '../format.js';
 import { setQuery } from '../router.js';
+import { BulkActions, runsWord } from './runs-bulk.js';
 
-/** The filter body for the runs matching the URL's query. */
-export function runFilter(q) {
+export { cancelRuns, deleteRuns, retryRuns } from './runs-bulk.js';
+
+export const PAGE_SIZES = [25, 50, 100];
+/** Sort choices per tab: [Prefect sort value, words]; the first is the tab's default. */
+export const SORTS = {
+  past: [['EXPECTED_START_TIME_DESC', 'Newest first'], ['EXPECTED_START_TIME_ASC', 'Oldest first'],
+    ['START_TIME_DESC', 'Started most recently'], ['END_TIME_DESC', 'Ended most recently'], ['NAME_ASC', 'Name, A to Z'], ['NAME_DESC', 'Name, Z to A']],
+  upcoming: [['EXPECTED_START_TIME_ASC', 'Soonest first'], ['EXPECTED_START_TIME_DESC', 'Latest first'], ['NAME_ASC', 'Name, A to Z'], ['NAME_DESC', 'Name, Z to A']],
+};
+
+/**
+ * The filter body for the runs matching the URL's query; with `tab` ('past' or 'upcoming') and `now`, only
+ * the runs expected to start by `now` or after it.
+ */
+export function runFilter(q, tab, now) {
   const f = { flow_runs: {} };
   const states = q.getAll('state');
   const state = {};
@@ -19,10 +34,16 @@ export function runFilter(q) {
   if (q.get('deployment')) f.flow_runs.deployment_id = { any_: [q.get('deployment')] };
   if (q.get('tag')) f.flow_runs.tags = { all_: [q.get('tag')] };
   if (q.get('pool')) f.work_pools = { name: { any_: [q.get('pool')] } };
-  if (q.get('from') || q.get('to')) {
+  if (q.get('q')) f.flow_runs.name = { like_: q.get('q') };
+  if (q.get('subflows') === 'hide') f.flow_runs.parent_task_run_id = { is_null_: true };
+  let after = q.get('from') || '';
+  let before = q.get('to') || '';
+  if (tab === 'past' && now && (!before || before > now)) before = now;
+  if (tab === 'upcoming' && now && (!after || after < now)) after = now;
+  if (after || before) {
     f.flow_runs.expected_start_time = {};
-    if (q.get('from')) f.flow_runs.expected_start_time.after_ = q.get('from');
-    if (q.get('to')) f.flow_runs.expected_start_time.before_ = q.get('to');
+    if (after) f.flow_runs.expected_start_time.after_ = after;
+    if (before) f.flow_runs.expected_start_time.before_ = before;
   }
   return f;
 }
@@ -47,12 +68,12 @@ export function RunTable({ runs, showFlow = true, showDeployment = showFlow, sel
   return html`<div class="table-wrap"><table class="runs">
     <thead><tr>${picking ? html`<th class="sel"><input type="checkbox" aria-label="Select all runs on this page"
       checked=${count === runs.length} indeterminate=${count > 0 && count < runs.length}
-      onChange=${(e) => onSelect(runs.map((r) => r.id), e.target.checked)} /></th>` : ''}<th>State</th><th>Run</th><th class="hide-narrow">Parameters</th><th>Expected start</th><th>Duration</th><th class="hide-narrow">Tags</th></tr></thead>
+      onChange=${(e) => onSelect(runs.map((r) => r.id), e.target.checked)} /></th>` : ''}<th>State</th><th>Run</th><th class="hide-narrow">Parameters</th><th>Expected start</th><th class="num">Duration</th><th class="hide-narrow">Tags</th></tr></thead>
     <tbody>${runs.map((r) => html`<tr key=${r.id} data-run=${r.id} class=${picking && selected.has(r.id) ? 'picked' : ''}>
       ${picking ? html`<td class="sel"><input type="checkbox" aria-label=${`Select ${r.name}`} checked=${selected.has(r.id)}
         onChange=${(e) => onSelect([r.id], e.target.checked)} /></td>` : ''}
       <td><${StateBadge} type=${r.state_type} name=${r.state_name} /></td>
-      <td><a href=${`/runs/${r.id}`}>${r.name}</a>
+      <td><a href=${`/runs/${r.id}`}>${r.name}</a>${r.parent_task_run_id ? html` <span class="badge kind" title="Started by a task of another flow run">subflow</span>` : ''}
         ${showFlow || showDeployment ? html`<div class="muted small">${showFlow && r.flow_name ? html`<a class="flow-link" href=${`/flows/${r.flow_id}`}>${r.flow_name}</a>` : ''}${showDeployment && r.deployment_name ? html`${showFlow ? ' / ' : ''}<a href=${`/deployments/${r.deployment_id}`}>${r.deployment_name}</a>` : ''}</div>` : ''}</td>
       <td class="hide-narrow mono small">${paramSummary(r.parameters)}</td>
       <td><${Time} iso=${r.expected_start_time} /></td>
@@ -63,12 +84,12 @@ export function RunTable({ runs, showFlow = true, showDeployment = showFlow, sel
 
 function Filters({ q, options }) {
   const states = q.getAll('state');
-  const toggleState = (t) => setQuery({ state: states.includes(t) ? states.filter((s) => s !== t) : [...states, t], cursor: '' });
-  const set = (k) => (e) => setQuery({ [k]: e.target.value, cursor: '' });
+  const toggleState = (t) => setQuery({ state: states.includes(t) ? states.filter((s) => s !== t) : [...states, t], page: '' });
+  const set = (k) => (e) => setQuery({ [k]: e.target.value, page: '' });
   const o = options || { flows: [], deployments: [], pools: [] };
   return html`<form class="filters" onSubmit=${(e) => e.preventDefault()} aria-label="Filters">
     <fieldset class="states"><legend>State</legend>
-      ${STATE_TYPES.map((t) => html`<label class=${`chip st-${t.toLowerCase()}`}><input type="checkbox" checked=${states.includes(t)} onChange=${() => toggleState(t)} />${t.toLowerCase()}</label>`)}
+      ${STATE_TYPES.map((t) => html`<label class=${`chip st-${t.toLowerCase()}`}><input type="checkbox" checked=${states.includes(t)} onChange=${() => toggleState(t)} />${words(t)}</label>`)}
       ${q.get('state_name') ? html`<label class="chip"><input type="checkbox" checked onChange=${() => setQuery({ state_name: '' })} />${q.get('state_name')}</label>` : ''}
     </fieldset>
     <label>Flow <select aria-label="Flow" value=${q.get('flow') || ''} onChange=${set('flow')}>
@@ -78,60 +99,69 @@ function Filters({ q, options }) {
     <label>Work pool <select aria-label="Work pool" value=${q.get('pool') || ''} onChange=${set('pool')}>
       <option value="">All pools</option>${o.pools.map((p) => html`<option value=${p.name}>${p.name}</option>`)}</select></label>
     <label>Tag <input aria-label="Tag" type="search" value=${q.get('tag') || ''} placeholder="any" onChange=${set('tag')} /></label>
-    <label>From <input aria-label="From" type="datetime-local" value=${toLocalInput(q.get('from'))} onChange=${(e) => setQuery({ from: fromLocalInput(e.target.value), cursor: '' })} /></label>
-    <label>To <input aria-label="To" type="datetime-local" value=${toLocalInput(q.get('to'))} onChange=${(e) => setQuery({ to: fromLocalInput(e.target.value), cursor: '' })} /></label>
+    <label>From <input aria-label="From" type="datetime-local" value=${toLocalInput(q.get('from'))} onChange=${(e) => setQuery({ from: fromLocalInput(e.target.value), page: '' })} /></label>
+    <label>To <input aria-label="To" type="datetime-local" value=${toLocalInput(q.get('to'))} onChange=${(e) => setQuery({ to: fromLocalInput(e.target.value), page: '' })} /></label>
   </form>`;
 }
 
-const BULK_LIMIT = 50; // the most runs one bulk request may name
 
-function chunks(ids) {
-  const out = [];
-  for (let i = 0; i < ids.length; i += BULK_LIMIT) out.push(ids.slice(i, i + BULK_LIMIT));
-  return out;
+const pageOf = (q) => Math.max(1, Number.parseInt(q.get('page'), 10) || 1);
+const sizeOf = (q) => (PAGE_SIZES.includes(Number(q.get('size'))) ? Number(q.get('size')) : 50);
+
+/** The tab's runs on the URL's page, with names, and how many runs are in each tab. */
+async function loadRuns(q, tab) {
+  const now = new Date().toISOString();
+  const sorts = SORTS[tab];
+  const sort = sorts.some(([v]) => v === q.get('sort')) ? q.get('sort') : sorts[0][0];
+  const size = sizeOf(q);
+  const other = tab === 'past' ? 'upcoming' : 'past';
+  const [runs, total, otherTotal] = await Promise.all([
+    post('/flow_runs/filter', { ...runFilter(q, tab, now), sort, limit: size, offset: (pageOf(q) - 1) * size }),
+    post('/flow_runs/count', runFilter(q, tab, now)),
+    post('/flow_runs/count', runFilter(q, other, now)),
+  ]);
+  return { results: await withNames(runs), counts: { [tab]: total, [other]: otherTotal } };
 }
 
-const runsWord = (n) => `${n} run${n === 1 ? '' : 's'}`;
-
-/** Proposes Cancelling for `ids` (a run without a process goes straight to Cancelled); says how it went. */
-export async function cancelRuns(ids) {
-  const results = [];
-  for (const part of chunks(ids)) {
-    const res = await post('/flow_runs/bulk_set_state', { state: { type: 'CANCELLING', name: 'Cancelling' }, flow_runs: { id: { any_: part } }, limit: part.length });
-    results.push(...res.results);
-  }
-  const ok = results.filter((r) => r.status === 'ACCEPT').length;
-  const why = [...new Set(results.filter((r) => r.status !== 'ACCEPT').map((r) => r.details?.reason || r.status))];
-  const refused = ids.length - ok;
-  return `Cancelled ${ok} of ${runsWord(ids.length)}${refused ? ` · ${refused} refused: ${why.join('; ')}` : ''}`;
+function Tabs({ tab, counts }) {
+  const tabs = [['past', 'Past'], ['upcoming', 'Upcoming']];
+  return html`<div class="seg runs-tabs" role="tablist" aria-label="Which runs">${tabs.map(([key, label]) => html`<button role="tab"
+    aria-selected=${tab === key ? 'true' : 'false'} data-tab=${key}
+    onClick=${() => setQuery({ tab: key === 'past' ? '' : key, page: '', sort: '' })}>${label}${counts ? html`<span class="count">${num(counts[key])}</span>` : ''}</button>`)}</div>`;
 }
 
-export async function deleteRuns(ids) {
-  let deleted = 0;
-  for (const part of chunks(ids)) deleted += (await post('/flow_runs/bulk_delete', { flow_runs: { id: { any_: part } }, limit: part.length })).deleted.length;
-  return `Deleted ${deleted} of ${runsWord(ids.length)}${deleted < ids.length ? ` · ${ids.length - deleted} no longer existed` : ''}`;
-}
-
-function BulkActions({ chosen, note, setNote, onDone }) {
-  const n = chosen.length;
-  const act = async (fn) => {
-    setNote('');
-    try { setNote(await fn(chosen.map((r) => r.id))); } finally { onDone(); }
-  };
-  return html`<div class="bulk row" role="toolbar" aria-label="Selected runs">
-    <span class="muted">${n ? `${runsWord(n)} selected` : 'Select runs to cancel or delete them'}</span>
-    <${ConfirmButton} label=${n ? `Cancel ${runsWord(n)}` : 'Cancel'} confirmLabel="Cancel runs" disabled=${!n}
-      question=${`Cancel ${runsWord(n)}? Running ones are stopped; scheduled and pending ones are cancelled at once; finished ones are left as they are.`}
-      onConfirm=${() => act(cancelRuns)} />
-    <${ConfirmButton} label=${n ? `Delete ${runsWord(n)}` : 'Delete'} confirmLabel="Delete runs" danger disabled=${!n}
-      question=${`Delete ${runsWord(n)} with their task runs and logs? This cannot be undone.`}
-      onConfirm=${() => act(deleteRuns)} />
-    ${note ? html`<span class="bulk-note" role="status">${note}</span>` : ''}
+function ListTools({ q, tab, total }) {
+  const sorts = SORTS[tab];
+  return html`<div class="list-tools">
+    <span class="runs-total" aria-live="polite">${total == null ? '' : runsWord(total)}</span>
+    <input type="search" aria-label="Search runs by name" placeholder="Search by run name" value=${q.get('q') || ''}
+      onChange=${(e) => setQuery({ q: e.target.value.trim(), page: '' })} />
+    <label>Sort <select aria-label="Sort" value=${sorts.some(([v]) => v === q.get('sort')) ? q.get('sort') : sorts[0][0]}
+      onChange=${(e) => setQuery({ sort: e.target.value === sorts[0][0] ? '' : e.target.value, page: '' })}>
+      ${sorts.map(([v, label]) => html`<option value=${v}>${label}</option>`)}</select></label>
+    <label>Per page <select aria-label="Runs per page" value=${String(sizeOf(q))}
+      onChange=${(e) => setQuery({ size: e.target.value === '50' ? '' : e.target.value, page: '' })}>
+      ${PAGE_SIZES.map((n) => html`<option value=${String(n)}>${n}</option>`)}</select></label>
+    <label><input type="checkbox" checked=${q.get('subflows') === 'hide'}
+      onChange=${(e) => setQuery({ subflows: e.target.checked ? 'hide' : '', page: '' })} /> Hide subflows</label>
   </div>`;
+}
+
+function Pager({ page, pages }) {
+  if (pages <= 1) return '';
+  const go = (n) => setQuery({ page: n === 1 ? '' : String(n) });
+  return html`<nav class="pager" aria-label="Pages">
+    <button disabled=${page <= 1} onClick=${() => go(1)}>First</button>
+    <button disabled=${page <= 1} onClick=${() => go(page - 1)}>Previous</button>
+    <span class="page-of">Page ${num(page)} of ${num(pages)}</span>
+    <button disabled=${page >= pages} onClick=${() => go(page + 1)}>Next</button>
+    <button disabled=${page >= pages} onClick=${() => go(pages)}>Last</button>
+  </nav>`;
 }
 
 export function Runs({ query }) {
   const key = query.toString();
+  const tab = query.get('tab') === 'upcoming' ? 'upcoming' : 'past';
   const options = useData(async () => {
     const [flows, deployments, pools] = await Promise.all([
       post('/flows/filter', { sort: 'NAME_ASC', limit: 200 }),
@@ -140,9 +170,7 @@ export function Runs({ query }) {
     ]);
     return { flows, deployments, pools };
   }, []);
-  const page = useData(() => post('/baton/flow_runs/page', {
-    ...runFilter(query), limit: 50, ...(query.get('cursor') ? { cursor: query.get('cursor') } : {}),
-  }), [key], 500);
+  const page = useData(() => loadRuns(query, tab), [key], 500);
   useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') page.soon(); });
   const [selected, setSelected] = useState(() => new Set());
   const [note, setNote] = useState('');
@@ -153,16 +181,18 @@ export function Runs({ query }) {
     return next;
   });
   const rows = page.data ? page.data.results : [];
+  const total = page.data ? page.data.counts[tab] : null;
   const chosen = rows.filter((r) => selected.has(r.id));
-  const filtered = [...query.keys()].some((k) => k !== 'cursor');
-  return html`<${Page} title="Runs" actions=${filtered ? html`<a class="button" href="/runs">Clear filters</a>` : ''}>
+  const filtered = [...query.keys()].some((k) => !['tab', 'page', 'size', 'sort'].includes(k));
+  const pages = total == null ? 1 : Math.max(1, Math.ceil(total / sizeOf(query)));
+  return html`<${Page} title="Runs" actions=${filtered ? html`<a class="button" href=${tab === 'upcoming' ? '/runs?tab=upcoming' : '/runs'}>Clear filters</a>` : ''}>
+    <${Tabs} tab=${tab} counts=${page.data?.counts} />
     <${Filters} q=${query} options=${options.data} />
+    <${ListTools} q=${query} tab=${tab} total=${total} />
     <${ErrorNote} error=${page.error} />
     ${page.data === undefined ? html`<${Loading} />` : html`${rows.length || note ? html`<${BulkActions} chosen=${chosen} note=${note} setNote=${setNote} onDone=${() => { setSelected(new Set()); page.reload(); }} />` : ''}
-      <${RunTable} runs=${rows} selected=${selected} onSelect=${select} />
-      <nav class="pager" aria-label="Pages">
-        ${query.get('cursor') ? html`<button onClick=${() => setQuery({ cursor: '' })}>Newest</button>` : ''}
-        ${page.data.next_cursor ? html`<button onClick=${() => setQuery({ cursor: page.data.next_cursor })}>Older runs</button>` : ''}
-      </nav>`}
+      ${rows.length || pageOf(query) === 1 ? html`<${RunTable} runs=${rows} selected=${selected} onSelect=${select} />`
+        : html`<p class="muted empty">No runs on page ${num(pageOf(query))}. <a href="#" onClick=${(e) => { e.preventDefault(); setQuery({ page: '' }); }}>Go to the first page</a>.</p>`}
+      <${Pager} page=${pageOf(query)} pages=${pages} />`}
   </${Page}>`;
 }
