@@ -1,11 +1,14 @@
-// One deployment: configuration, schedules with active toggles and their next times, upcoming and recent
-// runs, runs, pause, delete.
+// One deployment: status, configuration, schedules (added, edited, paused and removed), parameters with
+// their defaults and overrides, upcoming runs (Late ones called out) and recent runs, runs, pause, delete.
 import { html, useState } from '../lib.js';
-import { get, post, patch, del, api, useData, useLive, withNames, seg } from '../api.js';
+import { get, post, del, api, useData, useLive, withNames, seg } from '../api.js';
 import { Page, Time, Tags, ErrorNote, Loading, Toggle, ConfirmButton, toast } from '../components.js';
 import { navigate } from '../router.js';
 import { RunTable } from './runs.js';
-import { RunButtons, setPaused } from './deployments.js';
+import { RunButtons, setPaused, DeploymentStatus, LateBadge, isLate } from './deployments.js';
+import { Schedules } from './schedules.js';
+import { fieldsOf } from './params-form.js';
+import { NotFound, isNotFound } from './shell.js';
 
 function Config({ d, flow, catchup }) {
   const rows = [
@@ -56,23 +59,23 @@ function Catchup({ id, value, onChange, onError }) {
     ${Object.entries(CATCHUP).map(([k, label]) => html`<option value=${k}>${k}: ${label}</option>`)}</select>`;
 }
 
-function Schedules({ d, summary, onChange, onError }) {
-  const times = useData(() => Promise.all(d.schedules.map((s) => post('/baton/schedules/preview', { schedule: s.schedule, count: 3 })
-    .then((r) => r.times).catch(() => []))), [d.id, JSON.stringify(d.schedules)]);
-  if (!d.schedules.length) return html`<p class="muted">No schedules: runs start only when asked.</p>`;
-  const words = new Map((summary?.schedules || []).map((s) => [s.id, s.description]));
-  const setActive = async (s, active) => {
-    try {
-      await patch(`/deployments/${d.id}/schedules/${s.id}`, { active });
-      toast(`Schedule ${active ? 'activated' : 'deactivated'}`);
-    } catch (e) { onError(e); }
-    onChange();
-  };
-  return html`<ul class="list schedules">${d.schedules.map((s, i) => html`<li key=${s.id}>
-    <${Toggle} checked=${s.active} label=${`Schedule ${words.get(s.id) || i + 1} active`} onChange=${(on) => setActive(s, on)} />
-    <span>${words.get(s.id) || JSON.stringify(s.schedule)}</span>
-    <span class="right small muted">${s.active && d.paused === false && times.data?.[i]?.length ? html`next: ${times.data[i].map((t, k) => html`${k ? ', ' : ''}<${Time} iso=${t} />`)}` : s.active ? '' : 'inactive'}</span>
-  </li>`)}</ul>`;
+/** Each parameter with its type, its default (the flow signature's, from the schema) and the deployment's
+ * override, if any: the value a Quick run uses is the override, else the default. */
+function Parameters({ d }) {
+  const schema = d.parameter_openapi_schema || {};
+  const fields = fieldsOf(schema);
+  const over = d.parameters || {};
+  const rows = [...fields.map(({ name, f, required }) => ({ name, type: f.type || (f.enum ? 'choice' : ''), required, hasDefault: 'default' in f, def: f.default })),
+    ...Object.keys(over).filter((k) => !fields.some((f) => f.name === k)).map((name) => ({ name, type: '', extra: true }))];
+  if (!rows.length) return html`<p class="muted">This flow takes no parameters.</p>`;
+  const show = (v) => html`<code class="mono">${JSON.stringify(v)}</code>`;
+  return html`<div class="table-wrap"><table class="params-table"><thead><tr><th>Parameter</th><th>Type</th><th>Default</th><th>Override</th></tr></thead>
+    <tbody>${rows.map((r) => html`<tr key=${r.name} data-param=${r.name}>
+      <td><strong>${r.name}</strong>${r.required ? html` <span class="req" title="required">*</span>` : ''}${r.extra ? html` <span class="muted small">(not in the signature)</span>` : ''}</td>
+      <td class="muted small">${r.type || '—'}</td>
+      <td class="param-default">${r.hasDefault ? show(r.def) : html`<span class="muted">${r.required ? 'none (required)' : '—'}</span>`}</td>
+      <td class="param-override">${r.name in over ? html`<span class="overridden">${show(over[r.name])}</span>` : html`<span class="muted">—</span>`}</td>
+    </tr>`)}</tbody></table></div>`;
 }
 
 export function DeploymentDetail({ id }) {
@@ -89,6 +92,7 @@ export function DeploymentDetail({ id }) {
     return { d, flow, summary, upcoming, recent: recent.results, catchup };
   }, [id], 500);
   useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') data.soon(); });
+  if (isNotFound(data.error) && !data.data) return html`<${NotFound} what="deployment" id=${id} back="/deployments" backLabel="All deployments" />`;
   if (!data.data) return html`<${Page} title="Deployment">${data.error ? html`<${ErrorNote} error=${data.error} />` : html`<${Loading} />`}</${Page}>`;
   const { d, flow, summary, upcoming, recent, catchup } = data.data;
   const remove = async () => {
@@ -100,7 +104,7 @@ export function DeploymentDetail({ id }) {
     try { await setPaused(d, !on); } catch (e) { setError(e); }
     data.reload();
   };
-  return html`<${Page} title=${d.name} sub=${html`<span class="muted">${flow?.name || ''}</span>`}
+  return html`<${Page} title=${d.name} sub=${html`<span class="muted">${flow?.name || ''}</span> <${DeploymentStatus} d=${d} />${d.paused ? html` <span class="badge">Paused</span>` : ''}`}
     actions=${html`<${Toggle} checked=${!d.paused} label=${`${d.name} active (unpaused)`} onChange=${toggle} />
       <${RunButtons} d=${d} onError=${setError} />
       <${ConfirmButton} label="Delete" danger question=${`Delete the deployment ${d.name}? Its scheduled runs are removed; finished runs stay.`} onConfirm=${remove} />`}>
@@ -108,10 +112,12 @@ export function DeploymentDetail({ id }) {
     <div class="cols">
       <section class="panel"><h2>Configuration</h2><${Config} d=${d} flow=${flow}
         catchup=${html`<${Catchup} id=${id} value=${catchup} onChange=${data.reload} onError=${setError} />`} /></section>
-      <section class="panel"><h2>Schedules</h2><${Schedules} d=${d} summary=${summary} onChange=${data.reload} onError=${setError} />
-        <h2>Default parameters</h2><pre class="json">${JSON.stringify(d.parameters || {}, null, 2)}</pre></section>
+      <section class="panel"><h2>Schedules</h2><${Schedules} d=${d} summary=${summary} onChange=${data.reload} onError=${setError} /></section>
     </div>
-    <section class="panel"><h2>Upcoming runs</h2><${RunTable} runs=${upcoming} showFlow=${false} /></section>
+    <section class="panel"><h2>Parameters</h2><${Parameters} d=${d} /></section>
+    <section class="panel"><h2>Upcoming runs</h2>${upcoming.some((r) => isLate(r)) ? html`<p class="late-note"><${LateBadge} run=${upcoming.find((r) => isLate(r))} />
+      ${upcoming.filter((r) => isLate(r)).length} run(s) should have started already: ${d.status === 'READY' ? 'the work pool is busy or paused.' : 'no worker is polling its work pool.'}</p>` : ''}
+      <${RunTable} runs=${upcoming} showFlow=${false} /></section>
     <section class="panel"><h2>Recent runs</h2><${RunTable} runs=${recent} showFlow=${false} />
       <p><a href=${`/runs?deployment=${id}`}>All runs of this deployment</a></p></section>
   </${Page}>`;
