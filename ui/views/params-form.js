@@ -1,10 +1,11 @@
 // A run form generated from a deployment's parameter JSON schema (the subset pydantic writes: types,
 // defaults, required, enums, optionals, $ref), validated by the server, whose messages land at the field.
 // The fields are shared with the resume form of a paused run that waits for input (run.js).
-import { html, useState } from '../lib.js';
-import { post, ApiError } from '../api.js';
+import { html, useEffect, useState } from '../lib.js';
+import { get, post, seg, ApiError } from '../api.js';
 import { Dialog, ErrorNote, toast } from '../components.js';
 import { navigate } from '../router.js';
+import { StructuredEditor } from './param-editors.js';
 
 function resolve(schema, node) {
   let n = node || {};
@@ -30,6 +31,26 @@ function kindOf(f) {
   return 'json';
 }
 
+/** How an item (or a dict's value) of a list or dict field is edited: `{ kind, schema }`; 'auto' untyped. */
+function itemOf(schema, node) {
+  if (!node || typeof node !== 'object' || !Object.keys(node).length) return { kind: 'auto', schema: {} };
+  const f = resolve(schema, node);
+  const kind = kindOf(f);
+  return { kind: kind === 'json' && !f.type && !f.enum ? 'auto' : kind, schema: f };
+}
+
+/** `shape` 'array' or 'object' for list and dict fields (edited item by item), with their item kinds. */
+function shapeOf(schema, f) {
+  const types = [].concat(f.type || []);
+  if (types.includes('array') || f.items) return { shape: 'array', item: itemOf(schema, Array.isArray(f.items) ? null : f.items) };
+  if (types.includes('object') || f.additionalProperties || f.properties) {
+    const props = f.properties || {};
+    return { shape: 'object', item: itemOf(schema, typeof f.additionalProperties === 'object' ? f.additionalProperties : null),
+      keyItem: (k) => (props[k] ? itemOf(schema, props[k]) : null) };
+  }
+  return {};
+}
+
 /** The fields of a schema, in the flow signature's order. */
 export function fieldsOf(schema) {
   const props = (schema && schema.properties) || {};
@@ -37,7 +58,7 @@ export function fieldsOf(schema) {
   return Object.entries(props)
     .map(([name, node]) => {
       const f = resolve(schema, node);
-      return { name, f, kind: kindOf(f), required: required.has(name), position: node.position ?? 1e9 };
+      return { name, f, kind: kindOf(f), required: required.has(name), position: node.position ?? 1e9, ...shapeOf(schema, f) };
     })
     .sort((a, b) => a.position - b.position || a.name.localeCompare(b.name));
 }
@@ -92,29 +113,87 @@ export function initialRaw(fields, start = {}) {
   }));
 }
 
-export function Field({ field, value, error, onInput }) {
-  const { name, f, kind, required } = field;
-  const id = `param-${name}`;
+export function Field({ field, value, error, onInput, prefix = 'param' }) {
+  const { name, f, kind, required, shape } = field;
+  const id = `${prefix}-${name}`;
   const label = f.title && f.title !== name ? `${f.title} (${name})` : name;
   const describedBy = error ? `${id}-error` : undefined;
   const common = { id, name, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': describedBy };
+  const type = html`<span class="muted small">${[].concat(f.type || (f.enum ? 'choice' : 'json')).filter((t) => t !== 'null').join(' | ')}</span>`;
+  const after = html`${f.description ? html`<div class="muted small">${f.description}</div>` : ''}
+    ${error ? html`<div class="field-error" id=${`${id}-error`} role="alert">${error}</div>` : ''}`;
+  if (kind === 'bool') {
+    // The box sits before its label, on the same line, as a checkbox is read.
+    return html`<div class=${`field check ${error ? 'has-error' : ''}`}>
+      <label for=${id}><input type="checkbox" ...${common} checked=${!!value} onChange=${(e) => onInput(e.target.checked)} />
+        <span>${label}</span></label>${type}${after}</div>`;
+  }
   let input;
-  if (kind === 'bool') input = html`<input type="checkbox" ...${common} checked=${!!value} onChange=${(e) => onInput(e.target.checked)} />`;
-  else if (kind === 'enum') {
+  if (kind === 'enum') {
     input = html`<select ...${common} value=${value} onChange=${(e) => onInput(e.target.value)}>
       ${!required ? html`<option value="">(default)</option>` : ''}
       ${f.enum.map((o) => html`<option value=${typeof o === 'string' ? o : JSON.stringify(o)}>${String(o)}</option>`)}</select>`;
+  } else if (kind === 'json' && shape) {
+    input = html`<${StructuredEditor} id=${id} name=${name} shape=${shape} item=${field.item} keyItem=${field.keyItem} value=${value}
+      describedBy=${describedBy} onInput=${onInput} />`;
   } else if (kind === 'json') input = html`<textarea ...${common} rows="3" class="mono" value=${value} onInput=${(e) => onInput(e.target.value)}></textarea>`;
-  else input = html`<input ...${common} type=${kind === 'text' ? 'text' : 'text'} inputmode=${kind === 'text' ? undefined : 'decimal'} value=${value} onInput=${(e) => onInput(e.target.value)} />`;
+  else input = html`<input ...${common} type="text" inputmode=${kind === 'text' ? undefined : 'decimal'} value=${value} onInput=${(e) => onInput(e.target.value)} />`;
   return html`<div class=${`field ${error ? 'has-error' : ''}`}>
-    <label for=${id}>${label}${required ? html` <span class="req" aria-label="required">*</span>` : ''} <span class="muted small">${f.type || (f.enum ? 'choice' : 'json')}</span></label>
-    ${input}
-    ${f.description ? html`<div class="muted small">${f.description}</div>` : ''}
-    ${error ? html`<div class="field-error" id=${`${id}-error`} role="alert">${error}</div>` : ''}
+    <label for=${kind === 'json' && shape ? undefined : id} id=${`${id}-label`}>${label}${required ? html` <span class="req" aria-label="required">*</span>` : ''} ${type}</label>
+    ${input}${after}
   </div>`;
 }
 
-/** The dialog that creates a run of `deployment` with parameters from the form. */
+const splitTags = (text) => [...new Set(text.split(',').map((t) => t.trim()).filter(Boolean))];
+const toLocalInput = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+
+/** The pool's queues and job-variable fields (from its base job template), for a run's options. */
+function usePool(deployment) {
+  const [pool, setPool] = useState({ queues: [], fields: [] });
+  useEffect(() => {
+    const name = deployment.work_pool_name;
+    if (!name) return undefined;
+    let live = true;
+    Promise.all([get(`/work_pools/${seg(name)}`), post(`/work_pools/${seg(name)}/queues/filter`, { limit: 200 })])
+      .then(([p, queues]) => live && setPool({ queues: queues.map((q) => q.name), fields: fieldsOf(p.base_job_template?.variables || {}) }))
+      .catch(() => {});
+    return () => { live = false; };
+  }, [deployment.id]);
+  return pool;
+}
+
+/** Name, start time, tags, work queue and job-variable overrides of a new run. */
+function RunOptions({ deployment, opts, setOpts, pool, errors }) {
+  const set = (k) => (e) => setOpts((o) => ({ ...o, [k]: e.target.value }));
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const jobFields = opts.job ? pool.fields : [];
+  const changed = jobFields.filter((f) => JSON.stringify(opts.job[f.name]) !== JSON.stringify(opts.job0[f.name])).length;
+  return html`<fieldset class="run-options"><legend>Run options</legend>
+    <div class="inline-fields">
+      <div class="field"><label for="run-name">Run name</label>
+        <input id="run-name" type="text" placeholder="generated, e.g. brave-otter" value=${opts.name} onInput=${set('name')} /></div>
+      <div class="field"><label for="run-tags">Tags <span class="muted small">(comma separated)</span></label>
+        <input id="run-tags" type="text" value=${opts.tags} onInput=${set('tags')} placeholder=${deployment.tags?.length ? `added to ${deployment.tags.join(', ')}` : 'e.g. backfill, manual'} /></div>
+    </div>
+    <div class=${`field ${errors._when ? 'has-error' : ''}`} role="radiogroup" aria-label="Start">
+      <span class="small muted">Start</span>
+      <div class="row"><label class="row tight"><input type="radio" name="run-when" checked=${opts.when === 'now'} onChange=${() => setOpts((o) => ({ ...o, when: 'now' }))} /> Now</label>
+        <label class="row tight"><input type="radio" name="run-when" checked=${opts.when === 'later'} onChange=${() => setOpts((o) => ({ ...o, when: 'later' }))} /> At</label>
+        <input id="run-at" type="datetime-local" aria-label="Start at" value=${opts.at} disabled=${opts.when !== 'later'}
+          onInput=${(e) => setOpts((o) => ({ ...o, at: e.target.value, when: 'later' }))} />
+        <span class="muted small">${zone}</span></div>
+      ${errors._when ? html`<div class="field-error" role="alert">${errors._when}</div>` : ''}</div>
+    ${pool.queues.length ? html`<div class="field"><label for="run-queue">Work queue</label>
+      <select id="run-queue" value=${opts.queue} onChange=${set('queue')}>
+        ${pool.queues.map((q) => html`<option value=${q}>${q}${q === (deployment.work_queue_name || 'default') ? ' (the deployment\'s)' : ''}</option>`)}</select></div>` : ''}
+    ${jobFields.length ? html`<details class="job-vars"><summary>Job variables${changed ? ` (${changed} changed)` : ''}</summary>
+      <p class="muted small">Values for this run only; the deployment keeps its own.</p>
+      ${jobFields.map((field) => html`<${Field} key=${field.name} prefix="jobvar" field=${field} value=${opts.job[field.name]} error=${errors[`job.${field.name}`]}
+        onInput=${(v) => setOpts((o) => ({ ...o, job: { ...o.job, [field.name]: v } }))} />`)}</details>` : ''}
+  </fieldset>`;
+}
+
+/** The dialog that creates a run of `deployment` with parameters and options from the form. */
 export function RunDialog({ deployment, initial, title, onClose }) {
   const schema = deployment.parameter_openapi_schema || {};
   const fields = fieldsOf(schema);
@@ -123,6 +202,14 @@ export function RunDialog({ deployment, initial, title, onClose }) {
   const [errors, setErrors] = useState({});
   const [formError, setFormError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const pool = usePool(deployment);
+  const [opts, setOpts] = useState({ name: '', tags: '', when: 'now', at: toLocalInput(new Date(Date.now() + 3600000)),
+    queue: deployment.work_queue_name || 'default', job: null, job0: null });
+  useEffect(() => {
+    if (!pool.fields.length) return;
+    const job = initialRaw(pool.fields, deployment.job_variables || {});
+    setOpts((o) => ({ ...o, job, job0: job }));
+  }, [pool.fields]);
   const extra = Object.keys(start).filter((k) => !fields.some((f) => f.name === k));
   const [extraJson, setExtraJson] = useState(fields.length ? '' : JSON.stringify(start, null, 2));
   const submit = async (e) => {
@@ -132,13 +219,28 @@ export function RunDialog({ deployment, initial, title, onClose }) {
     if (!fields.length && extraJson.trim()) {
       try { params = JSON.parse(extraJson); } catch { errs._json = 'Not valid JSON'; }
     }
+    const body = { parameters: params };
+    if (opts.name.trim()) body.name = opts.name.trim();
+    if (splitTags(opts.tags).length) body.tags = splitTags(opts.tags);
+    if (pool.queues.length && opts.queue !== (deployment.work_queue_name || 'default')) body.work_queue_name = opts.queue;
+    if (opts.when === 'later') {
+      const at = new Date(opts.at);
+      if (!opts.at || Number.isNaN(at.getTime())) errs._when = 'Choose a date and time';
+      else body.state = { type: 'SCHEDULED', state_details: { scheduled_time: at.toISOString() } };
+    }
+    if (opts.job) {
+      const now = collect(pool.fields, opts.job);
+      const was = collect(pool.fields, opts.job0);
+      const job = Object.fromEntries(Object.entries(now).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(was[k])));
+      if (Object.keys(job).length) body.job_variables = job;
+    }
     setErrors(errs);
     setFormError(null);
     if (Object.keys(errs).length) return;
     setBusy(true);
     try {
-      const run = await post(`/deployments/${deployment.id}/create_flow_run`, { parameters: params });
-      toast(`Started ${run.name}`, `/runs/${run.id}`);
+      const run = await post(`/deployments/${deployment.id}/create_flow_run`, body);
+      toast(body.state ? `Scheduled ${run.name}` : `Started ${run.name}`, `/runs/${run.id}`);
       onClose(run);
       navigate(`/runs/${run.id}`);
     } catch (err) {
@@ -151,15 +253,17 @@ export function RunDialog({ deployment, initial, title, onClose }) {
   };
   return html`<${Dialog} title=${title || `Run ${deployment.name}`} onClose=${() => onClose(null)}>
     <form class="param-form" onSubmit=${submit} novalidate>
+      ${fields.length ? html`<h3>Parameters</h3>` : ''}
       ${fields.map((field) => html`<${Field} key=${field.name} field=${field} value=${raw[field.name]} error=${errors[field.name]}
         onInput=${(v) => setRaw((r) => ({ ...r, [field.name]: v }))} />`)}
       ${!fields.length ? html`<div class=${`field ${errors._json ? 'has-error' : ''}`}><label for="param-json">Parameters (JSON)</label>
         <textarea id="param-json" class="mono" rows="5" value=${extraJson} onInput=${(e) => setExtraJson(e.target.value)}></textarea>
         ${errors._json ? html`<div class="field-error" role="alert">${errors._json}</div>` : ''}</div>` : ''}
       ${extra.length && fields.length ? html`<p class="muted small">Also passed: ${extra.join(', ')}</p>` : ''}
+      <${RunOptions} deployment=${deployment} opts=${opts} setOpts=${setOpts} pool=${pool} errors=${errors} />
       <${ErrorNote} error=${formError} />
       <div class="row end"><button type="button" onClick=${() => onClose(null)}>Cancel</button>
-        <button class="primary" type="submit" disabled=${busy}>Start run</button></div>
+        <button class="primary" type="submit" disabled=${busy}>${opts.when === 'later' ? 'Schedule run' : 'Start run'}</button></div>
     </form>
   </${Dialog}>`;
 }
