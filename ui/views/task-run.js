@@ -26,7 +26,8 @@ function retries(tr) {
   const p = tr.empirical_policy || {};
   const most = p.retries ?? p.max_retries ?? 0;
   const delay = p.retry_delay ?? p.retry_delay_seconds;
-  const delays = Array.isArray(delay) ? delay.map((d) => duration(d)).join(', ') : delay ? duration(delay) : '';
+  const secs = (d) => (Number.isInteger(d) && d < 60 ? `${d}s` : duration(d));
+  const delays = Array.isArray(delay) ? delay.map(secs).join(', ') : delay ? secs(delay) : '';
   return { most, delays };
 }
 

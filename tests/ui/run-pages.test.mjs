@@ -1,0 +1,252 @@
+// A flow run's page and its task runs in a real browser against a real `baton serve`: task runs open their
+// own page from the timeline (name and bar), the task-run table and the graph (state history, inputs and
+// where they came from, retries, cache key and expiry, result location, their own logs, a link back); a
+// subflow run links to its parent and the parent lists its subflow runs; the run's logs name each line's
+// task run or logger, mark each new day, filter by task run and download as CSV. At 1440 and 390 px, with
+// no console errors, nothing wider than the screen, and a screenshot of each page.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBaton, launchBrowser, openPage, shot as fullShot, waitFor } from './harness.mjs';
+
+const WIDE = { width: 1440, height: 900 };
+const NARROW = { width: 390, height: 844 };
+const DISPLAYS = [[WIDE, ''], [NARROW, '-narrow']];
+const DAY = 86400e3;
+
+let baton;
+let browser;
+const s = {}; // the seeded runs and task runs
+
+async function taskRun(name, body = {}) {
+  return baton.post('/task_runs/', { name, task_key: name.split('-')[0], dynamic_key: '0', flow_run_id: s.parent.id, ...body });
+}
+const setState = (kind, id, state) => baton.post(`/${kind}/${id}/set_state`, { state, force: true });
+const log = (message, ts, extra = {}) => ({ name: 'prefect.flow_runs', level: 20, message, timestamp: new Date(ts).toISOString(), flow_run_id: s.parent.id, ...extra });
+
+before(async () => {
+  baton = await startBaton();
+  const flow = await baton.post('/flows/', { name: 'etl' });
+  const childFlow = await baton.post('/flows/', { name: 'load-flow' });
+  s.parent = await baton.post('/flow_runs/', { flow_id: flow.id, name: 'parent-run', parameters: { mode: 'full' }, state: { type: 'RUNNING' } });
+  // extract: cached, with a persisted result; transform: failed once, then retried and completed.
+  s.expiry = new Date(Date.now() + 3 * DAY).toISOString();
+  s.extract = await taskRun('extract-0', { cache_key: 'etl-extract-7f3a', cache_expiration: s.expiry, empirical_policy: { retries: 2, retry_delay: 10 } });
+  await setState('task_runs', s.extract.id, { type: 'RUNNING' });
+  await setState('task_runs', s.extract.id, { type: 'COMPLETED', data: { storage_key: '/results/etl/extract-7f3a.pickle', serializer: { type: 'pickle' }, storage_block_id: null, expiration: null } });
+  s.transform = await taskRun('transform-0', {
+    empirical_policy: { retries: 3, retry_delay: 5 },
+    task_inputs: { rows: [{ input_type: 'task_run', id: s.extract.id }], mode: [{ input_type: 'parameter', name: 'mode' }], batch: [] },
+  });
+  await setState('task_runs', s.transform.id, { type: 'RUNNING' });
+  await setState('task_runs', s.transform.id, { type: 'FAILED', message: 'ValueError: bad row 17' });
+  await setState('task_runs', s.transform.id, { type: 'RUNNING', name: 'Retrying' });
+  await setState('task_runs', s.transform.id, { type: 'COMPLETED' });
+  // load-0 runs a subflow.
+  s.load = await taskRun('load-0', { task_inputs: { data: [{ input_type: 'task_run', id: s.transform.id }] } });
+  await setState('task_runs', s.load.id, { type: 'RUNNING' });
+  s.child = await baton.post('/flow_runs/', { flow_id: childFlow.id, name: 'child-run', parent_task_run_id: s.load.id, state: { type: 'RUNNING' } });
+  await setState('flow_runs', s.child.id, { type: 'COMPLETED' });
+  await setState('task_runs', s.load.id, { type: 'COMPLETED' });
+  // Log lines on two days (47 hours apart, so on different dates in any time zone).
+  const early = Date.now() - 2 * DAY;
+  const late = Date.now() - 3600e3;
+  await baton.post('/logs/', [
+    log('Beginning flow run parent-run', early),
+    log('extracting 120 rows', early + 1000, { name: 'prefect.task_runs', task_run_id: s.extract.id }),
+    log('transform failed on row 17', late, { name: 'prefect.task_runs', level: 40, task_run_id: s.transform.id }),
+    log('transform retried fine', late + 1000, { name: 'prefect.task_runs', task_run_id: s.transform.id }),
+    log('Finished in state Completed()', late + 2000),
+  ]);
+  await setState('flow_runs', s.parent.id, { type: 'COMPLETED' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await baton?.stop();
+});
+
+/** A full-page screenshot from the top, so the sticky navigation sits at the top of the picture. */
+async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await fullShot(page, name);
+}
+
+async function fits(page, viewport, what) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= viewport.width, `${what} is ${width}px wide at ${viewport.width}px`);
+}
+
+const textOf = (loc) => loc.evaluateAll((els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
+
+test('a task run opens from the timeline and shows its states, inputs, retries and logs, with a link back', async () => {
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs/${s.parent.id}`);
+    const row = page.locator(`.tl-row[data-task-run="${s.transform.id}"]`);
+    await page.evaluate(() => { window.stayed = true; });
+    await row.getByRole('link', { name: 'transform-0', exact: true }).click();
+    await page.waitForURL(`**/task-runs/${s.transform.id}`);
+    await page.locator('h1', { hasText: 'transform-0' }).waitFor();
+    assert.equal(await page.evaluate(() => window.stayed), true, 'a client-side navigation');
+    assert.equal(await page.locator('.page-head .sub [data-state]').getAttribute('data-state'), 'COMPLETED');
+    // State history, oldest first: Running, Failed (with its message), Retrying, Completed.
+    const history = page.locator('.states-tl li');
+    await waitFor(async () => (await history.count()) === 4, 'four states');
+    assert.deepEqual(await history.locator('.badge').allTextContents(), ['Running', 'Failed', 'Retrying', 'Completed']);
+    assert.match(await history.nth(1).textContent(), /ValueError: bad row 17/);
+    // Inputs: another task run's result (linked, with its state), a flow parameter, a value given directly.
+    const rows = page.locator('table.task-inputs tr[data-input="rows"]');
+    assert.equal(await rows.getByRole('link', { name: 'extract-0' }).getAttribute('href'), `/task-runs/${s.extract.id}`);
+    await rows.locator('[data-state="COMPLETED"]').waitFor();
+    assert.match(await page.locator('tr[data-input="mode"]').textContent(), /flow parameter\s*mode/);
+    assert.match(await page.locator('tr[data-input="batch"]').textContent(), /a value given directly/);
+    assert.equal(await page.locator('.task-run-count').textContent(), '2', 'ran twice');
+    assert.equal(await page.locator('.task-retries').textContent(), 'up to 3, waiting 5s');
+    assert.match(await page.locator('.cache-result').textContent(), /Cache key\s*none/);
+    // Its own log lines only, without a task select.
+    const lines = page.locator('.log .msg');
+    await waitFor(async () => (await lines.count()) === 2, "the task run's two log lines");
+    assert.deepEqual(await lines.allTextContents(), ['transform failed on row 17', 'transform retried fine']);
+    assert.equal(await page.getByLabel('Task run', { exact: true }).count(), 0);
+    await fits(page, viewport, 'the task-run page');
+    await shot(page, `task-run${suffix}`);
+    // The input's link opens the upstream task run: its cache key, expiry and where its result is.
+    await rows.getByRole('link', { name: 'extract-0' }).click();
+    await page.locator('h1', { hasText: 'extract-0' }).waitFor();
+    assert.equal(await page.locator('.cache-key').textContent(), 'etl-extract-7f3a');
+    assert.match(await page.locator('.cache-result time').getAttribute('title'), new RegExp(`^${s.expiry.slice(0, 10)} \\d\\d:\\d\\d:\\d\\d UTC$`));
+    assert.match(await page.locator('.cache-result').textContent(), /\(in [23] days\)/);
+    assert.equal(await page.locator('.result-key').textContent(), '/results/etl/extract-7f3a.pickle');
+    assert.match(await page.locator('.cache-result').textContent(), /Serialized with pickle/);
+    assert.equal(await page.locator('.task-retries').textContent(), 'up to 2, waiting 10s');
+    assert.match(await page.locator('table.task-inputs, .panel p').filter({ hasText: 'takes no inputs' }).first().textContent(), /This task run takes no inputs/);
+    await page.locator('.log .msg', { hasText: 'extracting 120 rows' }).waitFor();
+    await shot(page, `task-run-cached${suffix}`);
+    // Back to the flow run, then the bar of a task run opens it too.
+    await page.getByRole('link', { name: 'Back to the flow run' }).click();
+    await page.waitForURL(`**/runs/${s.parent.id}`);
+    await page.locator(`.tl-row[data-task-run="${s.load.id}"] a.tl-bar`).click();
+    await page.waitForURL(`**/task-runs/${s.load.id}`);
+    await page.locator('h1', { hasText: 'load-0' }).waitFor();
+    const sub = page.locator(`[data-subflow="${s.child.id}"]`);
+    assert.equal(await sub.getByRole('link', { name: 'child-run' }).getAttribute('href'), `/runs/${s.child.id}`);
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
+
+test("the task runs' table opens each task run, and the graph's detail links to it", async () => {
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs/${s.parent.id}`);
+    await page.getByRole('tab', { name: 'List' }).click();
+    await page.waitForURL(/\?tab=list$/);
+    const table = page.locator('table.task-runs');
+    await table.locator('tr[data-task-run]').nth(2).waitFor();
+    assert.deepEqual(await table.locator('tbody td:nth-child(2)').allTextContents(), ['extract-0', 'transform-0', 'load-0']);
+    assert.equal(await table.locator(`tr[data-task-run="${s.transform.id}"] td:last-child`).textContent(), '2');
+    if (viewport === WIDE) {
+      // Numbers are right-aligned under right-aligned headers.
+      const align = await table.locator('th.num, td.num').evaluateAll((els) => [...new Set(els.map((e) => getComputedStyle(e).textAlign))]);
+      assert.deepEqual(align, ['right']);
+      assert.equal(await table.locator('th.num').count(), 2);
+    }
+    assert.match(await page.locator('.panel-head h2', { hasText: 'Task runs' }).textContent(), /Task runs\s*3$/);
+    await fits(page, viewport, 'the task-run table');
+    await shot(page, `run-task-table${suffix}`);
+    await table.getByRole('link', { name: 'transform-0' }).click();
+    await page.waitForURL(`**/task-runs/${s.transform.id}`);
+    await page.locator('h1', { hasText: 'transform-0' }).waitFor();
+    assert.deepEqual(page.problems(), []);
+    await page.context().close();
+  }
+  // The graph's task detail links to the page (graph-v2's answer given, as this binary may have none).
+  const node = (tr, children) => [tr.id, { kind: 'task-run', id: tr.id, label: tr.name, state_type: 'COMPLETED', start_time: tr.start_time, end_time: tr.end_time, parents: [], children, encapsulating: [], artifacts: [] }];
+  const [ex, tf] = [await baton.get(`/task_runs/${s.extract.id}`), await baton.get(`/task_runs/${s.transform.id}`)];
+  const answer = { start_time: ex.start_time, end_time: tf.end_time, root_node_ids: [ex.id], nodes: [node(ex, [{ id: tf.id }]), node(tf, [])], artifacts: [], states: [] };
+  const page = await openPage(browser, { viewport: WIDE });
+  await page.route(`**/api/flow_runs/${s.parent.id}/graph-v2*`, (route) => route.fulfill({ json: answer }));
+  await page.goto(`${baton.url}/runs/${s.parent.id}?tab=graph`);
+  await page.locator('svg.graph').getByRole('button', { name: /Task run extract-0/ }).click();
+  await page.getByRole('link', { name: /Open the task run/ }).click();
+  await page.waitForURL(`**/task-runs/${s.extract.id}`);
+  await page.locator('.cache-key', { hasText: 'etl-extract-7f3a' }).waitFor();
+  assert.deepEqual(page.problems(), []);
+  await page.context().close();
+});
+
+test('a subflow run links to its parent run, and the parent lists its subflow runs', async () => {
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs/${s.child.id}`);
+    const parent = page.locator('.parent-run');
+    await parent.waitFor();
+    assert.match((await parent.textContent()).replace(/\s+/g, ' '), /^Subflow of parent-run \(started by task run load-0\)$/);
+    assert.equal(await parent.getByRole('link', { name: 'load-0' }).getAttribute('href'), `/task-runs/${s.load.id}`);
+    await fits(page, viewport, 'the subflow run page');
+    await shot(page, `run-subflow${suffix}`);
+    await parent.getByRole('link', { name: 'parent-run' }).click();
+    await page.waitForURL(`**/runs/${s.parent.id}`);
+    const list = page.getByRole('region', { name: 'Subflow runs' });
+    await list.locator(`tr[data-run="${s.child.id}"] [data-state="COMPLETED"]`).waitFor();
+    assert.equal(await list.locator('.subflow-count').textContent(), '1 subflow run');
+    assert.equal(await list.locator('tbody tr').count(), 1);
+    assert.equal(await page.locator('.parent-run').count(), 0, 'a top-level run has no parent');
+    await shot(page, `run-subflows${suffix}`);
+    await list.getByRole('link', { name: 'child-run' }).click();
+    await page.waitForURL(`**/runs/${s.child.id}`);
+    await page.locator('h1', { hasText: 'child-run' }).waitFor();
+    // The child itself has no subflows, so no such list.
+    await page.locator('.parent-run').waitFor();
+    assert.equal(await page.getByRole('region', { name: 'Subflow runs' }).count(), 0);
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
+
+test("the run's logs name each line's task run or logger, mark each day, filter by task run and download", async () => {
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs/${s.parent.id}`);
+    const logs = page.getByRole('log', { name: 'Run logs' });
+    await waitFor(async () => (await logs.locator('.log').count()) === 5, 'five log lines');
+    assert.deepEqual(await textOf(logs.locator('.log .src')), ['prefect.flow_runs', 'extract-0', 'transform-0', 'transform-0', 'prefect.flow_runs']);
+    assert.equal(await logs.locator('.log .src').nth(1).getAttribute('href'), `/task-runs/${s.extract.id}`);
+    // One separator before the first day's lines and one where the date changes, in the browser's words.
+    const days = logs.locator('.log-day');
+    assert.equal(await days.count(), 2);
+    const expected = await page.evaluate((stamps) => stamps.map((t) => new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' }).format(new Date(t))),
+      [Date.now() - 2 * DAY, Date.now() - 3600e3]);
+    assert.deepEqual(await days.allTextContents(), expected);
+    const order = await logs.locator('.log-day, .log').evaluateAll((els) => els.map((e) => (e.classList.contains('log-day') ? 'day' : 'line')));
+    assert.deepEqual(order, ['day', 'line', 'line', 'day', 'line', 'line', 'line']);
+    await fits(page, viewport, 'the run page');
+    await shot(page, `run-logs${suffix}`);
+    // Filtered to one task run, then to the flow's own lines.
+    const select = page.getByLabel('Task run', { exact: true });
+    await select.selectOption({ label: 'transform-0' });
+    await waitFor(async () => (await logs.locator('.log').count()) === 2, "transform-0's lines");
+    assert.deepEqual(await logs.locator('.log .msg').allTextContents(), ['transform failed on row 17', 'transform retried fine']);
+    assert.equal(await days.count(), 1);
+    await select.selectOption({ label: 'The flow only (no task)' });
+    const flowOnly = ['Beginning flow run parent-run', 'Finished in state Completed()'];
+    await waitFor(async () => JSON.stringify(await logs.locator('.log .msg').allTextContents()) === JSON.stringify(flowOnly), "the flow's own lines");
+    assert.equal(await days.count(), 2);
+    await select.selectOption({ label: 'All lines' });
+    await waitFor(async () => (await logs.locator('.log').count()) === 5, 'all lines again');
+    // The Download link is the server's CSV of the whole run.
+    const link = page.getByRole('link', { name: 'Download' });
+    const href = await link.getAttribute('href');
+    assert.equal(href, `/api/flow_runs/${s.parent.id}/logs/download`);
+    assert.notEqual(await link.getAttribute('download'), null);
+    if (viewport === WIDE) {
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      const csv = await (await fetch(baton.url + href)).text();
+      assert.match(download.suggestedFilename(), /\.csv$/);
+      for (const m of ['extracting 120 rows', 'transform failed on row 17', 'Finished in state Completed()']) assert.ok(csv.includes(m), `the CSV has "${m}"`);
+    }
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});

@@ -1,0 +1,200 @@
+// The runs list in a real browser against a real `baton serve`: it opens on the runs that started or were
+// due, newest first, with the upcoming ones in their own tab; it says how many runs match (thousands
+// separated, as in the tab counts); it searches by run name, sorts and pages as chosen, all kept in the
+// URL; and it retries the selected finished runs of a deployment (Scheduled "AwaitingRetry", as Prefect's
+// Retry does) while leaving the others. At 1440 and 390 px, with no console errors, nothing wider than the
+// screen, and a screenshot of each state.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startBaton, launchBrowser, openPage, shot as fullShot, waitFor } from './harness.mjs';
+
+const WIDE = { width: 1440, height: 900 };
+const NARROW = { width: 390, height: 844 };
+const DISPLAYS = [[WIDE, ''], [NARROW, '-narrow']];
+const BULK = 1012; // enough past runs that the counts need a thousands separator
+
+let baton;
+let browser;
+const s = { later: [], finished: [] };
+
+const fmt = (n) => n.toLocaleString('en-US');
+
+async function inParallel(n, width, make) {
+  const out = new Array(n);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < n) { const i = next++; out[i] = await make(i); }
+  }));
+  return out;
+}
+
+before(async () => {
+  baton = await startBaton();
+  const bulk = await baton.post('/flows/', { name: 'bulk-load' });
+  const reports = await baton.post('/flows/', { name: 'reports' });
+  s.flow = await baton.post('/flows/', { name: 'nightly' });
+  // A paused pool: no worker takes a retried run from it, so the retry stays visible.
+  await baton.post('/work_pools/', { name: 'held', type: 'process', is_paused: true });
+  s.dep = await baton.post('/deployments/', { name: 'nightly-dep', flow_id: s.flow.id, work_pool_name: 'held' });
+  await inParallel(BULK, 16, (i) => baton.post('/flow_runs/', { flow_id: bulk.id, name: `bulk-${String(i).padStart(4, '0')}`, state: { type: 'COMPLETED' } }));
+  for (const name of ['report-alpha', 'report-beta', 'other-gamma']) {
+    await baton.post('/flow_runs/', { flow_id: reports.id, name, state: { type: 'FAILED' } });
+  }
+  for (const h of [3, 1, 2]) {
+    s.later.push(await baton.post('/flow_runs/', {
+      flow_id: s.flow.id, name: `later-${h}h`,
+      state: { type: 'SCHEDULED', state_details: { scheduled_time: new Date(Date.now() + h * 3600e3).toISOString() } },
+    }));
+  }
+  // Finished runs of the deployment (two per display), one still running, one finished run without a deployment.
+  for (const [i, type] of ['COMPLETED', 'FAILED', 'COMPLETED', 'CRASHED'].entries()) {
+    const run = await baton.post(`/deployments/${s.dep.id}/create_flow_run`, { name: `nightly-${i}` });
+    await baton.post(`/flow_runs/${run.id}/set_state`, { state: { type: 'RUNNING' }, force: true });
+    await baton.post(`/flow_runs/${run.id}/set_state`, { state: { type }, force: true });
+    s.finished.push(run);
+  }
+  s.busy = await baton.post(`/deployments/${s.dep.id}/create_flow_run`, { name: 'nightly-busy' });
+  await baton.post(`/flow_runs/${s.busy.id}/set_state`, { state: { type: 'RUNNING' }, force: true });
+  s.loose = await baton.post('/flow_runs/', { flow_id: s.flow.id, name: 'adhoc-done', state: { type: 'COMPLETED' } });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await baton?.stop();
+});
+
+const pastFilter = () => ({ flow_runs: { expected_start_time: { before_: new Date().toISOString() } } });
+const rowNames = (page) => page.locator('tr[data-run] td:nth-child(3) > a').allTextContents();
+
+/** A full-page screenshot from the top, so the sticky navigation sits at the top of the picture. */
+async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await fullShot(page, name);
+}
+
+async function fits(page, viewport, what) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= viewport.width, `${what} is ${width}px wide at ${viewport.width}px`);
+}
+
+test('the list opens on past runs, newest first, with counts; upcoming runs have their own tab', async () => {
+  const past = await baton.post('/flow_runs/count', pastFilter());
+  assert.ok(past > 1000 && past < 1100, `${past} past runs`);
+  const newest = await baton.post('/flow_runs/filter', { ...pastFilter(), sort: 'EXPECTED_START_TIME_DESC', limit: 50 });
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs`);
+    const total = page.locator('.runs-total');
+    await waitFor(async () => (await total.textContent()) === `${fmt(past)} runs`, 'the total with a thousands separator');
+    const pastTab = page.getByRole('tab', { name: /^Past/ });
+    assert.equal(await pastTab.getAttribute('aria-selected'), 'true');
+    assert.equal(await pastTab.locator('.count').textContent(), fmt(past));
+    assert.equal(await page.getByRole('tab', { name: /^Upcoming/ }).locator('.count').textContent(), '3');
+    // Newest expected start first, 50 to a page, and no run that is still to come.
+    const ids = await page.locator('tr[data-run]').evaluateAll((rows) => rows.map((r) => r.dataset.run));
+    assert.deepEqual(ids, newest.map((r) => r.id));
+    assert.equal((await rowNames(page)).filter((n) => n.startsWith('later-')).length, 0);
+    assert.equal(await page.locator('.pager .page-of').textContent(), `Page 1 of ${Math.ceil(past / 50)}`);
+    if (viewport === WIDE) {
+      const align = await page.locator('table.runs th.num, table.runs td.num').evaluateAll((els) => [...new Set(els.map((e) => getComputedStyle(e).textAlign))]);
+      assert.deepEqual(align, ['right'], 'durations and their header are right-aligned');
+    }
+    await fits(page, viewport, 'the runs list');
+    await shot(page, `runs-past${suffix}`);
+    await page.getByRole('tab', { name: /^Upcoming/ }).click();
+    await page.waitForURL(/\?tab=upcoming$/);
+    await waitFor(async () => (await total.textContent()) === '3 runs', 'three upcoming runs');
+    assert.deepEqual(await rowNames(page), ['later-1h', 'later-2h', 'later-3h'], 'soonest first');
+    assert.equal(await page.locator('.pager').count(), 0, 'one page needs no pager');
+    await page.getByLabel('Sort').selectOption({ label: 'Latest first' });
+    await waitFor(async () => (await rowNames(page)).join() === 'later-3h,later-2h,later-1h', 'latest first');
+    await fits(page, viewport, 'the upcoming runs');
+    await shot(page, `runs-upcoming${suffix}`);
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
+
+test('runs are searched by name, sorted and paged as chosen, all kept in the URL', async () => {
+  const past = await baton.post('/flow_runs/count', pastFilter());
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs`);
+    await page.locator('tr[data-run]').first().waitFor();
+    const search = page.getByLabel('Search runs by name');
+    await search.fill('report');
+    await search.press('Enter');
+    await waitFor(async () => (await page.locator('.runs-total').textContent()) === '2 runs', 'two runs named like report');
+    assert.equal(new URL(page.url()).searchParams.get('q'), 'report');
+    await page.getByLabel('Sort').selectOption({ label: 'Name, Z to A' });
+    await waitFor(async () => (await rowNames(page)).join() === 'report-beta,report-alpha', 'Z to A');
+    await page.getByLabel('Sort').selectOption({ label: 'Name, A to Z' });
+    await waitFor(async () => (await rowNames(page)).join() === 'report-alpha,report-beta', 'A to Z');
+    assert.equal(new URL(page.url()).searchParams.get('sort'), 'NAME_ASC');
+    await shot(page, `runs-search${suffix}`);
+    // A reload keeps it all.
+    await page.reload();
+    await waitFor(async () => (await rowNames(page)).join() === 'report-alpha,report-beta', 'the same list after a reload');
+    assert.equal(await search.inputValue(), 'report');
+    await search.fill('');
+    await search.press('Enter');
+    await waitFor(async () => (await page.locator('.runs-total').textContent()) === `${fmt(past)} runs`, 'every past run again');
+    // 25 to a page; then page 2, and the last page holds what is left.
+    await page.getByLabel('Runs per page').selectOption('25');
+    const rows = page.locator('tr[data-run]');
+    const pages = Math.ceil(past / 25);
+    await waitFor(async () => (await rows.count()) === 25, '25 rows');
+    assert.equal(await page.locator('.page-of').textContent(), `Page 1 of ${pages}`);
+    const first = await rowNames(page);
+    assert.equal(first[0], 'adhoc-done', 'by name, A to Z');
+    await page.getByRole('button', { name: 'Next' }).click();
+    const second = await waitFor(async () => {
+      const names = await rowNames(page);
+      return names[0] !== first[0] && names;
+    }, 'the rows of page 2');
+    assert.equal(await page.locator('.page-of').textContent(), `Page 2 of ${pages}`);
+    assert.equal(second.length, 25);
+    assert.ok(second[0] > first[24], `page 2 (${second[0]}) follows page 1 (${first[24]})`);
+    await page.getByRole('button', { name: 'Last' }).click();
+    await waitFor(async () => (await rows.count()) === past - (pages - 1) * 25, 'the last page');
+    assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { sort: 'NAME_ASC', size: '25', page: String(pages) });
+    assert.deepEqual((await rowNames(page)).slice(-1), ['report-beta']);
+    await fits(page, viewport, 'a later page');
+    await shot(page, `runs-paged${suffix}`);
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
+
+test('selected finished runs of a deployment are retried together; active and ad hoc ones are left', async () => {
+  for (const [k, [viewport, suffix]] of DISPLAYS.entries()) {
+    const chosen = s.finished.slice(2 * k, 2 * k + 2);
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs?flow=${s.flow.id}`);
+    await page.locator(`tr[data-run="${s.loose.id}"]`).waitFor();
+    const bar = page.getByRole('toolbar', { name: 'Selected runs' });
+    assert.equal(await bar.getByRole('button', { name: 'Retry' }).isDisabled(), true);
+    for (const r of [...chosen, s.busy, s.loose]) await page.getByRole('checkbox', { name: `Select ${r.name}` }).check();
+    await bar.getByRole('button', { name: 'Retry 2 runs' }).click();
+    const dialog = page.getByRole('dialog');
+    assert.match(await dialog.textContent(), /Run 2 runs again with the same parameters\? 2 runs of the selection are still active or not from a deployment, and are left as they are\./);
+    await shot(page, `runs-retry-confirm${suffix}`);
+    await dialog.getByRole('button', { name: 'Retry runs' }).click();
+    const note = bar.getByRole('status');
+    await note.waitFor();
+    assert.equal(await note.textContent(), 'Retrying 2 of 4 runs · 2 skipped: not finished or not from a deployment');
+    for (const r of chosen) {
+      const states = await baton.get(`/flow_run_states/?flow_run_id=${r.id}`);
+      assert.ok(states.some((st) => st.type === 'SCHEDULED' && st.name === 'AwaitingRetry'), `${r.name} was set to AwaitingRetry`);
+      await page.locator(`tr[data-run="${r.id}"] [data-state="SCHEDULED"]:has-text("AwaitingRetry")`).waitFor();
+    }
+    assert.equal((await baton.get(`/flow_runs/${s.busy.id}`)).state_type, 'RUNNING');
+    assert.equal((await baton.get(`/flow_runs/${s.loose.id}`)).state_type, 'COMPLETED');
+    assert.equal(await page.locator('tr[data-run] input:checked').count(), 0, 'the selection is cleared');
+    await fits(page, viewport, 'the runs list after a retry');
+    await shot(page, `runs-retried${suffix}`);
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
