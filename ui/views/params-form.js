@@ -179,7 +179,7 @@ function RunOptions({ deployment, opts, setOpts, pool, errors }) {
       <span class="small muted">Start</span>
       <div class="row"><label class="row tight"><input type="radio" name="run-when" checked=${opts.when === 'now'} onChange=${() => setOpts((o) => ({ ...o, when: 'now' }))} /> Now</label>
         <label class="row tight"><input type="radio" name="run-when" checked=${opts.when === 'later'} onChange=${() => setOpts((o) => ({ ...o, when: 'later' }))} /> At</label>
-        <input id="run-at" type="datetime-local" aria-label="Start at" value=${opts.at} disabled=${opts.when !== 'later'}
+        <input id="run-at" type="datetime-local" aria-label="Start at" value=${opts.at}
           onInput=${(e) => setOpts((o) => ({ ...o, at: e.target.value, when: 'later' }))} />
         <span class="muted small">${zone}</span></div>
       ${errors._when ? html`<div class="field-error" role="alert">${errors._when}</div>` : ''}</div>
