@@ -18,12 +18,46 @@ export function Tags({ tags }) {
   return html`<span class="tags">${tags.map((t) => html`<span class="tag">${t}</span>`)}</span>`;
 }
 
+// Error notes on screen, and API requests that failed: a "Loading…" never outlives a failed request.
+const shownErrors = new Set();
+const errorListeners = new Set();
+const failureListeners = new Set();
+const notifyErrors = () => errorListeners.forEach((fn) => fn());
+
+/** Called for every API request that failed (`message` says why); see `Loading`. */
+export function reportApiFailure(failure) {
+  failureListeners.forEach((fn) => fn(failure));
+}
+
 export function ErrorNote({ error }) {
+  useEffect(() => {
+    if (!error) return undefined;
+    const token = {};
+    shownErrors.add(token);
+    notifyErrors();
+    return () => { shownErrors.delete(token); notifyErrors(); };
+  }, [error]);
   if (!error) return '';
   return html`<p class="error" role="alert">${error.message || String(error)}</p>`;
 }
 
+/**
+ * "Loading…"; nothing while an error note is shown, and the failure itself when a request failed and the
+ * page is still loading a moment later.
+ */
 export function Loading() {
+  const [, redraw] = useState(0);
+  const [failure, setFailure] = useState(null);
+  useEffect(() => {
+    let timer = 0;
+    const onErrors = () => redraw((n) => n + 1);
+    const onFailure = (f) => { clearTimeout(timer); timer = setTimeout(() => setFailure(f), 1000); };
+    errorListeners.add(onErrors);
+    failureListeners.add(onFailure);
+    return () => { clearTimeout(timer); errorListeners.delete(onErrors); failureListeners.delete(onFailure); };
+  }, []);
+  if (shownErrors.size) return '';
+  if (failure) return html`<p class="error" role="alert">Could not load this: ${failure.message}</p>`;
   return html`<p class="muted" aria-busy="true">Loading…</p>`;
 }
 

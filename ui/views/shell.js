@@ -2,7 +2,7 @@
 // switch, the "Disconnected — retrying" banner, the not-found page, and the labels that let tables turn into
 // cards on narrow screens.
 import { html, useEffect, useState } from '../lib.js';
-import { Page } from '../components.js';
+import { Page, reportApiFailure } from '../components.js';
 
 export const NAV = [['/', 'Overview'], ['/runs', 'Runs'], ['/deployments', 'Deployments'], ['/work-pools', 'Work pools'],
   ['/concurrency', 'Concurrency'], ['/flows', 'Flows'], ['/blocks', 'Blocks'], ['/variables', 'Variables'],
@@ -79,6 +79,8 @@ async function check() {
   if (down) probe = setTimeout(check, 2000);
 }
 
+const describe = (detail) => (detail == null ? '' : typeof detail === 'string' ? detail : JSON.stringify(detail));
+
 const isApi = (input) => {
   const url = typeof input === 'string' ? input : (input && input.url) || String(input);
   return url.startsWith('/api/') || url.startsWith(`${location.origin}/api/`);
@@ -87,12 +89,21 @@ const isApi = (input) => {
 /** Watches the dashboard's own API requests: one that cannot reach the server marks the connection down. */
 export function watchConnection() {
   window.fetch = async (input, init) => {
+    let res;
     try {
-      return await realFetch(input, init);
+      res = await realFetch(input, init);
     } catch (e) {
-      if (isApi(input) && e && e.name !== 'AbortError') setDown(true);
+      if (isApi(input) && e && e.name !== 'AbortError') {
+        setDown(true);
+        reportApiFailure({ message: 'the Baton server does not answer.' });
+      }
       throw e;
     }
+    if (!res.ok && isApi(input)) {
+      res.clone().json().catch(() => null)
+        .then((body) => reportApiFailure({ status: res.status, message: `${describe(body && body.detail) || res.statusText} (HTTP ${res.status})` }));
+    }
+    return res;
   };
   // An idle page notices a stopped server too.
   setInterval(() => { if (!down && document.visibilityState === 'visible') realFetch('/api/health', { cache: 'no-store' }).catch(() => setDown(true)); }, 5000);
