@@ -168,7 +168,9 @@ test("the task runs' table opens each task run, and the graph's detail links to 
   const page = await openPage(browser, { viewport: WIDE });
   await page.route(`**/api/flow_runs/${s.parent.id}/graph-v2*`, (route) => route.fulfill({ json: answer }));
   await page.goto(`${baton.url}/runs/${s.parent.id}?tab=graph`);
-  await page.locator('svg.graph').getByRole('button', { name: /Task run extract-0/ }).click();
+  const box = page.locator('svg.graph').getByRole('button', { name: /Task run extract-0/ });
+  await box.focus();
+  await box.press('Enter');
   await page.getByRole('link', { name: /Open the task run/ }).click();
   await page.waitForURL(`**/task-runs/${s.extract.id}`);
   await page.locator('.cache-key', { hasText: 'etl-extract-7f3a' }).waitFor();

@@ -111,6 +111,14 @@ test('the list opens on past runs, newest first, with counts; upcoming runs have
     await waitFor(async () => (await rowNames(page)).join() === 'later-3h,later-2h,later-1h', 'latest first');
     await fits(page, viewport, 'the upcoming runs');
     await shot(page, `runs-upcoming${suffix}`);
+    // A search that only matches runs still to come says so, and leads there.
+    await page.goto(`${baton.url}/runs?q=later`);
+    const hint = page.locator('.other-tab');
+    await hint.waitFor();
+    assert.equal((await hint.textContent()).replace(/\s+/g, ' '), '3 runs still to come match: show the upcoming runs.');
+    await hint.getByRole('link').click();
+    await waitFor(async () => (await rowNames(page)).join() === 'later-1h,later-2h,later-3h', 'the upcoming matches');
+    assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { q: 'later', tab: 'upcoming' });
     assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
     await page.context().close();
   }

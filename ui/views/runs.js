@@ -147,6 +147,13 @@ function ListTools({ q, tab, total }) {
   </div>`;
 }
 
+/** Under an empty tab: how many runs of the other tab match, and a way there. */
+function OtherTab({ other, n }) {
+  if (!n) return '';
+  const go = (e) => { e.preventDefault(); setQuery({ tab: other === 'past' ? '' : other, page: '', sort: '' }); };
+  return html`<p class="other-tab">${runsWord(n)} ${other === 'upcoming' ? 'still to come' : 'already started or due'} ${n === 1 ? 'matches' : 'match'}:${' '}<a href="#" onClick=${go}>show the ${other} runs</a>.</p>`;
+}
+
 function Pager({ page, pages }) {
   if (pages <= 1) return '';
   const go = (n) => setQuery({ page: n === 1 ? '' : String(n) });
@@ -162,6 +169,7 @@ function Pager({ page, pages }) {
 export function Runs({ query }) {
   const key = query.toString();
   const tab = query.get('tab') === 'upcoming' ? 'upcoming' : 'past';
+  const other = tab === 'past' ? 'upcoming' : 'past';
   const options = useData(async () => {
     const [flows, deployments, pools] = await Promise.all([
       post('/flows/filter', { sort: 'NAME_ASC', limit: 200 }),
@@ -193,6 +201,7 @@ export function Runs({ query }) {
     ${page.data === undefined ? html`<${Loading} />` : html`${rows.length || note ? html`<${BulkActions} chosen=${chosen} note=${note} setNote=${setNote} onDone=${() => { setSelected(new Set()); page.reload(); }} />` : ''}
       ${rows.length || pageOf(query) === 1 ? html`<${RunTable} runs=${rows} selected=${selected} onSelect=${select} />`
         : html`<p class="muted empty">No runs on page ${num(pageOf(query))}. <a href="#" onClick=${(e) => { e.preventDefault(); setQuery({ page: '' }); }}>Go to the first page</a>.</p>`}
+      ${rows.length ? '' : html`<${OtherTab} other=${other} n=${page.data.counts[other]} />`}
       <${Pager} page=${pageOf(query)} pages=${pages} />`}
   </${Page}>`;
 }
