@@ -1,9 +1,9 @@
 // The runs list in a real browser against a real `baton serve`: it opens on the runs that started or were
 // due, newest first, with the upcoming ones in their own tab; it says how many runs match (thousands
 // separated, as in the tab counts); it searches by run name, sorts and pages as chosen, all kept in the
-// URL; and it retries the selected finished runs of a deployment (Scheduled "AwaitingRetry", as Prefect's
-// Retry does) while leaving the others. At 1440 and 390 px, with no console errors, nothing wider than the
-// screen, and a screenshot of each state.
+// URL; it marks subflow runs and can hide them; and it retries the selected finished runs of a deployment
+// (Scheduled "AwaitingRetry", as Prefect's Retry does) while leaving the others. At 1440 and 390 px, with
+// no console errors, nothing wider than the screen, and a screenshot of each state.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBaton, launchBrowser, openPage, shot as fullShot, waitFor } from './harness.mjs';
@@ -56,6 +56,10 @@ before(async () => {
   s.busy = await baton.post(`/deployments/${s.dep.id}/create_flow_run`, { name: 'nightly-busy' });
   await baton.post(`/flow_runs/${s.busy.id}/set_state`, { state: { type: 'RUNNING' }, force: true });
   s.loose = await baton.post('/flow_runs/', { flow_id: s.flow.id, name: 'adhoc-done', state: { type: 'COMPLETED' } });
+  // A subflow run: started by a task run of another flow run.
+  const parent = await baton.post('/flow_runs/', { flow_id: reports.id, name: 'adhoc-parent', state: { type: 'COMPLETED' } });
+  const task = await baton.post('/task_runs/', { name: 'child-task', task_key: 'child', dynamic_key: '0', flow_run_id: parent.id });
+  s.sub = await baton.post('/flow_runs/', { flow_id: reports.id, name: 'sub-child', parent_task_run_id: task.id, state: { type: 'COMPLETED' } });
   browser = await launchBrowser();
 });
 
@@ -167,9 +171,29 @@ test('runs are searched by name, sorted and paged as chosen, all kept in the URL
     await page.getByRole('button', { name: 'Last' }).click();
     await waitFor(async () => (await rows.count()) === past - (pages - 1) * 25, 'the last page');
     assert.deepEqual(Object.fromEntries(new URL(page.url()).searchParams), { sort: 'NAME_ASC', size: '25', page: String(pages) });
-    assert.deepEqual((await rowNames(page)).slice(-1), ['report-beta']);
+    assert.deepEqual((await rowNames(page)).slice(-2), ['report-beta', 'sub-child']);
     await fits(page, viewport, 'a later page');
     await shot(page, `runs-paged${suffix}`);
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
+
+test('subflow runs are marked as such and can be hidden', async () => {
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs?q=-child`);
+    const row = page.locator(`tr[data-run="${s.sub.id}"]`);
+    await row.waitFor();
+    assert.equal(await row.locator('.badge.kind').textContent(), 'subflow');
+    assert.equal(await page.locator('.runs-total').textContent(), '1 run');
+    await shot(page, `runs-subflow${suffix}`);
+    await page.getByLabel('Hide subflows').check();
+    await waitFor(async () => (await page.locator('.runs-total').textContent()) === '0 runs', 'no run left');
+    assert.equal(new URL(page.url()).searchParams.get('subflows'), 'hide');
+    await page.locator('.empty', { hasText: 'No runs match.' }).waitFor();
+    await page.getByLabel('Hide subflows').uncheck();
+    await row.waitFor();
     assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
     await page.context().close();
   }

@@ -93,7 +93,7 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
         onChange=${(e) => setText(e.target.value.trim())} />
       <label class="small"><input type="checkbox" checked=${follow} onChange=${(e) => setFollow(e.target.checked)} /> Follow</label>
       <a class="button logs-download" href=${`/api/flow_runs/${seg(runId)}/logs/download`} download
-        title="All of this flow run's log lines as CSV">Download</a>
+        title="All of this flow run's log lines as CSV">${taskRunId ? 'Download the flow run\'s logs' : 'Download'}</a>
     </div>
     <${ErrorNote} error=${error} />
     <div class="logs" ref=${box} role="log" aria-label="Run logs" aria-live="off">
