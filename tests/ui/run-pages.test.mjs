@@ -252,3 +252,16 @@ test("the run's logs name each line's task run or logger, mark each day, filter 
     await page.context().close();
   }
 });
+
+test('a task run that does not exist says so instead of loading for ever', async () => {
+  const page = await openPage(browser, { viewport: NARROW });
+  await page.goto(`${baton.url}/task-runs/00000000-0000-4000-8000-000000000000`);
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /not found/i);
+  assert.equal(await page.locator('h1').textContent(), 'Task run');
+  assert.equal(await page.locator('[aria-busy="true"]').count(), 0);
+  // The browser reports the API's 404 itself; nothing else may be logged.
+  assert.deepEqual(page.problems().filter((p) => !p.includes('404')), []);
+  await page.context().close();
+});
