@@ -2,7 +2,7 @@
 // search, tag and status filters (a bad one explained), bulk pause, resume and delete; a deployment's
 // schedules added, edited, paused and removed, its parameters with defaults and overrides; the custom run
 // form (name, start time, tags, queue, job variables, lists and dicts edited item by item); work pools and
-// queues created, paused, limited and deleted. Each page at 1440 and 390 px, light and dark, no console errors.
+// queues created, edited, paused, limited and deleted. Each page at 1440 and 390 px, light and dark, no console errors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -300,7 +300,7 @@ test('a custom run: name, a later start, tags, queue, job variables, and list an
 const pool = (name) => baton.get(`/work_pools/${encodeURIComponent(name)}`);
 const queue = (p, q) => baton.get(`/work_pools/${p}/queues/${q}`);
 
-test('work pools: a pool is created, paused, resumed, limited and deleted; its queues created, paused and deleted', async () => {
+test('work pools: a pool is created, paused, resumed, limited and deleted; its queues created, edited, paused and deleted', async () => {
   await everyDisplay([['pools-list', '/work-pools', 'tr[data-pool="remote"]'], ['pool-detail', '/work-pools/remote', 'tr[data-queue="slow"]']]);
   const page = await openPage(browser, { viewport: WIDE });
   await page.goto(`${baton.url}/work-pools`);
@@ -347,6 +347,19 @@ test('work pools: a pool is created, paused, resumed, limited and deleted; its q
   await row.waitFor();
   assert.equal((await queue('gpu', 'fast')).concurrency_limit, 3);
   assert.equal((await queue('gpu', 'fast')).priority, 1);
+  // Edited: a new priority and limit.
+  await row.getByRole('button', { name: 'Edit the queue fast' }).click();
+  const ed = page.getByRole('dialog', { name: 'Edit the queue fast' });
+  assert.equal(await ed.getByLabel(/^Concurrency limit/).inputValue(), '3');
+  await ed.getByLabel(/^Priority/).fill('0');
+  await ed.getByRole('button', { name: 'Save queue' }).click();
+  await ed.locator('.field-error:has-text("from 1")').waitFor();
+  await ed.getByLabel(/^Priority/).fill('2');
+  await ed.getByLabel(/^Concurrency limit/).fill('5');
+  await ed.getByRole('button', { name: 'Save queue' }).click();
+  await waitFor(async () => (await queue('gpu', 'fast')).concurrency_limit === 5, 'the edited limit');
+  assert.equal((await queue('gpu', 'fast')).priority, 2);
+  await row.locator('td:has-text("5")').first().waitFor();
   await row.getByRole('switch', { name: 'Queue fast active (unpaused)' }).uncheck();
   await waitFor(async () => (await queue('gpu', 'fast')).is_paused === true, 'the queue to be paused');
   await row.getByRole('switch').check();

@@ -1,5 +1,5 @@
 // Work pools: health at a glance, created, paused and resumed from the list; per pool its settings
-// (concurrency limit), its queues (priority, limit, paused, status; created, paused and deleted) and its
+// (concurrency limit), its queues (priority, limit, paused, status; created, edited, paused and deleted) and its
 // workers (last heartbeat, status).
 import { html, useState } from '../lib.js';
 import { get, post, patch, del, useData, seg } from '../api.js';
@@ -126,26 +126,36 @@ function PoolLimit({ pool, onChange, onError }) {
   </form>`;
 }
 
-function NewQueue({ pool, onClose }) {
+/** Creates a queue in `pool`, or edits `queue` (its priority, limit and description). */
+function QueueDialog({ pool, queue, onClose }) {
   const submit = async (v) => {
     const limit = limitOf(v.limit);
-    if (!v.name.trim()) return { name: 'A name is needed' };
+    if (!queue && !v.name.trim()) return { name: 'A name is needed' };
     if (limit.error) return { limit: limit.error };
-    if (v.priority.trim() && !/^\d+$/.test(v.priority.trim())) return { priority: 'A whole number: 1 is served first' };
-    const body = { name: v.name.trim(), description: v.description.trim() || null, concurrency_limit: limit.value };
+    if (v.priority.trim() && !/^[1-9]\d*$/.test(v.priority.trim())) return { priority: 'A whole number from 1: 1 is served first' };
+    // An update may not set the description to null; an empty one clears it.
+    const body = { description: queue ? v.description.trim() : v.description.trim() || null, concurrency_limit: limit.value };
     if (v.priority.trim()) body.priority = Number(v.priority.trim());
-    await post(`/work_pools/${seg(pool.name)}/queues`, body);
-    toast(`Created the queue ${body.name}`);
+    if (queue) {
+      await patch(`/work_pools/${seg(pool.name)}/queues/${seg(queue.name)}`, body);
+      toast(`Saved the queue ${queue.name}`);
+    } else {
+      await post(`/work_pools/${seg(pool.name)}/queues`, { name: v.name.trim(), ...body });
+      toast(`Created the queue ${v.name.trim()}`);
+    }
     return null;
   };
-  return html`<${FormDialog} title=${`New queue in ${pool.name}`} submitLabel="Create queue" submit=${submit} onClose=${onClose}
-    initial=${{ name: '', priority: '', limit: '', description: '' }}
-    fields=${[['name', 'Name', { autocomplete: 'off' }], ['priority', 'Priority (1 is served first; empty for last)', { inputmode: 'numeric' }],
-      ['limit', 'Concurrency limit (empty for none)', { inputmode: 'numeric' }], ['description', 'Description']]} />`;
+  const fields = [['priority', 'Priority (1 is served first; empty for last)', { inputmode: 'numeric' }],
+    ['limit', 'Concurrency limit (empty for none)', { inputmode: 'numeric' }], ['description', 'Description']];
+  return html`<${FormDialog} title=${queue ? `Edit the queue ${queue.name}` : `New queue in ${pool.name}`} submitLabel=${queue ? 'Save queue' : 'Create queue'}
+    submit=${submit} onClose=${onClose}
+    initial=${queue ? { priority: String(queue.priority ?? ''), limit: queue.concurrency_limit == null ? '' : String(queue.concurrency_limit), description: queue.description || '' }
+      : { name: '', priority: '', limit: '', description: '' }}
+    fields=${queue ? fields : [['name', 'Name', { autocomplete: 'off' }], ...fields]} />`;
 }
 
 function Queues({ pool, queues, onChange, onError }) {
-  const [creating, setCreating] = useState(false);
+  const [editing, setEditing] = useState(null);
   const q = (name) => `/work_pools/${seg(pool.name)}/queues/${seg(name)}`;
   const pause = async (queue, on) => {
     try {
@@ -159,17 +169,18 @@ function Queues({ pool, queues, onChange, onError }) {
     toast(`Deleted the queue ${queue.name}`);
     onChange();
   };
-  return html`<section class="panel"><div class="panel-head"><h2>Queues</h2><button onClick=${() => setCreating(true)}>New queue</button></div>
-    ${creating ? html`<${NewQueue} pool=${pool} onClose=${(made) => { setCreating(false); if (made) onChange(); }} />` : ''}
-    <div class="table-wrap"><table class="queues"><thead><tr><th>Queue</th><th>Priority</th><th>Concurrency limit</th><th>Active</th><th>Status</th><th>Last polled</th><th><span class="sr-only">Delete</span></th></tr></thead>
+  return html`<section class="panel"><div class="panel-head"><h2>Queues</h2><button onClick=${() => setEditing('new')}>New queue</button></div>
+    ${editing ? html`<${QueueDialog} pool=${pool} queue=${editing === 'new' ? null : editing} onClose=${(saved) => { setEditing(null); if (saved) onChange(); }} />` : ''}
+    <div class="table-wrap"><table class="queues"><thead><tr><th>Queue</th><th>Priority</th><th>Concurrency limit</th><th>Active</th><th>Status</th><th>Last polled</th><th><span class="sr-only">Change</span></th></tr></thead>
       <tbody>${queues.map((queue) => html`<tr key=${queue.id} data-queue=${queue.name}>
         <td>${queue.name}${queue.id === pool.default_queue_id ? html` <span class="muted small">(default)</span>` : ''}${queue.description ? html`<div class="muted small">${queue.description}</div>` : ''}</td>
         <td class="num">${queue.priority}</td>
         <td class="num">${queue.concurrency_limit ?? 'none'}${queue.active_slots != null ? html` <span class="muted small">(${queue.active_slots} in use)</span>` : ''}</td>
         <td><${Toggle} checked=${!queue.is_paused} label=${`Queue ${queue.name} active (unpaused)`} onChange=${(on) => pause(queue, on)} /></td>
         <td><${Status} s=${queue.status} paused=${queue.is_paused} /></td><td><${Time} iso=${queue.last_polled} /></td>
-        <td>${queue.id === pool.default_queue_id ? '' : html`<${ConfirmButton} label="Delete" danger
-          question=${`Delete the queue ${queue.name}? Deployments that use it fall back to the pool's default queue.`} onConfirm=${() => remove(queue)} />`}</td>
+        <td><span class="row tight"><button class="link" aria-label=${`Edit the queue ${queue.name}`} onClick=${() => setEditing(queue)}>Edit</button>
+          ${queue.id === pool.default_queue_id ? '' : html`<${ConfirmButton} label="Delete" danger
+          question=${`Delete the queue ${queue.name}? Deployments that use it fall back to the pool's default queue.`} onConfirm=${() => remove(queue)} />`}</span></td>
       </tr>`)}</tbody></table></div></section>`;
 }
 
