@@ -265,3 +265,27 @@ test('a task run that does not exist says so instead of loading for ever', async
   assert.deepEqual(page.problems().filter((p) => !p.includes('404')), []);
   await page.context().close();
 });
+
+test('a run with more task runs than one request brings counts them all, thousands separated', async () => {
+  const flow = await baton.post('/flows/', { name: 'fan-out' });
+  const run = await baton.post('/flow_runs/', { flow_id: flow.id, name: 'big-run', state: { type: 'RUNNING' } });
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < 1005) {
+      const i = next++;
+      await baton.post('/task_runs/', { name: `map-${i}`, task_key: 'map', dynamic_key: String(i), flow_run_id: run.id });
+    }
+  }));
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs/${run.id}?tab=list`);
+    const head = page.locator('.panel-head h2', { hasText: 'Task runs' });
+    await waitFor(async () => /Task runs\s*1,005$/.test(await head.textContent()), 'the count of all 1,005 task runs');
+    assert.equal(await page.locator('table.task-runs tbody tr').count(), 200);
+    await page.locator('p', { hasText: 'The first 200 of 1,005 task runs.' }).waitFor();
+    await fits(page, viewport, 'a run with many task runs');
+    await shot(page, `run-many-tasks${suffix}`);
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});

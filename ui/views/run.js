@@ -84,16 +84,19 @@ function WhyLate({ id }) {
 /** The task runs as a timeline, a table (`?tab=list`), or a graph of boxes and dependency edges (`?tab=graph`). */
 function TaskRuns({ id, run, tasks, tab }) {
   const tabs = [['timeline', 'Timeline'], ['list', 'List'], ['graph', 'Graph']];
-  const n = tasks.data ? tasks.data.length : null;
+  const total = useData(() => post('/task_runs/count', { task_runs: { flow_run_id: { any_: [id] } } }), [id, tasks.data]);
+  const n = total.data ?? tasks.data?.length;
+  const cut = tasks.data && n > tasks.data.length && tab !== 'graph';
   return html`<section class="panel">
-    <div class="panel-head"><h2>Task runs${n ? html` <span class="count">${num(n)}${n >= TASK_LIMIT ? '+' : ''}</span>` : ''}</h2>
+    <div class="panel-head"><h2>Task runs${n ? html` <span class="count">${num(n)}</span>` : ''}</h2>
       <div class="seg" role="tablist" aria-label="Task runs view">${tabs.map(([key, label]) => html`<button role="tab" id=${`tab-${key}`}
         aria-selected=${tab === key ? 'true' : 'false'} aria-controls="task-runs-view"
         onClick=${() => setQuery({ tab: key === 'timeline' ? '' : key }, { replace: true })}>${label}</button>`)}</div></div>
     <div id="task-runs-view" role="tabpanel" aria-labelledby=${`tab-${tab}`}>
       ${tab === 'graph' ? html`<${RunGraph} id=${id} version=${tasks.data} />`
         : !tasks.data ? html`<${Loading} />` : tab === 'list' ? html`<${TaskTable} tasks=${tasks.data} />`
-          : html`<${TaskTimeline} tasks=${tasks.data} run=${run} />`}</div>
+          : html`<${TaskTimeline} tasks=${tasks.data} run=${run} />`}
+      ${cut ? html`<p class="muted small">The first ${num(tasks.data.length)} of ${num(n)} task runs.</p>` : ''}</div>
   </section>`;
 }
 
