@@ -1,9 +1,9 @@
 // A flow run's page and its task runs in a real browser against a real `baton serve`: task runs open their
 // own page from the timeline (name and bar), the task-run table and the graph (state history, inputs and
-// where they came from, retries, cache key and expiry, result location, their own logs, a link back); a
-// subflow run links to its parent and the parent lists its subflow runs; the run's logs name each line's
-// task run or logger, mark each new day, filter by task run and download as CSV. At 1440 and 390 px, with
-// no console errors, nothing wider than the screen, and a screenshot of each page.
+// where they came from, where the result went, retries, cache key and expiry, result location, their own
+// logs, a link back); a subflow run links to its parent and the parent lists its subflow runs; the run's
+// logs name each line's task run or logger, mark each new day, filter by task run and download as CSV.
+// At 1440 and 390 px, with no console errors, nothing wider than the screen, and a screenshot of each page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBaton, launchBrowser, openPage, shot as fullShot, waitFor } from './harness.mjs';
@@ -101,6 +101,9 @@ test('a task run opens from the timeline and shows its states, inputs, retries a
     await rows.locator('[data-state="COMPLETED"]').waitFor();
     assert.match(await page.locator('tr[data-input="mode"]').textContent(), /flow parameter\s*mode/);
     assert.match(await page.locator('tr[data-input="batch"]').textContent(), /a value given directly/);
+    // And where its result went.
+    assert.equal((await page.locator('.used-by').textContent()).replace(/\s+/g, ' '), 'Its result went to load-0');
+    assert.equal(await page.locator('.used-by a').getAttribute('href'), `/task-runs/${s.load.id}`);
     assert.equal(await page.locator('.task-run-count').textContent(), '2', 'ran twice');
     assert.equal(await page.locator('.task-retries').textContent(), 'up to 3, waiting 5s');
     assert.match(await page.locator('.cache-result').textContent(), /Cache key\s*none/);
@@ -122,6 +125,7 @@ test('a task run opens from the timeline and shows its states, inputs, retries a
     assert.equal(await page.locator('.task-retries').textContent(), 'up to 2, waiting 10s');
     assert.match(await page.locator('table.task-inputs, .panel p').filter({ hasText: 'takes no inputs' }).first().textContent(), /This task run takes no inputs/);
     await page.locator('.log .msg', { hasText: 'extracting 120 rows' }).waitFor();
+    assert.equal((await page.locator('.used-by').textContent()).replace(/\s+/g, ' '), 'Its result went to transform-0');
     await shot(page, `task-run-cached${suffix}`);
     // Back to the flow run, then the bar of a task run opens it too.
     await page.getByRole('link', { name: 'Back to the flow run' }).click();

@@ -1,6 +1,7 @@
 // One task run (/task-runs/{id}): its state and state history, what it ran with (its inputs, where each
-// came from), retries, cache key and expiry, where its result is stored, the subflow it ran if any, and its
-// own log lines; linked back to its flow run. Updated live while its flow run streams changes.
+// came from, and where its result went), retries, cache key and expiry, where its result is stored, the
+// subflow it ran if any, and its own log lines; linked back to its flow run. Updated live while its flow
+// run streams changes.
 import { html, useRef } from '../lib.js';
 import { get, post, useData, useLive, seg } from '../api.js';
 import { Page, StateBadge, Time, Tags, ErrorNote, Loading } from '../components.js';
@@ -8,18 +9,23 @@ import { duration, num, words, fromNow } from '../format.js';
 import { StateHistory } from './run.js';
 import { Logs } from './logs.js';
 
-/** The task run, its flow run (with the flow's name), the task runs its inputs came from, its subflow. */
+/**
+ * The task run, its flow run (with the flow's name), the task runs its inputs came from, the task runs of
+ * the same flow run that took its result, and the subflow it ran.
+ */
 async function loadTaskRun(id) {
   const tr = await get(`/task_runs/${seg(id)}`);
   const upstream = [...new Set(Object.values(tr.task_inputs || {}).flat()
     .filter((i) => i.input_type === 'task_run' && i.id).map((i) => i.id))];
-  const [run, sources, subflows] = await Promise.all([
+  const [run, sources, subflows, siblings] = await Promise.all([
     tr.flow_run_id ? get(`/flow_runs/${seg(tr.flow_run_id)}`).catch(() => null) : null,
     upstream.length ? post('/task_runs/filter', { task_runs: { id: { any_: upstream } }, limit: 200 }) : [],
     post('/flow_runs/filter', { flow_runs: { parent_task_run_id: { any_: [id] } }, limit: 20 }),
+    tr.flow_run_id ? post('/task_runs/filter', { task_runs: { flow_run_id: { any_: [tr.flow_run_id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: 200 }) : [],
   ]);
   const flow = run ? await get(`/flows/${seg(run.flow_id)}`).catch(() => null) : null;
-  return { tr, run, flow, sources: new Map(sources.map((s) => [s.id, s])), subflows };
+  const takes = (t) => Object.values(t.task_inputs || {}).flat().some((i) => i.input_type === 'task_run' && i.id === id);
+  return { tr, run, flow, sources: new Map(sources.map((s) => [s.id, s])), subflows, users: siblings.filter(takes) };
 }
 
 function retries(tr) {
@@ -82,12 +88,18 @@ function InputSource({ input, sources }) {
   return html`<li><span class="muted">${words(input.input_type)}</span> <code>${input.name || input.id || ''}</code></li>`;
 }
 
-function Inputs({ tr, sources }) {
+/** The task runs that took this one's result. */
+function UsedBy({ users }) {
+  if (!users.length) return '';
+  return html`<p class="used-by"><span class="muted">Its result went to</span>${' '}${users.map((u, i) => html`${i ? ', ' : ''}<a href=${`/task-runs/${seg(u.id)}`}>${u.name}</a>`)}</p>`;
+}
+
+function Inputs({ tr, sources, users }) {
   const entries = Object.entries(tr.task_inputs || {});
-  if (!entries.length) return html`<p class="muted">This task run takes no inputs.</p>`;
+  if (!entries.length) return html`<p class="muted">This task run takes no inputs.</p><${UsedBy} users=${users} />`;
   return html`<table class="task-inputs"><thead><tr><th>Input</th><th>Comes from</th></tr></thead>
     <tbody>${entries.map(([name, from]) => html`<tr data-input=${name}><td><code>${name}</code></td>
-      <td>${from.length ? html`<ul class="plain">${from.map((i) => html`<${InputSource} input=${i} sources=${sources} />`)}</ul>` : html`<span class="muted">a value given directly</span>`}</td></tr>`)}</tbody></table>`;
+      <td>${from.length ? html`<ul class="plain">${from.map((i) => html`<${InputSource} input=${i} sources=${sources} />`)}</ul>` : html`<span class="muted">a value given directly</span>`}</td></tr>`)}</tbody></table><${UsedBy} users=${users} />`;
 }
 
 export function TaskRunDetail({ id }) {
@@ -102,7 +114,7 @@ export function TaskRunDetail({ id }) {
   });
   if (data.error && !data.data) return html`<${Page} title="Task run"><${ErrorNote} error=${data.error} /></${Page}>`;
   if (!data.data) return html`<${Page} title="Task run"><${Loading} /></${Page}>`;
-  const { tr, run, flow, sources, subflows } = data.data;
+  const { tr, run, flow, sources, subflows, users } = data.data;
   return html`<${Page} title=${tr.name}
     sub=${html`<${StateBadge} type=${tr.state_type} name=${tr.state_name} /> <span class="muted">Task run${run ? html` in <a href=${`/runs/${seg(run.id)}`}>${flow ? `${flow.name} / ` : ''}${run.name}</a>` : ''}</span>${tr.state?.message ? html` <span class=${`small state-msg ${['FAILED', 'CRASHED'].includes(tr.state_type) ? 'failed' : 'muted'}`}>${tr.state.message}</span>` : ''}`}
     actions=${run ? html`<a class="button" href=${`/runs/${seg(run.id)}`}>Back to the flow run</a>` : ''}>
@@ -111,7 +123,7 @@ export function TaskRunDetail({ id }) {
       <section class="panel"><h2>State history</h2>${states.data ? html`<${StateHistory} states=${states.data} />` : html`<${Loading} />`}</section>
     </div>
     <div class="cols">
-      <section class="panel"><h2>Inputs</h2><${Inputs} tr=${tr} sources=${sources} /></section>
+      <section class="panel"><h2>Inputs</h2><${Inputs} tr=${tr} sources=${sources} users=${users} /></section>
       <section class="panel"><h2>Cache and result</h2><${CacheAndResult} tr=${tr} /></section>
     </div>
     ${subflows.length ? html`<section class="panel"><h2>Subflow run</h2><ul class="list">${subflows.map((s) => html`<li data-subflow=${s.id}>
