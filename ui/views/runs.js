@@ -76,7 +76,7 @@ export function RunTable({ runs, showFlow = true, showDeployment = showFlow, sel
       <td><a href=${`/runs/${r.id}`}>${r.name}</a>${r.parent_task_run_id ? html` <span class="badge kind" title="Started by a task of another flow run">subflow</span>` : ''}
         ${showFlow || showDeployment ? html`<div class="muted small">${showFlow && r.flow_name ? html`<a class="flow-link" href=${`/flows/${r.flow_id}`}>${r.flow_name}</a>` : ''}${showDeployment && r.deployment_name ? html`${showFlow ? ' / ' : ''}<a href=${`/deployments/${r.deployment_id}`}>${r.deployment_name}</a>` : ''}</div>` : ''}</td>
       <td class="hide-narrow mono small">${paramSummary(r.parameters)}</td>
-      <td><${Time} iso=${r.expected_start_time} /></td>
+      <td><${Time} iso=${r.expected_start_time} rel=${new Date(r.expected_start_time) > Date.now()} /></td>
       <td class="num">${runDuration(r)}</td>
       <td class="hide-narrow"><${Tags} tags=${r.tags} /></td>
     </tr>`)}</tbody></table></div>`;
@@ -120,7 +120,7 @@ async function loadRuns(q, tab) {
     post('/flow_runs/count', runFilter(q, tab, now)),
     post('/flow_runs/count', runFilter(q, other, now)),
   ]);
-  return { results: await withNames(runs), counts: { [tab]: total, [other]: otherTotal } };
+  return { tab, results: await withNames(runs), counts: { [tab]: total, [other]: otherTotal } };
 }
 
 function Tabs({ tab, counts }) {
@@ -188,8 +188,10 @@ export function Runs({ query }) {
     ids.forEach((id) => (on ? next.add(id) : next.delete(id)));
     return next;
   });
-  const rows = page.data ? page.data.results : [];
-  const total = page.data ? page.data.counts[tab] : null;
+  // Another tab's runs are not shown while this tab's load (a new filter keeps the old rows until then).
+  const data = page.data && page.data.tab === tab ? page.data : undefined;
+  const rows = data ? data.results : [];
+  const total = data ? data.counts[tab] : null;
   const chosen = rows.filter((r) => selected.has(r.id));
   const filtered = [...query.keys()].some((k) => !['tab', 'page', 'size', 'sort'].includes(k));
   const pages = total == null ? 1 : Math.max(1, Math.ceil(total / sizeOf(query)));
@@ -198,10 +200,10 @@ export function Runs({ query }) {
     <${Filters} q=${query} options=${options.data} />
     <${ListTools} q=${query} tab=${tab} total=${total} />
     <${ErrorNote} error=${page.error} />
-    ${page.data === undefined ? html`<${Loading} />` : html`${rows.length || note ? html`<${BulkActions} chosen=${chosen} note=${note} setNote=${setNote} onDone=${() => { setSelected(new Set()); page.reload(); }} />` : ''}
+    ${data === undefined ? html`<${Loading} />` : html`${rows.length || note ? html`<${BulkActions} chosen=${chosen} note=${note} setNote=${setNote} onDone=${() => { setSelected(new Set()); page.reload(); }} />` : ''}
       ${rows.length || pageOf(query) === 1 ? html`<${RunTable} runs=${rows} selected=${selected} onSelect=${select} />`
         : html`<p class="muted empty">No runs on page ${num(pageOf(query))}. <a href="#" onClick=${(e) => { e.preventDefault(); setQuery({ page: '' }); }}>Go to the first page</a>.</p>`}
-      ${rows.length ? '' : html`<${OtherTab} other=${other} n=${page.data.counts[other]} />`}
+      ${rows.length ? '' : html`<${OtherTab} other=${other} n=${data.counts[other]} />`}
       <${Pager} page=${pageOf(query)} pages=${pages} />`}
   </${Page}>`;
 }
