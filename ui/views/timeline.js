@@ -19,7 +19,7 @@ export function TaskTimeline({ tasks, run }) {
   const lo = Math.min(t(run.start_time) ?? Infinity, ...spans.map((s) => s.a));
   const hi = Math.max(t(run.end_time) ?? 0, ...spans.map((s) => s.b), lo + 1);
   const pct = (x) => ((x - lo) / (hi - lo)) * 100;
-  return html`<div class="timeline" role="list" aria-label="Task runs">
+  return html`<div class="timeline task-scroll" role="list" aria-label="Task runs">
     <div class="tl-axis" aria-hidden="true"><span>${clockTime(new Date(lo).toISOString())}</span><span>${duration((hi - lo) / 1000)}</span><span>${clockTime(new Date(hi).toISOString())}</span></div>
     ${spans.map(({ tr, a, b }) => html`<div class="tl-row" role="listitem" key=${tr.id} data-task=${tr.name} data-task-run=${tr.id}>
       <a class="tl-name" href=${taskHref(tr)} title=${tr.name}>${tr.name}</a>
@@ -35,7 +35,7 @@ export function TaskTimeline({ tasks, run }) {
 /** The task runs as a table: state, name (linked), start, duration, how many times each ran. */
 export function TaskTable({ tasks }) {
   if (!tasks.length) return html`<p class="muted">No task runs.</p>`;
-  return html`<div class="table-wrap"><table class="task-runs">
+  return html`<div class="table-wrap task-scroll"><table class="task-runs">
     <thead><tr><th>State</th><th>Task run</th><th>Started</th><th class="num">Duration</th><th class="num">Runs</th></tr></thead>
     <tbody>${tasks.map((tr) => html`<tr key=${tr.id} data-task-run=${tr.id}>
       <td><${StateBadge} type=${tr.state_type} name=${tr.state_name} /></td>
