@@ -55,13 +55,20 @@ impl App {
             other => other.into(),
         })?;
         let db = database_path(&config.home);
-        let store = Store::open(&db)
-            .await
-            .with_context(|| format!("cannot open the database {}", db.display()))?;
+        let store = match &config.database {
+            Some(url) => Store::open_target(url)
+                .await
+                .context("cannot open the PostgreSQL database")?,
+            None => Store::open(&db)
+                .await
+                .with_context(|| format!("cannot open the database {}", db.display()))?,
+        };
         let key = config.secrets_key();
         let cipher = crate::services::cipher::Cipher::load_or_create(&key)?;
         let services = Arc::new(Services::new(store, Clock::System).with_cipher(cipher));
-        let _ = services.settings.set(settings_document(&config, &db));
+        let _ = services
+            .settings
+            .set(settings_document(&config, &services.store.describe()));
         services
             .restore_task_queue()
             .await
@@ -248,7 +255,12 @@ pub async fn shutdown_signal() {
 
 /// The settings document of a server: where it keeps its data, where it listens, how long it keeps
 /// things. Secrets are masked as Prefect masks them.
-fn settings_document(c: &ServeConfig, database: &std::path::Path) -> serde_json::Value {
+fn settings_document(c: &ServeConfig, database: &str) -> serde_json::Value {
+    let driver = if c.database.is_some() {
+        "postgresql+asyncpg"
+    } else {
+        "sqlite"
+    };
     let url = format!("http://{}/api", c.addr);
     serde_json::json!({
         "home": c.home,
@@ -263,7 +275,7 @@ fn settings_document(c: &ServeConfig, database: &std::path::Path) -> serde_json:
                 "default_limit": crate::domain::filter::MAX_LIMIT,
                 "csrf_protection_enabled": false,
             },
-            "database": {"driver": "sqlite", "name": database, "connection_url": "**********"},
+            "database": {"driver": driver, "name": database, "connection_url": "**********"},
             "events": {"retention_period": format!("P{}D", c.retention.event_days)},
             "logs": {"retention_period": format!("P{}D", c.retention.log_days)},
             "flow_runs": {"retention_period": format!("P{}D", c.retention.flow_run_days)},

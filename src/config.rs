@@ -23,6 +23,9 @@ pub struct ServeConfig {
     /// The key block data is sealed with (`--secrets-key-file` / `BATON_SECRETS_KEY_FILE`); none: the
     /// file `secrets.key` in the data dir.
     pub secrets_key_file: Option<PathBuf>,
+    /// A PostgreSQL URL (`--database` / `BATON_DATABASE_URL` / `PREFECT_API_DATABASE_CONNECTION_URL`);
+    /// none: the SQLite file in the data dir.
+    pub database: Option<String>,
 }
 
 impl ServeConfig {
@@ -46,6 +49,7 @@ impl ServeConfig {
             retention: Default::default(),
             python: None,
             secrets_key_file: None,
+            database: None,
         }
     }
 }
@@ -74,6 +78,14 @@ pub fn resolve_home(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
                 "cannot find a home directory for Baton's data; pass --home DIR or set BATON_HOME"
             )
         })
+}
+
+/// The database URL from Prefect's setting, when it names PostgreSQL (a Prefect SQLite URL is ignored: Baton
+/// keeps its own file in the data dir).
+pub fn prefect_database_url() -> Option<String> {
+    std::env::var("PREFECT_API_DATABASE_CONNECTION_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
 }
 
 /// The database file inside a data dir.

@@ -195,6 +195,16 @@ pub struct ServeArgs {
     /// replicas on one database share it. Default: `secrets.key` in the data dir.
     #[arg(long, env = "BATON_SECRETS_KEY_FILE", value_name = "PATH")]
     pub secrets_key_file: Option<PathBuf>,
+    /// Keep the data in PostgreSQL (`postgresql://user:pass@host:5432/db`, also Prefect's
+    /// `postgresql+asyncpg://` form and $PREFECT_API_DATABASE_CONNECTION_URL) instead of the SQLite file in the
+    /// data dir. Several servers may share one database.
+    #[arg(
+        long,
+        env = "BATON_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database: Option<String>,
 }
 
 /// `baton seed` arguments.

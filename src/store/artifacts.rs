@@ -8,7 +8,7 @@ use super::Tx;
 use crate::domain::artifact::{Artifact, ArtifactCollection};
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ const LATEST_COLS: &str = "artifact_latest.id, artifact_latest.created, artifact
     artifact_latest.metadata, artifact_latest.flow_run_id, artifact_latest.task_run_id, \
     artifact_latest.latest_id";
 
-fn row(r: &Row) -> rusqlite::Result<Artifact> {
+fn row(r: &Row) -> crate::store::sql::Result<Artifact> {
     Ok(Artifact {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -35,7 +35,7 @@ fn row(r: &Row) -> rusqlite::Result<Artifact> {
     })
 }
 
-fn latest_row(r: &Row) -> rusqlite::Result<ArtifactCollection> {
+fn latest_row(r: &Row) -> crate::store::sql::Result<ArtifactCollection> {
     let a = row(r)?;
     Ok(ArtifactCollection {
         id: a.id,
@@ -155,12 +155,12 @@ pub fn delete_for_runs(tx: &Tx, run_ids: &[String], now: Ts) -> Result<u64> {
             let mut stmt = tx.conn.prepare(&format!(
                 "SELECT DISTINCT key FROM artifacts WHERE key IS NOT NULL AND flow_run_id IN ({marks})"
             ))?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(chunk), |r| r.get(0))?;
-            rows.collect::<rusqlite::Result<_>>()?
+            let rows = stmt.query_map(crate::store::sql::params_from_iter(chunk), |r| r.get(0))?;
+            rows.collect::<crate::store::sql::Result<_>>()?
         };
         n += tx.conn.execute(
             &format!("DELETE FROM artifacts WHERE flow_run_id IN ({marks})"),
-            rusqlite::params_from_iter(chunk),
+            crate::store::sql::params_from_iter(chunk),
         )? as u64;
         for k in keys {
             relink(tx, &k, now)?;
@@ -175,8 +175,8 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Artifact>> {
     let tail = query::tail(Entity::Artifact, q, &mut params)?;
     let sql = format!("SELECT {COLS} FROM artifacts {tail}");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Latest artifacts (one per key) matching a query.
@@ -185,8 +185,8 @@ pub fn list_latest(tx: &Tx, q: &Query) -> Result<Vec<ArtifactCollection>> {
     let tail = query::tail(Entity::ArtifactCollection, q, &mut params)?;
     let sql = format!("SELECT {LATEST_COLS} FROM artifact_latest {tail}");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), latest_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), latest_row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// How many artifacts (or latest artifacts, for [`Entity::ArtifactCollection`]) match.
@@ -195,7 +195,7 @@ pub fn count(tx: &Tx, e: Entity, cond: &Cond) -> Result<u64> {
     let c = query::condition(e, cond, &mut params)?;
     let n: i64 = tx.conn.query_row(
         &format!("SELECT count(*) FROM {} WHERE {c}", query::table(e)),
-        rusqlite::params_from_iter(params),
+        crate::store::sql::params_from_iter(params),
         |r| r.get(0),
     )?;
     Ok(n as u64)

@@ -7,18 +7,18 @@ use super::Tx;
 use crate::domain::event::Event;
 use crate::domain::trigger_eval::{Bucket, ChildFiring};
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use serde_json::Value;
 use uuid::Uuid;
 
-fn event_col(r: &Row, i: usize) -> rusqlite::Result<Option<Event>> {
+fn event_col(r: &Row, i: usize) -> crate::store::sql::Result<Option<Event>> {
     let now = chrono::DateTime::UNIX_EPOCH;
     codec::decode(r, i, "event", |s| {
         Event::from_json(&serde_json::from_str::<Value>(s).ok()?, now)
     })
 }
 
-fn bucket_row(r: &Row) -> rusqlite::Result<Bucket> {
+fn bucket_row(r: &Row) -> crate::store::sql::Result<Bucket> {
     Ok(Bucket {
         key: codec::required(r, 0, "bucketing key", |s| serde_json::from_str(s).ok())?,
         start: codec::req_ts(r, 1)?,
@@ -57,7 +57,7 @@ pub fn buckets(tx: &Tx, automation: Uuid, trigger: Uuid) -> Result<Vec<Bucket>> 
         params![automation.to_string(), trigger.to_string()],
         bucket_row,
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Stores a bucket (`Some`) or deletes the one for `key` (`None`).
@@ -83,9 +83,11 @@ pub fn set_bucket(
         Some(b) => {
             tx.conn
                 .prepare_cached(
-                    "INSERT OR REPLACE INTO automation_buckets \
+                    "INSERT INTO automation_buckets \
                  (automation_id, trigger_id, bucketing_key, start, \"end\", count, last_event) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (automation_id, trigger_id, bucketing_key) DO UPDATE SET start = excluded.start, \
+                 \"end\" = excluded.\"end\", count = excluded.count, last_event = excluded.last_event",
                 )?
                 .execute(params![
                     a,
@@ -122,7 +124,7 @@ pub fn child_firings(tx: &Tx, parent: Uuid) -> Result<Vec<ChildFiring>> {
             triggering_event: event_col(r, 2)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Replaces the child firings waiting under `parent`.
@@ -197,7 +199,7 @@ pub fn queued_actions(tx: &Tx) -> Result<Vec<QueuedAction>> {
             status: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Marks a pending action running; `false` when it was not pending (someone else took it).

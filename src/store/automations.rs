@@ -4,20 +4,20 @@ use super::codec;
 use super::error::Result;
 use super::Tx;
 use crate::domain::automation::{Action, Automation, Trigger};
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 const COLS: &str = "id, created, updated, name, description, enabled, tags, trigger, actions, \
                     actions_on_trigger, actions_on_resolve, owner_resource";
 
-fn actions(r: &Row, i: usize) -> rusqlite::Result<Vec<Action>> {
+fn actions(r: &Row, i: usize) -> crate::store::sql::Result<Vec<Action>> {
     Ok(
         codec::decode(r, i, "list of actions", |s| serde_json::from_str(s).ok())?
             .unwrap_or_default(),
     )
 }
 
-fn row(r: &Row) -> rusqlite::Result<Automation> {
+fn row(r: &Row) -> crate::store::sql::Result<Automation> {
     Ok(Automation {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -78,7 +78,7 @@ pub fn all(tx: &Tx) -> Result<Vec<Automation>> {
     let sql = format!("SELECT {COLS} FROM automations ORDER BY name, id");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Automations owned by a resource (a deployment's triggers).
@@ -86,7 +86,7 @@ pub fn owned_by(tx: &Tx, resource: &str) -> Result<Vec<Automation>> {
     let sql = format!("SELECT {COLS} FROM automations WHERE owner_resource = ?1 ORDER BY name");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([resource], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Deletes one automation with its trigger state and pending actions; `false` when there was none.

@@ -8,8 +8,8 @@ use super::Tx;
 use crate::domain::block::BlockDocument;
 use crate::domain::block_filter::{DocumentFilter, DocumentQuery, DocumentSort};
 use crate::domain::Doc;
-use rusqlite::types::Value as Sql;
-use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+use crate::store::sql::Value as Sql;
+use crate::store::sql::{params, params_from_iter, OptionalExtension, Row};
 use uuid::Uuid;
 
 /// A document as stored: its `data` empty, the sealed bytes beside it.
@@ -22,7 +22,7 @@ const COLS: &str = "block_documents.id, block_documents.created, block_documents
     block_documents.name, block_documents.data, block_documents.block_schema_id, \
     block_documents.block_type_id, block_documents.block_type_name, block_documents.is_anonymous";
 
-fn row(r: &Row) -> rusqlite::Result<Sealed> {
+fn row(r: &Row) -> crate::store::sql::Result<Sealed> {
     Ok(Sealed {
         doc: BlockDocument {
             id: codec::req_uuid(r, 0)?,
@@ -59,8 +59,7 @@ pub fn insert(tx: &Tx, d: &BlockDocument, sealed: &[u8]) -> Result<()> {
             ],
         )
         .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            f if f.is_constraint() =>
             {
                 StoreError::Conflict("Block already exists".into())
             }
@@ -95,8 +94,7 @@ fn set_references(tx: &Tx, parent: Uuid, refs: &[(String, Uuid)]) -> Result<()> 
                 params![parent.to_string(), name, child.to_string()],
             )
             .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                f if f.is_constraint() =>
                 {
                     StoreError::Conflict(format!(
                         "Block document {child} (referenced by field '{name}') does not exist"
@@ -116,7 +114,7 @@ pub fn references(tx: &Tx, parent: Uuid) -> Result<Vec<(String, Uuid)>> {
     let rows = stmt.query_map([parent.to_string()], |r| {
         Ok((r.get(0)?, codec::req_uuid(r, 1)?))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// The document with this id (its references filled in).
@@ -182,7 +180,7 @@ fn query_where(q: &DocumentQuery, args: &mut Vec<Sql>) -> String {
         parts.push(s);
     }
     if parts.is_empty() {
-        "1".into()
+        "1 = 1".into()
     } else {
         parts.join(" AND ")
     }
@@ -211,7 +209,7 @@ pub fn list(tx: &Tx, q: &DocumentQuery) -> Result<Vec<Sealed>> {
     let found: Vec<Sealed> = {
         let mut stmt = tx.conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args), row)?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<crate::store::sql::Result<_>>()?
     };
     let mut out = Vec::with_capacity(found.len());
     for mut s in found {

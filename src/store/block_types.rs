@@ -5,8 +5,8 @@ use super::error::{Result, StoreError};
 use super::Tx;
 use crate::domain::block::{BlockSchema, BlockType};
 use crate::domain::block_filter::{SchemaFilter, TypeFilter};
-use rusqlite::types::Value as Sql;
-use rusqlite::{params, params_from_iter, OptionalExtension, Row};
+use crate::store::sql::Value as Sql;
+use crate::store::sql::{params, params_from_iter, OptionalExtension, Row};
 use uuid::Uuid;
 
 const TYPE_COLS: &str = "block_types.id, block_types.created, block_types.updated, block_types.name, \
@@ -17,7 +17,7 @@ const SCHEMA_COLS: &str = "block_schemas.id, block_schemas.created, block_schema
     block_schemas.checksum, block_schemas.fields, block_schemas.block_type_id, block_schemas.capabilities, \
     block_schemas.version";
 
-fn type_row(r: &Row) -> rusqlite::Result<BlockType> {
+fn type_row(r: &Row) -> crate::store::sql::Result<BlockType> {
     Ok(BlockType {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -32,7 +32,7 @@ fn type_row(r: &Row) -> rusqlite::Result<BlockType> {
     })
 }
 
-fn schema_row(r: &Row) -> rusqlite::Result<BlockSchema> {
+fn schema_row(r: &Row) -> crate::store::sql::Result<BlockSchema> {
     Ok(BlockSchema {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -65,8 +65,7 @@ pub fn insert_type(tx: &Tx, t: &BlockType) -> Result<()> {
             ],
         )
         .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            f if f.is_constraint() =>
             {
                 StoreError::Conflict(format!("Block type with name \"{}\" already exists", t.name))
             }
@@ -166,7 +165,7 @@ pub(super) fn in_list(
         marks.push(format!("?{}", args.len()));
     }
     if marks.is_empty() {
-        return "0".into();
+        return "1 = 0".into();
     }
     format!("{col} IN ({})", marks.join(", "))
 }
@@ -188,7 +187,7 @@ pub fn list_types(
         ));
     }
     let wher = if parts.is_empty() {
-        "1".into()
+        "1 = 1".into()
     } else {
         parts.join(" AND ")
     };
@@ -198,7 +197,7 @@ pub fn list_types(
     );
     let mut stmt = tx.conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), type_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Inserts a schema; the same checksum and version twice is a conflict.
@@ -235,7 +234,7 @@ pub fn schema_by_checksum(
     version: Option<&str>,
 ) -> Result<Option<BlockSchema>> {
     let sql = format!(
-        "SELECT {SCHEMA_COLS} FROM block_schemas WHERE checksum = ?1 AND (?2 IS NULL OR version = ?2) \
+        "SELECT {SCHEMA_COLS} FROM block_schemas WHERE checksum = ?1 AND (CAST(?2 AS TEXT) IS NULL OR version = ?2) \
          ORDER BY created DESC, rowid DESC LIMIT 1"
     );
     Ok(tx
@@ -252,14 +251,14 @@ pub fn list_schemas(
     limit: u32,
 ) -> Result<Vec<BlockSchema>> {
     let mut args = Vec::new();
-    let wher = schema_where(f, &mut args).unwrap_or_else(|| "1".into());
+    let wher = schema_where(f, &mut args).unwrap_or_else(|| "1 = 1".into());
     let sql = format!(
         "SELECT {SCHEMA_COLS} FROM block_schemas WHERE {wher} ORDER BY created DESC, rowid DESC \
          LIMIT {limit} OFFSET {offset}"
     );
     let mut stmt = tx.conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), schema_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Every capability some schema has, sorted.
@@ -268,7 +267,7 @@ pub fn capabilities(tx: &Tx) -> Result<Vec<String>> {
         "SELECT DISTINCT c.value FROM block_schemas, json_each(block_schemas.capabilities) AS c ORDER BY 1",
     )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 pub fn delete_schema(tx: &Tx, id: Uuid) -> Result<bool> {

@@ -5,7 +5,7 @@ use super::{codec, Tx};
 use crate::domain::catchup::Catchup;
 use crate::domain::state::name;
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension};
+use crate::store::sql::{params, OptionalExtension};
 use uuid::Uuid;
 
 /// A deployment's policy (`All` when none is set).
@@ -70,5 +70,5 @@ pub fn late_candidates(tx: &Tx, after: Option<Ts>, limit: u32) -> Result<Vec<(Uu
             codec::required(r, 2, "catch-up policy", Catchup::parse)?,
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

@@ -1,8 +1,8 @@
 //! Conversions between domain values and SQLite column values.
 
 use crate::domain::{time, Doc, State, StateDetails, StateType, Ts};
-use rusqlite::types::Value as Sql;
-use rusqlite::Row;
+use crate::store::sql::Value as Sql;
+use crate::store::sql::Row;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -30,10 +30,9 @@ impl std::fmt::Display for Malformed {
 
 impl std::error::Error for Malformed {}
 
-fn malformed(i: usize, what: &'static str, value: &str) -> rusqlite::Error {
-    rusqlite::Error::FromSqlConversionFailure(
+fn malformed(i: usize, what: &'static str, value: &str) -> crate::store::sql::Error {
+    crate::store::sql::Error::malformed(
         i,
-        rusqlite::types::Type::Text,
         Box::new(Malformed {
             what,
             value: value.to_string(),
@@ -47,7 +46,7 @@ pub fn decode<T>(
     i: usize,
     what: &'static str,
     parse: impl FnOnce(&str) -> Option<T>,
-) -> rusqlite::Result<Option<T>> {
+) -> crate::store::sql::Result<Option<T>> {
     let Some(text) = r.get::<_, Option<String>>(i)? else {
         return Ok(None);
     };
@@ -62,27 +61,27 @@ pub fn required<T>(
     i: usize,
     what: &'static str,
     parse: impl FnOnce(&str) -> Option<T>,
-) -> rusqlite::Result<T> {
+) -> crate::store::sql::Result<T> {
     decode(r, i, what, parse)?.ok_or_else(|| malformed(i, what, "NULL"))
 }
 
 /// A nullable timestamp column.
-pub fn parse_ts(r: &Row, i: usize) -> rusqlite::Result<Option<Ts>> {
+pub fn parse_ts(r: &Row, i: usize) -> crate::store::sql::Result<Option<Ts>> {
     decode(r, i, "timestamp", time::parse)
 }
 
 /// A timestamp column that must be set.
-pub fn req_ts(r: &Row, i: usize) -> rusqlite::Result<Ts> {
+pub fn req_ts(r: &Row, i: usize) -> crate::store::sql::Result<Ts> {
     required(r, i, "timestamp", time::parse)
 }
 
 /// A nullable UUID column.
-pub fn uuid(r: &Row, i: usize) -> rusqlite::Result<Option<Uuid>> {
+pub fn uuid(r: &Row, i: usize) -> crate::store::sql::Result<Option<Uuid>> {
     decode(r, i, "UUID", |s| s.parse().ok())
 }
 
 /// A UUID column that must be set.
-pub fn req_uuid(r: &Row, i: usize) -> rusqlite::Result<Uuid> {
+pub fn req_uuid(r: &Row, i: usize) -> crate::store::sql::Result<Uuid> {
     required(r, i, "UUID", |s| s.parse().ok())
 }
 
@@ -98,12 +97,12 @@ fn object(s: &str) -> Option<Doc> {
 }
 
 /// A JSON object column (NULL reads as the empty object).
-pub fn parse_doc(r: &Row, i: usize) -> rusqlite::Result<Doc> {
+pub fn parse_doc(r: &Row, i: usize) -> crate::store::sql::Result<Doc> {
     Ok(opt_doc(r, i)?.unwrap_or_default())
 }
 
 /// A nullable JSON object column.
-pub fn opt_doc(r: &Row, i: usize) -> rusqlite::Result<Option<Doc>> {
+pub fn opt_doc(r: &Row, i: usize) -> crate::store::sql::Result<Option<Doc>> {
     decode(r, i, "JSON object", object)
 }
 
@@ -112,7 +111,7 @@ pub fn tags(t: &[String]) -> String {
 }
 
 /// A JSON list of strings column (NULL reads as no tags).
-pub fn parse_tags(r: &Row, i: usize) -> rusqlite::Result<Vec<String>> {
+pub fn parse_tags(r: &Row, i: usize) -> crate::store::sql::Result<Vec<String>> {
     Ok(decode(r, i, "tag list", |s| serde_json::from_str(s).ok())?.unwrap_or_default())
 }
 
@@ -121,7 +120,7 @@ pub fn json(v: &Option<Value>) -> Option<String> {
 }
 
 /// A nullable JSON column.
-pub fn parse_json(r: &Row, i: usize) -> rusqlite::Result<Option<Value>> {
+pub fn parse_json(r: &Row, i: usize) -> crate::store::sql::Result<Option<Value>> {
     decode(r, i, "JSON value", |s| serde_json::from_str(s).ok())
 }
 
@@ -140,7 +139,7 @@ pub fn state(s: &State) -> String {
 }
 
 /// A nullable state column (the run's current state as one JSON document).
-pub fn parse_state(r: &Row, i: usize) -> rusqlite::Result<Option<State>> {
+pub fn parse_state(r: &Row, i: usize) -> crate::store::sql::Result<Option<State>> {
     decode(r, i, "state", state_of)
 }
 
@@ -181,9 +180,9 @@ pub fn val(v: &crate::domain::filter::Val) -> Sql {
 mod tests {
     use super::*;
 
-    fn with_row<T>(sql: &str, f: impl FnOnce(&Row) -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    fn with_row<T>(sql: &str, f: impl FnOnce(&Row) -> crate::store::sql::Result<T>) -> crate::store::sql::Result<T> {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        conn.query_row(sql, [], f)
+        crate::store::sql::Conn::Lite(&conn).query_row(sql, [], f)
     }
 
     #[test]

@@ -5,13 +5,13 @@ use super::error::Result;
 use super::Tx;
 use crate::domain::lease::{Holder, HolderKind, Lease};
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 const COLS: &str = "l.id, l.created, l.expires, l.slots, l.holder_type, l.holder_id, \
-    (SELECT group_concat(ll.limit_id) FROM concurrency_lease_limits ll WHERE ll.lease_id = l.id)";
+    (SELECT string_agg(ll.limit_id, ',') FROM concurrency_lease_limits ll WHERE ll.lease_id = l.id)";
 
-fn row(r: &Row) -> rusqlite::Result<Lease> {
+fn row(r: &Row) -> crate::store::sql::Result<Lease> {
     let kind: Option<String> = r.get(4)?;
     let holder = match (
         kind.as_deref().and_then(HolderKind::parse),
@@ -51,7 +51,7 @@ pub fn insert(tx: &Tx, l: &Lease) -> Result<()> {
             l.holder.map(|h| h.id.to_string())
         ])?;
     let mut link = tx.conn.prepare_cached(
-        "INSERT OR IGNORE INTO concurrency_lease_limits (limit_id, lease_id) VALUES (?1, ?2)",
+        "INSERT INTO concurrency_lease_limits (limit_id, lease_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
     )?;
     for limit in &l.limits {
         link.execute(params![limit.to_string(), l.id.to_string()])?;
@@ -91,7 +91,7 @@ pub fn of_limit(tx: &Tx, limit_id: Uuid, now: Ts) -> Result<Vec<Lease>> {
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![limit_id.to_string(), codec::ts(now)], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Leases (live or not) held by `holder_id`.
@@ -99,7 +99,7 @@ pub fn of_holder(tx: &Tx, holder_id: Uuid) -> Result<Vec<Lease>> {
     let sql = format!("SELECT {COLS} FROM concurrency_leases l WHERE l.holder_id = ?1");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([holder_id.to_string()], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Leases held by a flow run or by one of its task runs.
@@ -123,7 +123,7 @@ pub fn expired(tx: &Tx, now: Ts, max: i64) -> Result<Vec<Lease>> {
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![codec::ts(now), max], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// The soonest expiry of a live lease holding slots of any limit, after `now`.

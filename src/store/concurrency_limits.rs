@@ -6,7 +6,7 @@ use super::error::{Result, StoreError};
 use super::Tx;
 use crate::domain::concurrency_limit::Limit;
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 /// The columns of a limit, then the slots its live leases hold at `?1`.
@@ -16,7 +16,7 @@ const SELECT: &str = "SELECT c.id, c.created, c.updated, c.name, c.lim, c.active
       JOIN concurrency_leases l ON l.id = ll.lease_id WHERE ll.limit_id = c.id AND l.expires > ?1), 0) \
     FROM concurrency_limits c";
 
-fn row(r: &Row) -> rusqlite::Result<Limit> {
+fn row(r: &Row) -> crate::store::sql::Result<Limit> {
     Ok(Limit {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -32,10 +32,9 @@ fn row(r: &Row) -> rusqlite::Result<Limit> {
     })
 }
 
-fn conflict(e: rusqlite::Error, name: &str) -> StoreError {
+fn conflict(e: crate::store::sql::Error, name: &str) -> StoreError {
     match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        f if f.is_constraint() =>
         {
             StoreError::Conflict(format!(
                 "A concurrency limit named '{name}' already exists."
@@ -135,11 +134,11 @@ pub fn by_ids(tx: &Tx, ids: &[Uuid], now: Ts) -> Result<Vec<Limit>> {
 /// A page of limits ordered by name; with `prefix`, only the names that start with it.
 pub fn page(tx: &Tx, prefix: Option<&str>, offset: i64, limit: i64, now: Ts) -> Result<Vec<Limit>> {
     let sql = format!(
-        "{SELECT} WHERE (?2 IS NULL OR substr(c.name, 1, length(?2)) = ?2) ORDER BY c.name LIMIT ?3 OFFSET ?4"
+        "{SELECT} WHERE (CAST(?2 AS TEXT) IS NULL OR substr(c.name, 1, length(?2)) = ?2) ORDER BY c.name LIMIT ?3 OFFSET ?4"
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![codec::ts(now), prefix, limit, offset], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Deletes a limit (its leases keep their other limits); `false` when it did not exist.

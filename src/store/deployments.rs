@@ -8,7 +8,7 @@ use crate::domain::concurrency::ConcurrencyOptions;
 use crate::domain::deployment::Deployment;
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension, Row, ToSql};
+use crate::store::sql::{params, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
 /// Read columns. `last_polled` is the later of the deployment's own mark (a runner asked for its runs) and
@@ -33,7 +33,7 @@ const ALL_COLS: &str = "id, created, updated, name, flow_id, version, version_in
     tags, labels, pull_steps, work_queue_name, work_pool_name, storage_document_id, \
     infrastructure_document_id, path, entrypoint, job_variables, last_polled";
 
-fn row(r: &Row) -> rusqlite::Result<Deployment> {
+fn row(r: &Row) -> crate::store::sql::Result<Deployment> {
     Ok(Deployment {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -107,8 +107,7 @@ pub fn insert(tx: &Tx, d: &Deployment) -> Result<()> {
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
     let sql = format!("INSERT INTO deployments ({ALL_COLS}) VALUES ({marks})");
     match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        Err(e) if e.is_constraint() =>
         {
             Err(StoreError::Conflict(format!(
                 "a deployment named '{}' already exists for this flow",
@@ -188,8 +187,8 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Deployment>> {
     let sql = format!("SELECT {COLS} FROM deployments {tail}");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let mut rows: Vec<Deployment> = stmt
-        .query_map(rusqlite::params_from_iter(params), row)?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map(crate::store::sql::params_from_iter(params), row)?
+        .collect::<crate::store::sql::Result<_>>()?;
     for d in &mut rows {
         d.schedules = schedules(tx, d.id)?;
     }

@@ -18,6 +18,9 @@ pub enum StoreError {
     /// The database file could not be written: the disk is full, the data dir read-only, or I/O failed.
     #[error("cannot write the database (is the disk full or the data dir read-only?): {0}")]
     Disk(rusqlite::Error),
+    /// PostgreSQL failed, or a stored value did not decode.
+    #[error("database error: {0}")]
+    Database(super::sql::Error),
     /// Migrating the schema failed.
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
@@ -42,6 +45,10 @@ impl StoreError {
             StoreError::Disk(e) => {
                 matches!(e.sqlite_error_code(), Some(DiskFull | SystemIoFailure))
             }
+            StoreError::Database(e) => e.sqlstate().is_some_and(|c| {
+                // Serialization failure, deadlock, lost connection, admin shutdown, too many connections.
+                ["40001", "40P01", "57P01", "53300"].contains(&c) || c.starts_with("08")
+            }),
             StoreError::Closed => true,
             _ => false,
         }
@@ -54,6 +61,16 @@ impl From<rusqlite::Error> for StoreError {
         match e.sqlite_error_code() {
             Some(DiskFull | ReadOnly | SystemIoFailure) => StoreError::Disk(e),
             _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+impl From<super::sql::Error> for StoreError {
+    fn from(e: super::sql::Error) -> Self {
+        match e {
+            super::sql::Error::Lite(e) => e.into(),
+            super::sql::Error::NoRows => rusqlite::Error::QueryReturnedNoRows.into(),
+            other => StoreError::Database(other),
         }
     }
 }

@@ -5,10 +5,10 @@ use super::error::Result;
 use super::Tx;
 use crate::domain::event::{Event, EventFilter};
 use crate::domain::Ts;
-use rusqlite::{params, Row};
+use crate::store::sql::{params, Row};
 use serde_json::Value;
 
-fn row(r: &Row) -> rusqlite::Result<Event> {
+fn row(r: &Row) -> crate::store::sql::Result<Event> {
     let related = codec::decode(r, 4, "list of related resources", |s| {
         serde_json::from_str::<Vec<Value>>(s)
             .ok()?
@@ -38,8 +38,8 @@ pub fn insert(tx: &Tx, e: &Event) -> Result<bool> {
     let n = tx
         .conn
         .prepare_cached(
-            "INSERT OR IGNORE INTO events (id, occurred, event, resource_id, resource, related, payload, follows, received) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO events (id, occurred, event, resource_id, resource, related, payload, follows, received) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
         )?
         .execute(params![
             e.id.to_string(),
@@ -62,7 +62,7 @@ pub fn since(tx: &Tx, since: Ts, limit: u32) -> Result<Vec<Event>> {
          WHERE occurred >= ?1 ORDER BY occurred, id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![codec::ts(since), limit], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Stored events after `rowid` in insertion order (the trigger loop's feed), at most `limit`.
@@ -72,7 +72,7 @@ pub fn after_rowid(tx: &Tx, rowid: i64, limit: u32) -> Result<Vec<(i64, Event)>>
          WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![rowid, limit], |r| Ok((r.get(8)?, row(r)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// The rowid of the newest stored event (0 when there is none).
@@ -120,9 +120,9 @@ pub fn scan(
     let dir = if desc { "DESC" } else { "ASC" };
     sql.push_str(&format!(" ORDER BY occurred {dir}, id {dir}"));
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    let mut rows = stmt.query(crate::store::sql::params_from_iter(args.iter()))?;
     while let Some(r) = rows.next()? {
-        let e = row(r)?;
+        let e = row(&r)?;
         if f.matches(&e) && !visit(e) {
             break;
         }

@@ -7,7 +7,7 @@ use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::flow_run::{FlowRun, RunPolicy};
 use crate::domain::State;
-use rusqlite::{params, OptionalExtension, Row, ToSql};
+use crate::store::sql::{params, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
 const COLS: &str = "flow_runs.id, flow_runs.created, flow_runs.updated, flow_runs.name, flow_runs.flow_id, \
@@ -19,7 +19,7 @@ const COLS: &str = "flow_runs.id, flow_runs.created, flow_runs.updated, flow_run
     flow_runs.auto_scheduled, flow_runs.infrastructure_document_id, flow_runs.infrastructure_pid, \
     flow_runs.created_by, flow_runs.job_variables, flow_runs.deployment_schedule_id";
 
-fn row(r: &Row) -> rusqlite::Result<FlowRun> {
+fn row(r: &Row) -> crate::store::sql::Result<FlowRun> {
     Ok(FlowRun {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -116,8 +116,7 @@ pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
     let sql = format!("INSERT INTO flow_runs ({ALL_COLS}) VALUES ({marks})");
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
     match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        Err(e) if e.is_constraint() =>
         {
             return Err(StoreError::Conflict(
                 "a flow run with this id or idempotency key already exists".into(),
@@ -139,7 +138,7 @@ pub fn update_changed(tx: &Tx, before: &FlowRun, after: &FlowRun) -> Result<()> 
     let mut sets = Vec::new();
     let mut args: Vec<&dyn ToSql> = vec![new[0].as_ref()];
     for (i, col) in ALL_COLS.split(", ").map(str::trim).enumerate().skip(1) {
-        if sql_value(old[i].as_ref())? != sql_value(new[i].as_ref())? {
+        if old[i].value() != new[i].value() {
             args.push(new[i].as_ref());
             sets.push(format!("{col} = ?{}", args.len()));
         }
@@ -152,20 +151,6 @@ pub fn update_changed(tx: &Tx, before: &FlowRun, after: &FlowRun) -> Result<()> 
         return Err(StoreError::NotFound("flow run"));
     }
     Ok(())
-}
-
-fn sql_value(v: &dyn ToSql) -> rusqlite::Result<rusqlite::types::Value> {
-    use rusqlite::types::ToSqlOutput;
-    Ok(match v.to_sql()? {
-        ToSqlOutput::Borrowed(r) => rusqlite::types::Value::try_from(r)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.into()))?,
-        ToSqlOutput::Owned(v) => v,
-        other => {
-            return Err(rusqlite::Error::ToSqlConversionFailure(
-                format!("{other:?}").into(),
-            ))
-        }
-    })
 }
 
 /// Appends a state to a run's history.
@@ -208,8 +193,8 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
     let mut params = Vec::new();
     let sql = super::merge::select(Entity::FlowRun, COLS, q, &mut params)?;
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// How many runs match.
@@ -286,7 +271,7 @@ pub fn active_ids_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<Vec<Uuid
         "SELECT id FROM flow_runs WHERE deployment_id = ?1 AND state_type IN ('PENDING', 'RUNNING', 'CANCELLING')",
     )?;
     let rows = stmt.query_map([deployment_id.to_string()], |r| codec::req_uuid(r, 0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// The run of a deployment that has waited longest for one of its concurrency slots (SCHEDULED, named
@@ -323,5 +308,5 @@ pub fn claimed_by_worker(tx: &Tx, pool_id: Uuid, worker: &str) -> Result<Vec<Flo
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![pool_id.to_string(), worker], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

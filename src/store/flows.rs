@@ -7,12 +7,12 @@ use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::flow::Flow;
 use crate::domain::{Doc, Ts};
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 const COLS: &str = "flows.id, flows.created, flows.updated, flows.name, flows.tags, flows.labels";
 
-fn row(r: &Row) -> rusqlite::Result<Flow> {
+fn row(r: &Row) -> crate::store::sql::Result<Flow> {
     Ok(Flow {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -69,8 +69,8 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Flow>> {
     let tail = query::tail(Entity::Flow, q, &mut params)?;
     let sql = format!("SELECT {COLS} FROM flows {tail}");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// How many flows match.

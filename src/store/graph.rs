@@ -6,14 +6,14 @@ use super::error::Result;
 use super::Tx;
 use crate::domain::graph::{GraphArtifact, GraphRow, SubflowPart};
 use crate::domain::StateType;
-use rusqlite::{params, Row};
+use crate::store::sql::{params, Row};
 use uuid::Uuid;
 
-fn state_type(r: &Row, i: usize) -> rusqlite::Result<Option<StateType>> {
+fn state_type(r: &Row, i: usize) -> crate::store::sql::Result<Option<StateType>> {
     codec::decode(r, i, "state type", StateType::parse)
 }
 
-fn graph_row(r: &Row) -> rusqlite::Result<GraphRow> {
+fn graph_row(r: &Row) -> crate::store::sql::Result<GraphRow> {
     let subflow = match codec::uuid(r, 7)? {
         Some(id) => Some(SubflowPart {
             id,
@@ -51,7 +51,7 @@ pub fn rows(tx: &Tx, flow_run_id: Uuid, limit: usize) -> Result<Vec<GraphRow>> {
          WHERE t.flow_run_id = ?1 LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![flow_run_id.to_string(), limit as i64], graph_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// A flow run's artifacts other than results, oldest first, at most `limit`.
@@ -74,5 +74,5 @@ pub fn artifacts(tx: &Tx, flow_run_id: Uuid, limit: usize) -> Result<Vec<GraphAr
             task_run_id: codec::uuid(r, 6)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

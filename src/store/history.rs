@@ -4,7 +4,7 @@ use super::codec;
 use super::error::Result;
 use super::Tx;
 use crate::domain::{State, StateDetails, StateType};
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 /// Which history table: flow runs or task runs.
@@ -23,7 +23,7 @@ impl Of {
     }
 }
 
-fn row(r: &Row) -> rusqlite::Result<State> {
+fn row(r: &Row) -> crate::store::sql::Result<State> {
     Ok(State {
         id: codec::req_uuid(r, 0)?,
         kind: codec::required(r, 1, "state type", StateType::parse)?,
@@ -40,8 +40,8 @@ pub fn insert(tx: &Tx, of: Of, run_id: Uuid, s: &State) -> Result<()> {
     let (table, fk) = of.table();
     tx.conn
         .prepare_cached(&format!(
-            "INSERT OR IGNORE INTO {table} (id, {fk}, type, name, timestamp, message, data, state_details) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+            "INSERT INTO {table} (id, {fk}, type, name, timestamp, message, data, state_details) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING"
         ))?
         .execute(params![
             s.id.to_string(),
@@ -64,7 +64,7 @@ pub fn list(tx: &Tx, of: Of, run_id: Uuid) -> Result<Vec<State>> {
          WHERE {fk} = ?1 ORDER BY timestamp, rowid"
     ))?;
     let rows = stmt.query_map([run_id.to_string()], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// One state of a run's history by its id.

@@ -6,11 +6,11 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Entity, Query};
 use crate::domain::log::Log;
-use rusqlite::{Row, ToSql};
+use crate::store::sql::{Row, ToSql};
 
 const COLS: &str = "logs.id, logs.created, logs.name, logs.level, logs.message, logs.timestamp, logs.flow_run_id, logs.task_run_id";
 
-fn row(r: &Row) -> rusqlite::Result<Log> {
+fn row(r: &Row) -> crate::store::sql::Result<Log> {
     Ok(Log {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -32,8 +32,8 @@ pub fn insert_many(tx: &Tx, logs: &[Log]) -> Result<()> {
     for chunk in logs.chunks(ROWS_PER_INSERT) {
         let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut stmt = tx.conn.prepare_cached(&format!(
-            "INSERT OR IGNORE INTO logs (id, created, name, level, message, timestamp, flow_run_id, \
-             task_run_id) VALUES {rows}"
+            "INSERT INTO logs (id, created, name, level, message, timestamp, flow_run_id, \
+             task_run_id) VALUES {rows} ON CONFLICT DO NOTHING"
         ))?;
         let mut i = 0;
         for l in chunk {
@@ -63,8 +63,8 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Log>> {
     let tail = query::tail(Entity::Log, q, &mut params)?;
     let sql = format!("SELECT {COLS} FROM logs {tail}");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// The lines of one flow run (not of its subflows) after the keyset `after` (timestamp, id), oldest
@@ -84,8 +84,8 @@ pub fn of_flow_run_after(
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        rusqlite::params![flow_run_id.to_string(), t, id, i64::from(limit)],
+        crate::store::sql::params![flow_run_id.to_string(), t, id, i64::from(limit)],
         row,
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

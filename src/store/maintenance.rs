@@ -4,7 +4,7 @@
 
 use super::error::{Result, StoreError};
 use super::stats::{self, DbStats};
-use super::Tx;
+use super::{sql, Tx};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 use std::time::Duration;
@@ -28,7 +28,7 @@ fn open_read_only(path: &Path) -> Result<Connection> {
 pub fn file_stats(path: &Path) -> Result<DbStats> {
     let conn = open_read_only(path)?;
     let tx = conn.unchecked_transaction()?;
-    let out = stats::db_stats(&Tx { conn: &tx });
+    let out = stats::db_stats(&Tx { conn: sql::Conn::Lite(&tx) });
     tx.finish()?;
     out
 }

@@ -9,7 +9,7 @@ use super::codec;
 use super::error::Result;
 use super::query;
 use crate::domain::filter::{Cond, Entity, Field, Query, Val};
-use rusqlite::types::Value as Sql;
+use crate::store::sql::Value as Sql;
 
 /// More state types than this are read with one `IN` (there are only nine).
 const MAX_ARMS: usize = 9;

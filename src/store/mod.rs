@@ -26,6 +26,7 @@ pub mod logs;
 pub mod maintenance;
 mod merge;
 mod migrations;
+mod pg;
 pub mod pool_status;
 mod query;
 pub mod read_views;
@@ -34,6 +35,7 @@ pub mod run_inputs;
 pub mod run_views;
 pub mod saved_searches;
 pub mod schedules;
+mod sql;
 pub mod stats;
 pub mod task_run_views;
 pub mod task_runs;
@@ -50,12 +52,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// A handle on an open transaction (writes) or connection (reads), passed to repository functions.
 pub struct Tx<'c> {
-    conn: &'c Connection,
+    conn: sql::Conn<'c>,
 }
 
-/// The database: one writer, several readers.
+/// The database: an embedded SQLite file, or a PostgreSQL database that several servers may share.
 #[derive(Debug)]
 pub struct Store {
+    engine: Engine,
+}
+
+#[derive(Debug)]
+enum Engine {
+    Lite(Lite),
+    Pg(pg::PgEngine),
+}
+
+/// SQLite: one writer, several readers.
+#[derive(Debug)]
+struct Lite {
     writer: writer::Writer,
     checkpointer: checkpoint::Checkpointer,
     readers: Vec<tokio_rusqlite::Connection>,
@@ -119,17 +133,44 @@ impl Store {
             readers.push(reader);
         }
         Ok(Store {
-            writer,
-            checkpointer,
-            readers,
-            next_reader: AtomicUsize::new(0),
-            path: path.to_path_buf(),
+            engine: Engine::Lite(Lite {
+                writer,
+                checkpointer,
+                readers,
+                next_reader: AtomicUsize::new(0),
+                path: path.to_path_buf(),
+            }),
         })
     }
 
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// Opens the database `target` names: a PostgreSQL URL (`postgresql://…`, also Prefect's
+    /// `postgresql+asyncpg://…`), else a SQLite file path.
+    pub async fn open_target(target: &str) -> Result<Store> {
+        if pg::is_url(target) {
+            Ok(Store {
+                engine: Engine::Pg(pg::PgEngine::open(target).await?),
+            })
+        } else {
+            Store::open(Path::new(target)).await
+        }
+    }
+
+    /// Whether `target` (as [`Store::open_target`] takes it) names a PostgreSQL database.
+    pub fn is_postgres_url(target: &str) -> bool {
+        pg::is_url(target)
+    }
+
+    /// Whether this store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.engine, Engine::Pg(_))
+    }
+
+    /// The database: the SQLite file, or the PostgreSQL URL without credentials.
+    pub fn describe(&self) -> String {
+        match &self.engine {
+            Engine::Lite(l) => l.path.display().to_string(),
+            Engine::Pg(p) => p.shown().to_string(),
+        }
     }
 
     /// Runs `f` atomically on the writer: its changes commit when it returns `Ok` and are rolled back
@@ -140,12 +181,18 @@ impl Store {
         F: FnOnce(&Tx) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.writer.write(f).await
+        match &self.engine {
+            Engine::Lite(l) => l.writer.write(f).await,
+            Engine::Pg(p) => p.write(f).await,
+        }
     }
 
     /// Writes run and commits made since open (group commit makes the second smaller).
     pub fn write_counts(&self) -> (u64, u64) {
-        let c = self.writer.counts();
+        let Engine::Lite(l) = &self.engine else {
+            return (0, 0);
+        };
+        let c = l.writer.counts();
         (
             c.writes.load(Ordering::Relaxed),
             c.commits.load(Ordering::Relaxed),
@@ -158,11 +205,15 @@ impl Store {
         F: FnOnce(&Tx) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let i = self.next_reader.fetch_add(1, Ordering::Relaxed) % self.readers.len();
-        self.readers[i]
+        let l = match &self.engine {
+            Engine::Lite(l) => l,
+            Engine::Pg(p) => return p.read(f).await,
+        };
+        let i = l.next_reader.fetch_add(1, Ordering::Relaxed) % l.readers.len();
+        l.readers[i]
             .call(move |conn| -> Result<T> {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-                let out = f(&Tx { conn: &tx });
+                let out = f(&Tx { conn: sql::Conn::Lite(&tx) });
                 tx.finish()?;
                 out
             })
@@ -172,8 +223,11 @@ impl Store {
 
     /// Size of the database file in bytes (main file plus WAL).
     pub fn size_bytes(&self) -> u64 {
-        let main = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
-        let wal = std::fs::metadata(self.path.with_extension("db-wal"))
+        let Engine::Lite(l) = &self.engine else {
+            return 0;
+        };
+        let main = std::fs::metadata(&l.path).map(|m| m.len()).unwrap_or(0);
+        let wal = std::fs::metadata(l.path.with_extension("db-wal"))
             .map(|m| m.len())
             .unwrap_or(0);
         main + wal
@@ -181,19 +235,23 @@ impl Store {
 
     /// Checkpoints the WAL and closes every connection; pending writes finish first.
     pub async fn close(self) -> Result<()> {
-        let mut checkpointer = self.checkpointer;
+        let l = match self.engine {
+            Engine::Lite(l) => l,
+            Engine::Pg(p) => return p.close().await,
+        };
+        let mut checkpointer = l.checkpointer;
         tokio::task::spawn_blocking(move || checkpointer.stop())
             .await
             .map_err(|_| StoreError::Closed)?;
-        for r in self.readers {
+        for r in l.readers {
             r.close().await.map_err(|_| StoreError::Closed)?;
         }
-        self.writer
+        l.writer
             .raw(|conn| -> Result<()> {
                 conn.execute_batch("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE);")?;
                 Ok(())
             })
             .await?;
-        self.writer.close().await
+        l.writer.close().await
     }
 }

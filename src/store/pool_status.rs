@@ -5,7 +5,7 @@ use super::codec;
 use super::error::Result;
 use super::Tx;
 use crate::domain::{StateType, Ts};
-use rusqlite::params;
+use crate::store::sql::params;
 use uuid::Uuid;
 
 /// A run holding a slot of a queue.
@@ -55,5 +55,5 @@ pub fn active_in_queue(tx: &Tx, queue_id: Uuid, limit: u32) -> Result<(u64, Vec<
             state_timestamp: codec::parse_ts(r, 5)?,
         })
     })?;
-    Ok((n as u64, rows.collect::<rusqlite::Result<_>>()?))
+    Ok((n as u64, rows.collect::<crate::store::sql::Result<_>>()?))
 }

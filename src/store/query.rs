@@ -3,7 +3,7 @@
 use super::codec;
 use super::error::{Result, StoreError};
 use crate::domain::filter::{Cond, Entity, Field, Order, Query};
-use rusqlite::types::Value as Sql;
+use crate::store::sql::Value as Sql;
 
 /// The table of an entity.
 pub fn table(e: Entity) -> &'static str {
@@ -26,7 +26,7 @@ pub fn count(tx: &super::Tx, e: Entity, cond: &Cond) -> Result<u64> {
     let sql = format!("SELECT count(*) FROM {} WHERE {c}", table(e));
     let n: i64 = tx
         .conn
-        .query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?;
+        .query_row(&sql, crate::store::sql::params_from_iter(params), |r| r.get(0))?;
     Ok(n as u64)
 }
 
@@ -118,7 +118,7 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
         Cond::All(parts) | Cond::Any(parts) => {
             let all = matches!(cond, Cond::All(_));
             if parts.is_empty() {
-                return Ok(if all { "1" } else { "0" }.into());
+                return Ok(if all { "1 = 1" } else { "1 = 0" }.into());
             }
             let sql: Result<Vec<String>> = parts.iter().map(|p| condition(e, p, params)).collect();
             format!("({})", sql?.join(if all { " AND " } else { " OR " }))
@@ -148,9 +148,9 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
             let c = col(e, *f)?;
             if vals.is_empty() {
                 return Ok(if matches!(cond, Cond::In(..)) {
-                    "0"
+                    "1 = 0"
                 } else {
-                    "1"
+                    "1 = 1"
                 }
                 .into());
             }
@@ -206,7 +206,7 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
             distinct.sort();
             distinct.dedup();
             if distinct.is_empty() {
-                return Ok("1".into());
+                return Ok("1 = 1".into());
             }
             // One flat IN list, not a chain of ORs/ANDs: SQLite refuses an expression tree deeper than
             // 1,000, and a filter may list 1,000 tags.
@@ -233,7 +233,7 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
 
 fn related(e: Entity, other: Entity, inner: &Cond, params: &mut Vec<Sql>) -> Result<String> {
     if inner.is_trivial() {
-        return Ok("1".into());
+        return Ok("1 = 1".into());
     }
     let sub = condition(other, inner, params)?;
     Ok(match (e, other) {

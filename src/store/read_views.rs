@@ -7,8 +7,8 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity};
 use crate::domain::Ts;
-use rusqlite::types::Value as Sql;
-use rusqlite::OptionalExtension;
+use crate::store::sql::Value as Sql;
+use crate::store::sql::OptionalExtension;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -25,10 +25,10 @@ fn id_counts(tx: &Tx, sql: &str, ids: &[Uuid]) -> Result<HashMap<Uuid, u64>> {
     }
     let mut stmt = tx.conn.prepare(sql)?;
     let rows = stmt.query_map(
-        rusqlite::params_from_iter(ids.iter().map(Uuid::to_string)),
+        crate::store::sql::params_from_iter(ids.iter().map(Uuid::to_string)),
         |r| Ok((codec::req_uuid(r, 0)?, r.get::<_, i64>(1)? as u64)),
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Per flow run of `ids`, its task runs that are not a subflow's wrapper (runs without any are left out).
@@ -72,10 +72,10 @@ pub fn counts_by_state_type(tx: &Tx, e: Entity, cond: &Cond) -> Result<Vec<(Stri
         "SELECT state_type, count(*) FROM {t} WHERE state_type IS NOT NULL AND {c} GROUP BY state_type"
     );
     let mut stmt = tx.conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// SQL for a run's lateness in seconds at `?N` (the time `now` is bound to): how late it started, or, not
@@ -101,7 +101,7 @@ pub fn average_lateness(tx: &Tx, cond: &Cond, now: Ts) -> Result<Option<f64>> {
     );
     Ok(tx
         .conn
-        .query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?)
+        .query_row(&sql, crate::store::sql::params_from_iter(params), |r| r.get(0))?)
 }
 
 /// A (state type, state name) pair runs have been in, and when first and last.
@@ -138,7 +138,7 @@ pub fn observed_states(
         .replace('%', "\\%")
         .replace('_', "\\_");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params![escaped, i64::from(limit)], |r| {
+    let rows = stmt.query_map(crate::store::sql::params![escaped, i64::from(limit)], |r| {
         Ok(ObservedState {
             state_type: r.get(0)?,
             state_name: r.get(1)?,
@@ -146,5 +146,5 @@ pub fn observed_states(
             last_seen: codec::req_ts(r, 3)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

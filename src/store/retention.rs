@@ -13,14 +13,14 @@ pub fn delete_runs_ended_before(tx: &Tx, cutoff: Ts, batch: u32, now: Ts) -> Res
             "SELECT id FROM flow_runs WHERE end_time IS NOT NULL AND end_time < ?1 \
              AND state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') LIMIT ?2",
         )?;
-        let rows = stmt.query_map(rusqlite::params![codec::ts(cutoff), batch], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
+        let rows = stmt.query_map(crate::store::sql::params![codec::ts(cutoff), batch], |r| r.get(0))?;
+        rows.collect::<crate::store::sql::Result<_>>()?
     };
     if ids.is_empty() {
         return Ok(0);
     }
     let marks = vec!["?"; ids.len()].join(", ");
-    let params = || rusqlite::params_from_iter(ids.iter());
+    let params = || crate::store::sql::params_from_iter(ids.iter());
     tx.conn.execute(
         &format!("DELETE FROM logs WHERE flow_run_id IN ({marks})"),
         params(),
@@ -45,7 +45,7 @@ pub fn delete_runs_ended_before(tx: &Tx, cutoff: Ts, batch: u32, now: Ts) -> Res
 pub fn delete_logs_before(tx: &Tx, cutoff: Ts, batch: u32) -> Result<u64> {
     let n = tx.conn.execute(
         "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE timestamp < ?1 LIMIT ?2)",
-        rusqlite::params![codec::ts(cutoff), batch],
+        crate::store::sql::params![codec::ts(cutoff), batch],
     )?;
     Ok(n as u64)
 }
@@ -54,7 +54,7 @@ pub fn delete_logs_before(tx: &Tx, cutoff: Ts, batch: u32) -> Result<u64> {
 pub fn delete_events_before(tx: &Tx, cutoff: Ts, batch: u32) -> Result<u64> {
     let n = tx.conn.execute(
         "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE occurred < ?1 LIMIT ?2)",
-        rusqlite::params![codec::ts(cutoff), batch],
+        crate::store::sql::params![codec::ts(cutoff), batch],
     )?;
     Ok(n as u64)
 }

@@ -4,12 +4,12 @@ use super::codec;
 use super::error::{Result, StoreError};
 use super::Tx;
 use crate::domain::run_input::RunInput;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 const COLS: &str = "id, created, updated, flow_run_id, key, value, sender";
 
-fn row(r: &Row) -> rusqlite::Result<RunInput> {
+fn row(r: &Row) -> crate::store::sql::Result<RunInput> {
     Ok(RunInput {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -38,8 +38,7 @@ pub fn insert(tx: &Tx, i: &RunInput) -> Result<()> {
             ],
         )
         .map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _)
-                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            f if f.is_constraint() =>
             {
                 StoreError::Conflict("A flow run input with this key already exists.".into())
             }

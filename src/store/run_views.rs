@@ -7,8 +7,8 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity};
 use crate::domain::Ts;
-use rusqlite::types::Value as Sql;
-use rusqlite::OptionalExtension;
+use crate::store::sql::Value as Sql;
+use crate::store::sql::OptionalExtension;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -61,7 +61,7 @@ pub fn history(
             ];
             params.extend(cond_params.iter().cloned());
             let (count, run_time, lateness) = cell
-                .query_row(rusqlite::params_from_iter(params), |r| {
+                .query_row(crate::store::sql::params_from_iter(params), |r| {
                     Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?))
                 })?;
             if count > 0 {
@@ -91,7 +91,7 @@ fn states(tx: &Tx) -> Result<Vec<(String, String)>> {
         "SELECT state_type, state_name FROM flow_runs WHERE state_type > ?1 AND state_name IS NOT NULL \
          ORDER BY state_type, state_name LIMIT 1",
     )?;
-    let pair = |r: &rusqlite::Row| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
+    let pair = |r: &crate::store::sql::Row| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
     let mut out: Vec<(String, String)> = Vec::new();
     let mut cur = next_type.query_row([""], pair).optional()?;
     while let Some(p) = cur {
@@ -127,8 +127,8 @@ pub fn names(tx: &Tx, what: Named, ids: &[Uuid]) -> Result<HashMap<Uuid, String>
     let sql = format!("SELECT id, name FROM {table} WHERE id IN ({marks})");
     let mut stmt = tx.conn.prepare(&sql)?;
     let rows = stmt.query_map(
-        rusqlite::params_from_iter(ids.iter().map(Uuid::to_string)),
+        crate::store::sql::params_from_iter(ids.iter().map(Uuid::to_string)),
         |r| Ok((codec::req_uuid(r, 0)?, r.get::<_, String>(1)?)),
     )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

@@ -4,13 +4,13 @@ use super::codec;
 use super::error::Result;
 use super::Tx;
 use crate::domain::saved_search::SavedSearch;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use serde_json::Value;
 use uuid::Uuid;
 
 const COLS: &str = "id, created, updated, name, filters";
 
-fn row(r: &Row) -> rusqlite::Result<SavedSearch> {
+fn row(r: &Row) -> crate::store::sql::Result<SavedSearch> {
     let filters = match codec::parse_json(r, 4)? {
         Some(Value::Array(a)) => a,
         _ => Vec::new(),
@@ -78,7 +78,7 @@ pub fn list(tx: &Tx, limit: u32, offset: u64) -> Result<Vec<SavedSearch>> {
         "SELECT {COLS} FROM saved_searches ORDER BY name LIMIT ?1 OFFSET ?2"
     ))?;
     let rows = stmt.query_map(params![limit, offset as i64], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Deletes a saved search; whether there was one.

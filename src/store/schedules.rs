@@ -7,14 +7,14 @@ use crate::domain::deployment::DeploymentSchedule;
 use crate::domain::schedule::Schedule;
 use crate::domain::state::name;
 use crate::domain::Ts;
-use rusqlite::{params, Row};
+use crate::store::sql::{params, Row};
 use uuid::Uuid;
 
 const COLS: &str =
     "id, created, updated, deployment_id, kind, cron, day_or, interval_seconds, anchor_date, \
     rrule, timezone, active, max_scheduled_runs, parameters, slug";
 
-fn row(r: &Row) -> rusqlite::Result<DeploymentSchedule> {
+fn row(r: &Row) -> crate::store::sql::Result<DeploymentSchedule> {
     let kind = codec::required(r, 4, "schedule kind", |k| {
         ["cron", "interval", "rrule"]
             .contains(&k)
@@ -58,7 +58,7 @@ pub fn schedules(tx: &Tx, deployment_id: Uuid) -> Result<Vec<DeploymentSchedule>
         "SELECT {COLS} FROM deployment_schedules WHERE deployment_id = ?1 ORDER BY updated DESC, rowid DESC"
     ))?;
     let rows = stmt.query_map([deployment_id.to_string()], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// A schedule as its columns: kind, cron, day_or, interval, anchor, rrule, timezone.

@@ -5,7 +5,7 @@ use super::error::Result;
 use super::Tx;
 use crate::domain::state::name;
 use crate::domain::Ts;
-use rusqlite::OptionalExtension;
+use crate::store::sql::OptionalExtension;
 
 /// How many flow runs are in each state type (types with no runs are absent).
 pub fn runs_by_state(tx: &Tx) -> Result<Vec<(String, u64)>> {
@@ -15,7 +15,7 @@ pub fn runs_by_state(tx: &Tx) -> Result<Vec<(String, u64)>> {
     let rows = stmt.query_map([], |r| {
         Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// How many runs wait in the Late state.
@@ -43,7 +43,7 @@ pub fn worker_heartbeats(tx: &Tx) -> Result<Vec<(String, String, Option<Ts>)>> {
             super::codec::parse_ts(r, 2)?,
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// One table's size.
@@ -77,7 +77,7 @@ pub fn db_stats(tx: &Tx) -> Result<DbStats> {
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )?;
         let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<rusqlite::Result<_>>()?
+        rows.collect::<crate::store::sql::Result<_>>()?
     };
     let has_dbstat = tx
         .conn

@@ -9,7 +9,7 @@ use super::run_views::HistoryCell;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity};
 use crate::domain::Ts;
-use rusqlite::types::Value as Sql;
+use crate::store::sql::Value as Sql;
 
 /// Task runs matching `cond` whose expected start lies in `[start, end)`, counted per interval of
 /// `interval` seconds from `start` and per current state, with their run times and lateness summed
@@ -42,7 +42,7 @@ pub fn history(
         lateness_sql("task_runs", "?1")
     );
     let mut stmt = tx.conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), |r| {
         Ok(HistoryCell {
             bucket: r.get(0)?,
             state_type: r.get(1)?,
@@ -52,7 +52,7 @@ pub fn history(
             lateness: r.get(5)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Finished task runs matching `cond` that started in `[start, start + buckets·width)`, per bucket of
@@ -68,19 +68,20 @@ pub fn finished_per_bucket(
     // Numbered parameters first: the condition's `?`s number on from the highest seen before them.
     let c = query::condition(Entity::TaskRun, cond, &mut params)?;
     let sql = format!(
-        "SELECT b, sum(state_type NOT IN ('FAILED', 'CRASHED')), sum(state_type IN ('FAILED', 'CRASHED')) \
+        "SELECT b, count(*) FILTER (WHERE state_type NOT IN ('FAILED', 'CRASHED')), \
+         count(*) FILTER (WHERE state_type IN ('FAILED', 'CRASHED')) \
          FROM (SELECT CAST((unixepoch(start_time, 'subsec') - unixepoch(?1, 'subsec')) / ?2 AS INTEGER) AS b, \
                state_type FROM task_runs \
-               WHERE start_time >= ?1 AND state_type IN {TERMINAL} AND {c}) \
+               WHERE start_time >= ?1 AND state_type IN {TERMINAL} AND {c}) AS buckets \
          WHERE b >= 0 AND b < {buckets} GROUP BY b ORDER BY b"
     );
     let mut stmt = tx.conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)? as u64,
             r.get::<_, i64>(2)? as u64,
         ))
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

@@ -8,7 +8,7 @@ use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::task_policy::TaskRunPolicy;
 use crate::domain::task_run::TaskRun;
 use crate::domain::{State, Ts};
-use rusqlite::{params, OptionalExtension, Row, ToSql};
+use crate::store::sql::{params, OptionalExtension, Row, ToSql};
 use uuid::Uuid;
 
 const COLS: &str = "task_runs.id, task_runs.created, task_runs.updated, task_runs.name, task_runs.flow_run_id, \
@@ -22,7 +22,7 @@ const ALL_COLS: &str = "id, created, updated, name, flow_run_id, task_key, dynam
     flow_run_run_count, expected_start_time, next_scheduled_start_time, start_time, end_time, total_run_time, \
     state_id, state_type, state_name, state_timestamp";
 
-fn row(r: &Row) -> rusqlite::Result<TaskRun> {
+fn row(r: &Row) -> crate::store::sql::Result<TaskRun> {
     Ok(TaskRun {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -156,8 +156,8 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<TaskRun>> {
     let tail = query::tail(Entity::TaskRun, q, &mut params)?;
     let sql = format!("SELECT {COLS} FROM task_runs {tail}");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// How many task runs match.
@@ -179,7 +179,7 @@ pub fn waiting_for_workers(tx: &Tx) -> Result<Vec<TaskRun>> {
         "SELECT {COLS} FROM task_runs WHERE flow_run_id IS NULL AND state_type = ?1 ORDER BY created"
     ))?;
     let rows = stmt.query_map([crate::domain::StateType::Scheduled.as_str()], row)?;
-    let runs: Vec<TaskRun> = rows.collect::<rusqlite::Result<_>>()?;
+    let runs: Vec<TaskRun> = rows.collect::<crate::store::sql::Result<_>>()?;
     Ok(runs
         .into_iter()
         .filter(|r| {
@@ -197,5 +197,5 @@ pub fn of_flow_run(tx: &Tx, flow_run_id: Uuid, limit: usize) -> Result<Vec<TaskR
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![flow_run_id.to_string(), limit as i64], row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

@@ -6,14 +6,14 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
 use crate::domain::variable::Variable;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use serde_json::Value;
 use uuid::Uuid;
 
 const COLS: &str = "variables.id, variables.created, variables.updated, variables.name, \
                     variables.value, variables.tags";
 
-fn row(r: &Row) -> rusqlite::Result<Variable> {
+fn row(r: &Row) -> crate::store::sql::Result<Variable> {
     Ok(Variable {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -24,10 +24,9 @@ fn row(r: &Row) -> rusqlite::Result<Variable> {
     })
 }
 
-fn conflict(e: rusqlite::Error, name: &str) -> StoreError {
+fn conflict(e: crate::store::sql::Error, name: &str) -> StoreError {
     match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        f if f.is_constraint() =>
         {
             StoreError::Conflict(format!("A variable with the name '{name}' already exists."))
         }
@@ -88,8 +87,8 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<Variable>> {
     let tail = query::tail(Entity::Variable, q, &mut params)?;
     let sql = format!("SELECT {COLS} FROM variables {tail}");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// How many variables match.

@@ -5,7 +5,7 @@ use super::error::{Result, StoreError};
 use super::Tx;
 use crate::domain::work_pool::{Candidate, PoolFilter, WorkPool, Worker};
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 const POOL_COLS: &str =
@@ -14,7 +14,7 @@ const POOL_COLS: &str =
 const WORKER_COLS: &str =
     "id, created, updated, work_pool_id, name, last_heartbeat_time, heartbeat_interval_seconds";
 
-fn pool_row(r: &Row) -> rusqlite::Result<WorkPool> {
+fn pool_row(r: &Row) -> crate::store::sql::Result<WorkPool> {
     Ok(WorkPool {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -31,7 +31,7 @@ fn pool_row(r: &Row) -> rusqlite::Result<WorkPool> {
     })
 }
 
-fn worker_row(r: &Row) -> rusqlite::Result<Worker> {
+fn worker_row(r: &Row) -> crate::store::sql::Result<Worker> {
     Ok(Worker {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -43,10 +43,9 @@ fn worker_row(r: &Row) -> rusqlite::Result<Worker> {
     })
 }
 
-pub(super) fn conflict(e: rusqlite::Error, what: String) -> StoreError {
+pub(super) fn conflict(e: crate::store::sql::Error, what: String) -> StoreError {
     match e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        f if f.is_constraint() =>
         {
             StoreError::Conflict(what)
         }
@@ -125,7 +124,7 @@ pub fn pools(tx: &Tx, filter: &PoolFilter, limit: u32, offset: u64) -> Result<Ve
         .prepare_cached(&format!("SELECT {POOL_COLS} FROM work_pools ORDER BY name"))?;
     let all: Vec<WorkPool> = stmt
         .query_map([], pool_row)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::store::sql::Result<_>>()?;
     Ok(all
         .into_iter()
         .filter(|p| filter.matches(p))
@@ -176,7 +175,7 @@ pub fn workers(tx: &Tx, pool_id: Uuid) -> Result<Vec<Worker>> {
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([pool_id.to_string()], worker_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Deletes a worker; `false` when it did not exist.
@@ -269,5 +268,5 @@ pub fn all_workers(tx: &Tx) -> Result<Vec<Worker>> {
         .conn
         .prepare_cached(&format!("SELECT {WORKER_COLS} FROM workers"))?;
     let rows = stmt.query_map([], worker_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }

@@ -6,13 +6,13 @@ use super::work_pools::conflict;
 use super::Tx;
 use crate::domain::work_pool::WorkQueue;
 use crate::domain::Ts;
-use rusqlite::{params, OptionalExtension, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
 
 const QUEUE_COLS: &str =
     "id, created, updated, work_pool_id, name, description, is_paused, concurrency_limit, priority, last_polled";
 
-fn queue_row(r: &Row) -> rusqlite::Result<WorkQueue> {
+fn queue_row(r: &Row) -> crate::store::sql::Result<WorkQueue> {
     Ok(WorkQueue {
         id: codec::req_uuid(r, 0)?,
         created: codec::req_ts(r, 1)?,
@@ -92,7 +92,7 @@ pub fn queues(tx: &Tx, pool_id: Uuid) -> Result<Vec<WorkQueue>> {
     );
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([pool_id.to_string()], queue_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// The queue with this id.
@@ -137,7 +137,7 @@ pub fn all_queues(tx: &Tx) -> Result<Vec<WorkQueue>> {
     let sql = format!("SELECT {QUEUE_COLS} FROM work_queues ORDER BY name, id");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([], queue_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// The queues named `name`, one per pool at most, oldest first.
@@ -145,7 +145,7 @@ pub fn queues_named(tx: &Tx, name: &str) -> Result<Vec<WorkQueue>> {
     let sql = format!("SELECT {QUEUE_COLS} FROM work_queues WHERE name = ?1 ORDER BY created, id");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map([name], queue_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Marks one queue (not its pool) as polled: someone read its runs by the queue's id.

@@ -157,7 +157,7 @@ where
         let _ = done.send(Ok(Err(e.into())));
         return (Box::new(|_| {}), code);
     }
-    let out = catch_unwind(AssertUnwindSafe(|| f(&Tx { conn })));
+    let out = catch_unwind(AssertUnwindSafe(|| f(&Tx { conn: super::sql::Conn::Lite(conn) })));
     match out {
         Ok(Ok(value)) => {
             let released = exec(conn, "RELEASE job");

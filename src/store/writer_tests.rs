@@ -88,7 +88,7 @@ fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
         .block_on(w.write(|tx| {
             let mut stmt = tx.conn.prepare("SELECT n FROM t ORDER BY n")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
+            Ok(rows.collect::<crate::store::sql::Result<Vec<i64>>>()?)
         }))
         .unwrap();
     (w, outcomes, rows)

@@ -21,6 +21,45 @@ pub struct TestApp {
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: tempfile::TempDir,
+    _db: Option<TestDatabase>,
+}
+
+/// A PostgreSQL database of its own for one test, when `BATON_TEST_DATABASE_URL` names a server (the test
+/// command sets it for the PostgreSQL run); dropped with the test.
+pub struct TestDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl TestDatabase {
+    /// A new empty database on the server `BATON_TEST_DATABASE_URL` names; `None` without it.
+    pub fn create() -> Option<TestDatabase> {
+        let admin = std::env::var("BATON_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+        let url = format!("{base}/{name}");
+        pg_admin(&admin, &format!("CREATE DATABASE {name}"));
+        Some(TestDatabase { admin, name, url })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        pg_admin(&self.admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// Runs one statement on the PostgreSQL server (on a thread of its own: the `postgres` crate runs its own
+/// runtime, which cannot start inside the test's).
+fn pg_admin(url: &str, sql: &str) {
+    let (url, sql) = (url.to_string(), sql.to_string());
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect to the test PostgreSQL");
+        c.batch_execute(&sql).expect("run an admin statement on the test PostgreSQL");
+    })
+    .join()
+    .expect("the PostgreSQL admin thread");
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -35,6 +74,8 @@ pub async fn spawn_app_without_worker() -> TestApp {
 pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("home"));
+    let db = TestDatabase::create();
+    config.database = db.as_ref().map(|d| d.url.clone());
     adjust(&mut config);
     let home = config.home.clone();
     let app = App::build(config).await.unwrap();
@@ -55,6 +96,7 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
         stop: Some(tx),
         handle: Some(handle),
         _dir: dir,
+        _db: db,
     }
 }
 

@@ -1,0 +1,123 @@
+//! What differs between the engines' SQL. The repositories write SQLite's SQL; [`to_pg`] rewrites it for
+//! PostgreSQL once per statement: placeholders, `LIKE`'s case rule, and SQLite's functions (see
+//! [`super::functions`]). What a rewrite cannot express is spelled per engine by the helpers below.
+
+use super::functions;
+use super::Conn;
+
+/// SQLite SQL as PostgreSQL SQL: SQLite's functions in PostgreSQL's words, then `?N` → `$N`, a bare `?` →
+/// the next number (SQLite's rule: one more than the largest so far), `LIKE` → `ILIKE` (SQLite's `LIKE`
+/// ignores ASCII case). Quoted text is untouched.
+pub fn to_pg(sql: &str) -> String {
+    placeholders(&functions::order_nulls(&functions::rewrite(sql)))
+}
+
+fn placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut max = 0u32;
+    let b = sql.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' | b'"' => {
+                let end = sql[i + 1..].find(c as char).map_or(b.len(), |j| i + 1 + j + 1);
+                out.push_str(&sql[i..end]);
+                i = end;
+            }
+            b'?' => {
+                let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+                let n = if digits == 0 {
+                    max + 1
+                } else {
+                    sql[i + 1..i + 1 + digits].parse().unwrap_or(0)
+                };
+                max = max.max(n);
+                out.push('$');
+                out.push_str(&n.to_string());
+                i += 1 + digits;
+            }
+            _ if is_word_at(b, i, b"LIKE") => {
+                out.push_str("ILIKE");
+                i += 4;
+            }
+            _ => {
+                let ch = sql[i..].chars().next().unwrap_or(' ');
+                out.push(ch);
+                i += ch.len_utf8();
+            }
+        }
+    }
+    out
+}
+
+fn is_word_at(b: &[u8], i: usize, word: &[u8]) -> bool {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    b.len() >= i + word.len()
+        && b[i..i + word.len()].eq_ignore_ascii_case(word)
+        && (i == 0 || !ident(b[i - 1]))
+        && b.get(i + word.len()).is_none_or(|c| !ident(*c))
+}
+
+/// The text at `key` of a JSON object stored as text in `col`.
+pub fn json_text(conn: Conn, col: &str, key: &str) -> String {
+    if conn.is_pg() {
+        format!("(({col})::jsonb ->> '{key}')")
+    } else {
+        format!("json_extract({col}, '$.\"{key}\"')")
+    }
+}
+
+/// A table of the elements (as text, column `value`) of a JSON array stored as text in `col`.
+pub fn json_each(conn: Conn, col: &str) -> String {
+    if conn.is_pg() {
+        format!("jsonb_array_elements_text(({col})::jsonb) AS je(value)")
+    } else {
+        format!("json_each({col})")
+    }
+}
+
+/// Seconds since the epoch (with fractions) of an RFC 3339 text timestamp.
+pub fn epoch(conn: Conn, x: &str) -> String {
+    if conn.is_pg() {
+        format!("CAST(extract(epoch FROM CAST({x} AS timestamptz)) AS DOUBLE PRECISION)")
+    } else {
+        format!("unixepoch({x}, 'subsec')")
+    }
+}
+
+/// The larger of two values (SQLite's two-argument `max`).
+pub fn greatest(conn: Conn, a: &str, b: &str) -> String {
+    if conn.is_pg() {
+        format!("greatest({a}, {b})")
+    } else {
+        format!("max({a}, {b})")
+    }
+}
+
+/// Row locks for a read inside a write transaction (PostgreSQL; SQLite's single writer needs none).
+pub fn for_update(conn: Conn) -> &'static str {
+    if conn.is_pg() {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_pg;
+
+    #[test]
+    fn placeholders_follow_sqlite_numbering() {
+        assert_eq!(to_pg("a = ?1 AND b = ?2 OR c = ?1"), "a = $1 AND b = $2 OR c = $1");
+        assert_eq!(to_pg("a = ? AND b = ? AND c = ?5 AND d = ?"), "a = $1 AND b = $2 AND c = $5 AND d = $6");
+    }
+
+    #[test]
+    fn quoted_text_is_untouched() {
+        assert_eq!(to_pg("x = '?1 LIKE' AND \"a?\" LIKE ?2"), "x = '?1 LIKE' AND \"a?\" ILIKE $2");
+        assert_eq!(to_pg("name NOT like ? ESCAPE '\\'"), "name NOT ILIKE $1 ESCAPE '\\'");
+        assert_eq!(to_pg("SELECT likes, unlike FROM t"), "SELECT likes, unlike FROM t");
+    }
+}
