@@ -2,6 +2,7 @@
 //! (stop accepting, let in-flight requests finish, stop long-lived tasks, close the database).
 
 use crate::config::{database_path, ServeConfig};
+use crate::services::replicas::while_leading;
 use crate::services::{clock::Clock, Services};
 use crate::store::Store;
 use anyhow::Context;
@@ -121,21 +122,41 @@ impl App {
         );
         tracing::info!(%addr, data = %home.display(), "Baton is serving");
         let loops = tokio_util::task::TaskTracker::new();
-        loops.spawn(crate::services::scheduler::run(services.clone()));
-        loops.spawn(crate::services::late_runs::run(services.clone()));
-        loops.spawn(crate::services::reaper::run(services.clone()));
+        // With several servers on one PostgreSQL database, these run on the one that leads.
+        let s = services.clone();
+        loops.spawn(while_leading(s.clone(), move || {
+            crate::services::scheduler::run(s.clone())
+        }));
+        let s = services.clone();
+        loops.spawn(while_leading(s.clone(), move || {
+            crate::services::late_runs::run(s.clone())
+        }));
+        let s = services.clone();
+        loops.spawn(while_leading(s.clone(), move || {
+            crate::services::reaper::run(s.clone())
+        }));
+        let s = services.clone();
+        loops.spawn(while_leading(s.clone(), move || {
+            crate::services::trigger_loop::run(s.clone())
+        }));
+        let (s, keep) = (services.clone(), config.retention);
+        loops.spawn(while_leading(s.clone(), move || {
+            crate::services::retention::run(s.clone(), keep)
+        }));
+        // Every server serves its own slot waiters, and hears what the others store.
         loops.spawn(crate::services::slot_loop::run(services.clone()));
-        loops.spawn(crate::services::trigger_loop::run(services.clone()));
-        loops.spawn(crate::services::retention::run(
-            services.clone(),
-            config.retention,
-        ));
+        loops.spawn(crate::services::replicas::follow(services.clone()));
         let mut child_addr = addr;
         if child_addr.ip().is_unspecified() {
             child_addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
         for pool in &config.worker_pools {
-            let name = format!("baton-serve-{pool}");
+            // Servers sharing a database each name their worker apart (a worker reaps only its own runs).
+            let name = if services.store.is_postgres() {
+                format!("baton-serve-{pool}-{}", replica_name(addr))
+            } else {
+                format!("baton-serve-{pool}")
+            };
             crate::worker::local::reap_orphans(&services, &name).await;
             let transport = Arc::new(crate::worker::local::Local::new(
                 services.clone(),
@@ -251,6 +272,17 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// A server's name among the servers sharing its database: the host and port, stable across restarts so a
+/// restarted server finds the runs its worker left.
+fn replica_name(addr: std::net::SocketAddr) -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".into());
+    format!("{host}-{}", addr.port())
 }
 
 /// The settings document of a server: where it keeps its data, where it listens, how long it keeps

@@ -54,9 +54,7 @@ fn run_serve(a: ServeArgs) -> anyhow::Result<()> {
     config.auth = baton::config::server_auth(a.auth);
     config.python = baton::worker::python::checked_option(a.python)?;
     config.secrets_key_file = a.secrets_key_file;
-    config.database = a
-        .database
-        .or_else(baton::config::prefect_database_url);
+    config.database = a.database.or_else(baton::config::prefect_database_url);
     config.retention = baton::domain::retention::RetentionPolicy {
         flow_run_days: a.keep_flow_runs_days,
         log_days: a.keep_logs_days,

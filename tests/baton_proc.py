@@ -13,9 +13,11 @@ stopped, by their PID.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -86,6 +88,27 @@ def _drain(stream, sink: deque, tag: str, lines: "queue.Queue[str | None] | None
             lines.put(None)  # EOF marker
 
 
+def postgres_args(home: Path, args: "list[str] | tuple[str, ...]") -> "list[str]":
+    """`--database URL` when BATON_TEST_DATABASE_URL names a PostgreSQL server (the test command's
+    PostgreSQL run): one database per data dir, made on first use, so a server restarted on the same home
+    finds its data as it would in its SQLite file."""
+    admin = os.environ.get("BATON_TEST_DATABASE_URL", "")
+    if not admin or "--database" in args:
+        return []
+    name = "h_" + hashlib.sha256(str(home.resolve()).encode()).hexdigest()[:24]
+    psql = shutil.which("psql") or str(Path(os.environ.get("BATON_PG_BIN", "")) / "psql")
+    exists = subprocess.run(
+        [psql, "-X", "-A", "-t", admin, "-c", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.strip()
+    if exists != "1":
+        subprocess.run(
+            [psql, "-X", "-q", admin, "-c", f"CREATE DATABASE {name}"],
+            capture_output=True, text=True, check=True, timeout=60,
+        )
+    return ["--database", admin.rsplit("/", 1)[0] + "/" + name]
+
+
 def start_baton(
     home: Path, args: "list[str] | tuple[str, ...]" = (), env: "dict[str, str] | None" = None
 ) -> BatonServer:
@@ -100,6 +123,7 @@ def start_baton(
         )
     child_env = env_without_prefect()
     child_env.update(env or {})
+    args = [*args, *postgres_args(home, args)]
     proc = subprocess.Popen(
         [str(binary), "serve", "--host", "127.0.0.1", "--port", "0", "--home", str(home), *args],
         stdin=subprocess.DEVNULL,

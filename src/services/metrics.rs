@@ -38,6 +38,7 @@ pub struct Metrics {
     heartbeat_age: Family<Labels, FloatGauge>,
     requests: Family<Labels, Histogram, fn() -> Histogram>,
     db_size: Gauge,
+    leader: Gauge,
     db_writes: Gauge,
     db_commits: Gauge,
     slots_in_use: Family<Labels, Gauge>,
@@ -71,6 +72,7 @@ impl Metrics {
             heartbeat_age: Family::default(),
             requests: Family::new_with_constructor(request_buckets as fn() -> Histogram),
             db_size: Gauge::default(),
+            leader: Gauge::default(),
             db_writes: Gauge::default(),
             db_commits: Gauge::default(),
             slots_in_use: Family::default(),
@@ -118,6 +120,12 @@ impl Metrics {
             "database_size_bytes",
             "Size of the database file and its write-ahead log",
             m.db_size.clone(),
+        );
+        registry.register(
+            "leader",
+            "1 when this server runs the background loops (always on SQLite; on PostgreSQL, the one server \
+             among those sharing the database that holds the leader lock)",
+            m.leader.clone(),
         );
         registry.register(
             "database_writes",
@@ -230,7 +238,8 @@ impl Services {
                 .get_or_create(&labels)
                 .set(u.waiters.len() as i64);
         }
-        m.db_size.set(self.store.size_bytes() as i64);
+        m.db_size.set(self.store.size().await as i64);
+        m.leader.set(i64::from(*self.store.leadership().borrow()));
         let (writes, commits) = self.store.write_counts();
         m.db_writes.set(writes as i64);
         m.db_commits.set(commits as i64);

@@ -31,6 +31,7 @@ pub mod orchestration;
 mod pause_expiry;
 pub mod read_models;
 pub mod reaper;
+pub mod replicas;
 pub mod retention;
 pub mod run_inputs;
 pub mod saved_searches;

@@ -201,7 +201,8 @@ pub fn list(tx: &Tx, q: &DocumentQuery) -> Result<Vec<Sealed>> {
             "block_documents.block_type_name ASC, block_documents.name ASC"
         }
     };
-    let limit = q.limit.map_or(-1, i64::from);
+    // No limit: the largest, which both engines take (SQLite also reads -1 so; PostgreSQL refuses it).
+    let limit = q.limit.map_or(i64::MAX, i64::from);
     let sql = format!(
         "SELECT {COLS} FROM {FROM} WHERE {wher} ORDER BY {order}, block_documents.id LIMIT {limit} OFFSET {}",
         q.offset

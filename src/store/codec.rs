@@ -1,8 +1,8 @@
 //! Conversions between domain values and SQLite column values.
 
 use crate::domain::{time, Doc, State, StateDetails, StateType, Ts};
-use crate::store::sql::Value as Sql;
 use crate::store::sql::Row;
+use crate::store::sql::Value as Sql;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -180,7 +180,10 @@ pub fn val(v: &crate::domain::filter::Val) -> Sql {
 mod tests {
     use super::*;
 
-    fn with_row<T>(sql: &str, f: impl FnOnce(&Row) -> crate::store::sql::Result<T>) -> crate::store::sql::Result<T> {
+    fn with_row<T>(
+        sql: &str,
+        f: impl FnOnce(&Row) -> crate::store::sql::Result<T>,
+    ) -> crate::store::sql::Result<T> {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::store::sql::Conn::Lite(&conn).query_row(sql, [], f)
     }

@@ -34,12 +34,9 @@ fn row(r: &Row) -> crate::store::sql::Result<Limit> {
 
 fn conflict(e: crate::store::sql::Error, name: &str) -> StoreError {
     match e {
-        f if f.is_constraint() =>
-        {
-            StoreError::Conflict(format!(
-                "A concurrency limit named '{name}' already exists."
-            ))
-        }
+        f if f.is_constraint() => StoreError::Conflict(format!(
+            "A concurrency limit named '{name}' already exists."
+        )),
         other => other.into(),
     }
 }

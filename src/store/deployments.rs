@@ -107,13 +107,10 @@ pub fn insert(tx: &Tx, d: &Deployment) -> Result<()> {
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
     let sql = format!("INSERT INTO deployments ({ALL_COLS}) VALUES ({marks})");
     match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
-        Err(e) if e.is_constraint() =>
-        {
-            Err(StoreError::Conflict(format!(
-                "a deployment named '{}' already exists for this flow",
-                d.name
-            )))
-        }
+        Err(e) if e.is_constraint() => Err(StoreError::Conflict(format!(
+            "a deployment named '{}' already exists for this flow",
+            d.name
+        ))),
         r => r.map(|_| ()).map_err(Into::into),
     }
 }

@@ -5,7 +5,7 @@ use super::error::Result;
 use super::Tx;
 use crate::domain::event::{Event, EventFilter};
 use crate::domain::Ts;
-use crate::store::sql::{params, Row};
+use crate::store::sql::{params, OptionalExtension, Row};
 use serde_json::Value;
 
 fn row(r: &Row) -> crate::store::sql::Result<Event> {
@@ -52,6 +52,9 @@ pub fn insert(tx: &Tx, e: &Event) -> Result<bool> {
             e.follows.map(|u| u.to_string()),
             codec::ts(e.received)
         ])?;
+    if n > 0 {
+        tx.announce_event(&e.id.to_string())?;
+    }
     Ok(n > 0)
 }
 
@@ -128,4 +131,15 @@ pub fn scan(
         }
     }
     Ok(())
+}
+
+/// The stored event with this id.
+pub fn get(tx: &Tx, id: &str) -> Result<Option<Event>> {
+    Ok(tx
+        .conn
+        .prepare_cached(
+            "SELECT id, occurred, event, resource, related, payload, follows, received FROM events WHERE id = ?1",
+        )?
+        .query_row([id], row)
+        .optional()?)
 }

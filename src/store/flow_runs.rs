@@ -116,8 +116,7 @@ pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
     let sql = format!("INSERT INTO flow_runs ({ALL_COLS}) VALUES ({marks})");
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
     match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
-        Err(e) if e.is_constraint() =>
-        {
+        Err(e) if e.is_constraint() => {
             return Err(StoreError::Conflict(
                 "a flow run with this id or idempotency key already exists".into(),
             ))
@@ -170,7 +169,7 @@ pub fn state(tx: &Tx, id: Uuid) -> Result<Option<State>> {
 
 /// The run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<FlowRun>> {
-    let sql = format!("SELECT {COLS} FROM flow_runs WHERE id = ?1");
+    let sql = format!("SELECT {COLS} FROM flow_runs WHERE id = ?1{}", tx.lock());
     Ok(tx
         .conn
         .prepare_cached(&sql)?

@@ -28,7 +28,10 @@ fn open_read_only(path: &Path) -> Result<Connection> {
 pub fn file_stats(path: &Path) -> Result<DbStats> {
     let conn = open_read_only(path)?;
     let tx = conn.unchecked_transaction()?;
-    let out = stats::db_stats(&Tx { conn: sql::Conn::Lite(&tx) });
+    let out = stats::db_stats(&Tx {
+        conn: sql::Conn::Lite(&tx),
+        writes: false,
+    });
     tx.finish()?;
     out
 }

@@ -53,6 +53,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// A handle on an open transaction (writes) or connection (reads), passed to repository functions.
 pub struct Tx<'c> {
     conn: sql::Conn<'c>,
+    /// Whether this transaction may write.
+    writes: bool,
+}
+
+impl Tx<'_> {
+    /// Tells the other servers on this database, when this transaction commits, that it stored the event
+    /// `id` (PostgreSQL; a SQLite store has no other servers).
+    pub(crate) fn announce_event(&self, id: &str) -> Result<()> {
+        if let sql::Conn::Pg(c) = self.conn {
+            pg::announce(c, id)?;
+        }
+        Ok(())
+    }
+
+    /// What a read of rows this transaction will change ends with: on PostgreSQL in a write, `FOR UPDATE`,
+    /// so another server's transaction that read the same row waits and then sees this one's change (two
+    /// claims of one run cannot both pass); nothing on SQLite, whose single writer already serializes.
+    pub fn lock(&self) -> &'static str {
+        if self.writes {
+            sql::dialect::for_update(self.conn)
+        } else {
+            ""
+        }
+    }
 }
 
 /// The database: an embedded SQLite file, or a PostgreSQL database that several servers may share.
@@ -160,6 +184,34 @@ impl Store {
         pg::is_url(target)
     }
 
+    /// Whether this server leads the background loops, as it changes: always on SQLite; on PostgreSQL, while
+    /// it holds the leader lock (one server among those sharing the database).
+    pub fn leadership(&self) -> tokio::sync::watch::Receiver<bool> {
+        match &self.engine {
+            Engine::Lite(_) => tokio::sync::watch::channel(true).1,
+            Engine::Pg(p) => p.leadership(),
+        }
+    }
+
+    /// This server's name in what it announces to the other servers (PostgreSQL only).
+    pub fn origin(&self) -> Option<&str> {
+        match &self.engine {
+            Engine::Lite(_) => None,
+            Engine::Pg(p) => Some(p.origin()),
+        }
+    }
+
+    /// Announcements from the other servers on the database, as JSON `{"o": origin, "id": event id}` (`None`
+    /// after the listening session was renewed); given once, and only on PostgreSQL.
+    pub fn take_announcements(
+        &self,
+    ) -> Option<tokio::sync::mpsc::UnboundedReceiver<Option<String>>> {
+        match &self.engine {
+            Engine::Lite(_) => None,
+            Engine::Pg(p) => p.take_announcements(),
+        }
+    }
+
     /// Whether this store is on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         matches!(self.engine, Engine::Pg(_))
@@ -189,8 +241,9 @@ impl Store {
 
     /// Writes run and commits made since open (group commit makes the second smaller).
     pub fn write_counts(&self) -> (u64, u64) {
-        let Engine::Lite(l) = &self.engine else {
-            return (0, 0);
+        let l = match &self.engine {
+            Engine::Lite(l) => l,
+            Engine::Pg(p) => return p.write_counts(),
         };
         let c = l.writer.counts();
         (
@@ -213,7 +266,10 @@ impl Store {
         l.readers[i]
             .call(move |conn| -> Result<T> {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-                let out = f(&Tx { conn: sql::Conn::Lite(&tx) });
+                let out = f(&Tx {
+                    conn: sql::Conn::Lite(&tx),
+                    writes: false,
+                });
                 tx.finish()?;
                 out
             })
@@ -221,7 +277,24 @@ impl Store {
             .map_err(StoreError::from)
     }
 
-    /// Size of the database file in bytes (main file plus WAL).
+    /// Size of the database in bytes: the SQLite file plus its WAL, or PostgreSQL's database size.
+    pub async fn size(&self) -> u64 {
+        if let Engine::Pg(p) = &self.engine {
+            return p
+                .read(|tx| {
+                    tx.conn
+                        .query_row("SELECT pg_database_size(current_database())", [], |r| {
+                            r.get::<_, i64>(0)
+                        })
+                        .map_err(Into::into)
+                })
+                .await
+                .map_or(0, |n| u64::try_from(n).unwrap_or(0));
+        }
+        self.size_bytes()
+    }
+
+    /// Size of the SQLite database file in bytes (main file plus WAL); 0 on PostgreSQL.
     pub fn size_bytes(&self) -> u64 {
         let Engine::Lite(l) = &self.engine else {
             return 0;

@@ -26,7 +26,9 @@ pub fn count(tx: &super::Tx, e: Entity, cond: &Cond) -> Result<u64> {
     let sql = format!("SELECT count(*) FROM {} WHERE {c}", table(e));
     let n: i64 = tx
         .conn
-        .query_row(&sql, crate::store::sql::params_from_iter(params), |r| r.get(0))?;
+        .query_row(&sql, crate::store::sql::params_from_iter(params), |r| {
+            r.get(0)
+        })?;
     Ok(n as u64)
 }
 

@@ -7,8 +7,8 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity};
 use crate::domain::Ts;
-use crate::store::sql::Value as Sql;
 use crate::store::sql::OptionalExtension;
+use crate::store::sql::Value as Sql;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -101,7 +101,9 @@ pub fn average_lateness(tx: &Tx, cond: &Cond, now: Ts) -> Result<Option<f64>> {
     );
     Ok(tx
         .conn
-        .query_row(&sql, crate::store::sql::params_from_iter(params), |r| r.get(0))?)
+        .query_row(&sql, crate::store::sql::params_from_iter(params), |r| {
+            r.get(0)
+        })?)
 }
 
 /// A (state type, state name) pair runs have been in, and when first and last.
@@ -129,7 +131,7 @@ pub fn observed_states(
     let sql = format!(
         "SELECT type, name, min(timestamp), max(timestamp) FROM \
          (SELECT type, name, timestamp FROM flow_run_states \
-          UNION ALL SELECT type, name, timestamp FROM task_run_states) \
+          UNION ALL SELECT type, name, timestamp FROM task_run_states) AS states \
          WHERE ?1 = '' OR type LIKE ?1 || '%' ESCAPE '\\' OR name LIKE ?1 || '%' ESCAPE '\\' \
          GROUP BY type, name ORDER BY {order} LIMIT ?2"
     );

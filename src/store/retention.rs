@@ -13,7 +13,9 @@ pub fn delete_runs_ended_before(tx: &Tx, cutoff: Ts, batch: u32, now: Ts) -> Res
             "SELECT id FROM flow_runs WHERE end_time IS NOT NULL AND end_time < ?1 \
              AND state_type IN ('COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED') LIMIT ?2",
         )?;
-        let rows = stmt.query_map(crate::store::sql::params![codec::ts(cutoff), batch], |r| r.get(0))?;
+        let rows = stmt.query_map(crate::store::sql::params![codec::ts(cutoff), batch], |r| {
+            r.get(0)
+        })?;
         rows.collect::<crate::store::sql::Result<_>>()?
     };
     if ids.is_empty() {

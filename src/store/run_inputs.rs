@@ -38,8 +38,7 @@ pub fn insert(tx: &Tx, i: &RunInput) -> Result<()> {
             ],
         )
         .map_err(|e| match e {
-            f if f.is_constraint() =>
-            {
+            f if f.is_constraint() => {
                 StoreError::Conflict("A flow run input with this key already exists.".into())
             }
             other => other.into(),

@@ -7,8 +7,8 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity};
 use crate::domain::Ts;
-use crate::store::sql::Value as Sql;
 use crate::store::sql::OptionalExtension;
+use crate::store::sql::Value as Sql;
 use std::collections::HashMap;
 use uuid::Uuid;
 

@@ -104,7 +104,7 @@ pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
 
 /// The task run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<TaskRun>> {
-    let sql = format!("SELECT {COLS} FROM task_runs WHERE id = ?1");
+    let sql = format!("SELECT {COLS} FROM task_runs WHERE id = ?1{}", tx.lock());
     Ok(tx
         .conn
         .prepare_cached(&sql)?

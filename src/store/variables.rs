@@ -26,8 +26,7 @@ fn row(r: &Row) -> crate::store::sql::Result<Variable> {
 
 fn conflict(e: crate::store::sql::Error, name: &str) -> StoreError {
     match e {
-        f if f.is_constraint() =>
-        {
+        f if f.is_constraint() => {
             StoreError::Conflict(format!("A variable with the name '{name}' already exists."))
         }
         other => other.into(),

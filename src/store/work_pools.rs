@@ -45,10 +45,7 @@ fn worker_row(r: &Row) -> crate::store::sql::Result<Worker> {
 
 pub(super) fn conflict(e: crate::store::sql::Error, what: String) -> StoreError {
     match e {
-        f if f.is_constraint() =>
-        {
-            StoreError::Conflict(what)
-        }
+        f if f.is_constraint() => StoreError::Conflict(what),
         other => other.into(),
     }
 }

@@ -157,7 +157,12 @@ where
         let _ = done.send(Ok(Err(e.into())));
         return (Box::new(|_| {}), code);
     }
-    let out = catch_unwind(AssertUnwindSafe(|| f(&Tx { conn: super::sql::Conn::Lite(conn) })));
+    let out = catch_unwind(AssertUnwindSafe(|| {
+        f(&Tx {
+            conn: super::sql::Conn::Lite(conn),
+            writes: true,
+        })
+    }));
     match out {
         Ok(Ok(value)) => {
             let released = exec(conn, "RELEASE job");

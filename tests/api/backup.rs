@@ -93,7 +93,7 @@ fn consistent(path: &Path) -> usize {
 }
 
 #[tokio::test]
-async fn backup_under_load_restores_identically() {
+async fn sqlite_only_backup_under_load_restores_identically() {
     let app = spawn_app_without_worker().await;
     let home = app.home.to_str().unwrap().to_string();
     let flow = app.flow("busy").await;
@@ -253,7 +253,7 @@ async fn a_second_server_on_the_same_home_is_refused() {
 /// The key of the block secrets goes beside the backup (mode 0600) and comes back with a restore, so a
 /// restored data dir reads its secrets.
 #[tokio::test]
-async fn backup_carries_the_secrets_key() {
+async fn sqlite_only_backup_carries_the_secrets_key() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let app = spawn_with(|c| c.home = home.clone()).await;

@@ -238,7 +238,7 @@ async fn references_read_in_place_refuse_cycles_and_vanish_with_their_document()
 }
 
 #[tokio::test]
-async fn block_data_is_sealed_at_rest_under_the_key_file() {
+async fn sqlite_only_block_data_is_sealed_at_rest_under_the_key_file() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     let app = spawn_with(|c| c.home = home.clone()).await;

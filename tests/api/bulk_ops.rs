@@ -265,7 +265,12 @@ async fn default_result_storage_settings_and_registry_views() {
 
     let (st, settings) = app.get("/admin/settings").await;
     assert_eq!(st, StatusCode::OK);
-    assert_eq!(settings["server"]["database"]["driver"], "sqlite");
+    let driver = if std::env::var("BATON_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        "postgresql+asyncpg"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(settings["server"]["database"]["driver"], driver);
     assert!(settings["api"]["url"].as_str().unwrap().ends_with("/api"));
 
     let (st, view) = app

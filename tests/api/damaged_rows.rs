@@ -15,7 +15,7 @@ fn damage(app: &TestApp, sql: &str, id: &str) {
 }
 
 #[tokio::test]
-async fn a_damaged_row_answers_500_naming_the_cause() {
+async fn sqlite_only_a_damaged_row_answers_500_naming_the_cause() {
     let app = spawn_app_without_worker().await;
     let flow = app.flow("damaged").await;
     let run = app.run(&flow, json!({"name": "victim"})).await;

@@ -35,9 +35,14 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// A new empty database on the server `BATON_TEST_DATABASE_URL` names; `None` without it.
     pub fn create() -> Option<TestDatabase> {
-        let admin = std::env::var("BATON_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())?;
+        let admin = std::env::var("BATON_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())?;
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_string();
+        let base = admin
+            .rsplit_once('/')
+            .map_or(admin.as_str(), |(b, _)| b)
+            .to_string();
         let url = format!("{base}/{name}");
         pg_admin(&admin, &format!("CREATE DATABASE {name}"));
         Some(TestDatabase { admin, name, url })
@@ -46,7 +51,10 @@ impl TestDatabase {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        pg_admin(&self.admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        pg_admin(
+            &self.admin,
+            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+        );
     }
 }
 
@@ -55,8 +63,10 @@ impl Drop for TestDatabase {
 fn pg_admin(url: &str, sql: &str) {
     let (url, sql) = (url.to_string(), sql.to_string());
     std::thread::spawn(move || {
-        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("connect to the test PostgreSQL");
-        c.batch_execute(&sql).expect("run an admin statement on the test PostgreSQL");
+        let mut c = postgres::Client::connect(&url, postgres::NoTls)
+            .expect("connect to the test PostgreSQL");
+        c.batch_execute(&sql)
+            .expect("run an admin statement on the test PostgreSQL");
     })
     .join()
     .expect("the PostgreSQL admin thread");
@@ -72,6 +82,11 @@ pub async fn spawn_app_without_worker() -> TestApp {
 }
 
 pub async fn spawn_with(adjust: impl FnOnce(&mut ServeConfig)) -> TestApp {
+    // The server's errors go into the failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("baton=error")
+        .with_test_writer()
+        .try_init();
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("home"));
     let db = TestDatabase::create();

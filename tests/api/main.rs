@@ -38,6 +38,7 @@ mod old_sqlite;
 mod orchestration;
 mod partition;
 mod pause_resume;
+mod pg_replicas;
 mod process;
 mod python;
 mod read_graph;

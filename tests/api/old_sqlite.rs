@@ -32,7 +32,7 @@ fn system_integrity(db: &Path) -> (String, String) {
 }
 
 #[tokio::test]
-async fn system_sqlite_finds_the_database_intact() {
+async fn sqlite_only_system_sqlite_finds_the_database_intact() {
     let app = spawn_app_without_worker().await;
     let flow = app.flow("every-state").await;
     let states = [

@@ -147,7 +147,7 @@ async function makeRuns(flow, n, state, name) {
   for (let i = 0; i < n; i++) {
     out.push(await baton.post('/flow_runs/', {
       flow_id: flow.id, name: `${name}-${i}`, state: state === 'SCHEDULED'
-        ? { type: 'SCHEDULED', state_details: { scheduled_time: new Date(Date.now() + 3600e3).toISOString() } } : { type: state },
+        ? { type: 'SCHEDULED', state_details: { scheduled_time: new Date(Date.now() - 60e3).toISOString() } } : { type: state },
     }));
   }
   return out;

@@ -17,7 +17,8 @@ const LOCK: i64 = 0x6261_746f_6e2d_6d67;
 pub fn apply(conn: &PgConn) -> Result<()> {
     let mut c = conn.client();
     let mut tx = c.transaction().map_err(db)?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK]).map_err(db)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK])
+        .map_err(db)?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS baton_schema (version BIGINT PRIMARY KEY, applied TEXT NOT NULL)",
     )

@@ -4,16 +4,16 @@
 //! ([`super::sql::dialect::for_update`]) so two servers never both claim a run.
 
 mod migrate;
+mod replicas;
 
 use super::error::{Result, StoreError};
 use super::sql::{Conn, PgConn};
 use super::Tx;
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicBool;
 use std::sync::{mpsc, Arc, Mutex};
-use tokio::sync::oneshot;
-
-pub use migrate::KNOWN_VERSION;
+use tokio::sync::{oneshot, watch};
 
 /// Sessions that run writes, and sessions that run reads, per server.
 const WRITERS: usize = 4;
@@ -28,6 +28,16 @@ pub struct PgEngine {
     writers: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Mutex<Option<mpsc::Sender<Job>>>,
     threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    /// Whether this server leads (holds the leader lock), kept by a thread of its own.
+    leading: watch::Receiver<bool>,
+    /// What other servers announce (`None`: the listening session was renewed and something may be missed).
+    announced: Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<Option<String>>>>,
+    /// Ends the leadership and listening threads.
+    stop: Arc<AtomicBool>,
+    /// This server's name in announcements.
+    origin: Arc<str>,
+    /// Writes run; each commits alone.
+    writes: Arc<std::sync::atomic::AtomicU64>,
     /// The URL without its password, for messages.
     shown: String,
 }
@@ -35,7 +45,9 @@ pub struct PgEngine {
 /// A database URL as the `postgres` crate reads it: Prefect's `postgresql+asyncpg://` form is accepted.
 pub fn parse_url(url: &str) -> Result<postgres::Config> {
     let plain = match url.split_once("://") {
-        Some((scheme, rest)) if scheme.starts_with("postgresql+") || scheme.starts_with("postgres+") => {
+        Some((scheme, rest))
+            if scheme.starts_with("postgresql+") || scheme.starts_with("postgres+") =>
+        {
             format!("postgresql://{rest}")
         }
         _ => url.to_string(),
@@ -63,11 +75,16 @@ fn shown(cfg: &postgres::Config) -> String {
     format!("postgresql://{host}:{port}/{db}")
 }
 
-fn connect(cfg: &postgres::Config) -> Result<PgConn> {
+fn connect(cfg: &postgres::Config, origin: &Arc<str>) -> Result<PgConn> {
     let client = cfg
         .connect(postgres::NoTls)
         .map_err(|e| StoreError::Database(e.into()))?;
-    Ok(PgConn::new(client))
+    Ok(PgConn::new(client, origin.clone()))
+}
+
+/// Announces an event stored in the open transaction to the other servers (sent when it commits).
+pub fn announce(conn: &PgConn, id: &str) -> crate::store::sql::Result<()> {
+    replicas::announce(conn, conn.origin(), id)
 }
 
 /// Runs `f` on a thread outside the async runtime (the `postgres` crate runs its own runtime inside).
@@ -87,21 +104,63 @@ impl PgEngine {
     pub async fn open(url: &str) -> Result<PgEngine> {
         let cfg = parse_url(url)?;
         let shown = shown(&cfg);
-        let c = cfg.clone();
+        let origin: Arc<str> = uuid::Uuid::new_v4().to_string().into();
+        let (c, o) = (cfg.clone(), origin.clone());
         off_runtime(move || -> Result<()> {
-            let conn = connect(&c)?;
+            let conn = connect(&c, &o)?;
             migrate::apply(&conn)
         })
         .await??;
         let mut threads = Vec::new();
-        let writers = start(&cfg, WRITERS, "baton-pg-writer", &mut threads)?;
-        let readers = start(&cfg, READERS, "baton-pg-reader", &mut threads)?;
+        let writers = start(&cfg, &origin, WRITERS, "baton-pg-writer", &mut threads)?;
+        let readers = start(&cfg, &origin, READERS, "baton-pg-reader", &mut threads)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread_error =
+            |e: std::io::Error| StoreError::Invalid(format!("cannot start a database thread: {e}"));
+        let (lead_tx, leading) = watch::channel(false);
+        let c = cfg.clone();
+        threads.push(
+            replicas::spawn("baton-pg-leader", stop.clone(), move |stop| {
+                replicas::lead(&c, &lead_tx, stop)
+            })
+            .map_err(thread_error)?,
+        );
+        let (out, announced) = tokio::sync::mpsc::unbounded_channel();
+        let c = cfg.clone();
+        threads.push(
+            replicas::spawn("baton-pg-listen", stop.clone(), move |stop| {
+                replicas::listen(&c, &out, stop)
+            })
+            .map_err(thread_error)?,
+        );
         Ok(PgEngine {
             writers: Mutex::new(Some(writers)),
             readers: Mutex::new(Some(readers)),
             threads: Mutex::new(threads),
+            leading,
+            announced: Mutex::new(Some(announced)),
+            stop,
+            origin,
+            writes: Arc::default(),
             shown,
         })
+    }
+
+    /// Whether this server leads, as it changes.
+    pub fn leadership(&self) -> watch::Receiver<bool> {
+        self.leading.clone()
+    }
+
+    /// This server's name in announcements.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    /// What other servers announce: each payload once, to the first caller.
+    pub fn take_announcements(
+        &self,
+    ) -> Option<tokio::sync::mpsc::UnboundedReceiver<Option<String>>> {
+        self.announced.lock().ok()?.take()
     }
 
     /// The database, without credentials.
@@ -115,7 +174,15 @@ impl PgEngine {
         F: FnOnce(&Tx) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.run(&self.writers, "BEGIN", f).await
+    }
+
+    /// Writes run and commits made (the same on PostgreSQL: no group commit).
+    pub fn write_counts(&self) -> (u64, u64) {
+        let n = self.writes.load(std::sync::atomic::Ordering::Relaxed);
+        (n, n)
     }
 
     /// Runs `f` in a read-only transaction that sees one snapshot.
@@ -124,11 +191,20 @@ impl PgEngine {
         F: FnOnce(&Tx) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(&self.readers, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", f)
-            .await
+        self.run(
+            &self.readers,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            f,
+        )
+        .await
     }
 
-    async fn run<T, F>(&self, queue: &Mutex<Option<mpsc::Sender<Job>>>, begin: &'static str, f: F) -> Result<T>
+    async fn run<T, F>(
+        &self,
+        queue: &Mutex<Option<mpsc::Sender<Job>>>,
+        begin: &'static str,
+        f: F,
+    ) -> Result<T>
     where
         F: FnOnce(&Tx) -> Result<T> + Send + 'static,
         T: Send + 'static,
@@ -137,11 +213,10 @@ impl PgEngine {
         let job: Job = Box::new(move |conn| {
             let out = match conn {
                 Err(e) => Ok(Err(e)),
-                Ok(conn) => catch_unwind(AssertUnwindSafe(|| in_transaction(conn, begin, f))).inspect_err(
-                    |_| {
+                Ok(conn) => catch_unwind(AssertUnwindSafe(|| in_transaction(conn, begin, f)))
+                    .inspect_err(|_| {
                         let _ = conn.batch("ROLLBACK");
-                    },
-                ),
+                    }),
             };
             let _ = done.send(out);
         });
@@ -160,6 +235,7 @@ impl PgEngine {
 
     /// Finishes queued work and closes every session.
     pub async fn close(&self) -> Result<()> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.writers.lock().map_err(|_| StoreError::Closed)?.take();
         self.readers.lock().map_err(|_| StoreError::Closed)?.take();
         let threads = std::mem::take(&mut *self.threads.lock().map_err(|_| StoreError::Closed)?);
@@ -175,7 +251,10 @@ impl PgEngine {
 
 fn in_transaction<T>(conn: &PgConn, begin: &str, f: impl FnOnce(&Tx) -> Result<T>) -> Result<T> {
     conn.batch(begin)?;
-    let out = f(&Tx { conn: Conn::Pg(conn) });
+    let out = f(&Tx {
+        conn: Conn::Pg(conn),
+        writes: begin == "BEGIN",
+    });
     match out {
         Ok(v) => {
             conn.batch("COMMIT")?;
@@ -190,6 +269,7 @@ fn in_transaction<T>(conn: &PgConn, begin: &str, f: impl FnOnce(&Tx) -> Result<T
 
 fn start(
     cfg: &postgres::Config,
+    origin: &Arc<str>,
     n: usize,
     name: &str,
     threads: &mut Vec<std::thread::JoinHandle<()>>,
@@ -197,10 +277,10 @@ fn start(
     let (tx, rx) = mpsc::channel::<Job>();
     let rx = Arc::new(Mutex::new(rx));
     for _ in 0..n {
-        let (cfg, rx) = (cfg.clone(), rx.clone());
+        let (cfg, rx, origin) = (cfg.clone(), rx.clone(), origin.clone());
         let t = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || serve(&cfg, &rx))
+            .spawn(move || serve(&cfg, &origin, &rx))
             .map_err(|e| StoreError::Invalid(format!("cannot start a database thread: {e}")))?;
         threads.push(t);
     }
@@ -208,7 +288,7 @@ fn start(
 }
 
 /// One session's thread: takes jobs until the queue closes, reconnecting when the session was lost.
-fn serve(cfg: &postgres::Config, rx: &Mutex<mpsc::Receiver<Job>>) {
+fn serve(cfg: &postgres::Config, origin: &Arc<str>, rx: &Mutex<mpsc::Receiver<Job>>) {
     let mut conn: Option<PgConn> = None;
     loop {
         let job = match rx.lock() {
@@ -220,7 +300,7 @@ fn serve(cfg: &postgres::Config, rx: &Mutex<mpsc::Receiver<Job>>) {
         };
         if conn.as_ref().is_none_or(|c| c.client().is_closed()) {
             conn = None;
-            match connect(cfg) {
+            match connect(cfg, origin) {
                 Ok(c) => conn = Some(c),
                 Err(e) => {
                     job(Err(e));

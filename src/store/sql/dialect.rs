@@ -1,6 +1,6 @@
 //! What differs between the engines' SQL. The repositories write SQLite's SQL; [`to_pg`] rewrites it for
 //! PostgreSQL once per statement: placeholders, `LIKE`'s case rule, and SQLite's functions (see
-//! [`super::functions`]). What a rewrite cannot express is spelled per engine by the helpers below.
+//! [`super::functions`]). What a rewrite cannot express is spelled per engine by the helpers below ([`for_update`]).
 
 use super::functions;
 use super::Conn;
@@ -21,7 +21,9 @@ fn placeholders(sql: &str) -> String {
         let c = b[i];
         match c {
             b'\'' | b'"' => {
-                let end = sql[i + 1..].find(c as char).map_or(b.len(), |j| i + 1 + j + 1);
+                let end = sql[i + 1..]
+                    .find(c as char)
+                    .map_or(b.len(), |j| i + 1 + j + 1);
                 out.push_str(&sql[i..end]);
                 i = end;
             }
@@ -59,42 +61,6 @@ fn is_word_at(b: &[u8], i: usize, word: &[u8]) -> bool {
         && b.get(i + word.len()).is_none_or(|c| !ident(*c))
 }
 
-/// The text at `key` of a JSON object stored as text in `col`.
-pub fn json_text(conn: Conn, col: &str, key: &str) -> String {
-    if conn.is_pg() {
-        format!("(({col})::jsonb ->> '{key}')")
-    } else {
-        format!("json_extract({col}, '$.\"{key}\"')")
-    }
-}
-
-/// A table of the elements (as text, column `value`) of a JSON array stored as text in `col`.
-pub fn json_each(conn: Conn, col: &str) -> String {
-    if conn.is_pg() {
-        format!("jsonb_array_elements_text(({col})::jsonb) AS je(value)")
-    } else {
-        format!("json_each({col})")
-    }
-}
-
-/// Seconds since the epoch (with fractions) of an RFC 3339 text timestamp.
-pub fn epoch(conn: Conn, x: &str) -> String {
-    if conn.is_pg() {
-        format!("CAST(extract(epoch FROM CAST({x} AS timestamptz)) AS DOUBLE PRECISION)")
-    } else {
-        format!("unixepoch({x}, 'subsec')")
-    }
-}
-
-/// The larger of two values (SQLite's two-argument `max`).
-pub fn greatest(conn: Conn, a: &str, b: &str) -> String {
-    if conn.is_pg() {
-        format!("greatest({a}, {b})")
-    } else {
-        format!("max({a}, {b})")
-    }
-}
-
 /// Row locks for a read inside a write transaction (PostgreSQL; SQLite's single writer needs none).
 pub fn for_update(conn: Conn) -> &'static str {
     if conn.is_pg() {
@@ -110,14 +76,29 @@ mod tests {
 
     #[test]
     fn placeholders_follow_sqlite_numbering() {
-        assert_eq!(to_pg("a = ?1 AND b = ?2 OR c = ?1"), "a = $1 AND b = $2 OR c = $1");
-        assert_eq!(to_pg("a = ? AND b = ? AND c = ?5 AND d = ?"), "a = $1 AND b = $2 AND c = $5 AND d = $6");
+        assert_eq!(
+            to_pg("a = ?1 AND b = ?2 OR c = ?1"),
+            "a = $1 AND b = $2 OR c = $1"
+        );
+        assert_eq!(
+            to_pg("a = ? AND b = ? AND c = ?5 AND d = ?"),
+            "a = $1 AND b = $2 AND c = $5 AND d = $6"
+        );
     }
 
     #[test]
     fn quoted_text_is_untouched() {
-        assert_eq!(to_pg("x = '?1 LIKE' AND \"a?\" LIKE ?2"), "x = '?1 LIKE' AND \"a?\" ILIKE $2");
-        assert_eq!(to_pg("name NOT like ? ESCAPE '\\'"), "name NOT ILIKE $1 ESCAPE '\\'");
-        assert_eq!(to_pg("SELECT likes, unlike FROM t"), "SELECT likes, unlike FROM t");
+        assert_eq!(
+            to_pg("x = '?1 LIKE' AND \"a?\" LIKE ?2"),
+            "x = '?1 LIKE' AND \"a?\" ILIKE $2"
+        );
+        assert_eq!(
+            to_pg("name NOT like ? ESCAPE '\\'"),
+            "name NOT ILIKE $1 ESCAPE '\\'"
+        );
+        assert_eq!(
+            to_pg("SELECT likes, unlike FROM t"),
+            "SELECT likes, unlike FROM t"
+        );
     }
 }

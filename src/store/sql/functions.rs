@@ -43,7 +43,10 @@ fn with_nulls(term: &str) -> String {
     if name.eq_ignore_ascii_case("id") || name.eq_ignore_ascii_case("rowid") {
         return term.to_string();
     }
-    format!("{t} {}{trailing}", if desc { "NULLS LAST" } else { "NULLS FIRST" })
+    format!(
+        "{t} {}{trailing}",
+        if desc { "NULLS LAST" } else { "NULLS FIRST" }
+    )
 }
 
 fn find_outside_quotes(b: &[u8], upper: &str, from: usize, word: &str) -> Option<usize> {
@@ -104,10 +107,17 @@ pub fn rewrite(sql: &str) -> String {
         if is_ident_start(c) && (i == 0 || !is_ident(b[i - 1]) && b[i - 1] != b'.') {
             let word_end = i + b[i..].iter().take_while(|c| is_ident(**c)).count();
             let word = &sql[i..word_end];
-            let open = word_end + b[word_end..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+            let open = word_end
+                + b[word_end..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_whitespace())
+                    .count();
             if b.get(open) == Some(&b'(') {
                 if let Some(close) = matching(b, open) {
-                    let args: Vec<String> = split_args(&sql[open + 1..close]).iter().map(|a| rewrite(a)).collect();
+                    let args: Vec<String> = split_args(&sql[open + 1..close])
+                        .iter()
+                        .map(|a| rewrite(a.trim()))
+                        .collect();
                     let mut next = close + 1;
                     if let Some(text) = call(word, &args, sql, &mut next) {
                         out.push_str(&text);
@@ -147,13 +157,15 @@ fn call(word: &str, args: &[String], sql: &str, next: &mut usize) -> Option<Stri
                 }
                 None => "json_each".to_string(),
             };
-            Some(format!("jsonb_array_elements_text(({doc})::jsonb) AS {name}(value)"))
+            Some(format!(
+                "jsonb_array_elements_text(({doc})::jsonb) AS {name}(value)"
+            ))
         }
         ("unixepoch", [x, modifier]) if modifier.trim() == "'subsec'" => Some(format!(
-            "CAST(extract(epoch FROM CAST({x} AS timestamptz)) AS DOUBLE PRECISION)"
+            "CAST(extract(epoch FROM CAST(CAST({x} AS TEXT) AS timestamptz)) AS DOUBLE PRECISION)"
         )),
         ("unixepoch", [x]) => Some(format!(
-            "CAST(floor(extract(epoch FROM CAST({x} AS timestamptz))) AS BIGINT)"
+            "CAST(floor(extract(epoch FROM CAST(CAST({x} AS TEXT) AS timestamptz))) AS BIGINT)"
         )),
         ("max", [_, _, ..]) => Some(format!("greatest({})", args.join(", "))),
         ("min", [_, _, ..]) => Some(format!("least({})", args.join(", "))),
@@ -185,7 +197,10 @@ fn alias_after(rest: &str) -> Option<(String, usize)> {
         }
         _ => return None,
     };
-    let name: String = after_as.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let name: String = after_as
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     (!name.is_empty()).then(|| {
         let len = skipped + name.len();
         (name, len)
@@ -202,7 +217,10 @@ fn is_ident(c: u8) -> bool {
 
 fn quoted_end(b: &[u8], i: usize) -> usize {
     let q = b[i];
-    b[i + 1..].iter().position(|c| *c == q).map_or(b.len(), |j| i + 1 + j + 1)
+    b[i + 1..]
+        .iter()
+        .position(|c| *c == q)
+        .map_or(b.len(), |j| i + 1 + j + 1)
 }
 
 /// The index of the parenthesis closing the one at `open`.
@@ -287,16 +305,31 @@ mod tests {
             order_nulls("SELECT (SELECT 1 FROM u ORDER BY n) FROM t ORDER BY name, created ASC"),
             "SELECT (SELECT 1 FROM u ORDER BY n NULLS FIRST) FROM t ORDER BY name NULLS FIRST, created ASC NULLS FIRST"
         );
-        assert_eq!(order_nulls("ORDER BY a NULLS FIRST"), "ORDER BY a NULLS FIRST");
+        assert_eq!(
+            order_nulls("ORDER BY a NULLS FIRST"),
+            "ORDER BY a NULLS FIRST"
+        );
     }
 
     #[test]
     fn numbers_and_times() {
-        assert_eq!(rewrite("max(0, unixepoch(a, 'subsec'))"), "greatest(0, CAST(extract(epoch FROM CAST(a AS timestamptz)) AS DOUBLE PRECISION))");
-        assert_eq!(rewrite("SELECT max(x), min(y) FROM t"), "SELECT max(x), min(y) FROM t");
-        assert_eq!(rewrite("total(max(0, x))"), "CAST(coalesce(sum(greatest(0, x)), 0) AS DOUBLE PRECISION)");
-        assert_eq!(rewrite("CAST((a - b) / ?3 AS INTEGER) AS b"), "CAST(trunc((a - b) / ?3) AS BIGINT) AS b");
-        assert_eq!(rewrite("CAST(?2 AS TEXT) IS NULL"), "CAST(?2 AS TEXT) IS NULL");
+        assert_eq!(rewrite("max(0, unixepoch(a, 'subsec'))"), "greatest(0, CAST(extract(epoch FROM CAST(CAST(a AS TEXT) AS timestamptz)) AS DOUBLE PRECISION))");
+        assert_eq!(
+            rewrite("SELECT max(x), min(y) FROM t"),
+            "SELECT max(x), min(y) FROM t"
+        );
+        assert_eq!(
+            rewrite("total(max(0, x))"),
+            "CAST(coalesce(sum(greatest(0, x)), 0) AS DOUBLE PRECISION)"
+        );
+        assert_eq!(
+            rewrite("CAST((a - b) / ?3 AS INTEGER) AS b"),
+            "CAST(trunc((a - b) / ?3) AS BIGINT) AS b"
+        );
+        assert_eq!(
+            rewrite("CAST(?2 AS TEXT) IS NULL"),
+            "CAST(?2 AS TEXT) IS NULL"
+        );
         assert_eq!(rewrite("'max(1, 2)' || t.max"), "'max(1, 2)' || t.max");
     }
 }

@@ -4,17 +4,17 @@
 //! the same conversions on both engines. The few constructs that differ are spelled by [`dialect`].
 
 pub mod dialect;
-mod functions;
 mod error;
+mod functions;
 mod param;
 mod pg;
 mod row;
 
 pub use error::{Error, OptionalExtension, Result};
 pub(crate) use param::params;
-pub use param::{params_from_iter, Param, Params, ParamsFromIter, ToSql, Value, ValueRef};
+pub use param::{params_from_iter, Param, Params, ToSql, Value};
 pub use pg::PgConn;
-pub use row::{FromCol, Row};
+pub use row::Row;
 
 use param::Lite;
 
@@ -67,14 +67,6 @@ impl<'c> Conn<'c> {
         f: F,
     ) -> Result<T> {
         self.prepare(sql)?.query_row(p, f)
-    }
-
-    /// Runs several statements without parameters.
-    pub fn execute_batch(&self, sql: &str) -> Result<()> {
-        match self {
-            Conn::Lite(c) => Ok(c.execute_batch(sql)?),
-            Conn::Pg(c) => c.batch(sql),
-        }
     }
 }
 
@@ -152,11 +144,6 @@ impl<'c> Stmt<'c> {
             Some(r) => f(&r),
             None => Err(Error::NoRows),
         }
-    }
-
-    /// Whether the query returns a row.
-    pub fn exists<P: Params>(&mut self, p: P) -> Result<bool> {
-        Ok(self.query(p)?.next()?.is_some())
     }
 
     /// Binds parameter `i` (1-based) for [`Stmt::raw_execute`].

@@ -206,13 +206,15 @@ pub(super) struct Lite<'a>(pub &'a dyn Param);
 impl rusqlite::ToSql for Lite<'_> {
     fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
         use rusqlite::types::ValueRef as L;
-        Ok(rusqlite::types::ToSqlOutput::Borrowed(match self.0.value() {
-            ValueRef::Null => L::Null,
-            ValueRef::Integer(i) => L::Integer(i),
-            ValueRef::Real(f) => L::Real(f),
-            ValueRef::Text(s) => L::Text(s.as_bytes()),
-            ValueRef::Blob(b) => L::Blob(b),
-        }))
+        Ok(rusqlite::types::ToSqlOutput::Borrowed(
+            match self.0.value() {
+                ValueRef::Null => L::Null,
+                ValueRef::Integer(i) => L::Integer(i),
+                ValueRef::Real(f) => L::Real(f),
+                ValueRef::Text(s) => L::Text(s.as_bytes()),
+                ValueRef::Blob(b) => L::Blob(b),
+            },
+        ))
     }
 }
 
@@ -225,7 +227,13 @@ type BoxError = Box<dyn std::error::Error + Sync + Send>;
 
 impl PgToSql for Pg<'_> {
     fn to_sql(&self, ty: &Type, out: &mut bytes::BytesMut) -> Result<IsNull, BoxError> {
-        let text_types = [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME, Type::UNKNOWN];
+        let text_types = [
+            Type::TEXT,
+            Type::VARCHAR,
+            Type::BPCHAR,
+            Type::NAME,
+            Type::UNKNOWN,
+        ];
         match self.0 {
             ValueRef::Null => Ok(IsNull::Yes),
             ValueRef::Integer(i) => match *ty {

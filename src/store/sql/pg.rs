@@ -3,7 +3,7 @@
 use super::dialect;
 use super::error::Result;
 use super::param::{Param, Pg};
-use postgres::types::ToSql;
+use postgres::types::{Kind, ToSql, Type};
 use postgres::{Client, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,15 +15,51 @@ const CACHE_LIMIT: usize = 512;
 pub struct PgConn {
     client: RefCell<Client>,
     cache: RefCell<HashMap<String, Statement>>,
+    /// The server this session belongs to, named in what it announces to the others.
+    origin: std::sync::Arc<str>,
+}
+
+/// Parameter types for `prepare_typed`: a number the SQL never mentions (SQLite allows gaps; PostgreSQL cannot
+/// infer a type for one) is declared text, the others are left to the server (type 0, unspecified).
+fn unused_as_text(sql: &str) -> Vec<Type> {
+    let b = sql.as_bytes();
+    let mut used = Vec::new();
+    for (i, c) in b.iter().enumerate() {
+        if *c == b'$' {
+            let n: usize = sql[i + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0);
+            if n > 0 {
+                used.resize(used.len().max(n), false);
+                used[n - 1] = true;
+            }
+        }
+    }
+    if used.iter().all(|u| *u) {
+        return Vec::new();
+    }
+    let unspecified = Type::new("unspecified".into(), 0, Kind::Simple, "pg_catalog".into());
+    used.iter()
+        .map(|u| if *u { unspecified.clone() } else { Type::TEXT })
+        .collect()
 }
 
 impl PgConn {
     /// Wraps a connected client.
-    pub fn new(client: Client) -> PgConn {
+    pub fn new(client: Client, origin: std::sync::Arc<str>) -> PgConn {
         PgConn {
             client: RefCell::new(client),
             cache: RefCell::new(HashMap::new()),
+            origin,
         }
+    }
+
+    /// The server this session belongs to.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The client, for transaction control and session setup.
@@ -36,11 +72,18 @@ impl PgConn {
             return Ok(s.clone());
         }
         let text = dialect::to_pg(sql);
-        let stmt = self.client.borrow_mut().prepare(&text).inspect_err(|e| {
-            // A statement PostgreSQL does not accept is a bug in the SQL or its rewrite: show both.
-            let why = e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_string());
-            tracing::error!(sql = %text, "PostgreSQL refused a statement: {why}");
-        })?;
+        let types = unused_as_text(&text);
+        let stmt = self
+            .client
+            .borrow_mut()
+            .prepare_typed(&text, &types)
+            .inspect_err(|e| {
+                // A statement PostgreSQL does not accept is a bug in the SQL or its rewrite: show both.
+                let why = e
+                    .as_db_error()
+                    .map_or_else(|| e.to_string(), |d| d.message().to_string());
+                tracing::error!(sql = %text, "PostgreSQL refused a statement: {why}");
+            })?;
         let mut cache = self.cache.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
@@ -69,10 +112,5 @@ impl PgConn {
     /// Runs several statements without parameters.
     pub fn batch(&self, sql: &str) -> Result<()> {
         Ok(self.client.borrow_mut().batch_execute(sql)?)
-    }
-
-    /// Forgets prepared statements (after the schema changed).
-    pub fn clear_cache(&self) {
-        self.cache.borrow_mut().clear();
     }
 }

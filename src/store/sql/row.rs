@@ -91,19 +91,24 @@ impl<'a> Raw<'a> {
                 .ok_or_else(|| format!("{} column of {} bytes", self.ty, b.len()))
         };
         Ok(match self.ty {
-            Type::INT8 => ValueRef::Integer(i64::from_be_bytes(fixed(8)?.try_into().unwrap_or_default())),
-            Type::INT4 => {
-                ValueRef::Integer(i32::from_be_bytes(fixed(4)?.try_into().unwrap_or_default()).into())
+            Type::INT8 => {
+                ValueRef::Integer(i64::from_be_bytes(fixed(8)?.try_into().unwrap_or_default()))
             }
-            Type::INT2 => {
-                ValueRef::Integer(i16::from_be_bytes(fixed(2)?.try_into().unwrap_or_default()).into())
-            }
+            Type::INT4 => ValueRef::Integer(
+                i32::from_be_bytes(fixed(4)?.try_into().unwrap_or_default()).into(),
+            ),
+            Type::INT2 => ValueRef::Integer(
+                i16::from_be_bytes(fixed(2)?.try_into().unwrap_or_default()).into(),
+            ),
             Type::BOOL => ValueRef::Integer(i64::from(fixed(1)?[0] != 0)),
-            Type::FLOAT8 => ValueRef::Real(f64::from_be_bytes(fixed(8)?.try_into().unwrap_or_default())),
+            Type::FLOAT8 => {
+                ValueRef::Real(f64::from_be_bytes(fixed(8)?.try_into().unwrap_or_default()))
+            }
             Type::FLOAT4 => {
                 ValueRef::Real(f32::from_be_bytes(fixed(4)?.try_into().unwrap_or_default()).into())
             }
             Type::BYTEA => ValueRef::Blob(b),
+            Type::NUMERIC => numeric(b)?,
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::JSON | Type::UNKNOWN => {
                 ValueRef::Text(std::str::from_utf8(b).map_err(|e| e.to_string())?)
             }
@@ -117,6 +122,38 @@ impl<'a> Raw<'a> {
             }
         })
     }
+}
+
+/// PostgreSQL's binary NUMERIC (what `sum` and `avg` of integers give): an integer when it has no
+/// fraction digits and fits, else a real.
+fn numeric(b: &[u8]) -> std::result::Result<ValueRef<'static>, String> {
+    let word = |i: usize| -> std::result::Result<i64, String> {
+        b.get(i..i + 2)
+            .map(|w| i64::from(i16::from_be_bytes([w[0], w[1]])))
+            .ok_or_else(|| "a truncated numeric".to_string())
+    };
+    let (ndigits, weight, sign, scale) = (word(0)?, word(2)?, word(4)? as u16, word(6)?);
+    if sign == 0xC000 {
+        return Ok(ValueRef::Real(f64::NAN));
+    }
+    let mut int: i128 = 0;
+    let mut real = 0f64;
+    for i in 0..ndigits {
+        let d = word(8 + 2 * usize::try_from(i).unwrap_or(0))?;
+        let power = i32::try_from(weight - i).unwrap_or(0);
+        real += d as f64 * 10000f64.powi(power);
+        if power >= 0 {
+            int =
+                int.saturating_add(i128::from(d) * 10000i128.saturating_pow(power.unsigned_abs()));
+        }
+    }
+    let negative = sign == 0x4000;
+    if scale == 0 {
+        if let Ok(v) = i64::try_from(if negative { -int } else { int }) {
+            return Ok(ValueRef::Integer(v));
+        }
+    }
+    Ok(ValueRef::Real(if negative { -real } else { real }))
 }
 
 /// A Rust value read from a column, with SQLite's conversions (an integer reads as a real, a bool from 0/1).
