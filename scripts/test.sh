@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: formatting and lints, the Rust unit and integration tests, the
 # dashboard in headless Chromium (debug and release binaries), and the real Prefect SDK (3.8.8, then 3.9.1,
-# then the 2.20.25 client with agents) against `baton serve`. Sets up what it needs (Rust builds, Chromium
-# and playwright-core, Python venvs).
+# then the 2.20.25 client with agents) against `baton serve`; the integration suite and the 3.9.1 SDK suite
+# again on PostgreSQL. Sets up what it needs (Rust builds, Chromium and playwright-core, Python venvs, a
+# throwaway PostgreSQL cluster, installing Debian's postgresql package when missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,6 +20,19 @@ cargo test --locked --quiet 2>&1 | tee target/cargo-test.log
 grep -q "test result" target/cargo-test.log
 # How much of Prefect 3.9.1's API Baton serves (tests/data/prefect-3.9.1-openapi.json, scripts/prefect-openapi.sh).
 cargo test --locked --quiet --lib prefect_coverage -- --nocapture 2>&1 | grep "Prefect operations served"
+
+step "PostgreSQL: a throwaway cluster (scripts/pg.sh), and the integration suite again on it"
+# shellcheck source=scripts/pg.sh
+source scripts/pg.sh
+pg_start
+trap pg_stop EXIT
+PG_URL="$BATON_TEST_DATABASE_URL"
+unset BATON_TEST_DATABASE_URL
+# Tests named sqlite_only_ check the SQLite file itself (backup, damage, the system sqlite3); tests named
+# pg_only_ (several servers on one database) run only here.
+BATON_TEST_DATABASE_URL="$PG_URL" cargo test --locked --quiet --test api -- --skip sqlite_only_ 2>&1 \
+    | tee target/cargo-test-pg.log
+grep -q "test result: ok" target/cargo-test-pg.log
 
 step "cargo build (the binary the SDK tests start)"
 cargo build --locked --quiet
@@ -44,6 +58,10 @@ for version in 3.8.8 3.9.1; do
     venv="$(scripts/prefect-venv.sh "$version" | tail -n 1)"
     "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/prefect
 done
+
+step "Prefect 3.9.1 SDK against baton serve on PostgreSQL"
+venv="$(scripts/prefect-venv.sh 3.9.1 | tail -n 1)"
+BATON_TEST_DATABASE_URL="$PG_URL" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/prefect
 
 step "Prefect 2.20.25 client (agents, deployment build/apply) against baton serve"
 venv2="$(scripts/prefect-venv.sh 2.20.25 | tail -n 1)"

@@ -25,8 +25,8 @@ fn main() -> std::process::ExitCode {
             command: WorkerCommand::Start(args),
         } => run_worker(baton::cli::api_url(cli.api), args),
         Command::Db {
-            cmd: DbCmd::Stats { home },
-        } => maintenance::stats(home, Out::new(cli.output)),
+            cmd: DbCmd::Stats { home, database },
+        } => maintenance::stats(home, database, Out::new(cli.output)),
         Command::Db {
             cmd: DbCmd::Vacuum { home },
         } => maintenance::vacuum(home, Out::new(cli.output)),

@@ -25,7 +25,11 @@ fn existing_db(home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// Runs `baton db stats`.
-pub fn stats(home: Option<PathBuf>, out: Out) -> anyhow::Result<()> {
+pub fn stats(home: Option<PathBuf>, database: Option<String>, out: Out) -> anyhow::Result<()> {
+    if let Some(url) = database.filter(|u| crate::store::Store::is_postgres_url(u)) {
+        let stats = maintenance::pg_stats(&url)?;
+        return print_stats(Path::new("PostgreSQL"), &stats, out);
+    }
     let db = existing_db(home)?;
     let stats = maintenance::file_stats(&db)?;
     print_stats(&db, &stats, out)
@@ -83,7 +87,19 @@ fn print_stats(db: &Path, s: &DbStats, out: Out) -> anyhow::Result<()> {
 }
 
 /// Runs `baton backup FILE`; an existing FILE is replaced only with `force`.
+/// Backup and restore copy the SQLite file; a PostgreSQL database has its own tools.
+fn refuse_on_postgres() -> anyhow::Result<()> {
+    if std::env::var("BATON_DATABASE_URL").is_ok_and(|u| crate::store::Store::is_postgres_url(&u)) {
+        anyhow::bail!(
+            "Baton's data is in PostgreSQL (BATON_DATABASE_URL): back it up with pg_dump and restore it \
+             with pg_restore"
+        );
+    }
+    Ok(())
+}
+
 pub fn backup(file: &Path, home: Option<PathBuf>, force: bool, out: Out) -> anyhow::Result<()> {
+    refuse_on_postgres()?;
     let db = existing_db(home)?;
     if file.exists() && !force {
         anyhow::bail!("{} exists; pass --force to replace it", file.display());
@@ -150,6 +166,7 @@ fn copy_private(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// Runs `baton restore FILE`: refuses while a server runs on the data dir.
 pub fn restore(file: &Path, home: Option<PathBuf>, out: Out) -> anyhow::Result<()> {
+    refuse_on_postgres()?;
     if !file.is_file() {
         anyhow::bail!("no backup file at {}", file.display());
     }

@@ -7,11 +7,20 @@ use std::path::PathBuf;
 /// `baton db …`.
 #[derive(clap::Subcommand, Debug)]
 pub enum DbCmd {
-    /// Rows and bytes per table (bytes need SQLite's dbstat, which Baton's SQLite has).
+    /// Rows and bytes per table (bytes need SQLite's dbstat, which Baton's SQLite has), of the data dir's
+    /// SQLite file or of the PostgreSQL database `--database` names.
     Stats {
         /// Data directory (default: $BATON_HOME, else the platform data dir).
         #[arg(long)]
         home: Option<PathBuf>,
+        /// A PostgreSQL database (`postgresql://…`) instead of the data dir's file.
+        #[arg(
+            long,
+            env = "BATON_DATABASE_URL",
+            hide_env_values = true,
+            value_name = "URL"
+        )]
+        database: Option<String>,
     },
     /// Rebuild the database into the smallest file (the server must be stopped).
     Vacuum {

@@ -63,6 +63,24 @@ pub async fn follow(services: Arc<Services>) {
             if v["o"].as_str() == Some(origin.as_str()) {
                 continue;
             }
+            if let Some(ids) = v["logs"].as_array() {
+                let ids: Vec<String> = ids
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect();
+                match services
+                    .store
+                    .read(move |tx| crate::store::logs::by_ids(tx, &ids))
+                    .await
+                {
+                    Ok(lines) if !lines.is_empty() => services.bus.publish_logs(lines),
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot read log lines another server stored")
+                    }
+                }
+                continue;
+            }
             let Some(id) = v["id"].as_str().map(str::to_string) else {
                 continue;
             };

@@ -54,7 +54,19 @@ pub fn insert_many(tx: &Tx, logs: &[Log]) -> Result<()> {
         }
         stmt.raw_execute()?;
     }
-    Ok(())
+    tx.announce_logs(|| logs.iter().map(|l| l.id.to_string()).collect())
+}
+
+/// The log lines with these ids (those that exist), oldest first.
+pub fn by_ids(tx: &Tx, ids: &[String]) -> Result<Vec<Log>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; ids.len()].join(", ");
+    let sql = format!("SELECT {COLS} FROM logs WHERE id IN ({marks}) ORDER BY timestamp, id");
+    let mut stmt = tx.conn.prepare(&sql)?;
+    let rows = stmt.query_map(crate::store::sql::params_from_iter(ids.iter()), row)?;
+    Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
 /// Log lines matching a query.

@@ -37,6 +37,24 @@ pub fn file_stats(path: &Path) -> Result<DbStats> {
 }
 
 /// `PRAGMA integrity_check` of the database at `path`: `Ok` when SQLite answers "ok".
+/// Rows and bytes per table of a PostgreSQL database (its own session, on a thread of its own: the `postgres`
+/// crate runs its own runtime).
+pub fn pg_stats(url: &str) -> Result<DbStats> {
+    let cfg = super::pg::parse_url(url)?;
+    std::thread::spawn(move || -> Result<DbStats> {
+        let client = cfg
+            .connect(postgres::NoTls)
+            .map_err(|e| StoreError::Database(e.into()))?;
+        let conn = sql::PgConn::new(client, "stats".into());
+        stats::db_stats(&Tx {
+            conn: sql::Conn::Pg(&conn),
+            writes: false,
+        })
+    })
+    .join()
+    .map_err(|_| StoreError::Closed)?
+}
+
 pub fn integrity_check(path: &Path) -> Result<()> {
     let conn = open_read_only(path)?;
     check(&conn, path)

@@ -67,6 +67,14 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Like [`Tx::announce_event`], for log lines (live log tails on the other servers).
+    pub(crate) fn announce_logs(&self, ids: impl FnOnce() -> Vec<String>) -> Result<()> {
+        if let sql::Conn::Pg(c) = self.conn {
+            pg::announce_logs(c, &ids())?;
+        }
+        Ok(())
+    }
+
     /// What a read of rows this transaction will change ends with: on PostgreSQL in a write, `FOR UPDATE`,
     /// so another server's transaction that read the same row waits and then sees this one's change (two
     /// claims of one run cannot both pass); nothing on SQLite, whose single writer already serializes.

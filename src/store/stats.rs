@@ -66,6 +66,9 @@ pub struct DbStats {
 
 /// Rows per table and, with `dbstat`, bytes per table (indexes counted with their table).
 pub fn db_stats(tx: &Tx) -> Result<DbStats> {
+    if tx.conn.is_pg() {
+        return pg_stats(tx);
+    }
     let pragma = |name: &str| -> Result<u64> {
         let v: i64 = tx
             .conn
@@ -113,6 +116,46 @@ pub fn db_stats(tx: &Tx) -> Result<DbStats> {
         page_size: pragma("page_size")?,
         pages: pragma("page_count")?,
         free_pages: pragma("freelist_count")?,
+        tables,
+    })
+}
+
+/// [`db_stats`] on PostgreSQL: its block size and database size, and each table's rows and total size
+/// (indexes and TOAST included).
+fn pg_stats(tx: &Tx) -> Result<DbStats> {
+    let (page_size, bytes): (i64, i64) = tx.conn.query_row(
+        "SELECT CAST(current_setting('block_size') AS BIGINT), pg_database_size(current_database())",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let names: Vec<String> = {
+        let mut stmt = tx.conn.prepare(
+            "SELECT CAST(tablename AS TEXT) FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<crate::store::sql::Result<_>>()?
+    };
+    let mut tables = Vec::new();
+    for name in names {
+        let quoted = name.replace('"', "\"\"");
+        let (rows, size): (i64, i64) = tx.conn.query_row(
+            &format!(
+                "SELECT (SELECT count(*) FROM \"{quoted}\"), pg_total_relation_size(CAST(CAST(?1 AS TEXT) AS regclass))"
+            ),
+            [&format!("\"{quoted}\"")],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tables.push(TableStats {
+            name,
+            rows: rows as u64,
+            bytes: Some(size as u64),
+        });
+    }
+    let page = page_size.max(1) as u64;
+    Ok(DbStats {
+        page_size: page,
+        pages: bytes as u64 / page,
+        free_pages: 0,
         tables,
     })
 }

@@ -141,3 +141,90 @@ async fn pg_only_one_server_leads_and_another_takes_over_when_it_stops() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn pg_only_db_stats_reads_the_database_and_backup_points_to_pg_dump() {
+    let Some((db, apps)) = servers(1).await else {
+        return;
+    };
+    let flow = apps[0].flow("etl").await;
+    apps[0]
+        .run(&flow, json!({"state": {"type": "SCHEDULED"}}))
+        .await;
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["db", "stats", "--database", &db.url, "--output", "json"])
+        .env_remove("BATON_DATABASE_URL")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = stats["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "flow_runs")
+        .expect("flow_runs listed");
+    assert_eq!(runs["rows"], 1, "{stats}");
+    assert!(runs["bytes"].as_u64().unwrap() > 0, "{stats}");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["backup", "/nonexistent/backup.db"])
+        .env("BATON_DATABASE_URL", &db.url)
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("pg_dump"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for app in apps {
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn pg_only_log_lines_sent_to_one_server_reach_another_servers_log_stream() {
+    let Some((_db, apps)) = servers(2).await else {
+        return;
+    };
+    let flow = apps[0].flow("logged").await;
+    let run = apps[0].run(&flow, json!({})).await.id;
+    let mut ws = connect(&apps[0], "/logs/out").await;
+    crate::events_ws::auth(&mut ws).await;
+    let now = chrono::Utc::now();
+    let filter = json!({"level": {"ge_": 0, "le_": null},
+        "timestamp": {"before_": (now + chrono::Duration::days(1)).to_rfc3339(),
+                      "after_": (now - chrono::Duration::minutes(1)).to_rfc3339()},
+        "flow_run_id": {"any_": [run]}, "task_run_id": null});
+    ws.send(Message::Text(
+        json!({"type": "filter", "filter": filter})
+            .to_string()
+            .into(),
+    ))
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let line = json!([{"name": "prefect.flow_runs", "level": 20, "message": "from B",
+        "timestamp": chrono::Utc::now().to_rfc3339(), "flow_run_id": run, "task_run_id": null}]);
+    assert_eq!(
+        apps[1].post("/logs/", line).await.0,
+        reqwest::StatusCode::CREATED
+    );
+    let msg = next_json(&mut ws).await;
+    assert_eq!(msg["log"]["message"], "from B", "{msg}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    for app in apps {
+        app.stop().await;
+    }
+}

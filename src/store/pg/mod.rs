@@ -84,7 +84,15 @@ fn connect(cfg: &postgres::Config, origin: &Arc<str>) -> Result<PgConn> {
 
 /// Announces an event stored in the open transaction to the other servers (sent when it commits).
 pub fn announce(conn: &PgConn, id: &str) -> crate::store::sql::Result<()> {
-    replicas::announce(conn, conn.origin(), id)
+    replicas::announce(conn, serde_json::json!({ "id": id }))
+}
+
+/// Announces log lines stored in the open transaction to the other servers (sent when it commits).
+pub fn announce_logs(conn: &PgConn, ids: &[String]) -> crate::store::sql::Result<()> {
+    for chunk in ids.chunks(replicas::LOG_IDS_PER_NOTICE) {
+        replicas::announce(conn, serde_json::json!({ "logs": chunk }))?;
+    }
+    Ok(())
 }
 
 /// Runs `f` on a thread outside the async runtime (the `postgres` crate runs its own runtime inside).

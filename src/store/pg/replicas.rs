@@ -114,9 +114,13 @@ pub fn listen(
     }
 }
 
-/// Announces (on commit) an event stored in this transaction to the other servers.
-pub fn announce(conn: &PgConn, origin: &str, event_id: &str) -> crate::store::sql::Result<()> {
-    let payload = serde_json::json!({"o": origin, "id": event_id}).to_string();
+/// Log lines per announcement: NOTIFY payloads must stay under 8,000 bytes.
+pub const LOG_IDS_PER_NOTICE: usize = 150;
+
+/// Announces (on commit) what this transaction stored to the other servers: `{"o": origin, …what}`.
+pub fn announce(conn: &PgConn, mut what: serde_json::Value) -> crate::store::sql::Result<()> {
+    what["o"] = conn.origin().into();
+    let payload = what.to_string();
     conn.execute(&format!("SELECT pg_notify('{CHANNEL}', ?1)"), &[&payload])?;
     Ok(())
 }

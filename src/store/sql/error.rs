@@ -25,7 +25,10 @@ fn pg_text(e: &postgres::Error) -> String {
             Some(d) => format!("{} ({}): {d}", db.message(), db.code().code()),
             None => format!("{} ({})", db.message(), db.code().code()),
         },
-        None => e.to_string(),
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 
