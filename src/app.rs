@@ -74,12 +74,12 @@ impl App {
             .restore_task_queue()
             .await
             .context("queueing the background task runs that wait for task workers")?;
-        services
-            .ensure_default_pool()
+        // Servers starting together on one PostgreSQL database race to create these: a loser finds the
+        // winner's rows when it tries again.
+        seed_retrying(|| services.ensure_default_pool())
             .await
             .context("creating the default work pool")?;
-        services
-            .install_system_block_types()
+        seed_retrying(|| services.install_system_block_types())
             .await
             .context("installing the system block types")?;
         let listener = TcpListener::bind(config.addr).await.with_context(|| {
@@ -272,6 +272,26 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+/// Runs a start-up step that creates rows if absent, again (up to three times) when it lost a race with
+/// another server creating the same rows.
+async fn seed_retrying<T, F, Fut>(step: F) -> crate::services::Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = crate::services::Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match step().await {
+            Err(e) if tries < 2 => {
+                tries += 1;
+                tracing::debug!(error = %e, "a start-up step lost a race with another server; trying again");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// A server's name among the servers sharing its database: the host and port, stable across restarts so a

@@ -228,3 +228,52 @@ async fn pg_only_log_lines_sent_to_one_server_reach_another_servers_log_stream()
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn pg_only_in_process_workers_of_several_servers_run_each_run_once() {
+    let Some(db) = TestDatabase::create() else {
+        return;
+    };
+    let mut apps = Vec::new();
+    for _ in 0..3 {
+        let url = db.url.clone();
+        apps.push(spawn_with(move |c| c.database = Some(url)).await);
+    }
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("ran.txt");
+    let flow = apps[0].flow("jobs").await;
+    let cmd = format!("sh -c 'echo $BATON_FLOW_RUN_ID >> {}'", file.display());
+    let dep = apps[1]
+        .deployment(
+            json!({"name": "once", "flow_id": flow, "work_pool_name": "default",
+                           "job_variables": {"command": cmd}, "enforce_parameter_schema": false}),
+        )
+        .await;
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        let (_, r) = apps[i % 3]
+            .post(&format!("/deployments/{dep}/create_flow_run"), json!({}))
+            .await;
+        ids.push(r["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids {
+        let done = apps[0]
+            .wait_state(
+                id,
+                &["COMPLETED", "FAILED", "CRASHED"],
+                Duration::from_secs(60),
+            )
+            .await;
+        assert_eq!(done.state_type.as_deref(), Some("COMPLETED"), "{done:?}");
+        assert_eq!(done.run_count, 1, "{done:?}");
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut ran: Vec<&str> = text.lines().collect();
+    ran.sort();
+    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+    want.sort();
+    assert_eq!(ran, want, "each run ran once");
+    for app in apps {
+        app.stop().await;
+    }
+}
