@@ -238,3 +238,31 @@ impl<T: FromCol> FromCol for Option<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{numeric, ValueRef};
+
+    fn bytes(words: &[i16]) -> Vec<u8> {
+        words.iter().flat_map(|w| w.to_be_bytes()).collect()
+    }
+
+    #[test]
+    fn numerics_read_as_integers_or_reals() {
+        // ndigits, weight, sign, dscale, then base-10000 digits.
+        assert_eq!(
+            numeric(&bytes(&[2, 1, 0, 0, 1, 2345])),
+            Ok(ValueRef::Integer(12345))
+        );
+        assert_eq!(
+            numeric(&bytes(&[2, 0, 0, 1, 1, 5000])),
+            Ok(ValueRef::Real(1.5))
+        );
+        assert_eq!(
+            numeric(&bytes(&[1, 0, 0x4000, 0, 7])),
+            Ok(ValueRef::Integer(-7))
+        );
+        assert_eq!(numeric(&bytes(&[0, 0, 0, 0])), Ok(ValueRef::Integer(0)));
+        assert!(numeric(&bytes(&[2, 0])).is_err());
+    }
+}
