@@ -77,6 +77,9 @@ if [[ $sqlite_rc -ne 0 || $pg_rc -ne 0 ]]; then
     exit 1
 fi
 
+step "High availability: 3 servers on one PostgreSQL database, load, kill -9 of the leader, restart (tests/ha)"
+BATON_TEST_DATABASE_URL="$PG_URL" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/ha
+
 step "Prefect 2.20.25 client (agents, deployment build/apply) against baton serve"
 venv2="$(scripts/prefect-venv.sh 2.20.25 | tail -n 1)"
 "$venv2/bin/python" -m pytest -q -p no:cacheprovider tests/prefect2

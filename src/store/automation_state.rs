@@ -3,6 +3,7 @@
 
 use super::codec;
 use super::error::Result;
+use super::events::EventCursor;
 use super::Tx;
 use crate::domain::event::Event;
 use crate::domain::trigger_eval::{Bucket, ChildFiring};
@@ -220,22 +221,37 @@ pub fn finish_action(tx: &Tx, id: Uuid) -> Result<()> {
 }
 
 /// How far the trigger loop has read the events table; `None` before its first look.
-pub fn cursor(tx: &Tx) -> Result<Option<i64>> {
+pub fn cursor(tx: &Tx) -> Result<Option<EventCursor>> {
+    let sql = if tx.conn.is_pg() {
+        "SELECT last_rowid, CAST(CAST(last_xid AS TEXT) AS BIGINT) FROM automation_cursor WHERE id = 1"
+    } else {
+        "SELECT last_rowid, 0 FROM automation_cursor WHERE id = 1"
+    };
     Ok(tx
         .conn
-        .query_row(
-            "SELECT last_rowid FROM automation_cursor WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
+        .query_row(sql, [], |r| {
+            Ok(EventCursor {
+                rowid: r.get(0)?,
+                xid: r.get(1)?,
+            })
+        })
         .optional()?)
 }
 
-pub fn set_cursor(tx: &Tx, rowid: i64) -> Result<()> {
+pub fn set_cursor(tx: &Tx, c: EventCursor) -> Result<()> {
+    if tx.conn.is_pg() {
+        tx.conn.execute(
+            "INSERT INTO automation_cursor (id, last_rowid, last_xid) \
+             VALUES (1, ?1, CAST(CAST(?2 AS TEXT) AS xid8)) \
+             ON CONFLICT(id) DO UPDATE SET last_rowid = excluded.last_rowid, last_xid = excluded.last_xid",
+            params![c.rowid, c.xid.to_string()],
+        )?;
+        return Ok(());
+    }
     tx.conn.execute(
         "INSERT INTO automation_cursor (id, last_rowid) VALUES (1, ?1) \
          ON CONFLICT(id) DO UPDATE SET last_rowid = excluded.last_rowid",
-        [rowid],
+        [c.rowid],
     )?;
     Ok(())
 }

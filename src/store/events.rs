@@ -68,23 +68,60 @@ pub fn since(tx: &Tx, since: Ts, limit: u32) -> Result<Vec<Event>> {
     Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
-/// Stored events after `rowid` in insertion order (the trigger loop's feed), at most `limit`.
-pub fn after_rowid(tx: &Tx, rowid: i64, limit: u32) -> Result<Vec<(i64, Event)>> {
-    let mut stmt = tx.conn.prepare_cached(
-        "SELECT id, occurred, event, resource, related, payload, follows, received, rowid FROM events \
-         WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![rowid, limit], |r| Ok((r.get(8)?, row(r)?)))?;
+/// A place in the events table's feed. On SQLite the rowid gives the order events committed in (one
+/// writer). On PostgreSQL rowids are handed out before commit, so a later rowid may commit first: the feed
+/// is ordered by the inserting transaction's id, then the rowid, and stops below the oldest transaction
+/// still running, so an event that commits late is never passed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventCursor {
+    /// The inserting transaction (PostgreSQL; 0 on SQLite).
+    pub xid: i64,
+    pub rowid: i64,
+}
+
+/// Stored events after `c` in the feed's order (the trigger loop's feed), at most `limit`.
+pub fn after_rowid(tx: &Tx, c: EventCursor, limit: u32) -> Result<Vec<(EventCursor, Event)>> {
+    let cols = "id, occurred, event, resource, related, payload, follows, received, rowid";
+    let sql = if tx.conn.is_pg() {
+        format!(
+            "SELECT {cols}, CAST(CAST(xid AS TEXT) AS BIGINT) FROM events \
+             WHERE (xid, rowid) > (CAST(CAST(?1 AS TEXT) AS xid8), ?2) \
+             AND xid < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xid, rowid LIMIT ?3"
+        )
+    } else {
+        format!("SELECT {cols}, 0 FROM events WHERE rowid > ?2 ORDER BY rowid LIMIT ?3")
+    };
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![c.xid.to_string(), c.rowid, limit], |r| {
+        let at = EventCursor {
+            xid: r.get(9)?,
+            rowid: r.get(8)?,
+        };
+        Ok((at, row(r)?))
+    })?;
     Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
-/// The rowid of the newest stored event (0 when there is none).
-pub fn last_rowid(tx: &Tx) -> Result<i64> {
-    Ok(tx
+/// The feed's end now: the events stored so far are before it.
+pub fn last_rowid(tx: &Tx) -> Result<EventCursor> {
+    if tx.conn.is_pg() {
+        // Every transaction below the oldest running one has ended; later ones are "from now on".
+        let xmin: i64 = tx.conn.query_row(
+            "SELECT CAST(CAST(pg_snapshot_xmin(pg_current_snapshot()) AS TEXT) AS BIGINT)",
+            [],
+            |r| r.get(0),
+        )?;
+        return Ok(EventCursor {
+            xid: xmin - 1,
+            rowid: i64::MAX,
+        });
+    }
+    let rowid = tx
         .conn
         .query_row("SELECT COALESCE(MAX(rowid), 0) FROM events", [], |r| {
             r.get(0)
-        })?)
+        })?;
+    Ok(EventCursor { xid: 0, rowid })
 }
 
 /// Calls `visit` with every stored event that passes `f`, newest first when `desc`. SQL narrows by time,
