@@ -10,10 +10,16 @@ Phases (all by default; choose with --only a,b,...):
   dispatch   created -> PENDING -> RUNNING -> COMPLETED for Baton's in-process worker, `baton worker start` and a
              stock `prefect worker start` (against Baton and against Prefect)
   scheduler  1,000 and 10,000 deployments on a minutely cron: runs ahead, and start lag when due (Baton)
-Prefect only runs with --prefect. Each Prefect workload is capped (--prefect-seconds per load workload,
---cap-seconds for dispatch and scheduler) and the table says what it managed within the cap.
+With --database postgres (load phase only), Baton keeps its data in a fresh PostgreSQL database (--database-url,
+else $BATON_TEST_DATABASE_URL, else the throwaway cluster of scripts/pg.sh, reused or started) and --replicas N
+servers share it; one wrk spreads its connections over them (connection i to replica i mod N), so throughput is
+their total and the latency percentiles are over all requests. The filter workload's 10,000 runs are written
+through the API there (create_flow_run/bulk), as `baton seed` writes only SQLite. Prefect only runs with
+--prefect. Each Prefect workload is capped (--prefect-seconds per load workload, --cap-seconds for dispatch and
+scheduler) and the table says what it managed within the cap.
 
 Usage: bench/compare.py [--prefect] [--rounds 3] [--seconds 10] [--only load,start] [--json FILE] [--quick]
+                        [--database sqlite|postgres] [--database-url URL] [--replicas N]
 Needs wrk (installed with apt-get when missing and root) and, with --prefect, the venv from
 scripts/prefect-venv.sh 3.9.1 (created when missing). Binary: $BATON_BIN, else target/release/baton.
 """
@@ -29,6 +35,7 @@ from pathlib import Path
 
 import dispatch_cmp
 import loadgen
+import pgdb
 import sched_cmp
 from common import binary
 from report import Results, machine, print_table
@@ -54,6 +61,26 @@ def seed(kind: str, home_root: str, runs: int):
     return home, fx
 
 
+def seed_pg(cluster, root: str, runs: int, key_file: str):
+    """A fresh PostgreSQL database holding `runs` finished runs (written through the API) and the bench fixture;
+    returns (database URL, fixture). The server that wrote them is stopped."""
+    url = cluster.database()
+    s = Server("baton", new_home("baton", root), pg_args(url, key_file))
+    try:
+        s.start()
+        fx = loadgen.Fixture(s.api)
+        t0 = time.monotonic()
+        pgdb.seed_runs(s.port, runs)
+        print(f"  seeded {runs} runs into {url} in {time.monotonic() - t0:.1f}s", flush=True)
+    finally:
+        s.stop()
+    return url, fx
+
+
+def pg_args(url: str, key_file: str):
+    return ["--no-worker", "--database", url, "--secrets-key-file", key_file]
+
+
 def phase_start(res: Results, kinds, homes, rounds: int, root: str):
     for r in range(rounds):
         for kind in kinds if r % 2 == 0 else kinds[::-1]:
@@ -69,18 +96,28 @@ def phase_start(res: Results, kinds, homes, rounds: int, root: str):
             s.stop()
 
 
-def phase_load(res: Results, kinds, homes, fixtures, a, root: str):
-    servers = {k: Server(k, homes[k], ["--no-worker"] if k == "baton" else []) for k in kinds}
-    for s in servers.values():
-        s.start()
+def phase_load(res: Results, kinds, homes, fixtures, a, root: str, pg_url=None):
+    """With `pg_url`, Baton is a.replicas servers on that PostgreSQL database (each with its own data dir)."""
+    servers = {k: [Server(k, homes[k], ["--no-worker"] if k == "baton" else [])] for k in kinds
+               if not (pg_url and k == "baton")}
+    if pg_url:
+        key = root + "/secrets.key"
+        servers["baton"] = [Server("baton", new_home("baton", root), pg_args(pg_url, key)) for _ in range(a.replicas)]
+    for group in servers.values():
+        for s in group:
+            s.start()
+    ports = {k: [s.port for s in g] if len(g) > 1 else () for k, g in servers.items()}
+    if pg_url:
+        print(f"  Baton: {a.replicas} replica(s) on {pg_url}, ports {[s.port for s in servers['baton']]}; "
+              f"wrk at {a.conns} connections, connection i to replica i mod {a.replicas}", flush=True)
     scratch = {k: tempfile.mkdtemp(prefix=f"ids-{k}-", dir=root) for k in kinds}
     try:
         for r in range(a.rounds):
             for name in loadgen.WORKLOADS:
                 for kind in kinds if r % 2 == 0 else kinds[::-1]:
                     secs = a.seconds if kind == "baton" else a.prefect_seconds
-                    base = f"http://127.0.0.1:{servers[kind].port}"
-                    w = loadgen.run_workload(name, base, fixtures[kind], secs, a.conns, scratch[kind])
+                    base = f"http://127.0.0.1:{servers[kind][0].port}"
+                    w = loadgen.run_workload(name, base, fixtures[kind], secs, a.conns, scratch[kind], ports[kind])
                     unit = "lines/s" if name == "logs_100" else "req/s"
                     res.add(f"{name} throughput (2xx)", unit, kind, w.get("lines_per_s", w["ok_rps"]), lower=False)
                     res.add(f"{name} p50", "ms", kind, w["p50_ms"], lower=True)
@@ -89,11 +126,12 @@ def phase_load(res: Results, kinds, homes, fixtures, a, root: str):
                     res.raw.append({"workload": name, "kind": kind, "round": r, "seconds_cap": secs, **w})
                     print(f"  round {r} {name:<24} {kind:<7} {w['ok_rps']:10.1f} 2xx/s  p50 {w['p50_ms']:8.2f} ms  "
                           f"p99 {w['p99_ms']:9.2f} ms  non-2xx {w['non2xx']}", flush=True)
-        for kind, s in servers.items():
-            res.add("RSS after load (process tree)", "MB", kind, s.rss_mb(), lower=True)
+        for kind, group in servers.items():
+            res.add("RSS after load (process tree)", "MB", kind, sum(s.rss_mb() for s in group), lower=True)
     finally:
-        for s in servers.values():
-            s.stop()
+        for group in servers.values():
+            for s in group:
+                s.stop()
 
 
 def phase_dispatch(res: Results, kinds, a, root: str):
@@ -169,27 +207,45 @@ def main() -> int:
     ap.add_argument("--cap-seconds", type=float, default=120, help="cap per dispatch / scheduler measurement")
     ap.add_argument("--conns", type=int, default=8)
     ap.add_argument("--runs", type=int, default=10_000, help="runs present for the filter workload")
-    ap.add_argument("--only", default="start,load,dispatch,scheduler")
+    ap.add_argument("--only", default=None, help="phases (default: all; with --database postgres: load)")
+    ap.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite",
+                    help="where Baton keeps its data in the load phase")
+    ap.add_argument("--database-url", default=os.environ.get("BATON_TEST_DATABASE_URL"),
+                    help="PostgreSQL server (its maintenance database) to create the bench databases on")
+    ap.add_argument("--replicas", type=int, default=1, help="Baton servers on the one PostgreSQL database")
     ap.add_argument("--json", default="target/bench/compare.json")
     ap.add_argument("--quick", action="store_true", help="smoke mode: Baton only, seconds per phase")
     a = ap.parse_args()
     if a.quick:
         a.prefect, a.rounds, a.seconds, a.runs, a.cap_seconds = False, 1, 1, 200, 20
     kinds = ["baton", "prefect"] if a.prefect else ["baton"]
+    pg = a.database == "postgres"
+    if a.only is None:
+        a.only = "load" if pg else "start,load,dispatch,scheduler"
     phases = a.only.split(",")
+    if pg and phases != ["load"]:
+        sys.exit("--database postgres measures the load phase only (--only load)")
+    if a.replicas > 1 and not pg:
+        sys.exit("--replicas needs --database postgres")
+    cluster = pgdb.Cluster(a.database_url) if pg else None
+    pg_url = None
     res = Results(machine())
+    res.machine["baton_database"] = f"postgres, {a.replicas} replica(s)" if pg else "sqlite"
     root = tempfile.mkdtemp(prefix="baton-compare-")
     try:
         homes, fixtures = {}, {}
         if "start" in phases or "load" in phases:
             for k in kinds:
-                homes[k], fixtures[k] = seed(k, root, a.runs)
+                if pg and k == "baton":
+                    pg_url, fixtures[k] = seed_pg(cluster, root, a.runs, root + "/secrets.key")
+                else:
+                    homes[k], fixtures[k] = seed(k, root, a.runs)
         if "start" in phases:
             print("start ...", flush=True)
             phase_start(res, kinds, homes, a.rounds, root)
         if "load" in phases:
             print("load ...", flush=True)
-            phase_load(res, kinds, homes, fixtures, a, root)
+            phase_load(res, kinds, homes, fixtures, a, root, pg_url)
         if "dispatch" in phases:
             print("dispatch ...", flush=True)
             phase_dispatch(res, kinds, a, root)
@@ -198,6 +254,8 @@ def main() -> int:
             phase_scheduler(res, kinds, a, root)
     finally:  # whatever was measured is reported, also when a phase failed
         shutil.rmtree(root, ignore_errors=True)
+        if cluster:
+            cluster.close()
         res.machine["load_after"] = os.getloadavg()
         print_table(res)
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)

@@ -66,9 +66,12 @@ WORKLOADS = ["create_flow", "create_deployment", "create_flow_run", "get_schedul
              "set_state", "logs_100", "filter_50"]
 
 
-def run_workload(name: str, base: str, fx: Fixture, seconds: float, conns: int, scratch: str) -> dict:
-    """One workload against the server at `base` (http://host:port); `scratch` holds the created run ids."""
+def run_workload(name: str, base: str, fx: Fixture, seconds: float, conns: int, scratch: str, ports=()) -> dict:
+    """One workload against the server at `base` (http://host:port); `scratch` holds the created run ids.
+    With `ports` (replicas on 127.0.0.1), wrk's connection i goes to ports[i % len(ports)] (see bench.lua)."""
     env = {"BENCH_IDS_DIR": scratch, "BENCH_FLOW_ID": fx.flow_id, "BENCH_POOL": fx.pool}
+    if ports:
+        env["BENCH_PORTS"] = ",".join(str(p) for p in ports)
     body = None
     if name == "create_flow":
         env["BENCH_MODE"], url = "flow", base + "/api/flows/"

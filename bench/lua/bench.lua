@@ -5,13 +5,21 @@
 --   run         POST the path with body {} and append each created id to BENCH_IDS_DIR/ids-<thread>
 --   set_state   take ids from BENCH_IDS_DIR/ids-<thread> and move each PENDING -> RUNNING -> COMPLETED
 -- Run it with as many threads as connections, so each connection (one thread) is strictly sequential.
+-- With BENCH_PORTS="p1,p2,..." (replicas on 127.0.0.1), thread i connects to port number (i mod n) + 1 instead
+-- of the URL's port, so one wrk spreads its connections over the replicas and measures them as one.
 -- done() prints one line "BENCHJSON {...}" with the counts and latency percentiles (microseconds).
 
 local threads = {}
 local counter = 0
 
+local ports = {}
+for p in string.gmatch(os.getenv("BENCH_PORTS") or "", "%d+") do table.insert(ports, p) end
+
 function setup(thread)
   thread:set("tid", counter)
+  if #ports > 0 then
+    thread.addr = wrk.lookup("127.0.0.1", ports[(counter % #ports) + 1])[1]
+  end
   counter = counter + 1
   table.insert(threads, thread)
 end
