@@ -152,6 +152,9 @@ def main() -> int:
         measure("create_flow_run", a.n, create, path, pids)
         measure("set_state (PENDING, RUNNING, COMPLETED in turn)", 3 * a.n, set_state, path, pids)
         measure("flow_runs/filter limit 50", a.n, lambda i: api.call("POST", "/flow_runs/filter", filt), path, pids)
+        due = {"scheduled_before": loadgen.iso(loadgen.datetime.now(loadgen.timezone.utc)), "limit": 10}
+        measure("get_scheduled_flow_runs limit 10", a.n,
+                lambda i: api.call("POST", f"/work_pools/{fx.pool}/get_scheduled_flow_runs", due), path, pids)
         cluster.sql(f"ALTER DATABASE {db} RESET log_min_duration_statement")
         s.stop()  # sessions restart without statement logging
         s.start()
