@@ -13,6 +13,7 @@ import argparse
 import collections
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,7 @@ def main() -> int:
         if s:
             s.stop()
         cluster.close()
+        shutil.rmtree(root, ignore_errors=True)
     return 0
 
 
