@@ -34,6 +34,8 @@ impl Services {
         let (grants, wake) = self
             .store
             .write(move |tx| {
+                // The database's slot lock before the waiting line's (the order every slot path keeps).
+                limits::serialize(tx)?;
                 let mut line = waiters.lock();
                 let (grants, blocked) = line.serve(now, |t| {
                     let found = limits::by_names(tx, &t.fingerprint.names, now)?;

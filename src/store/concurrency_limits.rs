@@ -86,8 +86,24 @@ pub fn update(tx: &Tx, l: &Limit) -> Result<()> {
     Ok(())
 }
 
+/// The advisory lock that slot-taking transactions hold ("baton-sl").
+const SLOTS_LOCK: i64 = 0x6261_746f_6e2d_736c;
+
+/// On PostgreSQL in a write: waits for, then holds until commit, the lock every transaction that counts and
+/// takes slots holds, so two servers cannot both take a limit's last slot (the second counts the first's
+/// lease). A no-op on SQLite, whose single writer already serializes. Call it before taking the in-memory
+/// waiting line's lock, as every reader of limits below does, so the two locks are always taken in one order.
+pub fn serialize(tx: &Tx) -> Result<()> {
+    if !tx.lock().is_empty() {
+        tx.conn
+            .query_row("SELECT pg_advisory_xact_lock(?1)", [SLOTS_LOCK], |_| Ok(()))?;
+    }
+    Ok(())
+}
+
 /// The limit with this id, as of `now`.
 pub fn get(tx: &Tx, id: Uuid, now: Ts) -> Result<Option<Limit>> {
+    serialize(tx)?;
     let sql = format!("{SELECT} WHERE c.id = ?2");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     Ok(stmt
@@ -97,6 +113,7 @@ pub fn get(tx: &Tx, id: Uuid, now: Ts) -> Result<Option<Limit>> {
 
 /// The limit with this name, as of `now`.
 pub fn by_name(tx: &Tx, name: &str, now: Ts) -> Result<Option<Limit>> {
+    serialize(tx)?;
     let sql = format!("{SELECT} WHERE c.name = ?2");
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     Ok(stmt

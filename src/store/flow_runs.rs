@@ -190,7 +190,14 @@ pub fn by_idempotency_key(tx: &Tx, flow_id: Uuid, key: &str) -> Result<Option<Fl
 /// Runs matching a query.
 pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
     let mut params = Vec::new();
-    let sql = super::merge::select(Entity::FlowRun, COLS, q, &mut params)?;
+    // The per-state merge is SQLite's way to walk its index in order; PostgreSQL walks an index for
+    // `state_type IN (…)` itself, and scans and sorts every match for the union (~30 times slower).
+    let sql = if tx.conn.is_pg() {
+        let tail = super::query::tail(Entity::FlowRun, q, &mut params)?;
+        format!("SELECT {COLS} FROM flow_runs {tail}")
+    } else {
+        super::merge::select(Entity::FlowRun, COLS, q, &mut params)?
+    };
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
     Ok(rows.collect::<crate::store::sql::Result<_>>()?)

@@ -277,3 +277,41 @@ async fn pg_only_in_process_workers_of_several_servers_run_each_run_once() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn pg_only_a_limits_slots_are_not_overtaken_across_servers() {
+    let Some((_db, apps)) = servers(3).await else {
+        return;
+    };
+    apps[0]
+        .post("/v2/concurrency_limits/", json!({"name": "db", "limit": 2}))
+        .await;
+    let mut takers = Vec::new();
+    for i in 0..12 {
+        let app = &apps[i % 3];
+        takers.push(async move {
+            let r = app
+                .client
+                .post(app.url("/v2/concurrency_limits/increment-with-lease"))
+                .json(&json!({"names": ["db"], "slots": 1, "lease_duration": 60}))
+                .timeout(Duration::from_secs(3))
+                .send()
+                .await;
+            matches!(r, Ok(r) if r.status() == reqwest::StatusCode::OK)
+        });
+    }
+    let granted = futures_util::future::join_all(takers)
+        .await
+        .into_iter()
+        .filter(|g| *g)
+        .count();
+    assert_eq!(
+        granted, 2,
+        "slots granted across 3 servers for a limit of 2"
+    );
+    let (_, limit) = apps[2].get("/v2/concurrency_limits/db").await;
+    assert_eq!(limit["active_slots"], 2, "{limit}");
+    for app in apps {
+        app.stop().await;
+    }
+}
