@@ -51,7 +51,7 @@ pub fn insert(tx: &Tx, l: &Lease) -> Result<()> {
             l.holder.map(|h| h.id.to_string())
         ])?;
     let mut link = tx.conn.prepare_cached(
-        "INSERT INTO concurrency_lease_limits (limit_id, lease_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        "INSERT OR IGNORE INTO concurrency_lease_limits (limit_id, lease_id) VALUES (?1, ?2)",
     )?;
     for limit in &l.limits {
         link.execute(params![limit.to_string(), l.id.to_string()])?;

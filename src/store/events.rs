@@ -38,8 +38,8 @@ pub fn insert(tx: &Tx, e: &Event) -> Result<bool> {
     let n = tx
         .conn
         .prepare_cached(
-            "INSERT INTO events (id, occurred, event, resource_id, resource, related, payload, follows, received) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
+            "INSERT OR IGNORE INTO events (id, occurred, event, resource_id, resource, related, payload, follows, received) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?
         .execute(params![
             e.id.to_string(),

@@ -40,8 +40,8 @@ pub fn insert(tx: &Tx, of: Of, run_id: Uuid, s: &State) -> Result<()> {
     let (table, fk) = of.table();
     tx.conn
         .prepare_cached(&format!(
-            "INSERT INTO {table} (id, {fk}, type, name, timestamp, message, data, state_details) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING"
+            "INSERT OR IGNORE INTO {table} (id, {fk}, type, name, timestamp, message, data, state_details) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
         ))?
         .execute(params![
             s.id.to_string(),

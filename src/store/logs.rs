@@ -32,8 +32,8 @@ pub fn insert_many(tx: &Tx, logs: &[Log]) -> Result<()> {
     for chunk in logs.chunks(ROWS_PER_INSERT) {
         let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         let mut stmt = tx.conn.prepare_cached(&format!(
-            "INSERT INTO logs (id, created, name, level, message, timestamp, flow_run_id, \
-             task_run_id) VALUES {rows} ON CONFLICT DO NOTHING"
+            "INSERT OR IGNORE INTO logs (id, created, name, level, message, timestamp, flow_run_id, \
+             task_run_id) VALUES {rows}"
         ))?;
         let mut i = 0;
         for l in chunk {
