@@ -315,3 +315,30 @@ async fn pg_only_a_limits_slots_are_not_overtaken_across_servers() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn pg_only_a_schema_newer_than_this_baton_is_refused_with_a_clear_message() {
+    let Some((db, apps)) = servers(1).await else {
+        return;
+    };
+    for app in apps {
+        app.stop().await;
+    }
+    let url = db.url.clone();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute("INSERT INTO baton_schema (version, applied) VALUES (9999, 'a newer Baton')")
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config =
+        baton::config::ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.path().join("home"));
+    config.database = Some(db.url.clone());
+    let err = match baton::app::App::build(config).await {
+        Ok(_) => panic!("a server started on a schema newer than it knows"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("version 9999") && err.contains("upgrade Baton"), "{err}");
+}

@@ -213,7 +213,7 @@ export function PoolDetail({ id: name }) {
     <${ErrorNote} error=${error || data.error} />
     <section class="panel"><h2>Settings</h2>
       ${pool.description ? html`<p class="description">${pool.description}</p>` : ''}
-      <${PoolLimit} key=${pool.concurrency_limit} pool=${pool} onChange=${data.reload} onError=${setError} /></section>
+      <${PoolLimit} pool=${pool} onChange=${data.reload} onError=${setError} /></section>
     <${Queues} pool=${pool} queues=${queues} onChange=${data.reload} onError=${setError} />
     <section class="panel"><h2>Workers</h2>${workers.length ? html`<div class="table-wrap"><table><thead><tr><th>Worker</th><th>Last heartbeat</th><th>Status</th></tr></thead>
       <tbody>${workers.map((w) => html`<tr key=${w.id || w.name} data-worker=${w.name}><td>${w.name}</td><td><${Time} iso=${w.last_heartbeat_time} rel /></td><td><${Status} s=${w.status} /></td></tr>`)}</tbody></table></div>`
