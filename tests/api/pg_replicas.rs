@@ -327,8 +327,10 @@ async fn pg_only_a_schema_newer_than_this_baton_is_refused_with_a_clear_message(
     let url = db.url.clone();
     std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        c.batch_execute("INSERT INTO baton_schema (version, applied) VALUES (9999, 'a newer Baton')")
-            .unwrap();
+        c.batch_execute(
+            "INSERT INTO baton_schema (version, applied) VALUES (9999, 'a newer Baton')",
+        )
+        .unwrap();
     })
     .join()
     .unwrap();
@@ -340,5 +342,8 @@ async fn pg_only_a_schema_newer_than_this_baton_is_refused_with_a_clear_message(
         Ok(_) => panic!("a server started on a schema newer than it knows"),
         Err(e) => format!("{e:#}"),
     };
-    assert!(err.contains("version 9999") && err.contains("upgrade Baton"), "{err}");
+    assert!(
+        err.contains("version 9999") && err.contains("upgrade Baton"),
+        "{err}"
+    );
 }
