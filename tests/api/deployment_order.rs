@@ -59,15 +59,7 @@ async fn stored_json_keeps_the_callers_key_order() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{d}");
     let id = d["id"].as_str().unwrap();
-    let text = app
-        .client
-        .get(app.url(&format!("/deployments/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.text(&app.url(&format!("/deployments/{id}"))).await;
     let order = |needles: &[&str]| {
         let at: Vec<usize> = needles
             .iter()

@@ -120,6 +120,18 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The body of a GET of `url` (any URL, not only under /api) as text.
+    pub async fn text(&self, url: &str) -> String {
+        self.client
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let r = self.client.get(self.url(path)).send().await.unwrap();
         decode(r).await

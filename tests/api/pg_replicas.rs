@@ -28,15 +28,7 @@ async fn servers(n: usize) -> Option<(TestDatabase, Vec<TestApp>)> {
 }
 
 async fn leads(app: &TestApp) -> bool {
-    let text = app
-        .client
-        .get(format!("http://{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.text(&format!("http://{}/metrics", app.addr)).await;
     text.lines().any(|l| l.trim() == "baton_leader 1")
 }
 
@@ -77,12 +69,7 @@ async fn pg_only_an_event_stored_through_one_server_reaches_another_servers_subs
         .run(&flow, json!({"state": {"type": "RUNNING"}}))
         .await;
     let mut ws = connect(&apps[0], "/events/out").await;
-    ws.send(Message::Text(
-        json!({"type": "auth", "token": null}).to_string().into(),
-    ))
-    .await
-    .unwrap();
-    let _ = next_json(&mut ws).await;
+    crate::events_ws::auth(&mut ws).await;
     let since = (chrono::Utc::now() - chrono::Duration::minutes(1)).to_rfc3339();
     let filter = json!({"type": "filter", "filter": {"occurred": {"since": since, "until": null},
         "event": {"name": ["prefect.flow-run.Cancelling"]}, "any_resource": null, "order": "DESC"}});

@@ -216,14 +216,8 @@ async fn logs_download_reads_every_page() {
         StatusCode::CREATED
     );
     let body = app
-        .client
-        .get(app.url(&format!("/flow_runs/{run}/logs/download")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text(&app.url(&format!("/flow_runs/{run}/logs/download")))
+        .await;
     assert_eq!(
         body.matches("\r\n").count(),
         2501,

@@ -137,15 +137,7 @@ async fn metrics_show_slots_in_use_and_waiters_per_limit() {
     )
     .await;
     let waiting = wait_in_line(&app, json!({"names": ["gate"], "slots": 1}), "gate", 1).await;
-    let text = app
-        .client
-        .get(format!("http://{}/metrics", app.addr))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.text(&format!("http://{}/metrics", app.addr)).await;
     for line in [
         "baton_concurrency_slots_in_use{limit=\"gate\"} 1",
         "baton_concurrency_slot_limit{limit=\"gate\"} 1",
