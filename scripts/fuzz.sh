@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Property-based fuzzing of every Baton endpoint (tests/fuzz/run.py) with schemathesis from PyPI.
 #
-#   scripts/fuzz.sh                 BATON_BIN: the server binary (default target/debug/baton)
+#   scripts/fuzz.sh [--setup-only]  (--setup-only: create the venv, run nothing)
+#                                   BATON_BIN: the server binary (default target/debug/baton)
 #   BATON_FUZZ_EXAMPLES=N           examples per operation and phase (default 12; about a minute)
 #   BATON_FUZZ_VENV                 venv location (default <repo>/target/fuzz-venv)
 #
@@ -21,4 +22,5 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$STAMP" || "$(cat "$STAMP")" != "$REQ" ]]
     PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/python" -m pip install -q "$REQ"
     printf '%s' "$REQ" > "$STAMP"
 fi
+[[ "${1:-}" == "--setup-only" ]] && exit 0
 exec "$VENV/bin/python" "$REPO/tests/fuzz/run.py"

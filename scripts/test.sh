@@ -7,7 +7,71 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step prints the time since the start; a table of step durations is printed at the end (also on failure).
+STEP_NAME=""
+STEP_START=$SECONDS
+STEP_TABLE=""
+end_step() {
+    [[ -n "$STEP_NAME" ]] && STEP_TABLE+="$(printf '%6ds  %s' $((SECONDS - STEP_START)) "$STEP_NAME")"$'\n'
+    STEP_NAME=""
+}
+step() {
+    end_step
+    STEP_NAME="$*"
+    STEP_START=$SECONDS
+    printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"
+}
+PG_STARTED=""
+on_exit() {
+    local rc=$?
+    end_step
+    printf '\n==> step durations (total %dm%02ds, exit %d)\n%s' $((SECONDS / 60)) $((SECONDS % 60)) "$rc" "$STEP_TABLE"
+    [[ -n "$PG_STARTED" ]] && pg_stop
+    local pid
+    for pid in "${BACKGROUND_PIDS[@]}"; do # a setup job still running when a step failed
+        pkill -P "$pid" 2>/dev/null || true
+        kill "$pid" 2>/dev/null || true
+    done
+    return 0
+}
+trap on_exit EXIT
+
+# While Rust compiles (CPU), the machine packages and the Python venvs are fetched and installed in the
+# background (mostly network and disk); each is waited for, with its log shown on failure, before first use.
+mkdir -p target/setup
+BACKGROUND_PIDS=()
+background() { # NAME COMMAND...: runs COMMAND in the background, output in target/setup/NAME.log
+    local name="$1"
+    shift
+    (
+        set +e
+        "$@" >"target/setup/$name.log" 2>&1
+        echo $? >"target/setup/$name.rc"
+    ) &
+    BACKGROUND_PIDS+=("$!")
+}
+await() { # NAME: waits for a background job and fails the run when it failed
+    local name="$1" deadline=$((SECONDS + 1800))
+    while [[ ! -f "target/setup/$name.rc" ]]; do
+        ((SECONDS < deadline)) || { echo "setup $name: still running after 30 min" >&2; exit 1; }
+        sleep 1
+    done
+    if [[ "$(cat "target/setup/$name.rc")" != 0 ]]; then
+        echo "setup $name failed:" >&2
+        cat "target/setup/$name.log" >&2
+        exit 1
+    fi
+}
+rm -f target/setup/*.rc
+# apt (PostgreSQL, Chromium) runs once, for both; npm after it.
+machine_setup() {
+    (source scripts/pg.sh && _pg_bin >/dev/null) && scripts/browser-setup.sh
+}
+background machine machine_setup
+background venv-3.8.8 scripts/prefect-venv.sh 3.8.8
+background venv-3.9.1 scripts/prefect-venv.sh 3.9.1
+background venv-2.20.25 scripts/prefect-venv.sh 2.20.25
+background venv-fuzz scripts/fuzz.sh --setup-only
 
 step "cargo fmt --check"
 cargo fmt --check
@@ -23,9 +87,10 @@ cargo test --locked --quiet --lib prefect_coverage -- --nocapture 2>&1 | grep "P
 
 step "PostgreSQL: a throwaway cluster (scripts/pg.sh), and the integration suite again on it"
 # shellcheck source=scripts/pg.sh
+await machine
 source scripts/pg.sh
 pg_start
-trap pg_stop EXIT
+PG_STARTED=1
 PG_URL="$BATON_TEST_DATABASE_URL"
 unset BATON_TEST_DATABASE_URL
 # Tests named sqlite_only_ check the SQLite file itself (backup, damage, the system sqlite3); tests named
@@ -39,11 +104,12 @@ cargo build --locked --quiet
 export BATON_BIN="$PWD/target/debug/baton"
 
 step "Fuzzing every API operation from /api/openapi.json (schemathesis)"
+await venv-fuzz
 scripts/fuzz.sh
 
 step "Browser tests: the dashboard in headless Chromium (debug binary, then the release binary)"
-scripts/browser-setup.sh
 cargo build --release --locked --quiet
+await venv-3.8.8
 # The Prefect links test runs the real Prefect CLI and SDK (3.8.8's venv, reused by the SDK suite below).
 BATON_PREFECT_VENV="$(scripts/prefect-venv.sh 3.8.8 | tail -n 1)"
 BATON_PREFECT_VENV="$BATON_PREFECT_VENV" BATON_RELEASE_BIN="$PWD/target/release/baton" \
@@ -58,6 +124,7 @@ venv="$(scripts/prefect-venv.sh 3.8.8 | tail -n 1)"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/prefect
 
 step "Prefect 3.9.1 SDK against baton serve"
+await venv-3.9.1
 venv="$(scripts/prefect-venv.sh 3.9.1 | tail -n 1)"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/prefect
 
@@ -69,5 +136,6 @@ step "High availability: 3 servers on one PostgreSQL database, load, kill -9 of 
 BATON_TEST_DATABASE_URL="$PG_URL" "$venv/bin/python" -m pytest -q -p no:cacheprovider tests/ha
 
 step "Prefect 2.20.25 client (agents, deployment build/apply) against baton serve"
+await venv-2.20.25
 venv2="$(scripts/prefect-venv.sh 2.20.25 | tail -n 1)"
 "$venv2/bin/python" -m pytest -q -p no:cacheprovider tests/prefect2
