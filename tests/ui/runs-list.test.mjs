@@ -69,6 +69,7 @@ after(async () => {
 });
 
 const pastFilter = () => ({ flow_runs: { expected_start_time: { before_: new Date().toISOString() } } });
+const textOf = (loc) => loc.evaluateAll((els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
 const rowNames = (page) => page.locator('tr[data-run] td:nth-child(3) > a').allTextContents();
 
 /** A full-page screenshot from the top, so the sticky navigation sits at the top of the picture. */
@@ -195,6 +196,52 @@ test('subflow runs are marked as such and can be hidden', async () => {
     await page.locator('.empty', { hasText: 'No runs match.' }).waitFor();
     await page.getByLabel('Hide subflows').uncheck();
     await row.waitFor();
+    assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
+    await page.context().close();
+  }
+});
+
+test('a filter in the address that the list cannot use is named with what is allowed, left out, and removable', async () => {
+  const failed = await baton.post('/flow_runs/count', { flow_runs: { ...pastFilter().flow_runs, state: { type: { any_: ['FAILED'] } } } });
+  const nowhere = '00000000-0000-4000-8000-000000000000';
+  const bad = [['state', 'DONE'], ['from', 'yesterday'], ['sort', 'NEWEST'], ['size', 'lots'], ['flow', nowhere], ['deployment', 'nightly-dep'], ['pool', 'no-such-pool']];
+  const why = {
+    state: /^state=DONE is not a state type: use SCHEDULED, PENDING, RUNNING, .*, CRASHED or CANCELLED\. Remove it$/,
+    from: /^from=yesterday is not a date and time: use ISO 8601, like 2025-06-30T08:00:00Z\. Remove it$/,
+    sort: /^sort=NEWEST is not a sort of the past runs: use EXPECTED_START_TIME_DESC \(Newest first\), .* or NAME_DESC \(Name, Z to A\)\. Remove it$/,
+    size: /^size=lots is not a page size: use 25, 50 or 100\. Remove it$/,
+    flow: new RegExp(`^flow=${nowhere} There is no flow with this id\\. Remove it$`),
+    deployment: /^deployment=nightly-dep is not a deployment id \(a UUID, as in the address of the deployment's page\)\. Remove it$/,
+    pool: /^pool=no-such-pool There is no work pool with this name\. Remove it$/,
+  };
+  for (const [viewport, suffix] of DISPLAYS) {
+    const page = await openPage(browser, { viewport });
+    await page.goto(`${baton.url}/runs?${new URLSearchParams([['state', 'FAILED'], ...bad])}`);
+    const note = page.getByRole('alert', { name: 'Filters left out' });
+    const items = note.locator('li');
+    await waitFor(async () => (await items.count()) === bad.length, 'every unusable filter named');
+    for (const [param] of bad) assert.match((await textOf(note.locator(`li[data-param="${param}"]`)))[0], why[param]);
+    // The rest of the page works without them: the failed runs, counted, 50 to a page, newest first.
+    await waitFor(async () => (await page.locator('.runs-total').textContent()) === `${fmt(failed)} runs`, 'the failed runs counted');
+    const states = await page.locator('tr[data-run] [data-state]').evaluateAll((els) => [...new Set(els.map((e) => e.dataset.state))]);
+    assert.deepEqual(states, ['FAILED']);
+    assert.equal(await page.getByLabel('Sort').inputValue(), 'EXPECTED_START_TIME_DESC');
+    assert.equal(await page.getByLabel('Runs per page').inputValue(), '50');
+    const chosen = (label) => page.getByLabel(label, { exact: true }).evaluate((el) => el.selectedOptions[0]?.textContent || '');
+    assert.deepEqual([await chosen('Flow'), await chosen('Deployment'), await chosen('Work pool')], ['All flows', 'All deployments', 'All pools']);
+    assert.equal(await page.locator('[aria-busy="true"]').count(), 0);
+    await fits(page, viewport, 'the runs list with unusable filters');
+    await shot(page, `runs-bad-filters${suffix}`);
+    // One link removes one of them; another removes them all, keeping the good filter.
+    await note.locator('li[data-param="sort"]').getByRole('link', { name: 'Remove it' }).click();
+    await waitFor(async () => (await items.count()) === bad.length - 1, 'the sort no longer named');
+    const left = new URL(page.url()).searchParams;
+    assert.equal(left.get('sort'), null);
+    assert.deepEqual(left.getAll('state'), ['FAILED', 'DONE']);
+    await note.getByRole('link', { name: 'Remove them all' }).click();
+    await waitFor(async () => new URL(page.url()).search === '?state=FAILED', 'only the good filter left');
+    await waitFor(async () => (await note.count()) === 0, 'nothing named any more');
+    await waitFor(async () => (await page.locator('.runs-total').textContent()) === `${fmt(failed)} runs`, 'the same failed runs');
     assert.deepEqual(page.problems(), [], `console errors at ${viewport.width}px`);
     await page.context().close();
   }

@@ -8,16 +8,11 @@ import { Page, StateBadge, Time, Tags, ErrorNote, Loading } from '../components.
 import { STATE_TYPES, paramSummary, runDuration, num, words } from '../format.js';
 import { setQuery } from '../router.js';
 import { BulkActions, runsWord } from './runs-bulk.js';
+import { PAGE_SIZES, SORTS, checkQuery, checkNames, BadFilters } from './runs-query.js';
 
 export { cancelRuns, deleteRuns, retryRuns } from './runs-bulk.js';
 
-export const PAGE_SIZES = [25, 50, 100];
-/** Sort choices per tab: [Prefect sort value, words]; the first is the tab's default. */
-export const SORTS = {
-  past: [['EXPECTED_START_TIME_DESC', 'Newest first'], ['EXPECTED_START_TIME_ASC', 'Oldest first'],
-    ['START_TIME_DESC', 'Started most recently'], ['END_TIME_DESC', 'Ended most recently'], ['NAME_ASC', 'Name, A to Z'], ['NAME_DESC', 'Name, Z to A']],
-  upcoming: [['EXPECTED_START_TIME_ASC', 'Soonest first'], ['EXPECTED_START_TIME_DESC', 'Latest first'], ['NAME_ASC', 'Name, A to Z'], ['NAME_DESC', 'Name, Z to A']],
-};
+export { PAGE_SIZES, SORTS };
 
 /**
  * The filter body for the runs matching the URL's query; with `tab` ('past' or 'upcoming') and `now`, only
@@ -108,19 +103,29 @@ function Filters({ q, options }) {
 const pageOf = (q) => Math.max(1, Number.parseInt(q.get('page'), 10) || 1);
 const sizeOf = (q) => (PAGE_SIZES.includes(Number(q.get('size'))) ? Number(q.get('size')) : 50);
 
-/** The tab's runs on the URL's page, with names, and how many runs are in each tab. */
+/**
+ * The tab's runs on the page of `q` (the checked query), with names, and how many runs are in each tab; a
+ * flow, deployment or pool that does not exist is left out (and named in `problems`).
+ */
 async function loadRuns(q, tab) {
   const now = new Date().toISOString();
   const sorts = SORTS[tab];
   const sort = sorts.some(([v]) => v === q.get('sort')) ? q.get('sort') : sorts[0][0];
   const size = sizeOf(q);
   const other = tab === 'past' ? 'upcoming' : 'past';
-  const [runs, total, otherTotal] = await Promise.all([
-    post('/flow_runs/filter', { ...runFilter(q, tab, now), sort, limit: size, offset: (pageOf(q) - 1) * size }),
-    post('/flow_runs/count', runFilter(q, tab, now)),
-    post('/flow_runs/count', runFilter(q, other, now)),
+  const load = (f) => Promise.all([
+    post('/flow_runs/filter', { ...runFilter(f, tab, now), sort, limit: size, offset: (pageOf(f) - 1) * size }),
+    post('/flow_runs/count', runFilter(f, tab, now)),
+    post('/flow_runs/count', runFilter(f, other, now)),
   ]);
-  return { tab, results: await withNames(runs), counts: { [tab]: total, [other]: otherTotal } };
+  // The usual case, where all exist, costs no extra round trip: the check runs beside the load.
+  let [problems, [runs, total, otherTotal]] = await Promise.all([checkNames(q), load(q)]);
+  if (problems.length) {
+    const f = new URLSearchParams(q);
+    problems.forEach((p) => f.delete(p.param));
+    [runs, total, otherTotal] = await load(f);
+  }
+  return { tab, problems, results: await withNames(runs), counts: { [tab]: total, [other]: otherTotal } };
 }
 
 function Tabs({ tab, counts }) {
@@ -170,6 +175,8 @@ export function Runs({ query }) {
   const key = query.toString();
   const tab = query.get('tab') === 'upcoming' ? 'upcoming' : 'past';
   const other = tab === 'past' ? 'upcoming' : 'past';
+  // What the list cannot use is left out of `q` and named above the list.
+  const { query: q, problems: badValues } = checkQuery(query, tab);
   const options = useData(async () => {
     const [flows, deployments, pools] = await Promise.all([
       post('/flows/filter', { sort: 'NAME_ASC', limit: 200 }),
@@ -178,7 +185,7 @@ export function Runs({ query }) {
     ]);
     return { flows, deployments, pools };
   }, []);
-  const page = useData(() => loadRuns(query, tab), [key], 500);
+  const page = useData(() => loadRuns(q, tab), [key], 500);
   useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') page.soon(); });
   const [selected, setSelected] = useState(() => new Set());
   const [note, setNote] = useState('');
@@ -194,16 +201,22 @@ export function Runs({ query }) {
   const total = data ? data.counts[tab] : null;
   const chosen = rows.filter((r) => selected.has(r.id));
   const filtered = [...query.keys()].some((k) => !['tab', 'page', 'size', 'sort'].includes(k));
-  const pages = total == null ? 1 : Math.max(1, Math.ceil(total / sizeOf(query)));
+  const pages = total == null ? 1 : Math.max(1, Math.ceil(total / sizeOf(q)));
+  const missing = (page.data?.problems || []).filter((p) => q.get(p.param) === p.value);
+  // The filters show what the list uses (drawn afresh once a value turns out not to exist: a select keeps
+  // showing nothing for a value it has no option for).
+  const shown = new URLSearchParams(q);
+  missing.forEach((p) => shown.delete(p.param));
   return html`<${Page} title="Runs" actions=${filtered ? html`<a class="button" href=${tab === 'upcoming' ? '/runs?tab=upcoming' : '/runs'}>Clear filters</a>` : ''}>
     <${Tabs} tab=${tab} counts=${page.data?.counts} />
-    <${Filters} q=${query} options=${options.data} />
-    <${ListTools} q=${query} tab=${tab} total=${total} />
+    <${BadFilters} query=${query} problems=${[...badValues, ...missing]} />
+    <${Filters} key=${missing.map((p) => p.param).join()} q=${shown} options=${options.data} />
+    <${ListTools} q=${q} tab=${tab} total=${total} />
     <${ErrorNote} error=${page.error} />
     ${data === undefined ? html`<${Loading} />` : html`${rows.length || note ? html`<${BulkActions} chosen=${chosen} note=${note} setNote=${setNote} onDone=${() => { setSelected(new Set()); page.reload(); }} />` : ''}
-      ${rows.length || pageOf(query) === 1 ? html`<${RunTable} runs=${rows} selected=${selected} onSelect=${select} />`
-        : html`<p class="muted empty">No runs on page ${num(pageOf(query))}. <a href="#" onClick=${(e) => { e.preventDefault(); setQuery({ page: '' }); }}>Go to the first page</a>.</p>`}
+      ${rows.length || pageOf(q) === 1 ? html`<${RunTable} runs=${rows} selected=${selected} onSelect=${select} />`
+        : html`<p class="muted empty">No runs on page ${num(pageOf(q))}. <a href="#" onClick=${(e) => { e.preventDefault(); setQuery({ page: '' }); }}>Go to the first page</a>.</p>`}
       ${rows.length ? '' : html`<${OtherTab} other=${other} n=${data.counts[other]} />`}
-      <${Pager} page=${pageOf(query)} pages=${pages} />`}
+      <${Pager} page=${pageOf(q)} pages=${pages} />`}
   </${Page}>`;
 }
