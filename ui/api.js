@@ -35,6 +35,10 @@ export const del = (path) => api('DELETE', path);
 /** Path segment encoding for names in URLs. */
 export const seg = (s) => encodeURIComponent(s);
 
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+/** Whether `s` can be an object's id (a UUID): a page for anything else is not found without asking. */
+export const isUuid = (s) => UUID.test(s);
+
 /** Adds `flow_name` and `deployment_name` to runs (two lookups for the whole list). */
 export async function withNames(runs) {
   const flowIds = [...new Set(runs.map((r) => r.flow_id))];

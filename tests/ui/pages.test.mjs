@@ -235,8 +235,8 @@ test("a flow's page lists its deployments and recent runs, and is linked from wh
   await waitFor(() => new URL(page.url()).pathname === `/flows/${flow.id}`, 'the Prefect flow path to open the flow page');
   await page.locator('.flow-deployments tr[data-deployment="backfill"]').waitFor();
   await page.goto(`${baton.url}/flows/00000000-0000-0000-0000-000000000000`);
-  await page.locator('.error').waitFor();
-  // The Not-found answer is the API's 404 for the flow; the page shows it and logs nothing.
+  await page.locator('[data-not-found="flow"]:has-text("There is no flow 00000000-0000-0000-0000-000000000000")').waitFor();
+  // The not-found page stands for the API's 404 for the flow, and nothing else is logged.
   assert.deepEqual(page.problems().filter((p) => !/status of 404/.test(p)), []);
   await page.context().close();
 });

@@ -147,6 +147,24 @@ test('unknown addresses and ids get a not-found page', async () => {
     await page.goto(`${baton.url}/work-pools/no-such-pool`);
     await page.locator('[data-not-found="work pool"]:has-text("no-such-pool")').waitFor();
     assert.ok((await width(page)) <= viewport.width);
+    // Flows and blocks, by an id that does not exist, one that cannot be an id, and a block's type and name.
+    for (const [path, what, id, back, ready] of [
+      ['/flows/00000000-0000-4000-8000-000000000000', 'flow', '00000000-0000-4000-8000-000000000000', 'All flows', 'tr[data-flow="etl"]'],
+      ['/flows/not-a-flow', 'flow', 'not-a-flow', 'All flows', 'tr[data-flow="etl"]'],
+      ['/blocks/00000000-0000-4000-8000-000000000000', 'block', '00000000-0000-4000-8000-000000000000', 'All blocks', 'h1:text-is("Blocks")'],
+      ['/blocks/not-a-block', 'block', 'not-a-block', 'All blocks', 'h1:text-is("Blocks")'],
+      ['/blocks/secret/no-such-name', 'block', 'secret/no-such-name', 'All blocks', 'h1:text-is("Blocks")'],
+    ]) {
+      await page.goto(baton.url + path);
+      await page.locator('h1:text-is("Not found")').waitFor();
+      const note = page.locator(`[data-not-found="${what}"]`);
+      assert.equal((await note.locator('p').first().textContent()).replace(/\s+/g, ' '), `There is no ${what} ${id}. It may have been deleted.`);
+      assert.equal(await page.locator('[aria-busy="true"]').count(), 0);
+      assert.ok((await width(page)) <= viewport.width, `${path} fits`);
+      if (path.endsWith('no-such-name')) await shot(page, `not-found-block${suffix}`);
+      await note.getByRole('link', { name: back }).click();
+      await page.locator(ready).waitFor();
+    }
     // The browser logs the API's 404 answers; nothing else.
     assert.deepEqual(page.problems().filter((p) => !/status of 404/.test(p)), []);
     await page.context().close();

@@ -1,9 +1,10 @@
 // Blocks: saved configuration and secrets, by type; a block's fields (secret ones hidden, as the API
 // answers them without include_secrets), the blocks it refers to, and delete.
 import { html } from '../lib.js';
-import { get, post, del, useData, seg } from '../api.js';
+import { get, post, del, useData, seg, isUuid, ApiError } from '../api.js';
 import { navigate, setQuery } from '../router.js';
 import { Page, Time, ErrorNote, Loading, ConfirmButton, toast } from '../components.js';
+import { NotFound, isNotFound } from './shell.js';
 
 const show = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -40,9 +41,12 @@ function secretPaths(schema) {
 /** A block by id (`/blocks/<id>`) or by its type's slug and its name (`/blocks/<slug>/<name>`). */
 export function BlockDetail({ id }) {
   const [slug, name] = id.split('/');
-  const data = useData(() => (name
-    ? get(`/block_types/slug/${seg(slug)}/block_documents/name/${seg(name)}`)
-    : get(`/block_documents/${seg(id)}`)), [id], 0);
+  const data = useData(async () => {
+    if (name) return get(`/block_types/slug/${seg(slug)}/block_documents/name/${seg(name)}`);
+    if (!isUuid(id)) throw new ApiError(404, 'Block document not found');
+    return get(`/block_documents/${seg(id)}`);
+  }, [id], 0);
+  if (isNotFound(data.error) && !data.data) return html`<${NotFound} what="block" id=${id} back="/blocks" backLabel="All blocks" />`;
   if (!data.data) return html`<${Page} title="Block">${data.error ? html`<${ErrorNote} error=${data.error} />` : html`<${Loading} />`}</${Page}>`;
   const d = data.data;
   const secrets = secretPaths(d.block_schema);

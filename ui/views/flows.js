@@ -1,10 +1,11 @@
 // Flows: every flow with its deployments, linking to its page; a flow's page with its deployments and its
 // upcoming and recent runs, updated live.
 import { html, useState } from '../lib.js';
-import { get, post, useData, useLive, withNames, seg } from '../api.js';
+import { get, post, useData, useLive, withNames, seg, isUuid, ApiError } from '../api.js';
 import { Page, StateBadge, Time, Tags, ErrorNote, Loading, Toggle } from '../components.js';
 import { RunTable } from './runs.js';
 import { RunButtons, setPaused } from './deployments.js';
+import { NotFound, isNotFound } from './shell.js';
 
 export function Flows() {
   const data = useData(async () => {
@@ -28,6 +29,7 @@ export function Flows() {
 export function FlowDetail({ id }) {
   const [error, setError] = useState(null);
   const data = useData(async () => {
+    if (!isUuid(id)) throw new ApiError(404, `Flow ${id} not found`);
     const flow = await get(`/flows/${seg(id)}`);
     const flows = { id: { any_: [id] } };
     const [deps, upcoming, recent] = await Promise.all([
@@ -40,6 +42,7 @@ export function FlowDetail({ id }) {
     return { flow, deps: deps.map((d) => ({ ...d, summary: sm.get(d.id) })), upcoming, recent: recent.results, more: !!recent.next_cursor };
   }, [id], 500);
   useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') data.soon(); });
+  if (isNotFound(data.error) && !data.data) return html`<${NotFound} what="flow" id=${id} back="/flows" backLabel="All flows" />`;
   if (!data.data) return html`<${Page} title="Flow">${data.error ? html`<${ErrorNote} error=${data.error} />` : html`<${Loading} />`}</${Page}>`;
   const { flow, deps, upcoming, recent, more } = data.data;
   const toggle = async (d, on) => {

@@ -3,7 +3,7 @@
 // out of the request and named above the list with what is allowed and a link that removes it, so the rest
 // of the page still works.
 import { html } from '../lib.js';
-import { post } from '../api.js';
+import { post, isUuid } from '../api.js';
 import { STATE_TYPES, num } from '../format.js';
 
 export const PAGE_SIZES = [25, 50, 100];
@@ -14,7 +14,6 @@ export const SORTS = {
   upcoming: [['EXPECTED_START_TIME_ASC', 'Soonest first'], ['EXPECTED_START_TIME_DESC', 'Latest first'], ['NAME_ASC', 'Name, A to Z'], ['NAME_DESC', 'Name, Z to A']],
 };
 
-const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 const oneOf = (xs) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}` : xs[0]);
 
 /**
@@ -52,7 +51,7 @@ export function checkQuery(q, tab) {
   if (subflows && subflows !== 'hide') drop('subflows', subflows, 'is not a choice: use hide (or leave it out to show subflow runs).');
   for (const [k, what] of [['flow', 'flow'], ['deployment', 'deployment']]) {
     const v = q.get(k);
-    if (v && !UUID.test(v)) drop(k, v, `is not a ${what} id (a UUID, as in the address of the ${what}'s page).`);
+    if (v && !isUuid(v)) drop(k, v, `is not a ${what} id (a UUID, as in the address of the ${what}'s page).`);
   }
   return { query: out, problems };
 }
