@@ -27,9 +27,20 @@ export async function waitFor(fn, what, ms = 15000) {
   throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
 
-/** Starts `baton serve`; resolves once it printed its address. */
-export async function startBaton({ bin = BIN, args = [] } = {}) {
+/**
+ * Starts `baton serve`; resolves once it printed its address. With `seed` ({ runs, logs }), `baton seed` first
+ * fills the new data dir (SQLite only, before the server opens it).
+ */
+export async function startBaton({ bin = BIN, args = [], seed = null } = {}) {
   const home = mkdtempSync(join(tmpdir(), 'baton-ui-'));
+  if (seed) {
+    const r = spawnSync(bin, ['seed', '--home', join(home, 'data'), '--runs', String(seed.runs), '--logs', String(seed.logs ?? 0)],
+      { cwd: home, env: { ...process.env, RUST_LOG: 'warn' }, encoding: 'utf8', timeout: 300000 });
+    if (r.status !== 0) {
+      rmSync(home, { recursive: true, force: true });
+      throw new Error(`baton seed failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    }
+  }
   const child = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0', '--home', join(home, 'data'), ...args], {
     cwd: home, env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
