@@ -131,6 +131,43 @@ test('the theme switch: light, dark or the system, kept across reloads', async (
   await page.context().close();
 });
 
+test("the overview's chart takes the new theme's colours at once, chosen or from the system", async () => {
+  const page = await openPage(browser, { colorScheme: 'light', viewport: WIDE });
+  await page.goto(`${baton.url}/`);
+  await page.locator('.chart-box canvas').waitFor();
+  // How many of the chart's pixels have the completed bars' colour of each theme (--st-completed).
+  const bars = () => page.evaluate(() => {
+    const c = document.querySelector('.chart-box canvas');
+    const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const n = { light: 0, dark: 0 };
+    for (let i = 0; i < px.length; i += 4) {
+      const [r, g, b] = [px[i], px[i + 1], px[i + 2]];
+      if (r === 22 && g === 163 && b === 74) n.light += 1; // #16a34a
+      else if (r === 74 && g === 222 && b === 128) n.dark += 1; // #4ade80
+    }
+    return n;
+  });
+  const drawn = (theme) => waitFor(async () => {
+    const n = await bars();
+    return n[theme] > 100 && n[theme === 'light' ? 'dark' : 'light'] === 0 && n;
+  }, `the bars in the ${theme} theme's colour only`);
+  await drawn('light');
+  const theme = page.getByRole('combobox', { name: 'Theme' });
+  await theme.selectOption('dark');
+  await drawn('dark');
+  await shot(page, 'overview-chart-dark-chosen');
+  await theme.selectOption('light');
+  await drawn('light');
+  // "System" follows the system's scheme as it changes, the chart too.
+  await theme.selectOption('system');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await drawn('dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await drawn('light');
+  assert.deepEqual(page.problems(), []);
+  await page.context().close();
+});
+
 test('unknown addresses and ids get a not-found page', async () => {
   for (const [colorScheme, viewport, suffix] of [['light', WIDE, ''], ['dark', NARROW, '-narrow-dark']]) {
     const page = await openPage(browser, { colorScheme, viewport });

@@ -4,6 +4,7 @@ import { post, useData, useLive, withNames, seg } from '../api.js';
 import { Page, StateBadge, Time, ErrorNote, Loading } from '../components.js';
 import { STATE_TYPES, localTime } from '../format.js';
 import { setQuery } from '../router.js';
+import { useThemeColors } from './shell.js';
 import uPlot from '/assets/vendor/uplot/uPlot.esm.js';
 
 const RANGES = { '24h': [24 * 3600, 3600], '7d': [7 * 86400, 6 * 3600] };
@@ -12,10 +13,11 @@ function cssColor(type) {
   return getComputedStyle(document.documentElement).getPropertyValue(`--st-${type.toLowerCase()}`).trim() || '#888';
 }
 
-/** Stacked bars of runs per interval and state type, drawn with uPlot. */
+/** Stacked bars of runs per interval and state type, drawn with uPlot (again when the theme changes). */
 function RunsChart({ history, label }) {
   const box = useRef();
   const readout = useRef();
+  const colors = useThemeColors();
   useEffect(() => {
     if (!history || !box.current) return undefined;
     const xs = history.map((h) => new Date(h.interval_start).getTime() / 1000);
@@ -60,7 +62,7 @@ function RunsChart({ history, label }) {
     const ro = new ResizeObserver(() => plot.setSize({ width: box.current.clientWidth, height: 200 }));
     ro.observe(box.current);
     return () => { ro.disconnect(); plot.destroy(); };
-  }, [history]);
+  }, [history, colors]);
   const totals = STATE_TYPES.map((t) => [t, (history || []).reduce((n, h) => n + h.states
     .filter((s) => s.state_type === t).reduce((m, s) => m + s.count_runs, 0), 0)]).filter(([, n]) => n > 0);
   return html`<figure class="chart" aria-label=${label}>

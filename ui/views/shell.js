@@ -20,11 +20,34 @@ export function storedTheme() {
   } catch { return 'system'; }
 }
 
+const themeListeners = new Set();
+const themeChanged = () => themeListeners.forEach((fn) => fn());
+
 /** Sets `data-theme` on the root element (none for "system": the media query decides). */
 export function applyTheme(theme) {
   const root = document.documentElement;
   if (theme === 'light' || theme === 'dark') root.dataset.theme = theme;
   else delete root.dataset.theme;
+  themeChanged();
+}
+
+// Under "system" the colours also change when the system's scheme does.
+window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  if (!document.documentElement.dataset.theme) themeChanged();
+});
+
+/**
+ * A number that grows whenever the theme's colours change, for what draws with colours read from CSS (the
+ * overview's charts) and so must draw again.
+ */
+export function useThemeColors() {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const fn = () => setN((x) => x + 1);
+    themeListeners.add(fn);
+    return () => themeListeners.delete(fn);
+  }, []);
+  return n;
 }
 
 function ThemeSwitch() {
