@@ -1,6 +1,7 @@
 // Prefect's printed links (issue 13, item 3): the URLs the real Prefect CLI prints (`prefect work-pool create`,
 // `prefect deployment run`) and the ones the Prefect SDK builds for its other objects (`url_for`: flow,
-// deployment, task run, work queue), plus Prefect 2's flow-run path, each open the matching Baton page.
+// deployment, task run, work queue), plus Prefect 2's flow-run and task-run paths, each open the matching Baton
+// page (a task run's own page, not its flow run's).
 // Needs BATON_PREFECT_VENV: a venv with the pinned `prefect` (scripts/prefect-venv.sh makes it).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,7 +93,9 @@ test("the SDK's deployment, flow, task-run and work-queue links open their Baton
   await lands(urlFor('flow', dep.flow_id), `/flows/${dep.flow_id}`, 'linked');
   const [run] = await baton.post('/flow_runs/filter', { deployments: { id: { any_: [dep.id] } } });
   const task = await baton.post('/task_runs/', { name: 'step-0', task_key: 'step', dynamic_key: '0', flow_run_id: run.id });
-  await lands(urlFor('task-run', task.id), `/runs/${run.id}`, run.name);
+  await lands(urlFor('task-run', task.id), `/task-runs/${task.id}`, 'step-0');
+  // Prefect 2 printed /task-runs/task-run/<id>.
+  await lands(`${baton.url}/task-runs/task-run/${task.id}`, `/task-runs/${task.id}`, 'step-0');
   const [queue] = await baton.post('/work_pools/linked-pool/queues/filter', {});
   await lands(urlFor('work-queue', queue.id), '/work-pools/linked-pool', 'linked-pool');
 });
@@ -101,6 +104,7 @@ test('a link to a task run that does not exist says so', async () => {
   const page = await openPage(browser);
   await page.goto(`${baton.url}/runs/task-run/00000000-0000-0000-0000-000000000000`);
   await page.locator('h1', { hasText: 'Not found' }).waitFor();
-  await page.locator('text=/not found/i').nth(1).waitFor();
+  await page.locator('[data-not-found="task run"]:has-text("There is no task run 00000000-0000-0000-0000-000000000000")').waitFor();
+  assert.equal(new URL(page.url()).pathname, '/task-runs/00000000-0000-0000-0000-000000000000');
   await page.context().close();
 });

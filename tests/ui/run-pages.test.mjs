@@ -257,15 +257,30 @@ test("the run's logs name each line's task run or logger, mark each day, filter 
   }
 });
 
-test('a task run that does not exist says so instead of loading for ever', async () => {
+test("Prefect's task-run links open the task run's page; a run or task run that does not exist gets the not-found page", async () => {
   const page = await openPage(browser, { viewport: NARROW });
-  await page.goto(`${baton.url}/task-runs/00000000-0000-4000-8000-000000000000`);
-  const alert = page.getByRole('alert');
-  await alert.waitFor();
-  assert.match(await alert.textContent(), /not found/i);
-  assert.equal(await page.locator('h1').textContent(), 'Task run');
-  assert.equal(await page.locator('[aria-busy="true"]').count(), 0);
-  // The browser reports the API's 404 itself; nothing else may be logged.
+  for (const prefix of ['/runs/task-run/', '/task-runs/task-run/']) {
+    await page.goto(`${baton.url}${prefix}${s.transform.id}`);
+    await page.waitForURL(`**/task-runs/${s.transform.id}`);
+    await page.locator('h1', { hasText: 'transform-0' }).waitFor();
+  }
+  for (const [path, what, id] of [
+    ['/task-runs/00000000-0000-4000-8000-000000000000', 'task run', '00000000-0000-4000-8000-000000000000'],
+    ['/runs/task-run/00000000-0000-4000-8000-000000000000', 'task run', '00000000-0000-4000-8000-000000000000'],
+    ['/task-runs/not-a-task-run', 'task run', 'not-a-task-run'],
+    ['/runs/00000000-0000-4000-8000-000000000000', 'flow run', '00000000-0000-4000-8000-000000000000'],
+    ['/runs/not-a-run', 'flow run', 'not-a-run'],
+  ]) {
+    await page.goto(baton.url + path);
+    await page.locator('h1:text-is("Not found")').waitFor();
+    const note = page.locator(`[data-not-found="${what}"]`);
+    assert.equal((await note.locator('p').first().textContent()).replace(/\s+/g, ' '), `There is no ${what} ${id}. It may have been deleted.`);
+    assert.equal(await page.locator('[aria-busy="true"]').count(), 0);
+  }
+  await shot(page, 'not-found-task-run-narrow');
+  await page.locator('[data-not-found] a:text-is("All runs")').click();
+  await page.locator(`tr[data-run="${s.parent.id}"]`).waitFor();
+  // The browser reports the API's 404s itself; nothing else may be logged.
   assert.deepEqual(page.problems().filter((p) => !p.includes('404')), []);
   await page.context().close();
 });

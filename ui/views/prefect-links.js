@@ -1,7 +1,7 @@
 // Prefect's UI paths, as the Prefect SDK and CLI print them (`URL: http://host/runs/flow-run/<id>`) and as
 // Prefect 2 printed them (`/flow-runs/flow-run/<id>`): each opens the matching Baton page, replacing the
-// history entry. Paths whose object lives elsewhere (a task run's flow run, a work queue's pool) are looked
-// up first.
+// history entry. Paths whose object lives elsewhere (a work queue's pool, an artifact's key or run) are
+// looked up first.
 import { html, useEffect, useState } from '../lib.js';
 import { get, seg } from '../api.js';
 import { navigate } from '../router.js';
@@ -10,11 +10,7 @@ import { Page, ErrorNote, Loading } from '../components.js';
 /** [pattern, target]: the target is a Baton path, or a promise of one, built from the matched id. */
 export const PREFECT_PATHS = [
   [/^\/(?:runs|flow-runs)\/flow-run\/([^/]+)\/?$/, (id) => `/runs/${seg(id)}`],
-  [/^\/(?:runs|task-runs)\/task-run\/([^/]+)\/?$/, async (id) => {
-    const task = await get(`/task_runs/${seg(id)}`);
-    if (!task.flow_run_id) throw new Error(`Task run ${id} belongs to no flow run.`);
-    return `/runs/${seg(task.flow_run_id)}`;
-  }],
+  [/^\/(?:runs|task-runs)\/task-run\/([^/]+)\/?$/, (id) => `/task-runs/${seg(id)}`],
   [/^\/deployments\/deployment\/([^/]+)\/?$/, (id) => `/deployments/${seg(id)}`],
   [/^\/flows\/flow\/([^/]+)\/?$/, (id) => `/flows/${seg(id)}`],
   [/^\/artifacts\/artifact\/([^/]+)\/?$/, async (id) => {

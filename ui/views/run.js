@@ -3,7 +3,7 @@
 // tail, for a late run the reasons it waits, and for a failed one its state message. A subflow run links to
 // its parent run; a run with subflows lists them; each task run opens its own page.
 import { html, useRef, useState } from '../lib.js';
-import { get, post, useData, useLive, withNames, seg } from '../api.js';
+import { get, post, useData, useLive, withNames, seg, isUuid } from '../api.js';
 import { Page, StateBadge, Time, Tags, ErrorNote, Loading, ConfirmButton, toast } from '../components.js';
 import { FINAL, duration, runDuration, num } from '../format.js';
 import { TaskTimeline, TaskTable } from './timeline.js';
@@ -14,6 +14,7 @@ import { setQuery } from '../router.js';
 import { Logs } from './logs.js';
 import { RunDialog } from './params-form.js';
 import { Artifacts } from './artifacts.js';
+import { NotFound, isNotFound } from './shell.js';
 
 // A failed or crashed run's state message says why (e.g. which Python could not import prefect): shown
 // in the state's colour, not muted.
@@ -103,7 +104,13 @@ function TaskRuns({ id, run, tasks, tab }) {
 const TASK_LIMIT = 200;
 const TABS = new Set(['graph', 'list']);
 
+/** A flow run's page; the not-found page for an id the API does not know (or that cannot be an id). */
 export function RunDetail({ id, query }) {
+  if (!isUuid(id)) return html`<${NotFound} what="flow run" id=${id} back="/runs" backLabel="All runs" />`;
+  return html`<${RunPage} id=${id} query=${query} />`;
+}
+
+function RunPage({ id, query }) {
   const run = useData(async () => {
     const [r] = await withNames([await get(`/flow_runs/${id}`)]);
     const deployment = r.deployment_id ? await get(`/deployments/${r.deployment_id}`).catch(() => null) : null;
@@ -118,6 +125,7 @@ export function RunDetail({ id, query }) {
     else if (kind === 'task_run') tasks.soon();
     else if (kind === 'resync') { run.soon(); states.soon(); tasks.soon(); }
   });
+  if (isNotFound(run.error) && !run.data) return html`<${NotFound} what="flow run" id=${id} back="/runs" backLabel="All runs" />`;
   if (run.error && !run.data) return html`<${Page} title="Flow run"><${ErrorNote} error=${run.error} /></${Page}>`;
   if (!run.data) return html`<${Page} title="Flow run"><${Loading} /></${Page}>`;
   const r = run.data.run;

@@ -3,11 +3,12 @@
 // subflow it ran if any, and its own log lines; linked back to its flow run. Updated live while its flow
 // run streams changes.
 import { html, useRef } from '../lib.js';
-import { get, post, useData, useLive, seg } from '../api.js';
+import { get, post, useData, useLive, seg, isUuid } from '../api.js';
 import { Page, StateBadge, Time, Tags, ErrorNote, Loading } from '../components.js';
 import { duration, num, words, fromNow } from '../format.js';
 import { StateHistory } from './run.js';
 import { Logs } from './logs.js';
+import { NotFound, isNotFound } from './shell.js';
 
 /**
  * The task run, its flow run (with the flow's name), the task runs its inputs came from, the task runs of
@@ -102,7 +103,13 @@ function Inputs({ tr, sources, users }) {
       <td>${from.length ? html`<ul class="plain">${from.map((i) => html`<${InputSource} input=${i} sources=${sources} />`)}</ul>` : html`<span class="muted">a value given directly</span>`}</td></tr>`)}</tbody></table><${UsedBy} users=${users} />`;
 }
 
+/** A task run's page; the not-found page for an id the API does not know (or that cannot be an id). */
 export function TaskRunDetail({ id }) {
+  if (!isUuid(id)) return html`<${NotFound} what="task run" id=${id} back="/runs" backLabel="All runs" />`;
+  return html`<${TaskRunPage} id=${id} />`;
+}
+
+function TaskRunPage({ id }) {
   const data = useData(() => loadTaskRun(id), [id]);
   const states = useData(() => get(`/task_run_states/?task_run_id=${seg(id)}`), [id]);
   const logSink = useRef(() => {});
@@ -112,6 +119,7 @@ export function TaskRunDetail({ id }) {
     if (kind === 'logs') logSink.current(msg);
     else if ((kind === 'task_run' && msg.id === id) || kind === 'resync') { data.soon(); states.soon(); }
   });
+  if (isNotFound(data.error) && !data.data) return html`<${NotFound} what="task run" id=${id} back="/runs" backLabel="All runs" />`;
   if (data.error && !data.data) return html`<${Page} title="Task run"><${ErrorNote} error=${data.error} /></${Page}>`;
   if (!data.data) return html`<${Page} title="Task run"><${Loading} /></${Page}>`;
   const { tr, run, flow, sources, subflows, users } = data.data;
