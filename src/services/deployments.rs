@@ -178,7 +178,8 @@ impl Services {
         let (run, created, events) = self
             .store
             .write(move |tx| {
-                let d = deployments::get(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
+                let (d, flow_name) =
+                    deployments::for_run(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
                 let params = merge_parameters(&[&d.parameters, &req.parameters]);
                 if req
                     .enforce_parameter_schema
@@ -198,13 +199,12 @@ impl Services {
                         return Ok((existing, false, Vec::new()));
                     }
                 }
-                let flow = flows::get(tx, d.flow_id)?.ok_or(StoreError::NotFound("flow"))?;
                 let state = req
                     .state
                     .clone()
                     .unwrap_or_else(|| ProposedState::of(StateType::Scheduled));
                 let new = run_of(&d, params, req, state);
-                let (mut run, events) = build_run(new, &flow.name, now);
+                let (mut run, events) = build_run(new, &flow_name, now);
                 flow_runs::place(tx, &mut run)?;
                 flow_runs::insert(tx, &run)?;
                 store_events(tx, &events)?;
@@ -213,8 +213,10 @@ impl Services {
             .await
             .map_err(|e| not_found_as(e, id))?;
         self.bus.publish(events);
-        self.late_wake.notify_one();
-        self.wake_workers();
+        if created {
+            self.wake_late_loop(run.next_scheduled_start_time);
+            self.wake_pool(run.work_pool_name.as_deref());
+        }
         Ok((run, created))
     }
 

@@ -21,7 +21,7 @@ impl Services {
         wait: Duration,
     ) -> Result<u64> {
         let mut wake = self.worker_wake.subscribe();
-        let current = *wake.borrow_and_update();
+        let current = self.wakes.pool_generation(&pool);
         if seen != Some(current) {
             return Ok(current);
         }
@@ -30,16 +30,23 @@ impl Services {
         // A run already due that the worker's last poll did not take (its slots are full) is no reason to
         // answer now: a freed slot moves the generation.
         let sleep = self
-            .next_due_in_pool(pool)
+            .next_due_in_pool(pool.clone())
             .await?
             .filter(|t| *t > now)
             .map_or(wait, |t| (t - now).to_std().unwrap_or_default().min(wait));
-        tokio::select! {
-            _ = wake.changed() => {}
-            _ = tokio::time::sleep(sleep) => {}
-            _ = self.stop.cancelled() => {}
+        let deadline = tokio::time::Instant::now() + sleep;
+        // Wakes of other pools' workers pass by.
+        loop {
+            tokio::select! {
+                changed = wake.changed() => {
+                    if changed.is_err() || self.wakes.pool_generation(&pool) != current {
+                        break;
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline) => break,
+                _ = self.stop.cancelled() => break,
+            }
         }
-        let generation = *wake.borrow();
-        Ok(generation)
+        Ok(self.wakes.pool_generation(&pool))
     }
 }

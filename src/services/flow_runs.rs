@@ -35,7 +35,7 @@ impl Services {
             .await?;
         if created && run.state_type() == Some(StateType::Scheduled) {
             // A new waiting run may turn Late before the late-runs loop would next look.
-            self.late_wake.notify_one();
+            self.wake_late_loop(run.next_scheduled_start_time);
         }
         self.bus.publish(events);
         Ok((run, created))
@@ -164,12 +164,13 @@ impl Services {
         if let (Some(StateType::Pending), Some(s)) = (written, &outcome.state) {
             self.record_claim(s.details.scheduled_time, s.timestamp);
         }
-        if written == Some(StateType::Scheduled) {
-            self.late_wake.notify_one();
+        if let (Some(StateType::Scheduled), Some(s)) = (written, &outcome.state) {
+            self.wake_late_loop(s.details.scheduled_time);
         }
         if written.is_some_and(|k| k == StateType::Scheduled || k.is_terminal()) {
-            // A run became due again, or a run left its slot: workers may have work now.
-            self.wake_workers();
+            // A run became due again, or a run left its slot (pool, queue and deployment slots are all
+            // within the run's pool): that pool's workers may have work now.
+            self.wake_pool(outcome.pool.as_deref());
         }
         self.bus.publish(events);
         outcome

@@ -82,6 +82,7 @@ impl Services {
 /// Runs the late-runs loop until the server stops.
 pub async fn run(services: Arc<Services>) {
     loop {
+        services.wakes.late_planning();
         if let Err(e) = services.mark_late_runs(services.clock.now()).await {
             tracing::warn!(error = %e, "marking late runs failed");
         }
@@ -96,11 +97,15 @@ pub async fn run(services: Arc<Services>) {
         // on every new run made two write transactions per created run under load.
         let latest = services.clock.now() + Duration::from_std(MAX_SLEEP).unwrap_or_default();
         loop {
+            // Runs made while this reads wake the loop (their wake is kept for the pause below); after
+            // it, only a run late before `until` does.
+            services.wakes.late_planning();
             let next = services.next_late_check().await.ok().flatten();
             let until = next.map_or(latest, |t| t.min(latest));
             if until <= services.clock.now() {
                 break;
             }
+            services.wakes.late_planned(until);
             if !services
                 .pause(Some(until), MAX_SLEEP, &services.late_wake)
                 .await

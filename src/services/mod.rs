@@ -47,6 +47,7 @@ pub mod task_runs;
 pub mod templates;
 pub mod trigger_loop;
 pub mod variables;
+pub mod wakes;
 pub mod why;
 pub mod work_pools;
 pub mod work_queue_runs;
@@ -71,6 +72,8 @@ pub struct Services {
     /// Wakes in-process workers (runs became due, or a pool or queue changed): a counter that only grows,
     /// so a worker never misses a wake-up between two looks.
     pub worker_wake: tokio::sync::watch::Sender<u64>,
+    /// Which pools' workers were woken, and when the late-runs loop next looks (see `wakes`).
+    pub wakes: wakes::Wakes,
     /// Counters and histograms for `/metrics`.
     pub metrics: metrics::Metrics,
     /// Clients waiting for concurrency slots, in the order they asked.
@@ -99,6 +102,7 @@ impl Services {
             scheduler_wake: tokio::sync::Notify::new(),
             late_wake: tokio::sync::Notify::new(),
             worker_wake: tokio::sync::watch::Sender::new(0),
+            wakes: wakes::Wakes::default(),
             metrics: metrics::Metrics::new(),
             slot_waiters: Default::default(),
             cipher: std::sync::Arc::new(cipher::Cipher::ephemeral()),
@@ -133,11 +137,6 @@ impl Services {
             _ = wake.notified() => true,
             _ = tokio::time::sleep(sleep) => true,
         }
-    }
-
-    /// Wakes every in-process worker.
-    pub fn wake_workers(&self) {
-        self.worker_wake.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 

@@ -26,6 +26,8 @@ pub struct SetStateOutcome {
     pub decision: Decision,
     /// The run's state after the decision (the new one when written, else the current one).
     pub state: Option<State>,
+    /// The run's work pool, whose workers a written state may concern.
+    pub pool: Option<String>,
 }
 
 /// Orchestrates `proposed` on `run` inside the caller's transaction and writes what the decision implies:
@@ -53,7 +55,15 @@ pub(super) fn transition(
             Decision::Reject { .. } => run.state.clone(),
             _ => None,
         };
-        return Ok((SetStateOutcome { decision, state }, Vec::new()));
+        let pool = run.work_pool_name;
+        return Ok((
+            SetStateOutcome {
+                decision,
+                state,
+                pool,
+            },
+            Vec::new(),
+        ));
     }
     hold_deployment_slot(tx, &before, &mut run, &mut decision, gate, now)?;
     flow_runs::update_changed(tx, &before, &run)?;
@@ -67,17 +77,24 @@ pub(super) fn transition(
             }
         }
         mirror_onto_parent_task(tx, &run, s, now)?;
-        let flow = flows::get(tx, run.flow_id)?;
+        let flow = flows::name(tx, run.flow_id)?;
         events.push(flow_run_state_event(
             &run,
-            flow.as_ref().map(|f| f.name.as_str()),
+            flow.as_deref(),
             before.state.as_ref(),
             s,
         ));
     }
     store_events(tx, &events)?;
-    let state = run.state;
-    Ok((SetStateOutcome { decision, state }, events))
+    let (state, pool) = (run.state, run.work_pool_name);
+    Ok((
+        SetStateOutcome {
+            decision,
+            state,
+            pool,
+        },
+        events,
+    ))
 }
 
 /// A deployment's own limit, as a claim or start of one of its runs sees it.
@@ -101,14 +118,14 @@ fn deployment_facts(
     let Some(id) = run.deployment_id else {
         return Ok((None, None));
     };
-    let Some(dep) = deployments::get(tx, id)? else {
+    let Some((concurrency_limit, concurrency_options)) = deployments::limit_of(tx, id)? else {
         return Ok((None, None));
     };
     let mut facts = catchup_facts(tx, run, now)?;
     let mut gate = None;
-    if let Some(limit) = dep.concurrency_limit {
+    if let Some(limit) = concurrency_limit {
         let l = concurrency_limits::deployment_gate(tx, id, limit, now)?;
-        let options = dep.concurrency_options.unwrap_or_default();
+        let options = concurrency_options.unwrap_or_default();
         let lease =
             chrono::Duration::seconds(options.grace_period_seconds.unwrap_or(SLOT_LEASE_SECONDS));
         if l.active {

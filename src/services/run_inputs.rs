@@ -103,6 +103,7 @@ impl Services {
                     let outcome = SetStateOutcome {
                         decision,
                         state: None,
+                        pool: None,
                     };
                     return Ok((outcome, Vec::new()));
                 };
@@ -122,6 +123,7 @@ impl Services {
                         let outcome = SetStateOutcome {
                             decision,
                             state: Some(state),
+                            pool: None,
                         };
                         return Ok((outcome, Vec::new()));
                     }

@@ -124,8 +124,13 @@ impl Services {
                     }
                 };
                 let batch = events::after_rowid(tx, cursor, BATCH)?;
-                if let Some((last, _)) = batch.last() {
-                    state::set_cursor(tx, *last)?;
+                let read_to = batch.last().map_or(cursor, |(last, _)| *last);
+                if read_to != cursor {
+                    state::set_cursor(tx, read_to)?;
+                }
+                if events::beyond_horizon(tx, read_to)? {
+                    // Stored events wait for older transactions to end: look again soon.
+                    pass.next = Some(now + chrono::Duration::milliseconds(20));
                 }
                 for (_, e) in &batch {
                     for a in &all {

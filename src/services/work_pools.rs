@@ -260,8 +260,7 @@ impl Services {
                     .into_iter()
                     .filter(|q| queue_names.is_empty() || queue_names.contains(&q.name))
                     .collect();
-                let ids: Vec<Uuid> = queues.iter().map(|q| q.id).collect();
-                work_queues::mark_queues_polled(tx, p.id, &ids, now)?;
+                work_queues::mark_polled_when_stale(tx, &p, &queues, now)?;
                 if p.is_paused {
                     return Ok(Vec::new());
                 }

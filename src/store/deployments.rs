@@ -171,6 +171,37 @@ pub fn by_flow_and_name(tx: &Tx, flow_id: Uuid, name: &str) -> Result<Option<Dep
     with_schedules(tx, d)
 }
 
+/// A deployment as a new run of it needs it, with its flow's name, in one statement: no schedules and no
+/// `last_polled` or queue id (read as none), which the run does not take.
+pub fn for_run(tx: &Tx, id: Uuid) -> Result<Option<(Deployment, String)>> {
+    let plain = COLS.split(", nullif(").next().unwrap_or(COLS);
+    let sql = format!(
+        "SELECT {plain}, CAST(NULL AS TEXT), CAST(NULL AS TEXT), flows.name FROM deployments \
+         JOIN flows ON flows.id = deployments.flow_id WHERE deployments.id = ?1"
+    );
+    Ok(tx
+        .conn
+        .prepare_cached(&sql)?
+        .query_row([id.to_string()], |r| Ok((row(r)?, r.get::<_, String>(26)?)))
+        .optional()?)
+}
+
+/// A deployment's concurrency limit and options (`None` when the deployment does not exist).
+pub fn limit_of(tx: &Tx, id: Uuid) -> Result<Option<(Option<i64>, Option<ConcurrencyOptions>)>> {
+    Ok(tx
+        .conn
+        .prepare_cached(
+            "SELECT concurrency_limit, concurrency_options FROM deployments WHERE id = ?1",
+        )?
+        .query_row([id.to_string()], |r| {
+            let options = codec::decode(r, 1, "concurrency options", |s| {
+                ConcurrencyOptions::parse(&serde_json::from_str(s).ok()?).ok()
+            })?;
+            Ok((r.get::<_, Option<i64>>(0)?, options))
+        })
+        .optional()?)
+}
+
 fn with_schedules(tx: &Tx, d: Option<Deployment>) -> Result<Option<Deployment>> {
     let Some(mut d) = d else { return Ok(None) };
     d.schedules = schedules(tx, d.id)?;

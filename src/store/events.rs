@@ -35,26 +35,39 @@ fn row(r: &Row) -> crate::store::sql::Result<Event> {
 /// Stores an event; `false` when an event with that id was already stored (a client resend).
 pub fn insert(tx: &Tx, e: &Event) -> Result<bool> {
     let related = Value::Array(e.related.iter().cloned().map(Value::Object).collect()).to_string();
-    let n = tx
-        .conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO events (id, occurred, event, resource_id, resource, related, payload, follows, received) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?
-        .execute(params![
-            e.id.to_string(),
-            codec::ts(e.occurred),
-            e.event,
-            e.resource_id(),
-            codec::doc(&e.resource),
-            related,
-            codec::doc(&e.payload),
-            e.follows.map(|u| u.to_string()),
-            codec::ts(e.received)
-        ])?;
-    if n > 0 {
-        tx.announce_event(&e.id.to_string())?;
-    }
+    let id = e.id.to_string();
+    let notice = tx.event_notice(&id);
+    // On PostgreSQL the announcement to the other servers goes in the same statement (sent on commit, only
+    // when the row was new): one round trip instead of two.
+    let sql = if notice.is_some() {
+        "WITH e AS (INSERT INTO events (id, occurred, event, resource_id, resource, related, payload, follows, \
+         received) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING RETURNING id) \
+         SELECT pg_notify(?11, ?10) FROM e"
+    } else {
+        "INSERT OR IGNORE INTO events (id, occurred, event, resource_id, resource, related, payload, follows, received) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    };
+    let mut stmt = tx.conn.prepare_cached(sql)?;
+    let values = params![
+        id,
+        codec::ts(e.occurred),
+        e.event,
+        e.resource_id(),
+        codec::doc(&e.resource),
+        related,
+        codec::doc(&e.payload),
+        e.follows.map(|u| u.to_string()),
+        codec::ts(e.received)
+    ];
+    let n = match notice {
+        Some(payload) => {
+            let mut all: Vec<&dyn crate::store::sql::Param> = values.to_vec();
+            all.push(&payload);
+            all.push(&super::pg::CHANNEL);
+            stmt.execute(all.as_slice())?
+        }
+        None => stmt.execute(values)?,
+    };
     Ok(n > 0)
 }
 
@@ -100,6 +113,20 @@ pub fn after_rowid(tx: &Tx, c: EventCursor, limit: u32) -> Result<Vec<(EventCurs
         Ok((at, row(r)?))
     })?;
     Ok(rows.collect::<crate::store::sql::Result<_>>()?)
+}
+
+/// Whether events after `c` are stored but not yet in the feed (PostgreSQL: a transaction older than theirs,
+/// on any database of the server, is still running); always `false` on SQLite. The feed must be read
+/// again shortly then: no new event may come to prompt it.
+pub fn beyond_horizon(tx: &Tx, c: EventCursor) -> Result<bool> {
+    if !tx.conn.is_pg() {
+        return Ok(false);
+    }
+    Ok(tx.conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM events WHERE (xid, rowid) > (CAST(CAST(?1 AS TEXT) AS xid8), ?2))",
+        params![c.xid.to_string(), c.rowid],
+        |r| r.get(0),
+    )?)
 }
 
 /// The feed's end now: the events stored so far are before it.

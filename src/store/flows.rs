@@ -53,6 +53,31 @@ pub fn get(tx: &Tx, id: Uuid) -> Result<Option<Flow>> {
         .optional()?)
 }
 
+/// Flow names by id, for the state events of their runs: a flow's name never changes and an id is never
+/// used again, so a name once read stays true (bounded: emptied when full).
+static NAMES: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<Uuid, String>>> =
+    std::sync::LazyLock::new(Default::default);
+const NAMES_KEPT: usize = 4096;
+
+/// The name of the flow with this id (from memory after the first read).
+pub fn name(tx: &Tx, id: Uuid) -> Result<Option<String>> {
+    if let Some(n) = NAMES.lock().ok().and_then(|m| m.get(&id).cloned()) {
+        return Ok(Some(n));
+    }
+    let found: Option<String> = tx
+        .conn
+        .prepare_cached("SELECT name FROM flows WHERE id = ?1")?
+        .query_row([id.to_string()], |r| r.get(0))
+        .optional()?;
+    if let (Some(n), Ok(mut m)) = (&found, NAMES.lock()) {
+        if m.len() >= NAMES_KEPT {
+            m.clear();
+        }
+        m.insert(id, n.clone());
+    }
+    Ok(found)
+}
+
 /// The flow with this name.
 pub fn by_name(tx: &Tx, name: &str) -> Result<Option<Flow>> {
     let sql = format!("SELECT {COLS} FROM flows WHERE name = ?1");

@@ -58,16 +58,18 @@ pub struct Tx<'c> {
 }
 
 impl Tx<'_> {
-    /// Tells the other servers on this database, when this transaction commits, that it stored the event
-    /// `id` (PostgreSQL; a SQLite store has no other servers).
-    pub(crate) fn announce_event(&self, id: &str) -> Result<()> {
-        if let sql::Conn::Pg(c) = self.conn {
-            pg::announce(c, id)?;
+    /// On PostgreSQL, what tells the other servers on this database that this transaction stored the event
+    /// `id`: the payload for a statement that stores the event and sends it (`pg_notify` on `pg::CHANNEL`,
+    /// delivered on commit) in one round trip. `None` on SQLite, whose store has no other servers.
+    pub(crate) fn event_notice(&self, id: &str) -> Option<String> {
+        match self.conn {
+            sql::Conn::Pg(c) => Some(pg::notice(c, serde_json::json!({ "id": id }))),
+            sql::Conn::Lite(_) => None,
         }
-        Ok(())
     }
 
-    /// Like [`Tx::announce_event`], for log lines (live log tails on the other servers).
+    /// Tells the other servers that this transaction stored these log lines (live log tails on the other
+    /// servers; PostgreSQL only).
     pub(crate) fn announce_logs(&self, ids: impl FnOnce() -> Vec<String>) -> Result<()> {
         if let sql::Conn::Pg(c) = self.conn {
             pg::announce_logs(c, &ids())?;

@@ -4,7 +4,7 @@ use super::codec;
 use super::error::Result;
 use super::work_pools::conflict;
 use super::Tx;
-use crate::domain::work_pool::WorkQueue;
+use crate::domain::work_pool::{WorkPool, WorkQueue};
 use crate::domain::Ts;
 use crate::store::sql::{params, OptionalExtension, Row};
 use uuid::Uuid;
@@ -117,18 +117,39 @@ pub fn delete_queue(tx: &Tx, id: Uuid) -> Result<bool> {
         > 0)
 }
 
-/// Marks queues (and their pool) as polled; a deployment reads its queue's mark (see `deployments::COLS`).
-pub fn mark_queues_polled(tx: &Tx, pool_id: Uuid, queue_ids: &[Uuid], now: Ts) -> Result<()> {
+/// Marks a pool and its queues polled at `now`, except a mark under a second old, which stands: workers
+/// polling together would otherwise queue on the same rows' locks to write the same time again.
+pub fn mark_polled_when_stale(
+    tx: &Tx,
+    pool: &WorkPool,
+    queues: &[WorkQueue],
+    now: Ts,
+) -> Result<()> {
+    let stale = |t: Option<Ts>| t.is_none_or(|t| now - t >= chrono::Duration::seconds(1));
+    let ids: Vec<Uuid> = queues
+        .iter()
+        .filter(|q| stale(q.last_polled))
+        .map(|q| q.id)
+        .collect();
+    let pool_id = stale(pool.last_polled).then_some(pool.id);
+    mark_queues_polled(tx, pool_id, &ids, now)
+}
+
+/// Marks queues (and their pool, when given) as polled; a deployment reads its queue's mark (see
+/// `deployments::COLS`).
+fn mark_queues_polled(tx: &Tx, pool_id: Option<Uuid>, queue_ids: &[Uuid], now: Ts) -> Result<()> {
     let mut stmt = tx
         .conn
         .prepare_cached("UPDATE work_queues SET last_polled = ?1 WHERE id = ?2")?;
     for q in queue_ids {
         stmt.execute(params![codec::ts(now), q.to_string()])?;
     }
-    tx.conn.execute(
-        "UPDATE work_pools SET last_polled = ?1 WHERE id = ?2",
-        params![codec::ts(now), pool_id.to_string()],
-    )?;
+    if let Some(pool_id) = pool_id {
+        tx.conn.execute(
+            "UPDATE work_pools SET last_polled = ?1 WHERE id = ?2",
+            params![codec::ts(now), pool_id.to_string()],
+        )?;
+    }
     Ok(())
 }
 

@@ -22,6 +22,8 @@ pub struct Local {
     pub queues: Vec<String>,
     pub name: String,
     pub wake: tokio::sync::Mutex<tokio::sync::watch::Receiver<u64>>,
+    /// The pool's wake generation before the last look for work (see `Services::wake_pool`).
+    seen: std::sync::atomic::AtomicU64,
 }
 
 impl Local {
@@ -34,12 +36,16 @@ impl Local {
             queues,
             name,
             wake,
+            seen: std::sync::atomic::AtomicU64::new(u64::MAX),
         }
     }
 }
 
 impl Transport for Local {
     async fn poll(&self, limit: usize) -> anyhow::Result<Vec<Ticket>> {
+        let generation = self.services.wakes.pool_generation(&self.pool);
+        self.seen
+            .store(generation, std::sync::atomic::Ordering::SeqCst);
         let now = self.services.clock.now();
         let limit = u32::try_from(limit).unwrap_or(u32::MAX);
         let assigned = self
@@ -185,6 +191,12 @@ impl Transport for Local {
 
     async fn idle(&self, stop: &CancellationToken) {
         let mut wake = self.wake.lock().await;
+        let seen = self.seen.load(std::sync::atomic::Ordering::SeqCst);
+        let woken = || self.services.wakes.pool_generation(&self.pool) != seen;
+        if woken() {
+            // Woken since the last look (runs were made due meanwhile): look again at once.
+            return;
+        }
         let now = self.services.clock.now();
         // A run already due that the last poll did not take (limits full) is no reason to poll again at once:
         // a freed slot or a new run wakes the worker through `wake`.
@@ -198,10 +210,18 @@ impl Transport for Local {
         let sleep = next
             .map(|t| (t - now).to_std().unwrap_or_default().min(MAX_IDLE))
             .unwrap_or(MAX_IDLE);
-        tokio::select! {
-            _ = stop.cancelled() => {}
-            _ = wake.changed() => {}
-            _ = tokio::time::sleep(sleep) => {}
+        let deadline = tokio::time::Instant::now() + sleep;
+        // Wakes of other pools' workers pass by without a look for work.
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                changed = wake.changed() => {
+                    if changed.is_err() || woken() {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline) => return,
+            }
         }
     }
 }

@@ -82,10 +82,7 @@ fn connect(cfg: &postgres::Config, origin: &Arc<str>) -> Result<PgConn> {
     Ok(PgConn::new(client, origin.clone()))
 }
 
-/// Announces an event stored in the open transaction to the other servers (sent when it commits).
-pub fn announce(conn: &PgConn, id: &str) -> crate::store::sql::Result<()> {
-    replicas::announce(conn, serde_json::json!({ "id": id }))
-}
+pub use replicas::{notice, CHANNEL};
 
 /// Announces log lines stored in the open transaction to the other servers (sent when it commits).
 pub fn announce_logs(conn: &PgConn, ids: &[String]) -> crate::store::sql::Result<()> {

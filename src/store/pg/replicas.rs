@@ -118,11 +118,16 @@ pub fn listen(
 pub const LOG_IDS_PER_NOTICE: usize = 150;
 
 /// Announces (on commit) what this transaction stored to the other servers: `{"o": origin, …what}`.
-pub fn announce(conn: &PgConn, mut what: serde_json::Value) -> crate::store::sql::Result<()> {
-    what["o"] = conn.origin().into();
-    let payload = what.to_string();
+pub fn announce(conn: &PgConn, what: serde_json::Value) -> crate::store::sql::Result<()> {
+    let payload = notice(conn, what);
     conn.execute(&format!("SELECT pg_notify('{CHANNEL}', ?1)"), &[&payload])?;
     Ok(())
+}
+
+/// The payload that announces `what` from this server.
+pub fn notice(conn: &PgConn, mut what: serde_json::Value) -> String {
+    what["o"] = conn.origin().into();
+    what.to_string()
 }
 
 /// A thread that ends with the store.
