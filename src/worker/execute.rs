@@ -2,21 +2,17 @@
 //! report the outcome.
 
 use super::job::Kind;
-use super::process::{self, Line};
+use super::process;
+use super::run_logs::{forward_logs, log_line, spawn_log};
 use super::transport::{Answer, Ticket, Transport};
-use super::{plan_run, propose, retry, Active, Probe, WorkerConfig};
-use crate::domain::log::Log;
+use super::{plan_run, propose, Active, Probe, WorkerConfig};
 use crate::domain::state::name;
-use crate::domain::{time, StateType};
+use crate::domain::StateType;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-
-/// Log lines are sent in batches of at most this many, or every flush interval.
-const BATCH: usize = 200;
-const FLUSH: Duration = Duration::from_millis(250);
 
 pub(super) async fn execute<T: Transport>(
     t: Arc<T>,
@@ -73,6 +69,15 @@ pub(super) async fn execute<T: Transport>(
     if let Err(e) = t.attach(id, Some(running.pid), worker_labels(cfg)).await {
         tracing::warn!(run = %id, error = %e, "could not record the run's process id");
     }
+    let command = shlex::try_join(
+        std::iter::once(job.program.as_str()).chain(job.args.iter().map(String::as_str)),
+    )
+    .unwrap_or_else(|_| job.program.clone());
+    let started = format!(
+        "Worker '{}' started process {}: {command}",
+        cfg.name, running.pid
+    );
+    spawn_log(&t, id, 20, started);
     let reports_itself = job.kind == Kind::PrefectFlow;
     if !reports_itself {
         if let Answer::Rejected(_) | Answer::Aborted(_) =
@@ -91,8 +96,13 @@ pub(super) async fn execute<T: Transport>(
     let timeout = job
         .timeout_seconds
         .and_then(|t| Duration::try_from_secs_f64(t).ok());
+    let mut signal = None;
     let outcome = tokio::select! {
-        status = running.child.wait() => Outcome::Exited(status.ok().and_then(|s| s.code())),
+        status = running.child.wait() => {
+            let status = status.ok();
+            signal = status.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s));
+            Outcome::Exited(status.and_then(|s| s.code()))
+        }
         _ = cancel.cancelled() => {
             process::stop_group(&mut running.child, running.pid, cfg.cancel_grace).await;
             Outcome::Cancelled
@@ -107,6 +117,7 @@ pub(super) async fn execute<T: Transport>(
         }
     };
     process::signal_group(running.pid, nix::sys::signal::Signal::SIGKILL);
+    spawn_log(&t, id, 20, ended(running.pid, &outcome, signal));
     let _ = pump.await;
     if let Ok(mut a) = active.lock() {
         a.remove(&id);
@@ -217,145 +228,40 @@ async fn finish<T: Transport>(
     }
 }
 
-async fn log_line<T: Transport>(t: &T, id: Uuid, level: i64, message: &str) {
-    let now = time::micros(chrono::Utc::now());
-    let log = Log {
-        id: Uuid::now_v7(),
-        created: now,
-        name: "baton.worker".into(),
-        level,
-        message: message.to_string(),
-        timestamp: now,
-        flow_run_id: Some(id),
-        task_run_id: None,
-    };
-    let _ = t.send_logs(vec![log]).await;
-}
-
-/// Sends the process's output as the run's logs (batched), or drops it for Prefect flows, whose engine
-/// already sends every line to the API. Lines the server could not take stay buffered (up to
-/// `retry::MAX_BUFFERED_LINES`) and go out with the next batch; at the end they are retried with backoff for
-/// up to `retry::RIDE_OUT`, so output written while the server was unreachable is delivered when it is back.
-async fn forward_logs<T: Transport>(
-    t: Arc<T>,
-    id: Uuid,
-    mut lines: tokio::sync::mpsc::Receiver<Line>,
-    keep: bool,
-) {
-    let mut batch: Vec<Log> = Vec::new();
-    let mut pending = Pending::default();
-    // A batch is sent at most FLUSH after its first line arrived, however steadily lines keep coming.
-    let mut flush_at = tokio::time::Instant::now() + FLUSH;
-    loop {
-        let next = tokio::time::timeout_at(flush_at, lines.recv()).await;
-        match next {
-            Ok(Some(line)) if keep => {
-                if batch.is_empty() {
-                    flush_at = tokio::time::Instant::now() + FLUSH;
-                }
-                batch.push(output_log(id, line));
-                if batch.len() < BATCH {
-                    continue;
-                }
-            }
-            Ok(Some(line)) => {
-                tracing::debug!(run = %id, "{}", line.text);
-                continue;
-            }
-            Ok(None) => {
-                pending.add(id, std::mem::take(&mut batch));
-                pending.drain(&*t, id).await;
-                return;
-            }
-            Err(_) if batch.is_empty() && pending.lines.is_empty() => {
-                flush_at = tokio::time::Instant::now() + Duration::from_secs(3600);
-                continue;
-            }
-            Err(_) => {
-                // Nothing new, but lines are waiting for the server: try again a little later.
-                flush_at = tokio::time::Instant::now() + Duration::from_secs(1);
-            }
+/// How the run's process ended, in words.
+fn ended(pid: u32, outcome: &Outcome, signal: Option<i32>) -> String {
+    match outcome {
+        Outcome::Exited(Some(code)) => format!("Process {pid} exited with code {code}."),
+        Outcome::Exited(None) => {
+            let name = signal
+                .and_then(|s| nix::sys::signal::Signal::try_from(s).ok())
+                .map_or("a signal".to_string(), |s| s.as_str().to_string());
+            format!("Process {pid} was killed by {name}.")
         }
-        pending.add(id, std::mem::take(&mut batch));
-        if let Err(true) = pending.send(&*t, id).await {
-            pending.lines.clear(); // refused, not unreachable: retrying would not help
-        }
+        Outcome::Cancelled => format!("Process {pid} was stopped: the run was cancelled."),
+        Outcome::TimedOut => format!("Process {pid} was stopped: the run exceeded its timeout."),
+        Outcome::WorkerStopped => format!("Process {pid} was stopped: the worker is stopping."),
     }
 }
 
-fn output_log(id: Uuid, line: Line) -> Log {
-    let now = time::micros(chrono::Utc::now());
-    Log {
-        id: Uuid::now_v7(),
-        created: now,
-        name: if line.stderr {
-            "baton.stderr"
-        } else {
-            "baton.stdout"
-        }
-        .into(),
-        level: if line.stderr { 40 } else { 20 },
-        message: line.text,
-        timestamp: now,
-        flow_run_id: Some(id),
-        task_run_id: None,
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Log lines not yet accepted by the server, oldest first.
-#[derive(Default)]
-struct Pending {
-    lines: Vec<Log>,
-    failing: bool,
-}
-
-impl Pending {
-    fn add(&mut self, id: Uuid, mut batch: Vec<Log>) {
-        self.lines.append(&mut batch);
-        let over = self.lines.len().saturating_sub(retry::MAX_BUFFERED_LINES);
-        if over > 0 {
-            self.lines.drain(..over);
-            tracing::warn!(run = %id, dropped = over, "log buffer full while the server is unreachable");
-        }
-    }
-
-    /// Sends what is buffered, a batch at a time; stops at the first failure. `Ok` when all went out,
-    /// else whether the server refused the lines (retrying will not help) rather than being unreachable.
-    async fn send<T: Transport>(&mut self, t: &T, id: Uuid) -> Result<(), bool> {
-        while !self.lines.is_empty() {
-            let n = self.lines.len().min(BATCH);
-            let chunk: Vec<Log> = self.lines[..n].to_vec();
-            match t.send_logs(chunk).await {
-                Ok(()) => {
-                    self.lines.drain(..n);
-                    if std::mem::take(&mut self.failing) {
-                        tracing::info!(run = %id, "the server takes log lines again");
-                    }
-                }
-                Err(e) => {
-                    if !std::mem::replace(&mut self.failing, true) {
-                        tracing::warn!(run = %id, error = %e, "could not store log lines; keeping them to retry");
-                    }
-                    return Err(retry::refused(&e));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Sends everything, retrying with backoff for up to `retry::RIDE_OUT`.
-    async fn drain<T: Transport>(&mut self, t: &T, id: Uuid) {
-        let started = std::time::Instant::now();
-        for attempt in 0..10_000u32 {
-            match self.send(t, id).await {
-                Ok(()) | Err(true) => break,
-                Err(false) if started.elapsed() > retry::RIDE_OUT => break,
-                Err(false) => {}
-            }
-            tokio::time::sleep(retry::backoff(attempt)).await;
-        }
-        if !self.lines.is_empty() {
-            tracing::warn!(run = %id, lost = self.lines.len(), "gave up delivering log lines");
-        }
+    #[test]
+    fn the_end_of_a_process_is_told_in_words() {
+        assert_eq!(
+            ended(7, &Outcome::Exited(Some(3)), None),
+            "Process 7 exited with code 3."
+        );
+        assert_eq!(
+            ended(7, &Outcome::Exited(None), Some(9)),
+            "Process 7 was killed by SIGKILL."
+        );
+        assert_eq!(
+            ended(7, &Outcome::Exited(None), None),
+            "Process 7 was killed by a signal."
+        );
+        assert!(ended(7, &Outcome::Cancelled, None).contains("cancelled"));
     }
 }

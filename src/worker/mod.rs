@@ -293,4 +293,5 @@ async fn propose<T: Transport>(
 }
 
 mod execute;
+mod run_logs;
 use execute::execute;

@@ -229,13 +229,26 @@ impl TestApp {
         .await
     }
 
-    /// The messages of a run's log lines, oldest first (one page).
+    /// The messages of a run's log lines, oldest first (one page), without the worker's lines about the
+    /// process's start and end (logger `baton.process`; see [`TestApp::process_lines`]).
     pub async fn log_messages(&self, run_id: &str) -> Vec<String> {
+        self.logs_of(run_id, |logger| logger != "baton.process")
+            .await
+    }
+
+    /// The worker's lines about a run's process (started, ended), oldest first.
+    pub async fn process_lines(&self, run_id: &str) -> Vec<String> {
+        self.logs_of(run_id, |logger| logger == "baton.process")
+            .await
+    }
+
+    async fn logs_of(&self, run_id: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
         let body = json!({"logs": {"flow_run_id": {"any_": [run_id]}}, "sort": "TIMESTAMP_ASC"});
         let (_, logs) = self.post("/logs/filter", body).await;
         logs.as_array()
             .unwrap_or_else(|| panic!("no log list: {logs}"))
             .iter()
+            .filter(|l| keep(l["name"].as_str().unwrap_or_default()))
             .map(|l| l["message"].as_str().unwrap_or_default().to_string())
             .collect()
     }

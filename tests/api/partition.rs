@@ -57,6 +57,7 @@ async fn lines_of(app: &TestApp, id: &str) -> Vec<String> {
         let logs = logs.as_array().unwrap();
         out.extend(
             logs.iter()
+                .filter(|l| l["name"] != "baton.process")
                 .filter_map(|l| l["message"].as_str().map(String::from)),
         );
         if logs.len() < 200 {

@@ -39,13 +39,7 @@ async fn a_remote_worker_runs_and_cancels_runs() {
     let id = app.deployment_run(d["id"].as_str().unwrap()).await;
     let done = app.wait_state(&id, &["COMPLETED"], STATE_WAIT).await;
     assert_eq!(done.labels["prefect.worker.name"], "far-away");
-    let (_, logs) = app
-        .post(
-            "/logs/filter",
-            json!({"logs": {"flow_run_id": {"any_": [id]}}}),
-        )
-        .await;
-    assert_eq!(logs[0]["message"], "from afar");
+    assert_eq!(app.log_messages(&id).await[0], "from afar");
     let (_, workers) = app
         .post("/work_pools/remote/workers/filter", json!({}))
         .await;

@@ -74,6 +74,25 @@ async fn commands_run_at_once_with_parameters_and_logs() {
         .as_deref()
         .unwrap()
         .contains("code 3"));
+    // The worker's own lines tell of the process: which one started, with what command, and how it ended.
+    let pid = done.infrastructure_pid.clone().unwrap();
+    let lines = poll_until(
+        "the worker's lines about the process",
+        STATE_WAIT,
+        || app.process_lines(&id),
+        |l| l.len() >= 2,
+    )
+    .await;
+    assert!(
+        lines[0].starts_with("Worker '")
+            && lines[0].ends_with(&format!("started process {pid}: sh -c 'exit 3'")),
+        "{lines:?}"
+    );
+    assert_eq!(
+        lines[1],
+        format!("Process {pid} exited with code 3."),
+        "{lines:?}"
+    );
 
     let missing = deploy(
         &app,

@@ -67,12 +67,14 @@ def deployment_runs(api: httpx.Client, deployment_id: str, *state_types: str) ->
 
 
 def log_messages(api: httpx.Client, flow_run_id: str) -> list[str]:
+    """A run's log lines, oldest first, without the worker's lines about the process's start and end
+    (logger `baton.process`)."""
     logs = post_json(
         api,
         "logs/filter",
         {"logs": {"flow_run_id": {"any_": [flow_run_id]}}, "sort": "TIMESTAMP_ASC"},
     )
-    return [log["message"] for log in logs]
+    return [log["message"] for log in logs if log.get("name") != "baton.process"]
 
 
 def wait_for_deployment(
