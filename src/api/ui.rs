@@ -1,10 +1,19 @@
 //! The dashboard's files, embedded in the binary (release builds; debug builds read them from disk so an
 //! edit shows on refresh): `ui/` is served under `/ui/`, the vendored libraries of `assets/` under
-//! `/assets/`, and every other page path gets `ui/index.html`, whose router draws the page.
+//! `/assets/`, and every other page path gets `ui/index.html`, whose router draws the page. Text files are
+//! sent gzipped (compressed once each); the page names every file by its content hash, so browsers keep
+//! files until they change and revalidate only the page.
 
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use flate2::write::GzEncoder;
+use flate2::Compression;
 use rust_embed::RustEmbed;
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, LazyLock, Mutex};
 
 #[derive(RustEmbed)]
 #[folder = "ui/"]
@@ -39,45 +48,169 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
         // A missing file (favicon.ico, a mistyped script): not a page.
         None
     } else {
-        Ui::get("index.html")
+        return page(&headers);
     };
-    match file {
-        Some(f) => respond(f, &headers),
-        None => not_found(),
-    }
+    let Some(f) = file else {
+        return not_found();
+    };
+    let hash = short_hash(&f);
+    // A URL that names the file's content (`?v=<hash>`, as the page's import map writes it) never changes.
+    let forever = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|kv| kv == format!("v={hash}")));
+    respond(
+        f.data,
+        f.metadata.mimetype(),
+        &hash,
+        forever,
+        CSP.into(),
+        &headers,
+    )
 }
 
-fn respond(file: rust_embed::EmbeddedFile, headers: &HeaderMap) -> Response {
-    let etag = format!(
-        "\"{}\"",
-        file.metadata
-            .sha256_hash()
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+/// The dashboard's page: `index.html` with every file's URL carrying its content hash, and an import map
+/// that does the same for the modules' imports of each other, so a browser keeps each file until it changes
+/// (still no build step: the map is made from the embedded files).
+fn page(headers: &HeaderMap) -> Response {
+    let Some(index) = Ui::get("index.html") else {
+        return not_found();
+    };
+    let mut files: Vec<(String, String)> = Vec::new();
+    for name in Ui::iter().filter(|n| n != "index.html") {
+        if let Some(f) = Ui::get(&name) {
+            files.push((format!("/ui/{name}"), short_hash(&f)));
+        }
+    }
+    for name in Assets::iter() {
+        if let Some(f) = Assets::get(&name) {
+            files.push((format!("/assets/{name}"), short_hash(&f)));
+        }
+    }
+    let mut html = String::from_utf8_lossy(&index.data).into_owned();
+    for (url, hash) in &files {
+        html = html.replace(&format!("\"{url}\""), &format!("\"{url}?v={hash}\""));
+    }
+    let imports: serde_json::Map<String, serde_json::Value> = files
+        .iter()
+        .filter(|(url, _)| url.ends_with(".js"))
+        .map(|(url, hash)| (url.clone(), format!("{url}?v={hash}").into()))
+        .collect();
+    let map = serde_json::json!({ "imports": imports }).to_string();
+    html = html.replacen(
+        "<script",
+        &format!("<script type=\"importmap\">{map}</script>\n  <script"),
+        1,
     );
+    // The inline map is allowed by its hash; every other script still comes only from the server.
+    let digest = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        Sha256::digest(map.as_bytes()),
+    );
+    let csp = CSP.replacen(
+        "script-src 'self'",
+        &format!("script-src 'self' 'sha256-{digest}'"),
+        1,
+    );
+    let hash = hex(&Sha256::digest(html.as_bytes())[..8]);
+    respond(
+        Cow::Owned(html.into_bytes()),
+        "text/html",
+        &hash,
+        false,
+        csp,
+        headers,
+    )
+}
+
+fn short_hash(f: &rust_embed::EmbeddedFile) -> String {
+    hex(&f.metadata.sha256_hash()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Text files this large or larger are sent gzipped to a browser that takes it.
+const GZIP_FROM: usize = 512;
+
+/// Gzipped copies of the files, by content hash: each file is compressed once.
+static GZIPPED: LazyLock<Mutex<HashMap<String, Arc<Vec<u8>>>>> = LazyLock::new(Default::default);
+
+fn gzipped(hash: &str, data: &[u8]) -> Option<Arc<Vec<u8>>> {
+    if let Some(z) = GZIPPED.lock().ok()?.get(hash) {
+        return Some(z.clone());
+    }
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(data).ok()?;
+    let z = Arc::new(enc.finish().ok()?);
+    let mut cache = GZIPPED.lock().ok()?;
+    if cache.len() > 512 {
+        cache.clear(); // debug builds read edited files from disk: old versions pile up
+    }
+    cache.insert(hash.to_string(), z.clone());
+    Some(z)
+}
+
+fn respond(
+    data: Cow<'static, [u8]>,
+    mimetype: &str,
+    hash: &str,
+    forever: bool,
+    csp: String,
+    headers: &HeaderMap,
+) -> Response {
+    let textual = mimetype.starts_with("text/")
+        || mimetype.contains("javascript")
+        || mimetype.contains("json")
+        || mimetype.contains("svg");
+    let takes_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let zipped = (textual && takes_gzip && data.len() >= GZIP_FROM)
+        .then(|| gzipped(hash, &data))
+        .flatten();
+    // Each representation has its own tag.
+    let etag = match zipped {
+        Some(_) => format!("\"{hash}-gz\""),
+        None => format!("\"{hash}\""),
+    };
     let mut out = if headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == etag.as_bytes())
     {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut r = file.data.into_owned().into_response();
-        if let Ok(v) = HeaderValue::from_str(file.metadata.mimetype()) {
+        let mut r = match &zipped {
+            Some(z) => z.as_ref().clone().into_response(),
+            None => data.into_owned().into_response(),
+        };
+        if let Ok(v) = HeaderValue::from_str(mimetype) {
             r.headers_mut().insert(header::CONTENT_TYPE, v);
         }
         r
     };
     let h = out.headers_mut();
+    if zipped.is_some() {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if textual {
+        h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
     if let Ok(v) = HeaderValue::from_str(&etag) {
         h.insert(header::ETAG, v);
     }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if forever {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }),
     );
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -176,6 +309,77 @@ mod tests {
         }
         assert_eq!(unsafe_path("ui/app.js"), None);
         assert_eq!(unsafe_path("runs/some%20name"), None);
+    }
+
+    async fn get(path: &str, gzip: bool) -> Response {
+        let mut headers = HeaderMap::new();
+        if gzip {
+            headers.insert(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_static("gzip, br"),
+            );
+        }
+        serve(path.parse().unwrap(), headers).await
+    }
+
+    async fn body(r: Response) -> Vec<u8> {
+        axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap()
+            .to_vec()
+    }
+
+    #[tokio::test]
+    async fn the_page_names_every_file_by_its_content_and_allows_only_its_own_import_map() {
+        let r = get("/runs", false).await;
+        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let html = String::from_utf8(body(r).await).unwrap();
+        let app = short_hash(&Ui::get("app.js").unwrap());
+        assert!(
+            html.contains(&format!("src=\"/ui/app.js?v={app}\"")),
+            "{html}"
+        );
+        let map = html
+            .split("<script type=\"importmap\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</script>").next())
+            .expect("an import map");
+        let map: serde_json::Value = serde_json::from_str(map).unwrap();
+        let api = short_hash(&Ui::get("api.js").unwrap());
+        assert_eq!(map["imports"]["/ui/api.js"], format!("/ui/api.js?v={api}"));
+        let digest = base64::Engine::encode(
+            &base64::engine::general_purpose::STANDARD,
+            Sha256::digest(map.to_string().as_bytes()),
+        );
+        assert!(csp.contains(&format!("'sha256-{digest}'")), "{csp}");
+    }
+
+    #[tokio::test]
+    async fn a_versioned_file_is_kept_for_good_and_sent_gzipped_to_who_takes_it() {
+        let plain = body(get("/ui/api.js", false).await).await;
+        let hash = short_hash(&Ui::get("api.js").unwrap());
+        let r = get(&format!("/ui/api.js?v={hash}"), true).await;
+        let h = r.headers().clone();
+        assert_eq!(h[header::CONTENT_ENCODING], "gzip");
+        assert!(h[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable"));
+        assert_eq!(h[header::ETAG], format!("\"{hash}-gz\"").as_str());
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&body(r).await[..]),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert_eq!(unzipped, plain);
+        // Another version's URL, or none, is revalidated.
+        let r = get("/ui/api.js?v=0000", false).await;
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
+        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
     }
 
     #[test]

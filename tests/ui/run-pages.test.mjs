@@ -300,7 +300,10 @@ test('a run with more task runs than one request brings counts them all, thousan
     await page.goto(`${baton.url}/runs/${run.id}?tab=list`);
     const head = page.locator('.panel-head h2', { hasText: 'Task runs' });
     await waitFor(async () => /Task runs\s*1,005$/.test(await head.textContent()), 'the count of all 1,005 task runs');
-    assert.equal(await page.locator('table.task-runs tbody tr').count(), 200);
+    // The count and the rows come from two requests: wait for the rows too.
+    const rows = page.locator('table.task-runs tbody tr');
+    await waitFor(async () => (await rows.count()) > 0, 'the task runs\' rows');
+    assert.equal(await rows.count(), 200);
     await page.locator('p', { hasText: 'The first 200 of 1,005 task runs.' }).waitFor();
     // The long list scrolls in its own box rather than making the page 200 rows long.
     const [inner, outer] = await page.locator('.task-scroll').evaluate((el) => [el.clientHeight, el.scrollHeight]);
