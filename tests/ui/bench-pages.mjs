@@ -86,41 +86,43 @@ export async function openTimed(browser, server) {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  const api = new Map();
-  page.on('requestfinished', (r) => {
-    const u = new URL(r.url());
-    if (!u.pathname.startsWith('/api/') || u.pathname.includes('/live')) return;
-    const t = r.timing();
-    api.set(r, { call: `${r.method()} ${u.pathname.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '{id}')}`, ms: t.responseEnd });
-  });
   // The init script reads the spec from this origin's sessionStorage (so a new document knows what to wait
   // for): open the origin on a JSON answer first, which loads none of the UI (the first load stays cold).
   await page.goto(`${server.url}/api/health`);
-  return { page, context, problems, api, server };
+  return { page, context, problems, server };
 }
 
 async function setSpec(t, spec) {
   await t.page.evaluate((js) => sessionStorage.setItem('__speed_spec', js), JSON.stringify(spec));
 }
 
+/**
+ * Waits until the page is drawn; its time, and from the page's Resource Timing what it waited on: `boot` (until
+ * the first API request starts: the document, scripts, first render), `api` (until the last API answer before
+ * the page was drawn) and each API call's duration (`calls`, by path).
+ */
 async function readyTime(t, what, timeoutMs) {
   await waitFor(() => t.page.evaluate(() => window.__speed && window.__speed.at !== null), what, timeoutMs);
-  return t.page.evaluate(() => window.__speed.at - window.__speed.t0);
+  return t.page.evaluate(() => {
+    const { t0, at } = window.__speed;
+    const api = performance.getEntriesByType('resource').filter((e) => e.startTime >= t0 && e.responseEnd <= at
+      && new URL(e.name).pathname.startsWith('/api/'));
+    const start = api.length ? Math.min(...api.map((e) => e.startTime)) : at;
+    const end = api.length ? Math.max(...api.map((e) => e.responseEnd)) : at;
+    return { ms: at - t0, boot: start - t0, api: end - start, calls: api.map((e) => ({ call: new URL(e.name).pathname, ms: e.responseEnd - e.startTime })) };
+  });
 }
 
 /** Milliseconds from navigation start until `spec` (a page's { path, ready }) is drawn, by a page.goto. */
 export async function timeLoad(t, spec, timeoutMs = 30000) {
   await setSpec(t, spec);
-  t.api.clear();
   await t.page.goto(t.server.url + spec.path, { waitUntil: 'commit' });
-  const ms = await readyTime(t, `${t.server.kind} ${spec.path} drawn`, timeoutMs);
-  return { ms, calls: [...t.api.values()] };
+  return readyTime(t, `${t.server.kind} ${spec.path} drawn`, timeoutMs);
 }
 
 /** Milliseconds from an in-app navigation (from the page shown now) until `spec` is drawn. */
 export async function timeLink(t, spec, timeoutMs = 30000) {
   await setSpec(t, spec);
-  t.api.clear();
   await t.page.evaluate(({ path, kind, js }) => {
     const s = window.__speed;
     s.spec = JSON.parse(js);
@@ -135,8 +137,7 @@ export async function timeLink(t, spec, timeoutMs = 30000) {
       a.remove();
     }
   }, { path: spec.path, kind: t.server.kind, js: JSON.stringify(spec) });
-  const ms = await readyTime(t, `${t.server.kind} ${spec.path} drawn after an in-app navigation`, timeoutMs);
-  return { ms, calls: [...t.api.values()] };
+  return readyTime(t, `${t.server.kind} ${spec.path} drawn after an in-app navigation`, timeoutMs);
 }
 
 const median = (xs) => {
@@ -145,13 +146,12 @@ const median = (xs) => {
 };
 const stats = (xs) => ({ median: median(xs), max: Math.max(...xs), all: xs });
 
-/** The slowest API call of a page (median over its loads): what the page waits on. */
-function slowestCall(loads) {
+/** What a page's loads waited on (medians): boot, API, and its three slowest API calls (by path). */
+function waits(loads) {
   const by = new Map();
   for (const l of loads) for (const c of l.calls) by.set(c.call, [...(by.get(c.call) || []), c.ms]);
-  let worst = null;
-  for (const [call, ms] of by) if (!worst || median(ms) > worst.ms) worst = { call, ms: median(ms) };
-  return worst;
+  const calls = [...by].map(([call, ms]) => ({ call, ms: median(ms) })).sort((a, b) => b.ms - a.ms).slice(0, 3);
+  return { boot: median(loads.map((l) => l.boot)), api: median(loads.map((l) => l.api)), slowest_calls: calls };
 }
 
 /**
@@ -160,7 +160,7 @@ function slowestCall(loads) {
  * navigations through all pages. `servers`: [{ kind, url, fx }]. Resolves to { [kind]: { [page]: result } }.
  */
 export async function measurePages(browser, servers, { repeat = 5, linkRepeat = repeat, log = () => {} } = {}) {
-  const pages = PAGES(servers.find((s) => s.kind === 'baton')?.fx || FX_NONE, servers.find((s) => s.kind === 'prefect')?.fx);
+  const pages = PAGES(servers.find((s) => s.kind === 'baton')?.fx || { run: {}, deployment: {}, flow: {} }, servers.find((s) => s.kind === 'prefect')?.fx);
   const out = Object.fromEntries(servers.map((s) => [s.kind, {}]));
   const problems = [];
   const order = (i) => (i % 2 ? [...servers].reverse() : servers);
@@ -177,7 +177,7 @@ export async function measurePages(browser, servers, { repeat = 5, linkRepeat = 
     }
     for (const s of servers) {
       const res = out[s.kind][p.name];
-      Object.assign(res, { load: stats(loads[s.kind].map((l) => l.ms)), slowest_call: slowestCall(loads[s.kind]) });
+      Object.assign(res, { load: stats(loads[s.kind].map((l) => l.ms)), waits: waits(loads[s.kind]) });
       problems.push(...timed[s.kind].problems.map((m) => `${s.kind} ${p.name}: ${m}`));
       await timed[s.kind].context.close();
       log(`${s.kind.padEnd(7)} ${p.name.padEnd(12)} first ${res.first.toFixed(0).padStart(5)} ms  load median ${res.load.median.toFixed(0).padStart(5)} ms  max ${res.load.max.toFixed(0).padStart(5)} ms`);
@@ -191,18 +191,18 @@ export async function measurePages(browser, servers, { repeat = 5, linkRepeat = 
   }
   for (let r = 0; r < linkRepeat; r += 1) {
     for (const [i, p] of pages.entries()) {
-      for (const s of order(r + i)) tours[s.kind][p.name].push((await timeLink(timed[s.kind], p[s.kind])).ms);
+      for (const s of order(r + i)) tours[s.kind][p.name].push(await timeLink(timed[s.kind], p[s.kind]));
     }
   }
   for (const s of servers) {
-    for (const p of pages) if (linkRepeat) out[s.kind][p.name].link = stats(tours[s.kind][p.name]);
+    for (const p of pages) {
+      if (linkRepeat) Object.assign(out[s.kind][p.name], { link: stats(tours[s.kind][p.name].map((l) => l.ms)), link_waits: waits(tours[s.kind][p.name]) });
+    }
     problems.push(...timed[s.kind].problems.map((m) => `${s.kind} tour: ${m}`));
     await timed[s.kind].context.close();
   }
   return { results: out, problems };
 }
-
-const FX_NONE = { run: {}, deployment: {}, flow: {} };
 
 /** The run, deployment and flow the detail pages show (the same choice on either server). */
 export async function pickFixture(api) {
@@ -262,6 +262,16 @@ export function table(results, kinds) {
   }
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [head, ...rows].map((r) => r.map((c, i) => (i ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ')).join('\n');
+}
+
+/** Lines naming each page whose load or link median is over the target, with what its loads waited on. */
+export function over(pages) {
+  const ms = (x) => `${x.toFixed(0)} ms`;
+  const lines = Object.entries(pages).filter(([, r]) => r.load.median > TARGET_MS || r.link?.median > TARGET_MS).map(([name, r]) => {
+    const w = (label, x) => `${label} ${ms(r[label].median)}: boot ${ms(x.boot)}, API ${ms(x.api)}; slowest calls ${x.slowest_calls.map((c) => `${c.call} ${ms(c.ms)}`).join(', ')}`;
+    return `  ${name}: ${w('load', r.waits)}${r.link?.median > TARGET_MS ? `\n  ${' '.repeat(name.length)}  ${w('link', r.link_waits)}` : ''}`;
+  });
+  return lines.length ? `over ${TARGET_MS} ms (median):\n${lines.join('\n')}` : `every median under ${TARGET_MS} ms`;
 }
 
 // ---- The bench: Baton and Prefect 3.9.1 side by side -------------------------------------------------------
@@ -370,13 +380,7 @@ async function main(args) {
     machine.load_after = loadavg();
     log(`\nms from navigation start until the page's data is drawn; first: nothing cached; load: page.goto x${repeat} (warm); link: in-app x${linkRepeat}\n`);
     log(table(results, kinds));
-    for (const k of kinds) {
-      for (const [name, r] of Object.entries(results[k])) {
-        if (k === 'baton' && (r.load.median > TARGET_MS || r.link?.median > TARGET_MS)) {
-          log(`baton ${name} over ${TARGET_MS} ms: slowest API call ${r.slowest_call?.call} (median ${r.slowest_call?.ms.toFixed(0)} ms)`);
-        }
-      }
-    }
+    log(`\n${over(results.baton)}`);
     log(`load average before ${machine.load_before.map((x) => x.toFixed(2)).join(' ')}, after ${machine.load_after.map((x) => x.toFixed(2)).join(' ')}; ${machine.cpus} x ${machine.cpu}`);
     if (problems.length) log(`console errors: ${problems.length} (first: ${problems.slice(0, 3).join(' | ')})`);
     mkdirSync(dirname(json), { recursive: true });
