@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: formatting and lints, the Rust unit and integration tests, the
-# dashboard in headless Chromium (debug and release binaries), and the real Prefect SDK (3.8.8, then 3.9.1,
+# dashboard in headless Chromium (files from disk, then embedded), and the real Prefect SDK (3.8.8, then 3.9.1,
 # then the 2.20.25 client with agents) against `baton serve`; the integration suite and the 3.9.1 SDK suite
 # again on PostgreSQL. Sets up what it needs (Rust builds, Chromium and playwright-core, Python venvs, a
 # throwaway PostgreSQL cluster, installing Debian's postgresql package when missing).
@@ -99,7 +99,12 @@ BATON_TEST_DATABASE_URL="$PG_URL" cargo test --locked --quiet --test api -- --sk
     | tee target/cargo-test-pg.log
 grep -q "test result: ok" target/cargo-test-pg.log
 
-step "cargo build (the binary the SDK tests start)"
+step "cargo build (the binaries the SDK and browser tests start)"
+# A debug binary with the dashboard embedded, as a release build has it (the browser suite checks the embedded
+# copy with it: a release build would take minutes more on 2 cores), then the usual debug binary, which reads
+# ui/ from disk.
+cargo build --locked --quiet --features embed-ui
+cp target/debug/baton target/baton-embedded
 cargo build --locked --quiet
 export BATON_BIN="$PWD/target/debug/baton"
 
@@ -107,17 +112,16 @@ step "Fuzzing every API operation from /api/openapi.json (schemathesis)"
 await venv-fuzz
 scripts/fuzz.sh
 
-step "Browser tests: the dashboard in headless Chromium (debug binary, then the release binary)"
-cargo build --release --locked --quiet
+step "Browser tests: the dashboard in headless Chromium (files read from disk, then embedded in the binary)"
 await venv-3.8.8
 # The Prefect links test runs the real Prefect CLI and SDK (3.8.8's venv, reused by the SDK suite below).
 BATON_PREFECT_VENV="$(scripts/prefect-venv.sh 3.8.8 | tail -n 1)"
-BATON_PREFECT_VENV="$BATON_PREFECT_VENV" BATON_RELEASE_BIN="$PWD/target/release/baton" \
+BATON_PREFECT_VENV="$BATON_PREFECT_VENV" BATON_EMBEDDED_BIN="$PWD/target/baton-embedded" \
     BATON_UI_OUT="$PWD/target/ui-test-output" npm --prefix tests/ui test
 echo "screenshots: target/ui-test-output/"
 
 step "Benchmark smoke (bench/compare.py --quick: proves the benchmark still runs; no numbers are checked)"
-BATON_BIN="$PWD/target/release/baton" python3 bench/compare.py --quick --json target/bench/quick.json >/dev/null
+BATON_BIN="$PWD/target/baton-embedded" python3 bench/compare.py --quick --json target/bench/quick.json >/dev/null
 
 step "Prefect 3.8.8 SDK against baton serve"
 venv="$(scripts/prefect-venv.sh 3.8.8 | tail -n 1)"
