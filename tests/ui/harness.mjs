@@ -118,3 +118,48 @@ export async function openPage(browser, { colorScheme = 'light', viewport = { wi
 export async function shot(page, name) {
   await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
 }
+
+/**
+ * The visible text on the page whose contrast with what is behind it (background colours composited up to
+ * the page, text dimmed by its opacity) is under `least` to 1 (WCAG's ratio), each as "ratio tag.class
+ * "text" colour on background". Disabled controls and text hidden for screen readers are left out.
+ */
+export function lowContrast(page, least) {
+  return page.evaluate((min) => {
+    const parse = (c) => {
+      const m = /rgba?\(([^)]+)\)/.exec(c || '');
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    };
+    const over = (top, under, alpha = top[3]) => [0, 1, 2].map((i) => top[i] * alpha + under[i] * (1 - alpha)).concat(1);
+    const lum = (rgb) => {
+      const [r, g, b] = rgb.slice(0, 3).map((v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const behind = (el) => {
+      const layers = [];
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+      }
+      return layers.reverse().reduce((acc, l) => over(l, acc), [255, 255, 255, 1]);
+    };
+    const out = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+      const cs = getComputedStyle(el);
+      if (!el.getClientRects().length || cs.visibility === 'hidden' || el.closest('.sr-only, :disabled, option')) continue;
+      let opacity = 1;
+      for (let e = el; e; e = e.parentElement) opacity *= Number(getComputedStyle(e).opacity);
+      const bg = behind(el);
+      const ink = parse(el instanceof SVGElement ? cs.fill : cs.color);
+      if (!ink) continue;
+      const fg = over(ink, bg, ink[3] * opacity);
+      const [a, b] = [lum(fg), lum(bg)];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < min) out.push(`${ratio.toFixed(2)} ${el.tagName.toLowerCase()}.${String(el.className.baseVal ?? el.className).trim().replace(/\s+/g, '.')} "${el.textContent.trim().slice(0, 40)}" ${cs.color} on rgb(${bg.slice(0, 3).map(Math.round).join(', ')})`);
+    }
+    return out;
+  }, least);
+}
