@@ -71,12 +71,14 @@ const headerState = (page) => page.locator('.page-head .sub [data-state]').first
 
 test('every page renders real data with no console errors, light, dark and narrow', async () => {
   const [done] = await baton.post('/flow_runs/filter', { flow_runs: { state: { type: { any_: ['COMPLETED'] } } } });
+  const [boom] = await runsOf('boom');
   const pages = [
     ['overview', '/', '.card.stat .n'],
     ['runs', '/runs', `tr[data-run="${done.id}"]`],
     ['run', `/runs/${done.id}`, '.log:has-text("hello Ann #2 in red")'],
     ['run', `/runs/${done.id}`, '.tl-row[data-task="load-0"] .tl-bar.st-failed'],
     ['run', `/runs/${done.id}`, '.artifact[data-type="table"] td:has-text("b.csv")'],
+    ['run-command', `/runs/${boom.id}`, '.log:has-text("exited with code 3")'],
     ['deployments', '/deployments', 'tr[data-deployment="hello"] >> text=every day at 02:00 Europe/Berlin'],
     ['deployment', `/deployments/${deps.hello.id}`, '.schedules li'],
     ['work-pools', '/work-pools', 'tr[data-pool="default"]'],
@@ -94,6 +96,18 @@ test('every page renders real data with no console errors, light, dark and narro
       await page.locator(ready).first().waitFor();
       await shot(page, name + suffix);
     }
+    // A command run's log tells of its process in the worker's words (logger baton.process, set apart from
+    // the output): what it started, and how it ended.
+    await page.goto(`${baton.url}/runs/${boom.id}`);
+    const lines = page.locator('.log');
+    await waitFor(async () => (await lines.count()) === 3, "the command run's three lines");
+    const shown = await lines.evaluateAll((els) => els.map((e) => [e.querySelector('.src').textContent, e.querySelector('.msg').textContent, e.classList.contains('from-worker')]));
+    const line = (re) => shown.find(([, msg]) => re.test(msg)) || [];
+    const [src, msg, worker] = line(/^Worker /);
+    assert.match(msg, /^Worker '[^']+' started process \d+: sh -c 'echo doomed; exit 3'$/);
+    assert.deepEqual([src, worker], ['baton.process', true]);
+    assert.deepEqual(line(/^Process /), ['baton.process', `Process ${/process (\d+):/.exec(msg)[1]} exited with code 3.`, true]);
+    assert.deepEqual(line(/^doomed$/), ['baton.stdout', 'doomed', false]);
     assert.deepEqual(page.problems(), [], `console errors in ${colorScheme} ${viewport.width}px`);
     await page.context().close();
   }
@@ -220,7 +234,7 @@ test('a line printed by a running flow appears in the open run page within 2 s',
   const run = await baton.post(`/deployments/${deps.live.id}/create_flow_run`, { parameters: { trigger, token } });
   const page = await openPage(browser);
   await page.goto(`${baton.url}/runs/${run.id}`);
-  await page.locator('.log:has-text("started")').waitFor();
+  await page.locator('.log .msg:text-is("started")').waitFor();
   const t0 = Date.now();
   writeFileSync(trigger, '');
   await page.locator(`.log:has-text("late line ${token}")`).waitFor({ timeout: 2000 });

@@ -257,6 +257,28 @@ test("the run's logs name each line's task run or logger, mark each day, filter 
   }
 });
 
+test('live log lines take their place by time, as a process\'s last output may come after the line saying it exited', async () => {
+  const flow = await baton.post('/flows/', { name: 'live-order' });
+  const run = await baton.post('/flow_runs/', { flow_id: flow.id, name: 'live-run', state: { type: 'RUNNING' } });
+  const t0 = Date.now();
+  const at = (ms, name, message) => ({ name, level: 20, message, timestamp: new Date(t0 + ms).toISOString(), flow_run_id: run.id });
+  const page = await openPage(browser, { viewport: WIDE });
+  await page.goto(`${baton.url}/runs/${run.id}`);
+  const logs = page.getByRole('log', { name: 'Run logs' });
+  await logs.locator('text=No log lines yet.').waitFor();
+  // The worker's lines reach the stream first, the output it read before the process exited after them.
+  await baton.post('/logs/', [at(0, 'baton.process', "Worker 'w' started process 7: sh -c 'echo one; echo two'"), at(30, 'baton.process', 'Process 7 exited with code 0.')]);
+  await waitFor(async () => (await logs.locator('.log').count()) === 2, 'the worker\'s two lines, live');
+  await baton.post('/logs/', [at(10, 'baton.stdout', 'one'), at(20, 'baton.stdout', 'two')]);
+  await waitFor(async () => (await logs.locator('.log').count()) === 4, 'the output, live');
+  assert.deepEqual(await textOf(logs.locator('.log .msg')), ["Worker 'w' started process 7: sh -c 'echo one; echo two'", 'one', 'two', 'Process 7 exited with code 0.']);
+  // The worker's notes are set apart from the output, each line named by its logger.
+  assert.deepEqual(await logs.locator('.log').evaluateAll((els) => els.map((e) => e.classList.contains('from-worker'))), [true, false, false, true]);
+  assert.deepEqual(await textOf(logs.locator('.log .src')), ['baton.process', 'baton.stdout', 'baton.stdout', 'baton.process']);
+  assert.deepEqual(page.problems(), []);
+  await page.context().close();
+});
+
 test("Prefect's task-run links open the task run's page; a run or task run that does not exist gets the not-found page", async () => {
   const page = await openPage(browser, { viewport: NARROW });
   for (const prefix of ['/runs/task-run/', '/task-runs/task-run/']) {

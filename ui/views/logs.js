@@ -1,6 +1,8 @@
 // A run's logs: level filter, text search (on the server), a filter by task run, older pages on demand, a
 // live tail from the live stream while the run is active, and the whole log as a CSV download. Each line
-// says where it came from (its task run, linked, or its logger) and a line marks each change of day.
+// says where it came from (its task run, linked, or its logger) and a line marks each change of day; the
+// worker's own lines about the run's process (logger baton.process: started, exited) are set apart from
+// the process's output. Live lines take their place by time, as they may arrive out of order.
 import { html, useEffect, useRef, useState } from '../lib.js';
 import { post, seg } from '../api.js';
 import { LEVELS, levelName, clockTime, utcTime, localDay } from '../format.js';
@@ -8,6 +10,25 @@ import { ErrorNote } from '../components.js';
 
 const PAGE = 200;
 const FLOW_ONLY = '-'; // the task select's value for lines logged by the flow itself
+const WORKER_LOGGERS = new Set(['baton.process', 'baton.worker']); // the worker's notes, not the run's output
+
+/** A line's time as a number that keeps microseconds (`Date` stops at milliseconds). */
+function timeKey(iso) {
+  const micros = /\.\d{3}(\d{1,3})/.exec(iso);
+  return Date.parse(iso) * 1000 + (micros ? Number(micros[1].padEnd(3, '0')) : 0);
+}
+
+/**
+ * `old` and the `fresh` lines in time order. A process's last output can reach the stream after the
+ * worker's line saying it exited, which is later in time.
+ */
+function merge(old, fresh) {
+  const all = [...old, ...fresh];
+  const keys = new Map(all.map((l) => [l, timeKey(l.timestamp)]));
+  const last = old.length ? keys.get(old[old.length - 1]) : -Infinity;
+  if (fresh.every((l, i) => keys.get(l) >= (i ? keys.get(fresh[i - 1]) : last))) return all;
+  return all.sort((a, b) => keys.get(a) - keys.get(b)); // stable: equal times keep their order
+}
 
 function matches(line, level, text, task) {
   if (task === FLOW_ONLY ? line.task_run_id : task && line.task_run_id !== task) return false;
@@ -75,7 +96,7 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
   if (onLive) {
     onLive((batch) => {
       const fresh = batch.filter((l) => !seen.current.has(l.id) && matches(l, level, text, task));
-      if (fresh.length && !more) setLines((old) => [...old, ...fresh]);
+      if (fresh.length && !more) setLines((old) => merge(old, fresh));
     });
   }
   useEffect(() => {
@@ -98,7 +119,7 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
     <${ErrorNote} error=${error} />
     <div class="logs" ref=${box} role="log" aria-label="Run logs" aria-live="off">
       ${lines.length ? withDays(lines).map((l) => (l.day ? html`<div class="log-day" role="separator" key=${`day-${l.day.key}`}
-        data-day=${l.day.key}><span>${l.day.label}</span></div>` : html`<div class=${`log lv-${levelName(l.level).toLowerCase()}`} key=${l.id} data-task-run=${l.task_run_id || ''}>
+        data-day=${l.day.key}><span>${l.day.label}</span></div>` : html`<div class=${`log lv-${levelName(l.level).toLowerCase()}${WORKER_LOGGERS.has(l.name) ? ' from-worker' : ''}`} key=${l.id} data-task-run=${l.task_run_id || ''}>
         <time datetime=${l.timestamp} title=${utcTime(l.timestamp)}>${clockTime(l.timestamp)}</time>
         <span class="lv">${levelName(l.level)}</span><${Source} line=${l} names=${names} taskRunId=${taskRunId} /><span class="msg">${l.message}</span></div>`))
         : html`<div class="muted">No log lines${filtered ? ' match' : ' yet'}.</div>`}
