@@ -170,7 +170,7 @@ export async function measurePages(browser, servers, { repeat = 5, linkRepeat = 
     for (const s of order(i)) {
       timed[s.kind] = await openTimed(browser, s);
       const first = await timeLoad(timed[s.kind], p[s.kind]);
-      out[s.kind][p.name] = { path: p[s.kind].path, ready: p[s.kind].ready, first: first.ms };
+      out[s.kind][p.name] = { path: p[s.kind].path, ready: p[s.kind].ready, first: first.ms, first_waits: waits([first]) };
     }
     for (let r = 0; r < repeat; r += 1) {
       for (const s of order(i + r)) loads[s.kind].push(await timeLoad(timed[s.kind], p[s.kind]));
