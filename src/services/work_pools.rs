@@ -289,15 +289,14 @@ impl Services {
                     max as usize,
                 );
                 let mut out = Vec::new();
-                for run_id in picked {
-                    if let Some(run) = flow_runs::get(tx, run_id)? {
-                        let queue = run.work_queue_id.unwrap_or_default();
-                        out.push(Assigned {
-                            run,
-                            work_pool_id: p.id,
-                            work_queue_id: queue,
-                        });
-                    }
+                // Read, not locked: a worker claims a run by proposing PENDING, which locks it then.
+                for run in flow_runs::many(tx, &picked)? {
+                    let queue = run.work_queue_id.unwrap_or_default();
+                    out.push(Assigned {
+                        run,
+                        work_pool_id: p.id,
+                        work_queue_id: queue,
+                    });
                 }
                 Ok(out)
             })

@@ -177,6 +177,26 @@ pub fn get(tx: &Tx, id: Uuid) -> Result<Option<FlowRun>> {
         .optional()?)
 }
 
+/// The runs with these ids, in the order given (missing ones left out), in one statement and without
+/// locking them: for answers, not for changes.
+pub fn many(tx: &Tx, ids: &[Uuid]) -> Result<Vec<FlowRun>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (1..=ids.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("SELECT {COLS} FROM flow_runs WHERE id IN ({marks})");
+    let keys: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let mut found: std::collections::HashMap<Uuid, FlowRun> = stmt
+        .query_map(crate::store::sql::params_from_iter(keys), row)?
+        .map(|r| r.map(|run| (run.id, run)))
+        .collect::<crate::store::sql::Result<_>>()?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
 /// The run of `flow_id` created with this idempotency key.
 pub fn by_idempotency_key(tx: &Tx, flow_id: Uuid, key: &str) -> Result<Option<FlowRun>> {
     let sql = format!("SELECT {COLS} FROM flow_runs WHERE flow_id = ?1 AND idempotency_key = ?2");
