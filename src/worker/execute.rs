@@ -117,8 +117,9 @@ pub(super) async fn execute<T: Transport>(
         }
     };
     process::signal_group(running.pid, nix::sys::signal::Signal::SIGKILL);
-    spawn_log(&t, id, 20, ended(running.pid, &outcome, signal));
     let _ = pump.await;
+    // After the output is through, so the line is stamped after the process's last line.
+    spawn_log(&t, id, 20, ended(running.pid, &outcome, signal));
     if let Ok(mut a) = active.lock() {
         a.remove(&id);
     }

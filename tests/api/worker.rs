@@ -53,6 +53,26 @@ async fn commands_run_at_once_with_parameters_and_logs() {
     let lines = app.log_messages(&id).await;
     assert!(lines.contains(&"hello world".to_string()), "{lines:?}");
     assert!(lines.contains(&"oops".to_string()), "{lines:?}");
+    // The line saying the process ended comes after its last output, in time order.
+    let all = poll_until(
+        "the process's end in the run's logs",
+        STATE_WAIT,
+        || async {
+            let body = json!({"logs": {"flow_run_id": {"any_": [id]}}, "sort": "TIMESTAMP_ASC"});
+            let (_, logs) = app.post("/logs/filter", body).await;
+            logs.as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["message"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        },
+        |l| l.iter().any(|m| m.contains("exited with code")),
+    )
+    .await;
+    assert!(
+        all.last().unwrap().ends_with("exited with code 0."),
+        "{all:?}"
+    );
 
     let failing = deploy(
         &app,
