@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: formatting and lints, the Rust unit and integration tests, the
 # dashboard in headless Chromium (files from disk, then embedded), and the real Prefect SDK (3.8.8, then 3.9.1,
-# then the 2.20.25 client with agents) against `baton serve`; the integration suite and the 3.9.1 SDK suite
-# again on PostgreSQL. Sets up what it needs (Rust builds, Chromium and playwright-core, Python venvs, a
+# then the 2.20.25 client with agents) against `baton serve`; the integration suite, the 3.9.1 SDK suite and the
+# 2.20.25 client again on PostgreSQL, with the high-availability test (3 servers on one database). Sets up what it needs (Rust builds, Chromium and playwright-core, Python venvs, a
 # throwaway PostgreSQL cluster, installing Debian's postgresql package when missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -143,3 +143,6 @@ step "Prefect 2.20.25 client (agents, deployment build/apply) against baton serv
 await venv-2.20.25
 venv2="$(scripts/prefect-venv.sh 2.20.25 | tail -n 1)"
 "$venv2/bin/python" -m pytest -q -p no:cacheprovider tests/prefect2
+
+step "Prefect 2.20.25 client against baton serve on PostgreSQL"
+BATON_TEST_DATABASE_URL="$PG_URL" "$venv2/bin/python" -m pytest -q -p no:cacheprovider tests/prefect2
