@@ -75,6 +75,7 @@ function speedInit() {
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
+  performance.setResourceTimingBufferSize(100000); // a tour of in-app navigations stays in one document
   try { s.spec = JSON.parse(sessionStorage.getItem('__speed_spec')); } catch { s.spec = null; }
 }
 
@@ -92,9 +93,7 @@ export async function openTimed(browser, server) {
   return { page, context, problems, server };
 }
 
-async function setSpec(t, spec) {
-  await t.page.evaluate((js) => sessionStorage.setItem('__speed_spec', js), JSON.stringify(spec));
-}
+const setSpec = (t, spec) => t.page.evaluate((js) => sessionStorage.setItem('__speed_spec', js), JSON.stringify(spec));
 
 /**
  * Waits until the page is drawn; its time, and from the page's Resource Timing what it waited on: `boot` (until
@@ -127,6 +126,7 @@ export async function timeLink(t, spec, timeoutMs = 30000) {
     const s = window.__speed;
     s.spec = JSON.parse(js);
     s.at = null;
+    performance.clearResourceTimings();
     s.t0 = performance.now();
     if (kind === 'prefect') {
       document.querySelector('#app').__vue_app__.config.globalProperties.$router.push(path);
@@ -207,8 +207,7 @@ export async function measurePages(browser, servers, { repeat = 5, linkRepeat = 
 /** The run, deployment and flow the detail pages show (the same choice on either server). */
 export async function pickFixture(api) {
   const call = async (path, body) => (await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
-  const runs = await call('/flow_runs/filter', { sort: 'EXPECTED_START_TIME_DESC', limit: 50 });
-  const run = runs[25];
+  const run = (await call('/flow_runs/filter', { sort: 'EXPECTED_START_TIME_DESC', limit: 50 }))[25];
   const [deployment] = await call('/deployments/filter', { deployments: { id: { any_: [run.deployment_id] } } });
   const [flow] = await call('/flows/filter', { flows: { id: { any_: [run.flow_id] } } });
   return { run, deployment, flow };
