@@ -105,7 +105,28 @@ pub enum Cond {
     Related(Entity, Box<Cond>),
 }
 
+impl Entity {
+    /// The field of this entity that holds the id of its related `other`, where there is one.
+    pub fn foreign_key(self, other: Entity) -> Option<Field> {
+        match (self, other) {
+            (Entity::FlowRun | Entity::Deployment, Entity::Flow) => Some(Field::FlowId),
+            (Entity::FlowRun, Entity::Deployment) => Some(Field::DeploymentId),
+            (Entity::TaskRun | Entity::Log, Entity::FlowRun) => Some(Field::FlowRunId),
+            _ => None,
+        }
+    }
+}
+
 impl Cond {
+    /// The ids this condition names, when it is only "the id is one of these".
+    pub fn only_ids(&self) -> Option<&[Val]> {
+        match self {
+            Cond::In(Field::Id, ids) => Some(ids),
+            Cond::All(parts) if parts.len() == 1 => parts[0].only_ids(),
+            _ => None,
+        }
+    }
+
     /// The condition that always holds.
     pub fn all() -> Cond {
         Cond::All(Vec::new())

@@ -24,6 +24,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "migrations/0017_run_inputs_saved_searches.sql"
         )),
+        M::up(include_str!("migrations/0018_flow_runs_by_flow.sql")),
     ])
 }
 

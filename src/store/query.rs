@@ -237,6 +237,11 @@ fn related(e: Entity, other: Entity, inner: &Cond, params: &mut Vec<Sql>) -> Res
     if inner.is_trivial() {
         return Ok("1 = 1".into());
     }
+    // A related object named by id is the foreign key itself: `flow_id IN (…)` uses the run table's index,
+    // where `flow_id IN (SELECT id FROM flows WHERE id IN (…))` made SQLite walk the runs (66 ms at 100,000).
+    if let (Some(key), Some(ids)) = (e.foreign_key(other), inner.only_ids()) {
+        return condition(e, &Cond::In(key, ids.to_vec()), params);
+    }
     let sub = condition(other, inner, params)?;
     Ok(match (e, other) {
         (Entity::FlowRun, Entity::Flow) => format!("flow_runs.flow_id IN (SELECT id FROM flows WHERE {sub})"),
@@ -363,6 +368,19 @@ mod tests {
         assert!(sql.starts_with("(flow_runs.state_type IN (?) AND flow_runs.flow_id IN (SELECT id FROM flows WHERE flows.name LIKE"), "{sql}");
         assert_eq!(p.len(), 3);
         assert_eq!(p[1], Sql::Text("et\\_l".into()));
+    }
+
+    #[test]
+    fn a_related_object_named_by_id_is_its_foreign_key() {
+        let ids = vec![Val::Text("f1".into()), Val::Text("f2".into())];
+        let by_id = Cond::Related(
+            Entity::Flow,
+            Box::new(Cond::All(vec![Cond::In(Field::Id, ids)])),
+        );
+        let mut p = Vec::new();
+        let sql = condition(Entity::FlowRun, &by_id, &mut p).unwrap();
+        assert_eq!(sql, "flow_runs.flow_id IN (?, ?)");
+        assert_eq!(p.len(), 2);
     }
 
     #[test]

@@ -5,10 +5,13 @@ use crate::store::error::{Result, StoreError};
 use crate::store::sql::PgConn;
 
 /// `(version, SQL)` in order.
-const MIGRATIONS: &[(i64, &str)] = &[(17, include_str!("0017_baseline.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (17, include_str!("0017_baseline.sql")),
+    (18, include_str!("0018_flow_runs_by_flow.sql")),
+];
 
 /// The newest schema version this build knows.
-pub const KNOWN_VERSION: i64 = 17;
+pub const KNOWN_VERSION: i64 = 18;
 
 /// The advisory lock key held while migrating ("baton-mg").
 const LOCK: i64 = 0x6261_746f_6e2d_6d67;
