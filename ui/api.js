@@ -72,12 +72,16 @@ export function useLive(runId, onMessage) {
       source.addEventListener(kind, fn);
       return fn;
     });
-    // After a reconnect the client may have missed changes: treat it as a resync.
+    // After a reconnect the client may have missed changes: treat it as a resync. `data-live` on the
+    // document says whether the stream is connected (tests wait for it before making changes).
     let opened = false;
-    source.onopen = () => { if (opened) handler.current('resync', {}); opened = true; };
+    const root = document.documentElement;
+    source.onopen = () => { if (opened) handler.current('resync', {}); opened = true; root.dataset.live = 'open'; };
+    source.onerror = () => { root.dataset.live = 'retrying'; };
     return () => {
       kinds.forEach((k, i) => source.removeEventListener(k, listeners[i]));
       source.close();
+      delete root.dataset.live;
     };
   }, [runId]);
 }

@@ -266,6 +266,7 @@ test('live log lines take their place by time, as a process\'s last output may c
   await page.goto(`${baton.url}/runs/${run.id}`);
   const logs = page.getByRole('log', { name: 'Run logs' });
   await logs.locator('text=No log lines yet.').waitFor();
+  await page.locator('html[data-live="open"]').waitFor({ state: 'attached' }); // the live stream is connected
   // The worker's lines reach the stream first, the output it read before the process exited after them.
   await baton.post('/logs/', [at(0, 'baton.process', "Worker 'w' started process 7: sh -c 'echo one; echo two'"), at(30, 'baton.process', 'Process 7 exited with code 0.')]);
   await waitFor(async () => (await logs.locator('.log').count()) === 2, 'the worker\'s two lines, live');

@@ -95,6 +95,7 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
   seen.current = new Set(lines.map((l) => l.id));
   if (onLive) {
     onLive((batch) => {
+      if (batch === null) { load(0); return; } // the stream may have missed lines: read them again
       const fresh = batch.filter((l) => !seen.current.has(l.id) && matches(l, level, text, task));
       if (fresh.length && !more) setLines((old) => merge(old, fresh));
     });

@@ -123,7 +123,7 @@ function RunPage({ id, query }) {
     if (kind === 'logs') logSink.current(data);
     else if (kind === 'flow_run' && data.id === id) { run.soon(); states.soon(); }
     else if (kind === 'task_run') tasks.soon();
-    else if (kind === 'resync') { run.soon(); states.soon(); tasks.soon(); }
+    else if (kind === 'resync') { run.soon(); states.soon(); tasks.soon(); logSink.current(null); }
   });
   if (isNotFound(run.error) && !run.data) return html`<${NotFound} what="flow run" id=${id} back="/runs" backLabel="All runs" />`;
   if (run.error && !run.data) return html`<${Page} title="Flow run"><${ErrorNote} error=${run.error} /></${Page}>`;
