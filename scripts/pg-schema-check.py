@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks that src/store/pg/0017_baseline.sql is the SQLite schema of src/store/migrations/*.sql on PostgreSQL.
+"""Checks that src/store/pg/*.sql (the baseline 0017_baseline.sql and each later version, in file-name order) give
+the SQLite schema of src/store/migrations/*.sql on PostgreSQL.
 
     scripts/pg-schema-check.py [POSTGRES_URL]      (default: $BATON_TEST_DATABASE_URL)
 
@@ -375,11 +376,12 @@ def main():
         return 2
     try:
         dburl = with_database(url, dbname)
-        try:
-            psql(dburl, file=BASELINE, single_tx=True)
-        except RuntimeError as e:
-            print(f"FAIL: PostgreSQL rejects {os.path.relpath(BASELINE, REPO)}:\n{e}", file=sys.stderr)
-            return 1
+        for path in sorted(glob.glob(os.path.join(os.path.dirname(BASELINE), "*.sql"))):
+            try:
+                psql(dburl, file=path, single_tx=True)
+            except RuntimeError as e:
+                print(f"FAIL: PostgreSQL rejects {os.path.relpath(path, REPO)}:\n{e}", file=sys.stderr)
+                return 1
         pg = pg_schema(dburl)
     finally:
         try:
