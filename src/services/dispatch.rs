@@ -35,18 +35,8 @@ impl Services {
             .filter(|t| *t > now)
             .map_or(wait, |t| (t - now).to_std().unwrap_or_default().min(wait));
         let deadline = tokio::time::Instant::now() + sleep;
-        // Wakes of other pools' workers pass by.
-        loop {
-            tokio::select! {
-                changed = wake.changed() => {
-                    if changed.is_err() || self.wakes.pool_generation(&pool) != current {
-                        break;
-                    }
-                }
-                _ = tokio::time::sleep_until(deadline) => break,
-                _ = self.stop.cancelled() => break,
-            }
-        }
+        self.pool_wake(&mut wake, &pool, current, deadline, &self.stop)
+            .await;
         Ok(self.wakes.pool_generation(&pool))
     }
 }

@@ -73,6 +73,29 @@ impl Services {
         self.worker_wake.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// Waits until `pool`'s workers are woken (its generation moves from `seen`), `deadline` passes or `stop`
+    /// is cancelled; wakes of other pools' workers pass by.
+    pub async fn pool_wake(
+        &self,
+        wake: &mut tokio::sync::watch::Receiver<u64>,
+        pool: &str,
+        seen: u64,
+        deadline: tokio::time::Instant,
+        stop: &tokio_util::sync::CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                changed = wake.changed() => {
+                    if changed.is_err() || self.wakes.pool_generation(pool) != seen {
+                        return;
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline) => return,
+                _ = stop.cancelled() => return,
+            }
+        }
+    }
+
     /// A run now waits for `scheduled` (`None`: unknown): wakes the late-runs loop when that run turns
     /// Late before the loop means to look.
     pub fn wake_late_loop(&self, scheduled: Option<Ts>) {

@@ -192,8 +192,7 @@ impl Transport for Local {
     async fn idle(&self, stop: &CancellationToken) {
         let mut wake = self.wake.lock().await;
         let seen = self.seen.load(std::sync::atomic::Ordering::SeqCst);
-        let woken = || self.services.wakes.pool_generation(&self.pool) != seen;
-        if woken() {
+        if self.services.wakes.pool_generation(&self.pool) != seen {
             // Woken since the last look (runs were made due meanwhile): look again at once.
             return;
         }
@@ -211,18 +210,9 @@ impl Transport for Local {
             .map(|t| (t - now).to_std().unwrap_or_default().min(MAX_IDLE))
             .unwrap_or(MAX_IDLE);
         let deadline = tokio::time::Instant::now() + sleep;
-        // Wakes of other pools' workers pass by without a look for work.
-        loop {
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                changed = wake.changed() => {
-                    if changed.is_err() || woken() {
-                        return;
-                    }
-                }
-                _ = tokio::time::sleep_until(deadline) => return,
-            }
-        }
+        self.services
+            .pool_wake(&mut wake, &self.pool, seen, deadline, stop)
+            .await;
     }
 }
 
