@@ -1,46 +1,55 @@
 // The dashboard's entry point: navigation, the page for the current URL, and toasts.
-import { html, render } from './lib.js';
+import { html, render, useEffect, useState } from './lib.js';
 import { useLocation } from './router.js';
-import { Toasts } from './components.js';
-import { Overview } from './views/overview.js';
-import { Runs } from './views/runs.js';
-import { RunDetail } from './views/run.js';
-import { TaskRunDetail } from './views/task-run.js';
-import { Deployments } from './views/deployments.js';
-import { DeploymentDetail } from './views/deployment.js';
-import { Pools, PoolDetail } from './views/pools.js';
-import { Flows, FlowDetail } from './views/flows.js';
-import { Variables } from './views/variables.js';
-import { ArtifactsPage, ArtifactKey } from './views/artifacts.js';
-import { Blocks, BlockDetail } from './views/blocks.js';
-import { Concurrency, ConcurrencyDetail } from './views/concurrency.js';
-import { Events } from './views/events.js';
-import { Automations, AutomationDetail } from './views/automations.js';
+import { Page, Toasts } from './components.js';
 import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
 import { Nav, NotFound, ConnectionBanner, useConnection, watchConnection, applyTheme, storedTheme, labelTables } from './views/shell.js';
 
+// Each page's module (ui/views/<file>.js) is imported when its route is first opened, so a first visit runs
+// only the frame and the page it shows. [path, file, export name]
 const ROUTES = [
-  [/^\/$/, Overview],
-  [/^\/runs\/?$/, Runs],
-  [/^\/runs\/([^/]+)$/, RunDetail],
-  [/^\/task-runs\/([^/]+)$/, TaskRunDetail],
-  [/^\/deployments\/?$/, Deployments],
-  [/^\/deployments\/([^/]+)$/, DeploymentDetail],
-  [/^\/work-pools\/?$/, Pools],
-  [/^\/work-pools\/([^/]+)$/, PoolDetail],
-  [/^\/concurrency\/?$/, Concurrency],
-  [/^\/concurrency\/([^/]+)$/, ConcurrencyDetail],
-  [/^\/flows\/?$/, Flows],
-  [/^\/flows\/([^/]+)$/, FlowDetail],
-  [/^\/variables\/?$/, Variables],
-  [/^\/artifacts\/?$/, ArtifactsPage],
-  [/^\/artifacts\/key\/([^/]+)$/, ArtifactKey],
-  [/^\/blocks\/?$/, Blocks],
-  [/^\/blocks\/([^/]+(?:\/[^/]+)?)$/, BlockDetail],
-  [/^\/automations\/?$/, Automations],
-  [/^\/automations\/automation\/([^/]+)\/?$/, AutomationDetail],
-  [/^\/events\/?$/, Events],
+  [/^\/$/, 'overview', 'Overview'],
+  [/^\/runs\/?$/, 'runs', 'Runs'],
+  [/^\/runs\/([^/]+)$/, 'run', 'RunDetail'],
+  [/^\/task-runs\/([^/]+)$/, 'task-run', 'TaskRunDetail'],
+  [/^\/deployments\/?$/, 'deployments', 'Deployments'],
+  [/^\/deployments\/([^/]+)$/, 'deployment', 'DeploymentDetail'],
+  [/^\/work-pools\/?$/, 'pools', 'Pools'],
+  [/^\/work-pools\/([^/]+)$/, 'pools', 'PoolDetail'],
+  [/^\/concurrency\/?$/, 'concurrency', 'Concurrency'],
+  [/^\/concurrency\/([^/]+)$/, 'concurrency', 'ConcurrencyDetail'],
+  [/^\/flows\/?$/, 'flows', 'Flows'],
+  [/^\/flows\/([^/]+)$/, 'flows', 'FlowDetail'],
+  [/^\/variables\/?$/, 'variables', 'Variables'],
+  [/^\/artifacts\/?$/, 'artifacts', 'ArtifactsPage'],
+  [/^\/artifacts\/key\/([^/]+)$/, 'artifacts', 'ArtifactKey'],
+  [/^\/blocks\/?$/, 'blocks', 'Blocks'],
+  [/^\/blocks\/([^/]+(?:\/[^/]+)?)$/, 'blocks', 'BlockDetail'],
+  [/^\/automations\/?$/, 'automations', 'Automations'],
+  [/^\/automations\/automation\/([^/]+)\/?$/, 'automations', 'AutomationDetail'],
+  [/^\/events\/?$/, 'events', 'Events'],
 ];
+
+// Page modules by file, once loaded: a page whose module is here is drawn at once, with no wait.
+const loaded = new Map();
+
+/** The page `name` of ui/views/`file`.js, drawn with `props` once that module is loaded. */
+function LazyPage({ file, name, props }) {
+  const [mod, setMod] = useState(() => loaded.get(file));
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    if (mod) return undefined;
+    let live = true;
+    import(`./views/${file}.js`).then((m) => { loaded.set(file, m); if (live) setMod(m); }, (e) => { if (live) setError(e); });
+    return () => { live = false; };
+  }, [file]);
+  if (error) {
+    return html`<${Page} title="Not loaded"><p class="error" role="alert">This page's code did not load (${error.message}). Reload to try again.</p></${Page}>`;
+  }
+  if (!mod) return '';
+  const View = mod[name];
+  return html`<${View} ...${props} />`;
+}
 
 function App() {
   const { path, query } = useLocation();
@@ -50,12 +59,12 @@ function App() {
     const m = path.match(re);
     if (m) return frame(html`<${PrefectLink} key=${path} id=${decodeURIComponent(m[1])} target=${target} />`);
   }
-  for (const [re, View] of ROUTES) {
+  for (const [re, file, name] of ROUTES) {
     const m = path.match(re);
     if (m) {
       const id = m[1] && decodeURIComponent(m[1]);
       // A page is mounted afresh when the server comes back, so nothing stays on a failed request.
-      return frame(html`<${View} key=${`${id || path}#${epoch}`} id=${id} query=${query} />`);
+      return frame(html`<${LazyPage} key=${`${id || path}#${epoch}`} file=${file} name=${name} props=${{ id, query }} />`);
     }
   }
   return frame(html`<${NotFound} key=${path} path=${path} />`);

@@ -5,7 +5,10 @@ import { Page, StateBadge, Time, ErrorNote, Loading } from '../components.js';
 import { STATE_TYPES, localTime } from '../format.js';
 import { setQuery } from '../router.js';
 import { useThemeColors } from './shell.js';
-import uPlot from '/assets/vendor/uplot/uPlot.esm.js';
+
+// The chart library is imported when the overview opens (while its data is fetched), not at boot.
+let uPlotModule = null;
+const loadUPlot = () => uPlotModule || (uPlotModule = import('/assets/vendor/uplot/uPlot.esm.js').then((m) => m.default));
 
 const RANGES = { '24h': [24 * 3600, 3600], '7d': [7 * 86400, 6 * 3600] };
 
@@ -20,6 +23,15 @@ function RunsChart({ history, label }) {
   const colors = useThemeColors();
   useEffect(() => {
     if (!history || !box.current) return undefined;
+    let plot = null;
+    let ro = null;
+    let live = true;
+    loadUPlot().then((uPlot) => {
+      if (live && box.current) ({ plot, ro } = draw(uPlot));
+    });
+    return () => { live = false; ro?.disconnect(); plot?.destroy(); };
+  }, [history, colors]);
+  const draw = (uPlot) => {
     const xs = history.map((h) => new Date(h.interval_start).getTime() / 1000);
     const counts = STATE_TYPES.map((t) => history.map((h) => h.states
       .filter((s) => s.state_type === t).reduce((n, s) => n + s.count_runs, 0)));
@@ -61,8 +73,8 @@ function RunsChart({ history, label }) {
     const plot = new uPlot(opts, [xs, ...order.map((k) => stacks[k])], box.current);
     const ro = new ResizeObserver(() => plot.setSize({ width: box.current.clientWidth, height: 200 }));
     ro.observe(box.current);
-    return () => { ro.disconnect(); plot.destroy(); };
-  }, [history, colors]);
+    return { plot, ro };
+  };
   const totals = STATE_TYPES.map((t) => [t, (history || []).reduce((n, h) => n + h.states
     .filter((s) => s.state_type === t).reduce((m, s) => m + s.count_runs, 0), 0)]).filter(([, n]) => n > 0);
   return html`<figure class="chart" aria-label=${label}>
@@ -81,6 +93,7 @@ function Card({ label, n, href, tone }) {
 export function Overview({ query }) {
   const range = RANGES[query.get('range')] ? query.get('range') : '24h';
   const [span, step] = RANGES[range];
+  useEffect(() => { loadUPlot(); }, []); // fetched while the data is
   const data = useData(async () => {
     const end = Math.ceil(Date.now() / 1000 / step) * step;
     const start = end - span;
