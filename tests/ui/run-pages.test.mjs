@@ -2,7 +2,8 @@
 // own page from the timeline (name and bar), the task-run table and the graph (state history, inputs and
 // where they came from, where the result went, retries, cache key and expiry, result location, their own
 // logs, a link back); a subflow run links to its parent and the parent lists its subflow runs; the run's
-// logs name each line's task run or logger, mark each new day, filter by task run and download as CSV.
+// logs name each line's task run or logger and show its level (on phones too), mark each new day, filter by
+// task run and download as CSV.
 // At 1440 and 390 px, with no console errors, nothing wider than the screen, and a screenshot of each page.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -211,7 +212,7 @@ test('a subflow run links to its parent run, and the parent lists its subflow ru
   }
 });
 
-test("the run's logs name each line's task run or logger, mark each day, filter by task run and download", async () => {
+test("the run's logs name each line's task run or logger and level, mark each day, filter by task run and download", async () => {
   for (const [viewport, suffix] of DISPLAYS) {
     const page = await openPage(browser, { viewport });
     await page.goto(`${baton.url}/runs/${s.parent.id}`);
@@ -219,6 +220,14 @@ test("the run's logs name each line's task run or logger, mark each day, filter 
     await waitFor(async () => (await logs.locator('.log').count()) === 5, 'five log lines');
     assert.deepEqual(await textOf(logs.locator('.log .src')), ['prefect.flow_runs', 'extract-0', 'transform-0', 'transform-0', 'prefect.flow_runs']);
     assert.equal(await logs.locator('.log .src').nth(1).getAttribute('href'), `/task-runs/${s.extract.id}`);
+    // Each line's level is shown at either width: on a phone on the line of its time, before the source.
+    const levels = await logs.locator('.log').evaluateAll((els) => els.map((e) => {
+      const [time, lv, src] = ['time', '.lv', '.src'].map((css) => e.querySelector(css).getBoundingClientRect());
+      const shown = lv.width > 0 && getComputedStyle(e.querySelector('.lv')).visibility !== 'hidden';
+      return { level: e.querySelector('.lv').textContent, shown, inline: Math.abs(lv.top - time.top) < time.height && lv.left >= time.right && lv.right <= src.left };
+    }));
+    assert.deepEqual(levels.map((l) => l.level), ['INFO', 'INFO', 'ERROR', 'INFO', 'INFO']);
+    assert.ok(levels.every((l) => l.shown && l.inline), `levels shown between time and source: ${JSON.stringify(levels)}`);
     // One separator before the first day's lines and one where the date changes, in the browser's words.
     const days = logs.locator('.log-day');
     assert.equal(await days.count(), 2);
