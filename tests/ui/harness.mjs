@@ -79,10 +79,12 @@ export async function startBaton({ bin = BIN, args = [], seed = null } = {}) {
     async stop() {
       if (child.exitCode === null && child.pid > 1) {
         child.kill('SIGTERM');
+        let timer;
         const exited = await Promise.race([
           new Promise((r) => child.once('exit', () => r(true))),
-          new Promise((r) => setTimeout(() => r(false), 10000)),
+          new Promise((r) => { timer = setTimeout(() => r(false), 10000); }),
         ]);
+        clearTimeout(timer); // a pending timer would keep the test file's process alive for its 10 s
         if (!exited) child.kill('SIGKILL');
       }
       rmSync(home, { recursive: true, force: true });
