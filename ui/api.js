@@ -1,5 +1,5 @@
 // Talking to Baton: JSON requests to the same-origin API, and the live stream (server-sent events).
-import { useCallback, useEffect, useRef, useState } from './lib.js';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from './lib.js';
 
 /** An API answer that was not 2xx: `status` and the server's `detail`. */
 export class ApiError extends Error {
@@ -103,7 +103,8 @@ export function useData(load, deps, delay = 250) {
       if (mine === seq.current) setState((s) => ({ data: s.data, error }));
     }
   }, deps);
-  useEffect(() => { reload(); }, [reload]);
+  // Asked for as soon as the page is in the DOM, not after the browser paints it (an effect waits a frame).
+  useLayoutEffect(() => { reload(); }, [reload]);
   useEffect(() => () => clearTimeout(timer.current), []);
   const soon = useCallback(() => {
     clearTimeout(timer.current);

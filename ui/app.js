@@ -1,5 +1,5 @@
 // The dashboard's entry point: navigation, the page for the current URL, and toasts.
-import { html, render, useEffect, useState } from './lib.js';
+import { html, render, useLayoutEffect, useState } from './lib.js';
 import { useLocation } from './router.js';
 import { Page, Toasts } from './components.js';
 import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
@@ -32,15 +32,26 @@ const ROUTES = [
 
 // Page modules by file, once loaded: a page whose module is here is drawn at once, with no wait.
 const loaded = new Map();
+const loading = new Map();
+
+/** Imports ui/views/`file`.js once (asked for as soon as the route matches, before anything is drawn). */
+function importPage(file) {
+  if (!loading.has(file)) {
+    const p = import(`./views/${file}.js`).then((m) => { loaded.set(file, m); return m; });
+    p.catch(() => loading.delete(file)); // a later visit tries again
+    loading.set(file, p);
+  }
+  return loading.get(file);
+}
 
 /** The page `name` of ui/views/`file`.js, drawn with `props` once that module is loaded. */
 function LazyPage({ file, name, props }) {
   const [mod, setMod] = useState(() => loaded.get(file));
   const [error, setError] = useState(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (mod) return undefined;
     let live = true;
-    import(`./views/${file}.js`).then((m) => { loaded.set(file, m); if (live) setMod(m); }, (e) => { if (live) setError(e); });
+    importPage(file).then((m) => { if (live) setMod(m); }, (e) => { if (live) setError(e); });
     return () => { live = false; };
   }, [file]);
   if (error) {
@@ -63,6 +74,7 @@ function App() {
     const m = path.match(re);
     if (m) {
       const id = m[1] && decodeURIComponent(m[1]);
+      importPage(file);
       // A page is mounted afresh when the server comes back, so nothing stays on a failed request.
       return frame(html`<${LazyPage} key=${`${id || path}#${epoch}`} file=${file} name=${name} props=${{ id, query }} />`);
     }

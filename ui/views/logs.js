@@ -3,7 +3,7 @@
 // says where it came from (its task run, linked, or its logger) and a line marks each change of day; the
 // worker's own lines about the run's process (logger baton.process: started, exited) are set apart from
 // the process's output. Live lines take their place by time, as they may arrive out of order.
-import { html, useEffect, useRef, useState } from '../lib.js';
+import { html, useEffect, useLayoutEffect, useRef, useState } from '../lib.js';
 import { post, seg } from '../api.js';
 import { LEVELS, levelName, clockTime, utcTime, localDay } from '../format.js';
 import { ErrorNote } from '../components.js';
@@ -90,7 +90,7 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
       setError(null);
     } catch (e) { setError(e); }
   };
-  useEffect(() => { load(0); }, [runId, level, text, task]);
+  useLayoutEffect(() => { load(0); }, [runId, level, text, task]); // asked for before the first paint, like useData
   const seen = useRef(new Set());
   seen.current = new Set(lines.map((l) => l.id));
   if (onLive) {
