@@ -73,6 +73,17 @@ export function Page({ title, sub, actions, children }) {
   </section>`;
 }
 
+/**
+ * A search box applied on Enter or on leaving it (`onApply` gets the trimmed text). What is typed is kept
+ * while the page redraws (live updates, data arriving) before it is applied.
+ */
+export function TextFilter({ value, onApply, ...rest }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  return html`<input type="search" ...${rest} value=${text} onInput=${(e) => setText(e.target.value)}
+    onChange=${(e) => onApply(e.target.value.trim())} />`;
+}
+
 /** A switch; `label` is its accessible name. */
 export function Toggle({ checked, onChange, label, disabled }) {
   return html`<label class="switch" title=${label}>

@@ -278,3 +278,25 @@ test('selected finished runs of a deployment are retried together; active and ad
     await page.context().close();
   }
 });
+
+test('what is typed in a search box survives the live list redrawing until it is applied', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${baton.url}/runs`);
+  await page.locator('tr[data-run]').first().waitFor();
+  await waitFor(() => page.evaluate(() => document.documentElement.dataset.live === 'open'), 'the live stream');
+  const search = page.getByLabel('Search runs by name');
+  await search.fill('report');
+  // A run made now redraws the list while the text is typed but not applied (Enter or leaving the box).
+  const fresh = await baton.post('/flow_runs/', { flow_id: s.flow.id, name: 'redraw-run', state: { type: 'RUNNING' } });
+  try {
+    await page.locator(`tr[data-run="${fresh.id}"]`).waitFor();
+    assert.equal(await search.inputValue(), 'report');
+    await search.press('Enter');
+    await waitFor(async () => (await page.locator('.runs-total').textContent()) === '2 runs', 'two runs named like report');
+    assert.equal(new URL(page.url()).searchParams.get('q'), 'report');
+    assert.deepEqual(page.problems(), []);
+  } finally {
+    await baton.request('DELETE', `/flow_runs/${fresh.id}`);
+    await page.context().close();
+  }
+});

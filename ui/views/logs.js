@@ -6,7 +6,7 @@
 import { html, useEffect, useLayoutEffect, useRef, useState } from '../lib.js';
 import { post, seg } from '../api.js';
 import { LEVELS, levelName, clockTime, utcTime, localDay } from '../format.js';
-import { ErrorNote } from '../components.js';
+import { ErrorNote, TextFilter } from '../components.js';
 
 const PAGE = 200;
 const FLOW_ONLY = '-'; // the task select's value for lines logged by the flow itself
@@ -111,8 +111,7 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
       ${taskRunId ? '' : html`<label>Task <select aria-label="Task run" value=${task} onChange=${(e) => setTask(e.target.value)}>
         <option value="">All lines</option><option value=${FLOW_ONLY}>The flow only (no task)</option>
         ${tasks.map((t) => html`<option value=${t.id}>${t.name}</option>`)}</select></label>`}
-      <input type="search" aria-label="Search logs" placeholder="Search logs" value=${text}
-        onChange=${(e) => setText(e.target.value.trim())} />
+      <${TextFilter} aria-label="Search logs" placeholder="Search logs" value=${text} onApply=${setText} />
       <label class="small"><input type="checkbox" checked=${follow} onChange=${(e) => setFollow(e.target.checked)} /> Follow</label>
       <a class="button logs-download" href=${`/api/flow_runs/${seg(runId)}/logs/download`} download
         title="All of this flow run's log lines as CSV">${taskRunId ? 'Download the flow run\'s logs' : 'Download'}</a>

@@ -4,7 +4,7 @@
 // retried or deleted together.
 import { html, useEffect, useState } from '../lib.js';
 import { post, useData, useLive, withNames } from '../api.js';
-import { Page, StateBadge, Time, Tags, ErrorNote, Loading } from '../components.js';
+import { Page, StateBadge, Time, Tags, ErrorNote, Loading, TextFilter } from '../components.js';
 import { STATE_TYPES, paramSummary, runDuration, num, words } from '../format.js';
 import { setQuery } from '../router.js';
 import { BulkActions, runsWord } from './runs-bulk.js';
@@ -93,7 +93,7 @@ function Filters({ q, options }) {
       <option value="">All deployments</option>${o.deployments.map((d) => html`<option value=${d.id}>${d.name}</option>`)}</select></label>
     <label>Work pool <select aria-label="Work pool" value=${q.get('pool') || ''} onChange=${set('pool')}>
       <option value="">All pools</option>${o.pools.map((p) => html`<option value=${p.name}>${p.name}</option>`)}</select></label>
-    <label>Tag <input aria-label="Tag" type="search" value=${q.get('tag') || ''} placeholder="any" onChange=${set('tag')} /></label>
+    <label>Tag <${TextFilter} aria-label="Tag" value=${q.get('tag') || ''} placeholder="any" onApply=${(v) => setQuery({ tag: v, page: '' })} /></label>
     <label>From <input aria-label="From" type="datetime-local" value=${toLocalInput(q.get('from'))} onChange=${(e) => setQuery({ from: fromLocalInput(e.target.value), page: '' })} /></label>
     <label>To <input aria-label="To" type="datetime-local" value=${toLocalInput(q.get('to'))} onChange=${(e) => setQuery({ to: fromLocalInput(e.target.value), page: '' })} /></label>
   </form>`;
@@ -139,8 +139,8 @@ function ListTools({ q, tab, total }) {
   const sorts = SORTS[tab];
   return html`<div class="list-tools">
     <span class="runs-total" aria-live="polite">${total == null ? '' : runsWord(total)}</span>
-    <input type="search" aria-label="Search runs by name" placeholder="Search by run name" value=${q.get('q') || ''}
-      onChange=${(e) => setQuery({ q: e.target.value.trim(), page: '' })} />
+    <${TextFilter} aria-label="Search runs by name" placeholder="Search by run name" value=${q.get('q') || ''}
+      onApply=${(v) => setQuery({ q: v, page: '' })} />
     <label>Sort <select aria-label="Sort" value=${sorts.some(([v]) => v === q.get('sort')) ? q.get('sort') : sorts[0][0]}
       onChange=${(e) => setQuery({ sort: e.target.value === sorts[0][0] ? '' : e.target.value, page: '' })}>
       ${sorts.map(([v, label]) => html`<option value=${v}>${label}</option>`)}</select></label>
