@@ -8,7 +8,9 @@ Phases (all by default; choose with --only a,b,...):
              get_scheduled_flow_runs, set_state (PENDING -> RUNNING -> COMPLETED of the runs just created),
              logs (batches of 100), flow_runs/filter (limit 50) with --runs (10,000) runs present; RSS after load
   dispatch   created -> PENDING -> RUNNING -> COMPLETED for Baton's in-process worker, `baton worker start` and a
-             stock `prefect worker start` (against Baton and against Prefect)
+             stock `prefect worker start` (against Baton and against Prefect); 8 `baton worker start` on one pool
+             with runs created at 50/s (and how many each started); a burst: 1,000 runs due in the same second
+             on the in-process worker (--limit 64), each child's start lag behind that second
   scheduler  1,000 and 10,000 deployments on a minutely cron: runs ahead, and start lag when due (Baton)
 With --database postgres (load phase only), Baton keeps its data in a fresh PostgreSQL database (--database-url,
 else $BATON_TEST_DATABASE_URL, else the throwaway cluster of scripts/pg.sh, reused or started) and --replicas N
@@ -33,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import burst
 import dispatch_cmp
 import loadgen
 import pgdb
@@ -150,6 +153,7 @@ def phase_dispatch(res: Results, kinds, a, root: str):
             res.add_dispatch("baton worker start, command `true`", out)
         finally:
             dispatch_cmp.stop_worker(w)
+        phase_remote(res, b, a, root)
         if venv:
             out = dispatch_cmp.measure(api, dispatch_cmp.deploy(api, "default", "flow"), n_flow, a.cap_seconds)
             res.add_dispatch("in-process worker, Prefect flow", out)
@@ -169,6 +173,32 @@ def phase_dispatch(res: Results, kinds, a, root: str):
                         p.stop()
     finally:
         b.stop()
+
+
+def phase_remote(res: Results, b: Server, a, root: str):
+    """Runs created at a steady rate on a pool served by several `baton worker start` processes."""
+    workers, n, rate = (2, 20, 20) if a.quick else (8, 400, 50)
+    dep = dispatch_cmp.deploy(b.api, "remote8", "command")
+    procs = burst.start_remote_workers(b.url, "remote8", workers, root)
+    try:
+        time.sleep(1)
+        out = burst.remote(b.api, dep, n, rate, a.cap_seconds)
+    finally:
+        for p in procs:
+            dispatch_cmp.stop_worker(p)
+    res.add_dispatch(f"{workers} baton worker start, {rate} runs/s, `true`", {**out, "not_completed": n - out["completed_runs"]})
+
+
+def phase_burst(res: Results, a, root: str):
+    """`n` runs due in the same second on the in-process worker (`--limit 64`)."""
+    n = 50 if a.quick else 1000
+    b = Server("baton", new_home("baton", root), ["--limit", "64"])
+    b.start()
+    try:
+        out = burst.burst(b.api, dispatch_cmp.deploy(b.api, "default", "command"), n, cap_s=a.cap_seconds)
+    finally:
+        b.stop()
+    res.add_burst(f"{n} runs due at once, in-process worker --limit 64, `true`", out)
 
 
 def phase_scheduler(res: Results, kinds, a, root: str):
@@ -249,6 +279,7 @@ def main() -> int:
         if "dispatch" in phases:
             print("dispatch ...", flush=True)
             phase_dispatch(res, kinds, a, root)
+            phase_burst(res, a, root)
         if "scheduler" in phases:
             print("scheduler ...", flush=True)
             phase_scheduler(res, kinds, a, root)

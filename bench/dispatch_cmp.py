@@ -66,14 +66,16 @@ def measure(api, deployment_id: str, n: int, budget_s: float, run_timeout_s: flo
     return out
 
 
-def start_worker(kind: str, api_url: str, pool: str, venv: Path, bin_: str, log_path: str) -> subprocess.Popen:
-    """`baton worker start` or a stock `prefect worker start` on `pool`, talking to `api_url`."""
+def start_worker(kind: str, api_url: str, pool: str, venv: Path, bin_: str, log_path: str,
+                 extra=()) -> subprocess.Popen:
+    """`baton worker start` or a stock `prefect worker start` on `pool`, talking to `api_url` (`extra`: more
+    arguments)."""
     env = dict(os.environ, PREFECT_API_URL=api_url, VIRTUAL_ENV=str(venv), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PATH=f"{venv / 'bin'}:{os.environ.get('PATH', '')}")
     if kind == "baton":
-        cmd = [bin_, "worker", "start", "--pool", pool, "--api", api_url]
+        cmd = [bin_, "worker", "start", "--pool", pool, "--api", api_url, *extra]
     else:
-        cmd = [str(venv / "bin" / "prefect"), "worker", "start", "--pool", pool, "--type", "process"]
+        cmd = [str(venv / "bin" / "prefect"), "worker", "start", "--pool", pool, "--type", "process", *extra]
     log = open(log_path, "ab")
     return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 

@@ -18,7 +18,7 @@ class Results:
     def __init__(self, machine_info: dict):
         self.machine = machine_info
         self.rows = {}  # metric -> {"unit", "lower", "baton": [..], "prefect": [..]}
-        self.raw, self.sched, self.dispatch = [], [], []
+        self.raw, self.sched, self.dispatch, self.burst = [], [], [], []
 
     def add(self, metric: str, unit: str, kind: str, value: float, lower: bool):
         row = self.rows.setdefault(metric, {"unit": unit, "lower_is_better": lower, "baton": [], "prefect": []})
@@ -27,13 +27,18 @@ class Results:
     def add_dispatch(self, label: str, out: dict):
         self.dispatch.append({"worker": label, **out})
         stages = "  ".join(f"{k} p50 {v['p50_ms']:.1f} / p99 {v['p99_ms']:.1f} ms" for k, v in out.items()
-                           if isinstance(v, dict) and v)
+                           if isinstance(v, dict) and "p50_ms" in v)
         print(f"  dispatch {label}: {out['runs']} runs ({out['not_completed']} not completed)  {stages}", flush=True)
+
+    def add_burst(self, label: str, out: dict):
+        self.burst.append({"what": label, **out})
+        print(f"  burst {label}: {out}", flush=True)
 
     def to_json(self, args: dict) -> dict:
         return {"machine": self.machine, "args": args, "metrics": self.rows, "load_runs": self.raw,
                 "dispatch": [{k: ({kk: vv for kk, vv in v.items() if kk != "all_ms"} if isinstance(v, dict) else v)
-                              for k, v in d.items()} for d in self.dispatch], "scheduler": self.sched}
+                              for k, v in d.items()} for d in self.dispatch], "scheduler": self.sched,
+                "burst": self.burst}
 
 
 def fmt(v: float) -> str:
@@ -62,6 +67,13 @@ def print_table(res: Results):
         for d in res.dispatch:
             c = lambda k: f"{d[k]['p50_ms']:.1f} / {d[k]['p99_ms']:.1f}" if d.get(k) else "-"
             print(f"{d['worker']:<48} {d['runs']:>5} {c('pending'):>18} {c('running'):>18} {c('completed'):>20}")
+            if d.get("runs_per_worker") is not None:
+                print(f"{'':<4}runs started per worker: {d['runs_per_worker']}")
+    for b in res.burst:
+        lag = b.get("start_lag") or {}
+        last = f"{lag['p50_ms']:.0f} / {lag['p99_ms']:.0f} / {lag['max_ms']:.0f} ms" if lag else "-"
+        print(f"\nburst: {b['what']}: {b['started']} of {b['runs']} started (created before due: "
+              f"{b['created_before_due']}); start lag p50 / p99 / last: {last}")
     if res.sched:
         print("\nscheduler (minutely cron):")
         for s in res.sched:
