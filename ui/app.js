@@ -3,46 +3,8 @@ import { html, render, useLayoutEffect, useState } from './lib.js';
 import { useLocation } from './router.js';
 import { Page, Toasts } from './components.js';
 import { PREFECT_PATHS, PrefectLink } from './views/prefect-links.js';
+import { ROUTES, loaded, importPage } from './pages.js';
 import { Nav, NotFound, ConnectionBanner, useConnection, watchConnection, applyTheme, storedTheme, labelTables } from './views/shell.js';
-
-// Each page's module (ui/views/<file>.js) is imported when its route is first opened, so a first visit runs
-// only the frame and the page it shows. [path, file, export name]
-const ROUTES = [
-  [/^\/$/, 'overview', 'Overview'],
-  [/^\/runs\/?$/, 'runs', 'Runs'],
-  [/^\/runs\/([^/]+)$/, 'run', 'RunDetail'],
-  [/^\/task-runs\/([^/]+)$/, 'task-run', 'TaskRunDetail'],
-  [/^\/deployments\/?$/, 'deployments', 'Deployments'],
-  [/^\/deployments\/([^/]+)$/, 'deployment', 'DeploymentDetail'],
-  [/^\/work-pools\/?$/, 'pools', 'Pools'],
-  [/^\/work-pools\/([^/]+)$/, 'pools', 'PoolDetail'],
-  [/^\/concurrency\/?$/, 'concurrency', 'Concurrency'],
-  [/^\/concurrency\/([^/]+)$/, 'concurrency', 'ConcurrencyDetail'],
-  [/^\/flows\/?$/, 'flows', 'Flows'],
-  [/^\/flows\/([^/]+)$/, 'flows', 'FlowDetail'],
-  [/^\/variables\/?$/, 'variables', 'Variables'],
-  [/^\/artifacts\/?$/, 'artifacts', 'ArtifactsPage'],
-  [/^\/artifacts\/key\/([^/]+)$/, 'artifacts', 'ArtifactKey'],
-  [/^\/blocks\/?$/, 'blocks', 'Blocks'],
-  [/^\/blocks\/([^/]+(?:\/[^/]+)?)$/, 'blocks', 'BlockDetail'],
-  [/^\/automations\/?$/, 'automations', 'Automations'],
-  [/^\/automations\/automation\/([^/]+)\/?$/, 'automations', 'AutomationDetail'],
-  [/^\/events\/?$/, 'events', 'Events'],
-];
-
-// Page modules by file, once loaded: a page whose module is here is drawn at once, with no wait.
-const loaded = new Map();
-const loading = new Map();
-
-/** Imports ui/views/`file`.js once (asked for as soon as the route matches, before anything is drawn). */
-function importPage(file) {
-  if (!loading.has(file)) {
-    const p = import(`./views/${file}.js`).then((m) => { loaded.set(file, m); return m; });
-    p.catch(() => loading.delete(file)); // a later visit tries again
-    loading.set(file, p);
-  }
-  return loading.get(file);
-}
 
 /** The page `name` of ui/views/`file`.js, drawn with `props` once that module is loaded. */
 function LazyPage({ file, name, props }) {
