@@ -106,6 +106,12 @@ fn run_worker(api: String, a: WorkerStartArgs) -> anyhow::Result<()> {
             auth,
             python,
         };
+        // A pool that does not exist yet is created, so the worker can wait on it (push dispatch) at once.
+        match transport.ensure_pool().await {
+            Ok(true) => println!("Created work pool '{pool}' (type process)"),
+            Ok(false) => {}
+            Err(e) => eprintln!("Could not look up work pool '{pool}': {e:#}"),
+        }
         println!("Worker {name} polling work pool '{pool}' at {api}");
         let stop = tokio_util::sync::CancellationToken::new();
         let signal = stop.clone();

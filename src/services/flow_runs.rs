@@ -34,8 +34,10 @@ impl Services {
             })
             .await?;
         if created && run.state_type() == Some(StateType::Scheduled) {
-            // A new waiting run may turn Late before the late-runs loop would next look.
+            // A new waiting run may turn Late before the late-runs loop would next look, and may be due
+            // for its pool's workers now.
             self.wake_late_loop(run.next_scheduled_start_time);
+            self.wake_pool(run.work_pool_name.as_deref());
         }
         self.bus.publish(events);
         Ok((run, created))

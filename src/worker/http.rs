@@ -104,6 +104,27 @@ impl Http {
         })
     }
 
+    /// Creates the worker's pool (type `process`) when the server has none of that name, as Prefect's
+    /// workers do; returns whether it did. Another worker creating it at the same moment is no error.
+    pub async fn ensure_pool(&self) -> anyhow::Result<bool> {
+        if self
+            .found(&format!("/work_pools/{}", segment(&self.pool)))
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let body = json!({"name": self.pool, "type": "process"});
+        match self
+            .call(reqwest::Method::POST, "/work_pools/", Some(body))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.downcast_ref::<Refused>().is_some_and(|r| r.status == 409) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// A GET whose 404 is an answer (`None`), not an error.
     async fn found(&self, path: &str) -> anyhow::Result<Option<Value>> {
         match self.call(reqwest::Method::GET, path, None).await {

@@ -177,3 +177,40 @@ async fn a_remote_worker_is_told_of_due_runs_without_polling() {
     let _ = worker.wait();
     app.stop().await;
 }
+
+/// A worker started on a pool that does not exist creates it (type `process`, as Prefect's workers do) and
+/// waits on it at once: a run created afterwards starts without waiting for its (long) poll interval.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_worker_creates_its_missing_pool_and_is_told_of_its_runs() {
+    let app = spawn_app_without_worker().await;
+    let mut worker = start_worker(&app, "made-by-worker", &["--poll-seconds", "120"]);
+    poll_until(
+        "the worker to register on the pool it created",
+        Duration::from_secs(15),
+        || async {
+            let (_, w) = app
+                .post("/work_pools/made-by-worker/workers/filter", json!({}))
+                .await;
+            w.as_array().map_or(0, Vec::len)
+        },
+        |n| *n > 0,
+    )
+    .await;
+    let (st, pool) = app.get("/work_pools/made-by-worker").await;
+    assert!(st.is_success(), "{pool}");
+    assert_eq!(pool["type"], "process", "{pool}");
+    let flow = app.flow("made-by-worker-jobs").await;
+    let (_, d) = app
+        .post(
+            "/deployments/",
+            json!({"name": "now", "flow_id": flow, "work_pool_name": "made-by-worker",
+            "job_variables": {"command": "true"}}),
+        )
+        .await;
+    let id = app.deployment_run(d["id"].as_str().unwrap()).await;
+    app.wait_state(&id, &["COMPLETED"], Duration::from_secs(20))
+        .await;
+    let _ = worker.kill();
+    let _ = worker.wait();
+    app.stop().await;
+}
