@@ -96,15 +96,11 @@ fn page(headers: &HeaderMap) -> Response {
         .map(|(url, hash)| (url.clone(), format!("{url}?v={hash}").into()))
         .collect();
     let map = serde_json::json!({ "imports": imports }).to_string();
-    // Every module is asked for at once, rather than level by level as imports are found.
-    let preload: String = imports
-        .values()
-        .filter_map(|url| url.as_str())
-        .map(|url| format!("<link rel=\"modulepreload\" href=\"{url}\">\n  "))
-        .collect();
+    // No preload of every module: the browser would compile all of them before the first page draws.
+    // `index.html` hints the frame's own modules, and a page's module is fetched when its route opens.
     html = html.replacen(
         "<script",
-        &format!("<script type=\"importmap\">{map}</script>\n  {preload}<script"),
+        &format!("<script type=\"importmap\">{map}</script>\n  <script"),
         1,
     );
     // The inline map is allowed by its hash; every other script still comes only from the server.
