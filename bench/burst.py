@@ -37,7 +37,8 @@ def summary(values_ms) -> dict:
     v = sorted(values_ms)
     if not v:
         return {}
-    return {"p50_ms": statistics.median(v), "p99_ms": pct(v, 0.99), "max_ms": v[-1]}
+    return {"min_ms": v[0], "p10_ms": pct(v, 0.10), "p50_ms": statistics.median(v), "p90_ms": pct(v, 0.90),
+            "p99_ms": pct(v, 0.99), "max_ms": v[-1]}
 
 
 def runs_of(api, deployment_id: str, limit: int) -> list:
