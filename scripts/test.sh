@@ -103,9 +103,10 @@ BATON_TEST_DATABASE_URL="$PG_URL" cargo test --locked --quiet --features embed-u
     | tee target/cargo-test-pg.log
 grep -q "test result: ok" target/cargo-test-pg.log
 
-step "cargo build (the binary the SDK and browser tests start: built already by cargo test)"
-cargo build --locked --quiet --features embed-ui
+# The binary the SDK and browser tests start is the one cargo test built for the integration tests (a `cargo
+# build` here would build it again: its dependencies' features differ without the dev-dependencies).
 export BATON_BIN="$PWD/target/debug/baton"
+[[ -x "$BATON_BIN" ]] || { echo "cargo test built no $BATON_BIN" >&2; exit 1; }
 
 step "Fuzzing every API operation from /api/openapi.json (schemathesis)"
 await venv-fuzz
