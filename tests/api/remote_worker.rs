@@ -21,6 +21,24 @@ fn start_worker(app: &TestApp, pool: &str, args: &[&str]) -> std::process::Child
         .unwrap()
 }
 
+/// Waits until a worker has registered on `pool` (its first heartbeat: it polls and waits from then on).
+async fn registered(app: &TestApp, pool: &str) {
+    let path = format!("/work_pools/{pool}/workers/filter");
+    poll_until(
+        "the worker to register",
+        Duration::from_secs(15),
+        || async {
+            app.post(&path, json!({}))
+                .await
+                .1
+                .as_array()
+                .map_or(0, Vec::len)
+        },
+        |n| *n > 0,
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_worker_runs_and_cancels_runs() {
     let app = spawn_app_without_worker().await;
@@ -130,18 +148,7 @@ async fn a_remote_worker_is_told_of_due_runs_without_polling() {
         .await;
     let mut worker = start_worker(&app, "pushed", &["--poll-seconds", "120"]);
     // The worker's first poll and first ask happen at start; wait until it is waiting on the server.
-    poll_until(
-        "the worker to register",
-        Duration::from_secs(15),
-        || async {
-            let (_, w) = app
-                .post("/work_pools/pushed/workers/filter", json!({}))
-                .await;
-            w.as_array().map_or(0, Vec::len)
-        },
-        |n| *n > 0,
-    )
-    .await;
+    registered(&app, "pushed").await;
     let flow = app.flow("pushed-jobs").await;
     let (_, d) = app
         .post(
@@ -184,30 +191,18 @@ async fn a_remote_worker_is_told_of_due_runs_without_polling() {
 async fn a_remote_worker_creates_its_missing_pool_and_is_told_of_its_runs() {
     let app = spawn_app_without_worker().await;
     let mut worker = start_worker(&app, "made-by-worker", &["--poll-seconds", "120"]);
-    poll_until(
-        "the worker to register on the pool it created",
-        Duration::from_secs(15),
-        || async {
-            let (_, w) = app
-                .post("/work_pools/made-by-worker/workers/filter", json!({}))
-                .await;
-            w.as_array().map_or(0, Vec::len)
-        },
-        |n| *n > 0,
-    )
-    .await;
+    registered(&app, "made-by-worker").await;
     let (st, pool) = app.get("/work_pools/made-by-worker").await;
     assert!(st.is_success(), "{pool}");
     assert_eq!(pool["type"], "process", "{pool}");
     let flow = app.flow("made-by-worker-jobs").await;
-    let (_, d) = app
-        .post(
-            "/deployments/",
+    let dep = app
+        .deployment(
             json!({"name": "now", "flow_id": flow, "work_pool_name": "made-by-worker",
             "job_variables": {"command": "true"}}),
         )
         .await;
-    let id = app.deployment_run(d["id"].as_str().unwrap()).await;
+    let id = app.deployment_run(&dep).await;
     app.wait_state(&id, &["COMPLETED"], Duration::from_secs(20))
         .await;
     let _ = worker.kill();
