@@ -104,12 +104,13 @@ def remote(api, deployment_id: str, n: int, rate: float, cap_s: float = 120) -> 
         if len(runs) >= n and all(r["state_type"] in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for r in runs):
             break
         time.sleep(0.5)
+    created_at = {r["id"]: ts(r["created"]) for r in runs}
     pending, running = [], []
     for rid in ids:
         first = {}
         for s in sorted(api.call("GET", f"/flow_run_states/?flow_run_id={rid}"), key=lambda s: ts(s["timestamp"])):
             first.setdefault(s["type"], ts(s["timestamp"]))
-        created = ts(next(r["created"] for r in runs if r["id"] == rid)) if runs else None
+        created = created_at.get(rid)
         if created and "PENDING" in first:
             pending.append((first["PENDING"] - created) * 1000)
         if created and "RUNNING" in first:

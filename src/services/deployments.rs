@@ -212,11 +212,7 @@ impl Services {
             })
             .await
             .map_err(|e| not_found_as(e, id))?;
-        self.bus.publish(events);
-        if created {
-            self.wake_late_loop(run.next_scheduled_start_time);
-            self.wake_pool(run.work_pool_name.as_deref());
-        }
+        self.after_create(&run, created, events);
         Ok((run, created))
     }
 

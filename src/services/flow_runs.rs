@@ -33,14 +33,24 @@ impl Services {
                 Ok((run, true, events))
             })
             .await?;
+        self.after_create(&run, created, events);
+        Ok((run, created))
+    }
+
+    /// What follows a run's creation once it is committed (through `/flow_runs/` or a deployment): publish
+    /// its events; a new waiting run may turn Late before the late-runs loop would next look, and may be due
+    /// for its pool's workers now.
+    pub(super) fn after_create(
+        &self,
+        run: &FlowRun,
+        created: bool,
+        events: Vec<crate::domain::event::Event>,
+    ) {
+        self.bus.publish(events);
         if created && run.state_type() == Some(StateType::Scheduled) {
-            // A new waiting run may turn Late before the late-runs loop would next look, and may be due
-            // for its pool's workers now.
             self.wake_late_loop(run.next_scheduled_start_time);
             self.wake_pool(run.work_pool_name.as_deref());
         }
-        self.bus.publish(events);
-        Ok((run, created))
     }
 
     /// The flow run with this id.
