@@ -50,6 +50,7 @@ mod sorts;
 mod task_runs;
 mod task_workers;
 mod ui;
+mod ui_modules;
 mod ui_ops;
 mod variables;
 mod work_pool_fields;

@@ -4,6 +4,7 @@
 //! sent gzipped (compressed once each); the page names every file by its content hash, so browsers keep
 //! files until they change and revalidate only the page.
 
+use super::ui_modules::Modules;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use flate2::write::GzEncoder;
@@ -48,7 +49,7 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
         // A missing file (favicon.ico, a mistyped script): not a page.
         None
     } else {
-        return page(&headers);
+        return page(uri.path(), &headers);
     };
     let Some(f) = file else {
         return not_found();
@@ -70,8 +71,10 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
 
 /// The dashboard's page: `index.html` with every file's URL carrying its content hash, and an import map
 /// that does the same for the modules' imports of each other, so a browser keeps each file until it changes
-/// (still no build step: the map is made from the embedded files).
-fn page(headers: &HeaderMap) -> Response {
+/// (still no build step: the map is made from the embedded files). Then a `modulepreload` for each module
+/// the page at `path` runs before it draws (`ui_modules`): all are asked for at once, not one level of
+/// imports per round trip, and no others (preloading every module made the browser compile all of them).
+fn page(path: &str, headers: &HeaderMap) -> Response {
     let Some(index) = Ui::get("index.html") else {
         return not_found();
     };
@@ -90,19 +93,29 @@ fn page(headers: &HeaderMap) -> Response {
     for (url, hash) in &files {
         html = html.replace(&format!("\"{url}\""), &format!("\"{url}?v={hash}\""));
     }
+    let versioned: HashMap<&str, &str> = files
+        .iter()
+        .map(|(u, h)| (u.as_str(), h.as_str()))
+        .collect();
     let imports: serde_json::Map<String, serde_json::Value> = files
         .iter()
         .filter(|(url, _)| url.ends_with(".js"))
         .map(|(url, hash)| (url.clone(), format!("{url}?v={hash}").into()))
         .collect();
     let map = serde_json::json!({ "imports": imports }).to_string();
-    // No preload of every module: the browser would compile all of them before the first page draws.
-    // `index.html` hints the frame's own modules, and a page's module is fetched when its route opens.
-    html = html.replacen(
-        "<script",
-        &format!("<script type=\"importmap\">{map}</script>\n  <script"),
-        1,
-    );
+    let hints: String = modules(&files)
+        .for_page(path)
+        .iter()
+        .filter_map(|url| versioned.get(url.as_str()).map(|h| (url, h)))
+        .map(|(url, h)| format!("\n  <link rel=\"modulepreload\" href=\"{url}?v={h}\">"))
+        .collect();
+    // The map comes before the hints: a module load started before an import map ignores the map.
+    let head = format!("<script type=\"importmap\">{map}</script>{hints}");
+    html = if html.contains(MODULES_MARK) {
+        html.replacen(MODULES_MARK, &head, 1)
+    } else {
+        html.replacen("<script", &format!("{head}\n  <script"), 1)
+    };
     // The inline map is allowed by its hash; every other script still comes only from the server.
     let digest = base64::Engine::encode(
         &base64::engine::general_purpose::STANDARD,
@@ -122,6 +135,42 @@ fn page(headers: &HeaderMap) -> Response {
         csp,
         headers,
     )
+}
+
+/// Where `index.html` wants the import map and the module hints.
+const MODULES_MARK: &str = "<!-- modules -->";
+
+/// The modules' imports and the routes, read once per set of files (a debug build's files change on disk).
+fn modules(files: &[(String, String)]) -> Arc<Modules> {
+    /// The files' hashes, and what was read from those files.
+    type Cached = Option<(String, Arc<Modules>)>;
+    static CACHE: LazyLock<Mutex<Cached>> = LazyLock::new(Default::default);
+    let key: String = files.iter().map(|(_, h)| h.as_str()).collect();
+    if let Ok(cache) = CACHE.lock() {
+        if let Some((k, m)) = cache.as_ref() {
+            if *k == key {
+                return m.clone();
+            }
+        }
+    }
+    let sources: Vec<(String, Cow<'static, [u8]>)> = files
+        .iter()
+        .filter(|(url, _)| url.ends_with(".js"))
+        .filter_map(|(url, _)| {
+            let f = match url.strip_prefix("/ui/") {
+                Some(rest) => Ui::get(rest),
+                None => Assets::get(url.strip_prefix("/assets/")?),
+            }?;
+            Some((url.clone(), f.data))
+        })
+        .collect();
+    let m = Arc::new(Modules::new(sources.iter().map(|(url, data)| {
+        (url.clone(), std::str::from_utf8(data).unwrap_or(""))
+    })));
+    if let Ok(mut cache) = CACHE.lock() {
+        *cache = Some((key, m.clone()));
+    }
+    m
 }
 
 fn short_hash(f: &rust_embed::EmbeddedFile) -> String {
@@ -267,126 +316,5 @@ fn not_found() -> Response {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Every vendored file listed in `assets/VENDOR.md` is there, unedited (its sha256 matches).
-    #[test]
-    fn vendored_files_match_their_recorded_hashes() {
-        let table = include_str!("../../assets/VENDOR.md");
-        let mut checked = 0;
-        for line in table.lines().filter(|l| l.starts_with("| `vendor/")) {
-            let cells: Vec<&str> = line
-                .split('|')
-                .map(|c| c.trim().trim_matches('`'))
-                .collect();
-            let (file, want) = (cells[1], cells[4]);
-            let got = Assets::get(file).unwrap_or_else(|| panic!("{file} is listed but missing"));
-            let hex: String = got
-                .metadata
-                .sha256_hash()
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
-            assert_eq!(hex, want, "{file} differs from the published file");
-            checked += 1;
-        }
-        assert_eq!(checked, 3, "VENDOR.md lists three files");
-    }
-
-    #[test]
-    fn traversal_is_refused_in_every_encoding() {
-        for p in [
-            "ui/../Cargo.toml",
-            "ui/%2e%2e/Cargo.toml",
-            "ui/%2E%2E%2FCargo.toml",
-            "ui/..%2fCargo.toml",
-            "assets/%252e%252e/x",
-            "ui/..\\x",
-            "ui/%5c..",
-            "ui/%00",
-            "ui/%zz",
-        ] {
-            assert!(unsafe_path(p).is_some(), "{p} should be refused");
-        }
-        assert_eq!(unsafe_path("ui/app.js"), None);
-        assert_eq!(unsafe_path("runs/some%20name"), None);
-    }
-
-    async fn get(path: &str, gzip: bool) -> Response {
-        let mut headers = HeaderMap::new();
-        if gzip {
-            headers.insert(
-                header::ACCEPT_ENCODING,
-                HeaderValue::from_static("gzip, br"),
-            );
-        }
-        serve(path.parse().unwrap(), headers).await
-    }
-
-    async fn body(r: Response) -> Vec<u8> {
-        axum::body::to_bytes(r.into_body(), usize::MAX)
-            .await
-            .unwrap()
-            .to_vec()
-    }
-
-    #[tokio::test]
-    async fn the_page_names_every_file_by_its_content_and_allows_only_its_own_import_map() {
-        let r = get("/runs", false).await;
-        let csp = r.headers()[header::CONTENT_SECURITY_POLICY]
-            .to_str()
-            .unwrap()
-            .to_string();
-        let html = String::from_utf8(body(r).await).unwrap();
-        let app = short_hash(&Ui::get("app.js").unwrap());
-        assert!(
-            html.contains(&format!("src=\"/ui/app.js?v={app}\"")),
-            "{html}"
-        );
-        let map = html
-            .split("<script type=\"importmap\">")
-            .nth(1)
-            .and_then(|rest| rest.split("</script>").next())
-            .expect("an import map");
-        let map: serde_json::Value = serde_json::from_str(map).unwrap();
-        let api = short_hash(&Ui::get("api.js").unwrap());
-        assert_eq!(map["imports"]["/ui/api.js"], format!("/ui/api.js?v={api}"));
-        let digest = base64::Engine::encode(
-            &base64::engine::general_purpose::STANDARD,
-            Sha256::digest(map.to_string().as_bytes()),
-        );
-        assert!(csp.contains(&format!("'sha256-{digest}'")), "{csp}");
-    }
-
-    #[tokio::test]
-    async fn a_versioned_file_is_kept_for_good_and_sent_gzipped_to_who_takes_it() {
-        let plain = body(get("/ui/api.js", false).await).await;
-        let hash = short_hash(&Ui::get("api.js").unwrap());
-        let r = get(&format!("/ui/api.js?v={hash}"), true).await;
-        let h = r.headers().clone();
-        assert_eq!(h[header::CONTENT_ENCODING], "gzip");
-        assert!(h[header::CACHE_CONTROL]
-            .to_str()
-            .unwrap()
-            .contains("immutable"));
-        assert_eq!(h[header::ETAG], format!("\"{hash}-gz\"").as_str());
-        let mut unzipped = Vec::new();
-        std::io::Read::read_to_end(
-            &mut flate2::read::GzDecoder::new(&body(r).await[..]),
-            &mut unzipped,
-        )
-        .unwrap();
-        assert_eq!(unzipped, plain);
-        // Another version's URL, or none, is revalidated.
-        let r = get("/ui/api.js?v=0000", false).await;
-        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-cache");
-        assert!(r.headers().get(header::CONTENT_ENCODING).is_none());
-    }
-
-    #[test]
-    fn index_and_modules_are_embedded() {
-        assert!(Ui::get("index.html").is_some());
-        assert!(Ui::get("app.js").is_some());
-    }
-}
+#[path = "ui_tests.rs"]
+mod tests;

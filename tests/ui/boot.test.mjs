@@ -1,7 +1,7 @@
 // What a first visit loads (issue 21, speed): the entry module imports only the frame, each page's module is
-// imported when its route opens, the chart library only on the overview, and the page asks for the frame's
-// modules before everything else the server preloads. Then every page opened from a fresh browser and by
-// in-app links draws, with no console errors.
+// imported when its route opens, the chart library only on the overview, and the served page hints exactly the
+// modules its route runs before it draws (the frame's and its page module's, with their imports). Then every
+// page opened from a fresh browser and by in-app links draws, with no console errors.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -29,28 +29,31 @@ function staticImports(site) {
     ? spec : normalize(join(dirname(site), spec))));
 }
 
-/** app.js and everything it imports statically, transitively. */
-function bootClosure() {
+/** The modules `roots` import statically, transitively, with the roots. */
+function closure(roots) {
   const seen = new Set();
   const visit = (site) => { if (!seen.has(site)) { seen.add(site); staticImports(site).forEach(visit); } };
-  visit('/ui/app.js');
+  roots.forEach(visit);
   return seen;
 }
 
-test('boot imports only the frame; the page asks for those modules first', async () => {
-  const boot = bootClosure();
+test('boot imports only the frame; the page hints its route\'s modules and no others', async () => {
+  const boot = closure(['/ui/app.js']);
   const pages = [...boot].filter((s) => s.startsWith('/ui/views/') && !['/ui/views/shell.js', '/ui/views/prefect-links.js'].includes(s));
   assert.deepEqual(pages, [], 'app.js imports no page module statically');
   assert.ok(!boot.has('/assets/vendor/uplot/uPlot.esm.js'), 'the chart library is not loaded at boot');
   assert.ok(boot.has('/assets/vendor/htm/preact/standalone.module.js'));
 
-  // The served page: its preload hints name every boot module, before any modulepreload the server adds.
-  const html = await (await fetch(`${baton.url}/runs`)).text();
-  const hinted = [...html.matchAll(/<link rel="preload" as="script" crossorigin href="([^"?]+)\?v=/g)].map((m) => m[1]);
-  assert.deepEqual([...boot].filter((s) => !hinted.includes(s)), [], 'every boot module is hinted');
-  const [hints, preloads] = [html.indexOf('rel="preload" as="script"'), html.indexOf('rel="modulepreload"')];
-  assert.ok(hints > -1 && (preloads === -1 || hints < preloads), 'hints come first');
-  assert.ok(html.includes('type="importmap"'));
+  // The served page: a modulepreload for each module of the frame and of the route's page module (with their
+  // imports), after the import map, and none for another page's modules or the chart library.
+  for (const [path, page] of [['/runs', 'runs'], ['/runs/0193f7c2-5c2e-7000-8000-000000000000', 'run'], ['/flows/x', 'flows'], ['/', 'overview']]) {
+    const html = await (await fetch(`${baton.url}${path}`)).text();
+    const hinted = [...html.matchAll(/<link rel="modulepreload" href="([^"?]+)\?v=/g)].map((m) => m[1]);
+    const want = closure(['/ui/app.js', `/ui/views/${page}.js`]);
+    assert.deepEqual([...want].filter((s) => !hinted.includes(s)), [], `${path}: every module of the route is hinted`);
+    assert.deepEqual(hinted.filter((s) => !want.has(s)), [], `${path}: no other module is hinted`);
+    assert.ok(html.includes('type="importmap"') && html.indexOf('type="importmap"') < html.indexOf('rel="modulepreload"'), `${path}: the import map comes first`);
+  }
 });
 
 test('every route draws from a fresh browser and by in-app links, loading its module on demand', async () => {
