@@ -99,25 +99,33 @@ export function Overview({ query }) {
     const start = end - span;
     const since = new Date(start * 1000).toISOString();
     const inRange = (f) => ({ ...f, flow_runs: { ...f.flow_runs, expected_start_time: { after_: since } } });
-    const [history, late, failed, crashed, running, upcoming, pools] = await Promise.all([
+    const [history, late, failed, crashed, running] = await Promise.all([
       post('/flow_runs/history', { history_start: since, history_end: new Date(end * 1000).toISOString(), history_interval_seconds: step }),
       post('/flow_runs/count', stateFilter(null, ['Late'])),
       post('/flow_runs/count', inRange(stateFilter(['FAILED']))),
       post('/flow_runs/count', inRange(stateFilter(['CRASHED']))),
       post('/flow_runs/count', stateFilter(['RUNNING'])),
-      post('/flow_runs/filter', { ...stateFilter(['SCHEDULED']), sort: 'EXPECTED_START_TIME_ASC', limit: 8 }).then(withNames),
-      post('/work_pools/filter', { limit: 50 }),
     ]);
-    const workers = await Promise.all(pools.map((p) => post(`/work_pools/${seg(p.name)}/workers/filter`, { limit: 200 })));
-    return { history, late, failed, crashed, running, upcoming, pools: pools.map((p, i) => ({ ...p, workers: workers[i] })), since };
+    return { history, late, failed, crashed, running, since };
   }, [range], 1000);
-  useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') data.soon(); });
+  // The lists below take a second request each (names, a pool's workers): the counts and the chart do not
+  // wait for them.
+  const lists = useData(async () => {
+    const [upcoming, pools] = await Promise.all([
+      post('/flow_runs/filter', { ...stateFilter(['SCHEDULED']), sort: 'EXPECTED_START_TIME_ASC', limit: 8 }).then(withNames),
+      post('/work_pools/filter', { limit: 50 }).then((list) => Promise.all(list.map(async (p) => ({
+        ...p, workers: await post(`/work_pools/${seg(p.name)}/workers/filter`, { limit: 200 }) })))),
+    ]);
+    return { upcoming, pools };
+  }, [], 1000);
+  useLive(null, (kind) => { if (kind === 'flow_run' || kind === 'resync') { data.soon(); lists.soon(); } });
   const d = data.data;
+  const l = lists.data;
   const since = d && encodeURIComponent(d.since);
   return html`<${Page} title="Overview" actions=${html`<div class="seg" role="group" aria-label="Time range">
       ${Object.keys(RANGES).map((r) => html`<button aria-pressed=${r === range} onClick=${() => setQuery({ range: r === '24h' ? '' : r })}>${r === '24h' ? 'Last 24 hours' : 'Last 7 days'}</button>`)}
     </div>`}>
-    <${ErrorNote} error=${data.error} />
+    <${ErrorNote} error=${data.error || lists.error} />
     ${!d ? html`<${Loading} />` : html`
       <div class="stats">
         <${Card} label="Late" n=${d.late} href="/runs?state_name=Late" tone="warn" />
@@ -128,13 +136,13 @@ export function Overview({ query }) {
       <section class="panel"><h2>Runs over time</h2><${RunsChart} history=${d.history} label=${`Runs per ${step / 3600} h by state`} /></section>
       <div class="cols">
         <section class="panel"><h2>Upcoming runs</h2>
-          ${d.upcoming.length ? html`<ul class="list">${d.upcoming.map((r) => html`<li>
+          ${!l ? (lists.error ? '' : html`<${Loading} />`) : l.upcoming.length ? html`<ul class="list">${l.upcoming.map((r) => html`<li>
             <a href=${`/runs/${r.id}`}>${r.name}</a> <span class="muted">${r.flow_name}${r.deployment_name ? ` / ${r.deployment_name}` : ''}</span>
             <span class="right"><${StateBadge} type=${r.state_type} name=${r.state_name} /> <${Time} iso=${r.expected_start_time} rel /></span></li>`)}</ul>`
           : html`<p class="muted">Nothing scheduled.</p>`}
         </section>
         <section class="panel"><h2>Work pools</h2>
-          ${d.pools.length ? html`<ul class="list">${d.pools.map((p) => html`<li>
+          ${!l ? (lists.error ? '' : html`<${Loading} />`) : l.pools.length ? html`<ul class="list">${l.pools.map((p) => html`<li>
             <a href=${`/work-pools/${seg(p.name)}`}>${p.name}</a> <span class="muted">${p.type}</span>
             <span class="right">${p.workers.filter((w) => w.status === 'ONLINE').length}/${p.workers.length} workers online
               <span class=${`badge pool-${(p.status || 'none').toLowerCase()}`}>${p.is_paused ? 'PAUSED' : (p.status || 'NOT_READY')}</span></span></li>`)}</ul>`

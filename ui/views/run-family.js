@@ -26,6 +26,7 @@ export function ParentLink({ run }) {
 /** The run's subflow runs as a table; nothing when it has none. */
 export function Subflows({ id, version }) {
   const kids = useData(async () => {
+    if (version === undefined) return null; // asked for once the task runs are here, then on each change
     const filter = { flow_runs: { parent_flow_run_id: { any_: [id] } } };
     const [runs, total] = await Promise.all([
       post('/flow_runs/filter', { ...filter, sort: 'EXPECTED_START_TIME_ASC', limit: 100 }),

@@ -85,7 +85,8 @@ function WhyLate({ id }) {
 /** The task runs as a timeline, a table (`?tab=list`), or a graph of boxes and dependency edges (`?tab=graph`). */
 function TaskRuns({ id, run, tasks, tab }) {
   const tabs = [['timeline', 'Timeline'], ['list', 'List'], ['graph', 'Graph']];
-  const total = useData(() => post('/task_runs/count', { task_runs: { flow_run_id: { any_: [id] } } }), [id, tasks.data]);
+  // Counted once the task runs are here (and again when they change), not also before.
+  const total = useData(async () => (tasks.data ? post('/task_runs/count', { task_runs: { flow_run_id: { any_: [id] } } }) : undefined), [id, tasks.data]);
   const n = total.data ?? tasks.data?.length;
   const cut = tasks.data && n > tasks.data.length && tab !== 'graph';
   return html`<section class="panel">
@@ -111,11 +112,16 @@ export function RunDetail({ id, query }) {
 }
 
 function RunPage({ id, query }) {
-  const run = useData(async () => {
-    const [r] = await withNames([await get(`/flow_runs/${id}`)]);
-    const deployment = r.deployment_id ? await get(`/deployments/${r.deployment_id}`).catch(() => null) : null;
-    return { run: r, deployment };
-  }, [id]);
+  // The page draws once the run is here; its flow's and deployment's names and the deployment (for the
+  // actions) follow, asked for together, while the logs, task runs and artifacts load.
+  const run = useData(() => get(`/flow_runs/${id}`), [id]);
+  const about = useData(async () => {
+    const r = run.data;
+    if (!r) return null;
+    const [[named], deployment] = await Promise.all([withNames([r]),
+      r.deployment_id ? get(`/deployments/${r.deployment_id}`).catch(() => null) : null]);
+    return { flow_name: named.flow_name, deployment_name: named.deployment_name, deployment };
+  }, [run.data?.flow_id, run.data?.deployment_id]);
   const states = useData(() => get(`/flow_run_states/?flow_run_id=${id}`), [id]);
   const tasks = useData(() => post('/task_runs/filter', { task_runs: { flow_run_id: { any_: [id] } }, sort: 'EXPECTED_START_TIME_ASC', limit: TASK_LIMIT }), [id]);
   const logSink = useRef(() => {});
@@ -128,12 +134,12 @@ function RunPage({ id, query }) {
   if (isNotFound(run.error) && !run.data) return html`<${NotFound} what="flow run" id=${id} back="/runs" backLabel="All runs" />`;
   if (run.error && !run.data) return html`<${Page} title="Flow run"><${ErrorNote} error=${run.error} /></${Page}>`;
   if (!run.data) return html`<${Page} title="Flow run"><${Loading} /></${Page}>`;
-  const r = run.data.run;
+  const r = { ...run.data, flow_name: about.data?.flow_name, deployment_name: about.data?.deployment_name };
   const reload = () => { run.reload(); states.reload(); };
   const waiting = r.state_name === 'Late' || (r.state_type === 'SCHEDULED' && new Date(r.expected_start_time) < Date.now());
   return html`<${Page} title=${r.name}
     sub=${html`<${StateBadge} type=${r.state_type} name=${r.state_name} /> <span class="muted">${r.flow_name}${r.deployment_name ? ` / ${r.deployment_name}` : ''}</span>${r.parent_task_run_id ? html` <${ParentLink} run=${r} />` : ''}${r.state?.message ? html` <span class=${`small state-msg ${ENDED_BADLY.has(r.state_type) ? 'failed' : 'muted'}`}>${r.state.message}</span>` : ''}`}
-    actions=${html`<${Actions} run=${r} deployment=${run.data.deployment} reload=${reload} />`}>
+    actions=${html`<${Actions} run=${r} deployment=${about.data?.deployment} reload=${reload} />`}>
     ${waiting ? html`<${WhyLate} id=${id} key=${r.state_name} />` : ''}
     <div class="cols">
       <section class="panel"><h2>Details</h2><${Details} run=${r} /></section>
