@@ -177,7 +177,7 @@ impl Services {
         let now = self.clock.now();
         let (run, created, events) = self
             .store
-            .write(move |tx| {
+            .write_repeatable(move |tx| {
                 let (d, flow_name) =
                     deployments::for_run(tx, id)?.ok_or(StoreError::NotFound("deployment"))?;
                 let params = merge_parameters(&[&d.parameters, &req.parameters]);
@@ -203,7 +203,7 @@ impl Services {
                     .state
                     .clone()
                     .unwrap_or_else(|| ProposedState::of(StateType::Scheduled));
-                let new = run_of(&d, params, req, state);
+                let new = run_of(&d, params, req.clone(), state);
                 let (mut run, events) = build_run(new, &flow_name, now);
                 flow_runs::place(tx, &mut run)?;
                 flow_runs::insert(tx, &run)?;

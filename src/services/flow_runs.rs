@@ -17,7 +17,7 @@ impl Services {
         let now = self.clock.now();
         let (run, created, events) = self
             .store
-            .write(move |tx| {
+            .write_repeatable(move |tx| {
                 let flow = flows::get(tx, new.flow_id)?.ok_or_else(|| {
                     StoreError::Invalid(format!("flow_id: flow {} does not exist", new.flow_id))
                 })?;
@@ -26,7 +26,7 @@ impl Services {
                         return Ok((existing, false, Vec::new()));
                     }
                 }
-                let (mut run, events) = build_run(new, &flow.name, now);
+                let (mut run, events) = build_run(new.clone(), &flow.name, now);
                 flow_runs::place(tx, &mut run)?;
                 flow_runs::insert(tx, &run)?;
                 store_events(tx, &events)?;
@@ -153,9 +153,9 @@ impl Services {
         let now = self.clock.now();
         let (outcome, events) = self
             .store
-            .write(move |tx| {
+            .write_repeatable(move |tx| {
                 let run = flow_runs::get(tx, id)?.ok_or(StoreError::NotFound("flow run"))?;
-                transition(tx, run, proposed, force, now)
+                transition(tx, run, proposed.clone(), force, now)
             })
             .await
             .map_err(|e| match e {

@@ -4,6 +4,7 @@ use super::{Result, Services};
 use crate::domain::filter::Query;
 use crate::domain::log::Log;
 use crate::store::logs;
+use std::sync::Arc;
 
 impl Services {
     /// Stores a batch of log lines in one transaction.
@@ -13,11 +14,14 @@ impl Services {
             l.created = now;
         }
         let n = batch.len();
-        let batch = self
-            .store
-            .write(move |tx| logs::insert_many(tx, &batch).map(|()| batch))
+        let batch = Arc::new(batch);
+        let lines = batch.clone();
+        self.store
+            .write_repeatable(move |tx| logs::insert_many(tx, &lines))
             .await?;
-        self.bus.publish_logs(batch);
+        // The writer dropped its copy with the closure; cloning is only a fallback.
+        self.bus
+            .publish_logs(Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone()));
         Ok(n)
     }
 

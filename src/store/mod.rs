@@ -43,6 +43,7 @@ pub mod variables;
 pub mod work_pools;
 pub mod work_queues;
 mod writer;
+mod writer_group;
 
 pub use error::{Result, StoreError};
 
@@ -245,6 +246,20 @@ impl Store {
     {
         match &self.engine {
             Engine::Lite(l) => l.writer.write(f).await,
+            Engine::Pg(p) => p.write(f).await,
+        }
+    }
+
+    /// As [`Store::write`], for a closure that may run more than once before its one commit: on SQLite it
+    /// shares a savepoint with the repeatable writes committed with it (see [`writer_group`]). For the hot
+    /// paths: creating runs, their states, logs.
+    pub async fn write_repeatable<T, F>(&self, f: F) -> Result<T>
+    where
+        F: Fn(&Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        match &self.engine {
+            Engine::Lite(l) => l.writer.write_repeatable(f).await,
             Engine::Pg(p) => p.write(f).await,
         }
     }

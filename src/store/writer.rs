@@ -8,6 +8,7 @@
 
 use super::checkpoint::Drain;
 use super::error::{Result, StoreError};
+use super::writer_group::{Group, RepeatJob, Repeatable};
 use super::Tx;
 use rusqlite::Connection;
 use std::any::Any;
@@ -20,7 +21,7 @@ use tokio::sync::oneshot;
 pub const MAX_BATCH: usize = 64;
 
 /// What a finished closure left for after the commit: answers its caller with the commit's outcome.
-type Reply = Box<dyn FnOnce(std::result::Result<(), &rusqlite::Error>) + Send>;
+pub(super) type Reply = Box<dyn FnOnce(std::result::Result<(), &rusqlite::Error>) + Send>;
 
 /// A queued closure: runs inside the open transaction under its own savepoint, or is failed unrun.
 trait Work: Send {
@@ -29,7 +30,24 @@ trait Work: Send {
     fn fail(self: Box<Self>, e: StoreError);
 }
 
-type Job = Box<dyn Work>;
+/// A queued write: an ordinary one runs under its own savepoint; a repeatable one shares a savepoint with
+/// the repeatable writes next to it (see [`super::writer_group`]).
+enum Job {
+    Once(Box<dyn Work>),
+    Repeatable(Box<dyn Repeatable>),
+}
+
+impl Job {
+    fn fail(self, e: StoreError) {
+        match self {
+            Job::Once(job) => job.fail(e),
+            Job::Repeatable(mut job) => {
+                job.fail(e);
+                job.finish()(Ok(()));
+            }
+        }
+    }
+}
 
 struct WriteJob<F, T> {
     f: F,
@@ -77,7 +95,7 @@ pub struct Counts {
 }
 
 /// The outcome a caller gets: its value, its error, or the panic of its closure (re-raised in the caller).
-type Outcome<T> = std::result::Result<Result<T>, Box<dyn Any + Send>>;
+pub(super) type Outcome<T> = std::result::Result<Result<T>, Box<dyn Any + Send>>;
 
 impl Writer {
     /// Starts the writer thread on `conn` (already configured and migrated).
@@ -103,7 +121,24 @@ impl Writer {
         T: Send + 'static,
     {
         let (done, wait) = oneshot::channel::<Outcome<T>>();
-        let job: Job = Box::new(WriteJob { f, done });
+        self.queue(Job::Once(Box::new(WriteJob { f, done })), wait)
+            .await
+    }
+
+    /// As [`Writer::write`], for a closure that may run more than once before its one commit (it may be
+    /// undone and run again when a write committed with it fails): it shares a savepoint with the
+    /// repeatable writes next to it instead of having its own. For the hot paths.
+    pub async fn write_repeatable<T, F>(&self, f: F) -> Result<T>
+    where
+        F: Fn(&Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (done, wait) = oneshot::channel::<Outcome<T>>();
+        let job = RepeatJob { f, out: None, done };
+        self.queue(Job::Repeatable(Box::new(job)), wait).await
+    }
+
+    async fn queue<T>(&self, job: Job, wait: oneshot::Receiver<Outcome<T>>) -> Result<T> {
         self.counts.queued.fetch_add(1, Relaxed);
         self.tx
             .send(Msg::Write(job))
@@ -198,11 +233,11 @@ where
 }
 
 /// Runs a statement without parameters through the statement cache.
-fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+pub(super) fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn sqlite_code(e: &rusqlite::Error) -> Option<rusqlite::ffi::Error> {
+pub(super) fn sqlite_code(e: &rusqlite::Error) -> Option<rusqlite::ffi::Error> {
     match e {
         rusqlite::Error::SqliteFailure(code, _) => Some(*code),
         _ => None,
@@ -210,7 +245,7 @@ fn sqlite_code(e: &rusqlite::Error) -> Option<rusqlite::ffi::Error> {
 }
 
 /// A copy of a SQLite error for every caller of a failed commit (the error type is not `Clone`).
-fn copy_error(e: &rusqlite::Error) -> rusqlite::Error {
+pub(super) fn copy_error(e: &rusqlite::Error) -> rusqlite::Error {
     match e {
         rusqlite::Error::SqliteFailure(code, msg) => {
             rusqlite::Error::SqliteFailure(*code, msg.clone())
@@ -245,6 +280,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<Msg>, counts: &Counts, drain: &Drain
 /// that ended the batch early, to be run next.
 fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Counts) -> Option<Msg> {
     let mut replies: Vec<Reply> = Vec::new();
+    let mut group = Group::default();
     let mut queue = Some(first);
     let mut taken = 0;
     let mut leftover = None;
@@ -257,10 +293,18 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
                 break;
             }
         }
-        let (reply, failure) = job.run(conn);
-        replies.push(reply);
+        let failure = match job {
+            Job::Once(job) => {
+                group.close(conn, &mut replies);
+                let (reply, failure) = job.run(conn);
+                replies.push(reply);
+                failure
+            }
+            Job::Repeatable(job) => group.run(conn, job, &mut replies),
+        };
         taken += 1;
         if conn.is_autocommit() {
+            group.close(conn, &mut replies);
             // The last job's failure rolled back the whole transaction: the earlier ones are gone too,
             // with the same cause (a full disk stays a full disk for each of them).
             let lost = rusqlite::Error::SqliteFailure(
@@ -282,6 +326,7 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
             }
         }
     }
+    group.close(conn, &mut replies);
     let commit = if conn.is_autocommit() {
         Ok(())
     } else {

@@ -1,7 +1,16 @@
 //! Tests of the group-commit writer.
 
 use super::*;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
+
+/// One thread: tasks spawned one after another queue their writes in that order.
+fn ordered_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -196,4 +205,139 @@ fn a_full_database_fails_writes_as_disk_errors() {
             }
         }
     });
+}
+
+/// Inserts `n` as a repeatable write (refused after its insert when `n % 5 == 0`, refused before it when
+/// `n % 7 == 0`); counts its runs in `runs`.
+fn insert_repeatable(
+    w: &Writer,
+    n: i64,
+    runs: Arc<AtomicU64>,
+) -> impl std::future::Future<Output = Result<()>> + '_ {
+    w.write_repeatable(move |tx| {
+        runs.fetch_add(1, Relaxed);
+        if n % 7 == 0 {
+            return Err(StoreError::Invalid(format!(
+                "{n} is refused before its insert"
+            )));
+        }
+        tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+        if n % 5 == 0 {
+            return Err(StoreError::Invalid(format!(
+                "{n} is refused after its insert"
+            )));
+        }
+        Ok(())
+    })
+}
+
+/// Writes 1..=count queued as one batch: repeatable ones, and ordinary ones where `ordinary(n)`. Returns
+/// their outcomes, the rows left and how often the repeatable closures ran.
+fn mixed_batch(count: i64, ordinary: fn(i64) -> bool) -> (Vec<Result<()>>, Vec<i64>, u64) {
+    let rt = ordered_runtime();
+    let w = writer();
+    let runs = Arc::new(AtomicU64::new(0));
+    let outcomes = rt.block_on(async {
+        let (held, out) = held_batch(&w, count as u64, || {
+            (1..=count)
+                .map(|n| {
+                    let (w, runs) = (w.clone(), runs.clone());
+                    tokio::spawn(async move {
+                        if ordinary(n) {
+                            insert(&w, n).await
+                        } else {
+                            insert_repeatable(&w, n, runs).await
+                        }
+                    })
+                })
+                .collect()
+        })
+        .await;
+        assert!(held.unwrap());
+        out
+    });
+    let rows = rt
+        .block_on(w.write(|tx| {
+            let mut stmt = tx.conn.prepare("SELECT n FROM t ORDER BY n")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<crate::store::sql::Result<Vec<i64>>>()?)
+        }))
+        .unwrap();
+    assert_eq!(
+        w.counts().commits.load(Relaxed),
+        2,
+        "one batch, then the read-back"
+    );
+    (outcomes, rows, runs.load(Relaxed))
+}
+
+#[test]
+fn repeatable_writes_share_a_savepoint_and_a_failed_one_is_undone_alone() {
+    let (outcomes, rows, runs) = mixed_batch(12, |_| false);
+    for (n, out) in (1..=12).zip(&outcomes) {
+        assert_eq!(out.is_ok(), n % 5 != 0 && n % 7 != 0, "write {n}: {out:?}");
+    }
+    assert_eq!(rows, vec![1, 2, 3, 4, 6, 8, 9, 11, 12]);
+    // 5 and 10 failed after their insert: each undid its group (1-4; then 6, 8, 9, with 7 refused before
+    // writing), which ran again one by one.
+    assert_eq!(runs, 12 + 4 + 4);
+}
+
+#[test]
+fn ordinary_writes_between_repeatable_ones_keep_their_own_savepoints() {
+    let (outcomes, rows, runs) = mixed_batch(12, |n| n % 3 == 0);
+    for (n, out) in (1..=12).zip(&outcomes) {
+        let refused = n % 5 == 0 || (n % 3 != 0 && n % 7 == 0);
+        assert_eq!(out.is_ok(), !refused, "write {n}: {out:?}");
+    }
+    assert_eq!(rows, vec![1, 2, 3, 4, 6, 8, 9, 11, 12]);
+    // Groups: [1, 2], [4, 5] (5 undoes 4, which runs again), [7, 8], [10] (10 undoes only itself), [11].
+    assert_eq!(runs, 8 + 1);
+}
+
+#[test]
+fn a_panicking_repeatable_write_panics_its_caller_and_the_others_commit() {
+    let rt = ordered_runtime();
+    let w = writer();
+    let runs = Arc::new(AtomicU64::new(0));
+    let results = rt.block_on(async {
+        let (held, out) = held_batch(&w, 3, || {
+            (1..=3)
+                .map(|n| {
+                    let (w, runs) = (w.clone(), runs.clone());
+                    tokio::spawn(async move {
+                        // The caller's task panics: `Err` here.
+                        tokio::spawn(async move {
+                            w.write_repeatable(move |tx| {
+                                runs.fetch_add(1, Relaxed);
+                                tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                                assert!(n != 2, "boom");
+                                Ok(())
+                            })
+                            .await
+                        })
+                        .await
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await;
+        assert!(held.unwrap());
+        out
+    });
+    assert!(matches!(results[0], Ok(Ok(()))) && matches!(results[2], Ok(Ok(()))));
+    assert!(results[1].as_ref().is_err_and(|e| e.is_panic()));
+    let n: i64 = rt
+        .block_on(w.write(|tx| {
+            Ok(tx
+                .conn
+                .query_row("SELECT sum(n) FROM t", [], |r| r.get(0))?)
+        }))
+        .unwrap();
+    assert_eq!(n, 1 + 3, "the panicking write's row is rolled back");
+    assert_eq!(
+        runs.load(Relaxed),
+        3 + 1,
+        "1 ran again after 2 undid the group"
+    );
 }
