@@ -85,8 +85,16 @@ pub fn req_uuid(r: &Row, i: usize) -> crate::store::sql::Result<Uuid> {
     required(r, i, "UUID", |s| s.parse().ok())
 }
 
+/// A JSON object as column text. Serialized straight into a string (`Value`'s `Display` goes through the
+/// formatting machinery, and wrapping the map in a `Value` cloned it): this runs for every column of
+/// every row written.
 pub fn doc(d: &Doc) -> String {
-    Value::Object(d.clone()).to_string()
+    text(d)
+}
+
+/// Compact JSON text of a value that always serializes (maps with string keys, strings, numbers).
+pub fn text<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
 }
 
 fn object(s: &str) -> Option<Doc> {
@@ -107,7 +115,7 @@ pub fn opt_doc(r: &Row, i: usize) -> crate::store::sql::Result<Option<Doc>> {
 }
 
 pub fn tags(t: &[String]) -> String {
-    Value::from(t.to_vec()).to_string()
+    text(t)
 }
 
 /// A JSON list of strings column (NULL reads as no tags).
@@ -116,7 +124,7 @@ pub fn parse_tags(r: &Row, i: usize) -> crate::store::sql::Result<Vec<String>> {
 }
 
 pub fn json(v: &Option<Value>) -> Option<String> {
-    v.as_ref().filter(|v| !v.is_null()).map(Value::to_string)
+    v.as_ref().filter(|v| !v.is_null()).map(text)
 }
 
 /// A nullable JSON column.
@@ -126,16 +134,26 @@ pub fn parse_json(r: &Row, i: usize) -> crate::store::sql::Result<Option<Value>>
 
 /// A state as one JSON column (the run's current state), for reading back without a join.
 pub fn state(s: &State) -> String {
-    serde_json::json!({
-        "id": s.id.to_string(),
-        "type": s.kind.as_str(),
-        "name": s.name,
-        "timestamp": time::format(s.timestamp),
-        "message": s.message,
-        "data": s.data,
-        "state_details": s.details.to_doc(),
+    #[derive(serde::Serialize)]
+    struct Column<'a> {
+        id: Uuid,
+        #[serde(rename = "type")]
+        kind: &'a str,
+        name: &'a str,
+        timestamp: String,
+        message: &'a Option<String>,
+        data: &'a Option<Value>,
+        state_details: Doc,
+    }
+    text(&Column {
+        id: s.id,
+        kind: s.kind.as_str(),
+        name: &s.name,
+        timestamp: time::format(s.timestamp),
+        message: &s.message,
+        data: &s.data,
+        state_details: s.details.to_doc(),
     })
-    .to_string()
 }
 
 /// A nullable state column (the run's current state as one JSON document).

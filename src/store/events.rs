@@ -34,7 +34,7 @@ fn row(r: &Row) -> crate::store::sql::Result<Event> {
 
 /// Stores an event; `false` when an event with that id was already stored (a client resend).
 pub fn insert(tx: &Tx, e: &Event) -> Result<bool> {
-    let related = Value::Array(e.related.iter().cloned().map(Value::Object).collect()).to_string();
+    let related = codec::text(&e.related);
     let id = e.id.to_string();
     let notice = tx.event_notice(&id);
     // On PostgreSQL the announcement to the other servers goes in the same statement (sent on commit, only
