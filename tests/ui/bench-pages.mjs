@@ -79,8 +79,11 @@ function speedInit() {
   try { s.spec = JSON.parse(sessionStorage.getItem('__speed_spec')); } catch { s.spec = null; }
 }
 
-/** A browser context (own cache) with the timing script, on `server` ({ kind, url }). */
-export async function openTimed(browser, server) {
+// "settled": nothing cached either, in a new context left this long (its renderer starts for ~400 ms: BENCH.md).
+const SETTLE_MS = 1000;
+
+/** A browser context (own cache) with the timing script, on `server` ({ kind, url }), left `settleMs` idle. */
+export async function openTimed(browser, server, settleMs = 0) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.addInitScript(speedInit);
   const page = await context.newPage();
@@ -90,6 +93,7 @@ export async function openTimed(browser, server) {
   // The init script reads the spec from this origin's sessionStorage (so a new document knows what to wait
   // for): open the origin on a JSON answer first, which loads none of the UI (the first load stays cold).
   await page.goto(`${server.url}/api/health`);
+  if (settleMs) await new Promise((r) => { setTimeout(r, settleMs); });
   return { page, context, problems, server };
 }
 
@@ -170,7 +174,11 @@ export async function measurePages(browser, servers, { repeat = 5, linkRepeat = 
     for (const s of order(i)) {
       timed[s.kind] = await openTimed(browser, s);
       const first = await timeLoad(timed[s.kind], p[s.kind]);
-      out[s.kind][p.name] = { path: p[s.kind].path, ready: p[s.kind].ready, first: first.ms, first_waits: waits([first]) };
+      const settled = await openTimed(browser, s, SETTLE_MS);
+      const firstSettled = await timeLoad(settled, p[s.kind]);
+      problems.push(...settled.problems.map((m) => `${s.kind} ${p.name} settled: ${m}`));
+      await settled.context.close();
+      out[s.kind][p.name] = { path: p[s.kind].path, ready: p[s.kind].ready, first: first.ms, first_waits: waits([first]), first_settled: firstSettled.ms };
     }
     for (let r = 0; r < repeat; r += 1) {
       for (const s of order(i + r)) loads[s.kind].push(await timeLoad(timed[s.kind], p[s.kind]));
@@ -247,10 +255,10 @@ export async function addExtras(api, runId) {
 
 /** Rows of the results table: page, then per server first / load median / max / link median / max. */
 export function table(results, kinds) {
-  const head = ['page', ...kinds.flatMap((k) => [`${k} first`, 'load med', 'max', 'link med', 'max'])];
+  const head = ['page', ...kinds.flatMap((k) => [`${k} first`, 'settled', 'load med', 'max', 'link med', 'max'])];
   const rows = Object.keys(results[kinds[0]]).map((name) => [name, ...kinds.flatMap((k) => {
     const r = results[k][name];
-    return [r.first, r.load.median, r.load.max, r.link?.median, r.link?.max].map((v) => (v == null ? '-' : v.toFixed(0)));
+    return [r.first, r.first_settled, r.load.median, r.load.max, r.link?.median, r.link?.max].map((v) => (v == null ? '-' : v.toFixed(0)));
   })]);
   if (kinds.length === 2) {
     head.push('load ratio', 'link ratio');
@@ -322,7 +330,7 @@ async function seedPrefect(root, runs, log) {
   const home = join(root, 'prefect');
   mkdirSync(home);
   const logFile = join(root, 'prefect.log');
-  let p = await startPrefect(home, logFile);
+  const p = await startPrefect(home, logFile);
   const made = [];
   try {
     await postJson(p.api, '/work_pools/', { name: 'default', type: 'process' });
@@ -339,14 +347,10 @@ async function seedPrefect(root, runs, log) {
     if (r.status !== 0) throw new Error(`prefect_seed.py failed (${r.status}): ${r.stderr.slice(-2000)}`);
   }
   log(`seeded Prefect with ${runs.toLocaleString('en')} runs in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  p = await startPrefect(home, logFile);
-  return p;
+  return startPrefect(home, logFile);
 }
 
-function option(args, name, fallback) {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-}
+const option = (args, name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
 
 async function main(args) {
   const withPrefect = args.includes('--prefect');
@@ -359,9 +363,7 @@ async function main(args) {
   const root = mkdtempSync(join(tmpdir(), 'baton-bench-pages-'));
   const log = (m) => console.log(m);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, load_before: loadavg() };
-  let baton;
-  let prefect;
-  let browser;
+  let baton; let prefect; let browser;
   try {
     const t0 = Date.now();
     baton = await startBaton({ bin, seed: { runs, logs }, args: ['--no-worker'] });
@@ -375,10 +377,9 @@ async function main(args) {
     }
     browser = await launchBrowser();
     const { results, problems } = await measurePages(browser, servers, { repeat, linkRepeat, log });
-    const kinds = servers.map((s) => s.kind);
     machine.load_after = loadavg();
-    log(`\nms from navigation start until the page's data is drawn; first: nothing cached; load: page.goto x${repeat} (warm); link: in-app x${linkRepeat}\n`);
-    log(table(results, kinds));
+    log(`\nms from navigation start until the page's data is drawn; first: nothing cached (settled: in a context left ${SETTLE_MS} ms); load: page.goto x${repeat} (warm); link: in-app x${linkRepeat}\n`);
+    log(table(results, servers.map((s) => s.kind)));
     log(`\n${over(results.baton)}`);
     log(`load average before ${machine.load_before.map((x) => x.toFixed(2)).join(' ')}, after ${machine.load_after.map((x) => x.toFixed(2)).join(' ')}; ${machine.cpus} x ${machine.cpu}`);
     if (problems.length) log(`console errors: ${problems.length} (first: ${problems.slice(0, 3).join(' | ')})`);

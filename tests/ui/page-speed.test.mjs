@@ -40,7 +40,7 @@ test(`every page draws its data with ${RUNS.toLocaleString('en')} runs (target $
   const { results, problems } = await measurePages(browser, [{ kind: 'baton', url: baton.url, fx }], { repeat: 5, linkRepeat: 3 });
   const pages = results.baton;
   console.log(`\n${RUNS.toLocaleString('en')} runs, ${LOGS.toLocaleString('en')} log lines (seeded and started in ${(seeded / 1000).toFixed(1)} s; `
-    + `${baton.bin}); ms from navigation start until the data is drawn; first: nothing cached; load: page.goto x5; link: in-app x3\n`);
+    + `${baton.bin}); ms from navigation start until the data is drawn; first: nothing cached (settled: in a context left 1 s first); load: page.goto x5; link: in-app x3\n`);
   console.log(table(results, ['baton']));
   console.log(`\n${over(pages)}`);
   writeFileSync(join(OUT, 'page-speed.json'), JSON.stringify({
