@@ -76,6 +76,16 @@ async fn held_batch<T: Send + 'static>(
     (held, out)
 }
 
+/// The rows of `t`, in order (read back through the writer, after everything queued before).
+fn rows(rt: &tokio::runtime::Runtime, w: &Writer) -> Vec<i64> {
+    rt.block_on(w.write(|tx| {
+        let mut stmt = tx.conn.prepare("SELECT n FROM t ORDER BY n")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<crate::store::sql::Result<Vec<i64>>>()?)
+    }))
+    .unwrap()
+}
+
 /// `count` inserts committed as one batch; returns their outcomes and the rows left.
 fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
     let rt = runtime();
@@ -93,13 +103,7 @@ fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
         assert!(held.unwrap());
         out
     });
-    let rows = rt
-        .block_on(w.write(|tx| {
-            let mut stmt = tx.conn.prepare("SELECT n FROM t ORDER BY n")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<crate::store::sql::Result<Vec<i64>>>()?)
-        }))
-        .unwrap();
+    let rows = rows(&rt, &w);
     (w, outcomes, rows)
 }
 
@@ -256,13 +260,7 @@ fn mixed_batch(count: i64, ordinary: fn(i64) -> bool) -> (Vec<Result<()>>, Vec<i
         assert!(held.unwrap());
         out
     });
-    let rows = rt
-        .block_on(w.write(|tx| {
-            let mut stmt = tx.conn.prepare("SELECT n FROM t ORDER BY n")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<crate::store::sql::Result<Vec<i64>>>()?)
-        }))
-        .unwrap();
+    let rows = rows(&rt, &w);
     assert_eq!(
         w.counts().commits.load(Relaxed),
         2,
