@@ -192,13 +192,7 @@ where
         let _ = done.send(Ok(Err(e.into())));
         return (Box::new(|_| {}), code);
     }
-    let out = catch_unwind(AssertUnwindSafe(|| {
-        f(&Tx {
-            conn: super::sql::Conn::Lite(conn),
-            writes: true,
-        })
-    }));
-    match out {
+    match call(conn, f) {
         Ok(Ok(value)) => {
             let released = exec(conn, "RELEASE job");
             let code = released.as_ref().err().and_then(sqlite_code);
@@ -219,7 +213,7 @@ where
                 let _ = exec(conn, "ROLLBACK TO job").and_then(|_| exec(conn, "RELEASE job"));
             }
             let code = match &failed {
-                Ok(Err(StoreError::Sqlite(e) | StoreError::Disk(e))) => sqlite_code(e),
+                Ok(Err(e)) => failure_code(e),
                 _ => None,
             };
             let _ = done.send(match failed {
@@ -229,6 +223,24 @@ where
             });
             (Box::new(|_| {}), code)
         }
+    }
+}
+
+/// Calls a write closure on the writer's open transaction; a panic is caught and returned.
+pub(super) fn call<T>(conn: &Connection, f: impl FnOnce(&Tx) -> Result<T>) -> Outcome<T> {
+    catch_unwind(AssertUnwindSafe(|| {
+        f(&Tx {
+            conn: super::sql::Conn::Lite(conn),
+            writes: true,
+        })
+    }))
+}
+
+/// The SQLite error code of a write's failure, when SQLite failed it.
+pub(super) fn failure_code(e: &StoreError) -> Option<rusqlite::ffi::Error> {
+    match e {
+        StoreError::Sqlite(e) | StoreError::Disk(e) => sqlite_code(e),
+        _ => None,
     }
 }
 

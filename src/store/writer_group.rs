@@ -9,10 +9,9 @@
 //! second run only changes what the first would have returned (a new id, a later time).
 
 use super::error::{Result, StoreError};
-use super::writer::{exec, sqlite_code, Outcome, Reply};
+use super::writer::{call, exec, failure_code, sqlite_code, Outcome, Reply};
 use super::Tx;
 use rusqlite::Connection;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use tokio::sync::oneshot;
 
 /// A queued repeatable write.
@@ -48,12 +47,7 @@ where
 {
     fn attempt(&mut self, conn: &Connection) -> Attempt {
         let before = conn.total_changes();
-        let out = catch_unwind(AssertUnwindSafe(|| {
-            (self.f)(&Tx {
-                conn: super::sql::Conn::Lite(conn),
-                writes: true,
-            })
-        }));
+        let out = call(conn, &self.f);
         let attempt = match &out {
             Ok(Ok(_)) => Attempt {
                 dirty: false,
@@ -61,10 +55,7 @@ where
             },
             Ok(Err(e)) => Attempt {
                 dirty: conn.total_changes() != before,
-                code: match e {
-                    StoreError::Sqlite(e) | StoreError::Disk(e) => sqlite_code(e),
-                    _ => None,
-                },
+                code: failure_code(e),
             },
             Err(_) => Attempt {
                 dirty: true,
