@@ -25,6 +25,7 @@ fn migrations() -> Migrations<'static> {
             "migrations/0017_run_inputs_saved_searches.sql"
         )),
         M::up(include_str!("migrations/0018_flow_runs_by_flow.sql")),
+        M::up(include_str!("migrations/0019_waiting_runs_by_id.sql")),
     ])
 }
 

@@ -7,6 +7,7 @@
 //! written once per batch instead of once per write.
 
 use super::checkpoint::Drain;
+use super::writer_alone::{Alone, AloneJob};
 use super::error::{Result, StoreError};
 use super::writer_group::{Group, RepeatJob, Repeatable};
 use super::Tx;
@@ -31,16 +32,19 @@ trait Work: Send {
 }
 
 /// A queued write: an ordinary one runs under its own savepoint; a repeatable one shares a savepoint with
-/// the repeatable writes next to it (see [`super::writer_group`]).
+/// the repeatable writes next to it (see [`super::writer_group`]); one alone has a transaction to itself
+/// (see [`super::writer_alone`]).
 enum Job {
     Once(Box<dyn Work>),
     Repeatable(Box<dyn Repeatable>),
+    Alone(Box<dyn Alone>),
 }
 
 impl Job {
     fn fail(self, e: StoreError) {
         match self {
             Job::Once(job) => job.fail(e),
+            Job::Alone(job) => job.fail(e),
             Job::Repeatable(mut job) => {
                 job.fail(e);
                 job.finish()(Ok(()));
@@ -136,6 +140,17 @@ impl Writer {
         let (done, wait) = oneshot::channel::<Outcome<T>>();
         let job = RepeatJob { f, out: None, done };
         self.queue(Job::Repeatable(Box::new(job)), wait).await
+    }
+
+    /// As [`Writer::write`], for a large write: it runs alone in its own transaction, without a savepoint.
+    pub async fn write_alone<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce(&Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (done, wait) = oneshot::channel::<Outcome<T>>();
+        self.queue(Job::Alone(Box::new(AloneJob { f, done })), wait)
+            .await
     }
 
     async fn queue<T>(&self, job: Job, wait: oneshot::Receiver<Outcome<T>>) -> Result<T> {
@@ -293,6 +308,7 @@ fn run(conn: Connection, rx: mpsc::Receiver<Msg>, counts: &Counts, drain: &Drain
 fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Counts) -> Option<Msg> {
     let mut replies: Vec<Reply> = Vec::new();
     let mut group = Group::default();
+    let alone = matches!(first, Job::Alone(_));
     let mut queue = Some(first);
     let mut taken = 0;
     let mut leftover = None;
@@ -313,6 +329,11 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
                 failure
             }
             Job::Repeatable(job) => group.run(conn, job, &mut replies),
+            Job::Alone(job) => {
+                let (reply, failure) = job.run(conn);
+                replies.push(reply);
+                failure
+            }
         };
         taken += 1;
         if conn.is_autocommit() {
@@ -330,8 +351,10 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
                 reply(Err(&lost));
             }
         }
-        if taken < MAX_BATCH {
+        if taken < MAX_BATCH && !alone {
             match rx.try_recv() {
+                // A write that must be alone starts the next transaction.
+                Ok(Msg::Write(job @ Job::Alone(_))) => leftover = Some(Msg::Write(job)),
                 Ok(Msg::Write(job)) => queue = Some(job),
                 Ok(raw) => leftover = Some(raw),
                 Err(_) => {}

@@ -333,3 +333,42 @@ fn a_panicking_repeatable_write_panics_its_caller_and_the_others_commit() {
         "1 ran again after 2 undid the group"
     );
 }
+
+#[test]
+fn a_write_alone_commits_in_its_own_transaction_without_a_savepoint() {
+    let rt = ordered_runtime();
+    let w = writer();
+    let alone = |n: i64| n == 3 || n == 5;
+    let outcomes = rt.block_on(async {
+        let (held, out) = held_batch(&w, 6, || {
+            (1..=6)
+                .map(|n| {
+                    let w = w.clone();
+                    tokio::spawn(async move {
+                        if !alone(n) {
+                            return insert(&w, n).await;
+                        }
+                        w.write_alone(move |tx| {
+                            let savepoint = tx.conn.execute("ROLLBACK TO job", []);
+                            assert!(savepoint.is_err(), "a write alone runs under no savepoint");
+                            tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                            if n == 5 {
+                                return Err(StoreError::Invalid("5 is refused after its insert".into()));
+                            }
+                            Ok(())
+                        })
+                        .await
+                    })
+                })
+                .collect()
+        })
+        .await;
+        assert!(held.unwrap());
+        out
+    });
+    let outcomes: Vec<bool> = outcomes.into_iter().map(|o| o.is_ok()).collect();
+    assert_eq!(outcomes, vec![true, true, true, true, false, true]);
+    assert_eq!(rows(&rt, &w), vec![1, 2, 3, 4, 6], "the refused write alone is rolled back");
+    // [blocker, 1, 2], [3], [4], (5 rolled back), [6], then the read-back.
+    assert_eq!(w.counts().commits.load(Relaxed), 5);
+}
