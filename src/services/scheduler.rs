@@ -146,7 +146,11 @@ fn create_runs(
             }
             None => {
                 flow_runs::place(tx, &mut run)?;
-                placed = Some((run.work_pool_id, run.work_queue_id, run.work_queue_name.clone()));
+                placed = Some((
+                    run.work_pool_id,
+                    run.work_queue_id,
+                    run.work_queue_name.clone(),
+                ));
             }
         }
         flow_runs::insert(tx, &run)?;

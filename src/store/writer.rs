@@ -7,8 +7,8 @@
 //! written once per batch instead of once per write.
 
 use super::checkpoint::Drain;
-use super::writer_alone::{Alone, AloneJob};
 use super::error::{Result, StoreError};
+use super::writer_alone::{Alone, AloneJob};
 use super::writer_group::{Group, RepeatJob, Repeatable};
 use super::Tx;
 use rusqlite::Connection;

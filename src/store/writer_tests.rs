@@ -353,7 +353,9 @@ fn a_write_alone_commits_in_its_own_transaction_without_a_savepoint() {
                             assert!(savepoint.is_err(), "a write alone runs under no savepoint");
                             tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
                             if n == 5 {
-                                return Err(StoreError::Invalid("5 is refused after its insert".into()));
+                                return Err(StoreError::Invalid(
+                                    "5 is refused after its insert".into(),
+                                ));
                             }
                             Ok(())
                         })
@@ -368,7 +370,11 @@ fn a_write_alone_commits_in_its_own_transaction_without_a_savepoint() {
     });
     let outcomes: Vec<bool> = outcomes.into_iter().map(|o| o.is_ok()).collect();
     assert_eq!(outcomes, vec![true, true, true, true, false, true]);
-    assert_eq!(rows(&rt, &w), vec![1, 2, 3, 4, 6], "the refused write alone is rolled back");
+    assert_eq!(
+        rows(&rt, &w),
+        vec![1, 2, 3, 4, 6],
+        "the refused write alone is rolled back"
+    );
     // [blocker, 1, 2], [3], [4], (5 rolled back), [6], then the read-back.
     assert_eq!(w.counts().commits.load(Relaxed), 5);
 }
