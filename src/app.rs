@@ -146,6 +146,7 @@ impl App {
         // Every server serves its own slot waiters, and hears what the others store.
         loops.spawn(crate::services::slot_loop::run(services.clone()));
         loops.spawn(crate::services::replicas::follow(services.clone()));
+        loops.spawn(crate::services::trim_memory(services.clone()));
         let mut child_addr = addr;
         if child_addr.ip().is_unspecified() {
             child_addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());

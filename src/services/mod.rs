@@ -25,6 +25,8 @@ pub mod graph;
 pub mod late_runs;
 pub mod leases;
 pub mod logs;
+mod memory;
+pub use memory::run as trim_memory;
 pub mod metrics;
 mod notifications;
 pub mod orchestration;

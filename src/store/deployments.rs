@@ -166,7 +166,8 @@ pub fn by_flow_and_name(tx: &Tx, flow_id: Uuid, name: &str) -> Result<Option<Dep
     let sql = format!("SELECT {COLS} FROM deployments WHERE flow_id = ?1 AND name = ?2");
     let d = tx
         .conn
-        .query_row(&sql, params![flow_id.to_string(), name], row)
+        .prepare_cached(&sql)?
+        .query_row(params![flow_id.to_string(), name], row)
         .optional()?;
     with_schedules(tx, d)
 }

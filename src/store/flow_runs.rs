@@ -106,16 +106,20 @@ const ALL_COLS: &str = "id, created, updated, name, flow_id, deployment_id, depl
     infrastructure_pid, created_by, job_variables, state_id, state_type, state_name, state_timestamp, \
     deployment_schedule_id, lateness";
 
-/// Inserts a new run (with its current state, if any, also written to the history).
-pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
-    let vals = values(run);
-    let marks = (1..=vals.len())
+/// `INSERT INTO flow_runs (…) VALUES (?1, …)` for every column, built once (it was built per insert).
+static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let marks = (1..=ALL_COLS.split(", ").count())
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let sql = format!("INSERT INTO flow_runs ({ALL_COLS}) VALUES ({marks})");
+    format!("INSERT INTO flow_runs ({ALL_COLS}) VALUES ({marks})")
+});
+
+/// Inserts a new run (with its current state, if any, also written to the history).
+pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
+    let vals = values(run);
     let refs: Vec<&dyn ToSql> = vals.iter().map(|b| b.as_ref()).collect();
-    match tx.conn.prepare_cached(&sql)?.execute(refs.as_slice()) {
+    match tx.conn.prepare_cached(&INSERT)?.execute(refs.as_slice()) {
         Err(e) if e.is_constraint() => {
             return Err(StoreError::Conflict(
                 "a flow run with this id or idempotency key already exists".into(),
