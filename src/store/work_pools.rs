@@ -248,15 +248,21 @@ pub fn active_per_queue(tx: &Tx, pool_id: Uuid) -> Result<Vec<(Uuid, i64)>> {
 }
 
 /// The earliest scheduled time of a SCHEDULED run in an open queue of an open pool.
+///
+/// Each queue's first run is read in `flow_runs_queue_due` order and the read stops there. As one join with
+/// `min()`, SQLite read the policy of every SCHEDULED run of the pool (or, with other statistics, of every
+/// pool): with 2,000 minutely deployments in a pool without a worker, the in-process worker's look at its
+/// own pool kept both readers busy and deployments took 40 ms each to create.
 pub fn next_due(tx: &Tx, pool: &str) -> Result<Option<Ts>> {
-    Ok(tx.conn.query_row(
-        "SELECT min(r.next_scheduled_start_time) FROM flow_runs r JOIN work_queues q ON q.id = r.work_queue_id \
-         JOIN work_pools p ON p.id = q.work_pool_id WHERE p.name = ?1 AND p.is_paused = 0 AND q.is_paused = 0 \
-         AND r.state_type = 'SCHEDULED' \
-         AND coalesce(json_extract(r.empirical_policy, '$.retry_type'), '') <> 'in_process'",
-        [pool],
-        |r| codec::parse_ts(r, 0),
-    )?)
+    Ok(tx.conn.prepare_cached(
+        "SELECT min((SELECT r.next_scheduled_start_time FROM flow_runs r WHERE r.work_queue_id = q.id \
+         AND r.state_type = 'SCHEDULED' AND r.next_scheduled_start_time IS NOT NULL \
+         AND coalesce(json_extract(r.empirical_policy, '$.retry_type'), '') <> 'in_process' \
+         ORDER BY r.next_scheduled_start_time, r.id LIMIT 1)) \
+         FROM work_pools p JOIN work_queues q ON q.work_pool_id = p.id \
+         WHERE p.name = ?1 AND p.is_paused = 0 AND q.is_paused = 0",
+    )?
+    .query_row([pool], |r| codec::parse_ts(r, 0))?)
 }
 
 /// Every worker of every pool.
