@@ -27,7 +27,7 @@ const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
 /// transaction, and a transaction's commit writes every index page its runs touched, so one tick per
 /// deployment wrote the same pages over and over (a quarter of the writer's time). Runs are made an hour and
 /// more ahead, so the wait delays no start.
-const MIN_GAP: std::time::Duration = std::time::Duration::from_millis(50);
+const MIN_GAP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What one tick did.
 #[derive(Debug, Default, PartialEq, Eq)]
