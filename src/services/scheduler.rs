@@ -26,7 +26,8 @@ const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
 /// (a client creating deployments one after another) is materialised in batches: each tick is one write
 /// transaction, and a transaction's commit writes every index page its runs touched, so one tick per
 /// deployment wrote the same pages over and over (a quarter of the writer's time). Runs are made an hour and
-/// more ahead, so the wait delays no start.
+/// more ahead: only a run due within this gap of its deployment's creation, in such a stream, can start late
+/// by it.
 const MIN_GAP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What one tick did.
