@@ -27,7 +27,7 @@ const MAX_SLEEP: std::time::Duration = std::time::Duration::from_secs(30);
 /// transaction, and a transaction's commit writes every index page its runs touched, so one tick per
 /// deployment wrote the same pages over and over (a quarter of the writer's time). Runs are made an hour and
 /// more ahead: only a run due within this gap of its deployment's creation, in such a stream, can start late
-/// by it.
+/// by it (the tick looks ahead from its wake, so such a run is made late, not skipped).
 const MIN_GAP: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What one tick did.
@@ -214,6 +214,9 @@ pub async fn run(services: Arc<Services>) {
     let mut due: Option<Ts> = None;
     let mut last_tick: Option<tokio::time::Instant> = None;
     loop {
+        // The tick looks ahead from the wake, not from the end of the gap: a run due in between is made
+        // (and starts at once) instead of being skipped as past.
+        let now = services.clock.now();
         if let Some(gap) = last_tick.and_then(|t| MIN_GAP.checked_sub(t.elapsed())) {
             tokio::select! {
                 _ = services.stop.cancelled() => return,
@@ -221,7 +224,6 @@ pub async fn run(services: Arc<Services>) {
             }
         }
         last_tick = Some(tokio::time::Instant::now());
-        let now = services.clock.now();
         let lag = due.map_or(0.0, |d| crate::domain::time::seconds_between(d, now));
         services.metrics.observe_scheduler_tick(lag);
         if let Err(e) = services.schedule_tick(now).await {

@@ -340,3 +340,18 @@ pub fn claimed_by_worker(tx: &Tx, pool_id: Uuid, worker: &str) -> Result<Vec<Flo
     let rows = stmt.query_map(params![pool_id.to_string(), worker], row)?;
     Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The column list, the INSERT built from it and the values bound agree in number.
+    #[test]
+    fn every_column_has_a_value() {
+        let run = crate::domain::policy::tests::run(None);
+        let columns = super::ALL_COLS.split(", ").count();
+        assert_eq!(super::values(&run).len(), columns);
+        assert_eq!(super::INSERT.matches('?').count(), columns);
+        assert!(super::ALL_COLS
+            .split(", ")
+            .all(|c| !c.is_empty() && !c.contains(',')));
+    }
+}

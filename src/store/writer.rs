@@ -227,18 +227,27 @@ where
             if !conn.is_autocommit() {
                 let _ = exec(conn, "ROLLBACK TO job").and_then(|_| exec(conn, "RELEASE job"));
             }
-            let code = match &failed {
-                Ok(Err(e)) => failure_code(e),
-                _ => None,
-            };
-            let _ = done.send(match failed {
-                Ok(Err(e)) => Ok(Err(e)),
-                Err(panic) => Err(panic),
-                Ok(Ok(_)) => unreachable!("handled above"),
-            });
-            (Box::new(|_| {}), code)
+            answer_failed(done, failed)
         }
     }
+}
+
+/// Answers a write that failed or panicked (already undone) at once; returns the reply for after the
+/// commit, which has nothing left to say, and the failure's SQLite code when SQLite failed it.
+pub(super) fn answer_failed<T>(
+    done: oneshot::Sender<Outcome<T>>,
+    failed: Outcome<T>,
+) -> (Reply, Option<rusqlite::ffi::Error>) {
+    debug_assert!(
+        !matches!(failed, Ok(Ok(_))),
+        "only failures are answered before the commit"
+    );
+    let code = match &failed {
+        Ok(Err(e)) => failure_code(e),
+        _ => None,
+    };
+    let _ = done.send(failed);
+    (Box::new(|_| {}), code)
 }
 
 /// Calls a write closure on the writer's open transaction; a panic is caught and returned.
@@ -309,6 +318,7 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
     let mut replies: Vec<Reply> = Vec::new();
     let mut group = Group::default();
     let alone = matches!(first, Job::Alone(_));
+    let mut doomed = false;
     let mut queue = Some(first);
     let mut taken = 0;
     let mut leftover = None;
@@ -330,7 +340,8 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
             }
             Job::Repeatable(job) => group.run(conn, job, &mut replies),
             Job::Alone(job) => {
-                let (reply, failure) = job.run(conn);
+                let (reply, failure, ok) = job.run(conn);
+                doomed = !ok;
                 replies.push(reply);
                 failure
             }
@@ -363,6 +374,12 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
     }
     group.close(conn, &mut replies);
     let commit = if conn.is_autocommit() {
+        Ok(())
+    } else if doomed {
+        // A failed write alone whose rollback failed: its transaction is still open and must not commit.
+        // Its caller has its answer; nothing was committed.
+        let _ = exec(conn, "ROLLBACK");
+        replies.clear();
         Ok(())
     } else {
         exec(conn, "COMMIT").inspect_err(|_| {

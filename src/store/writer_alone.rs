@@ -5,7 +5,7 @@
 //! else is in it (a tenth of the writer's time when the scheduler materialised deployments).
 
 use super::error::Result;
-use super::writer::{call, copy_error, exec, failure_code, Outcome, Reply};
+use super::writer::{answer_failed, call, copy_error, exec, Outcome, Reply};
 use super::Tx;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -19,8 +19,9 @@ pub(super) struct AloneJob<F, T> {
 /// A write alone in the transaction the writer has just begun.
 pub(super) trait Alone: Send {
     /// Runs the closure; on failure rolls the whole transaction back. Returns the reply for after the
-    /// commit and, when SQLite failed the write, its error code.
-    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Option<rusqlite::ffi::Error>);
+    /// commit, the error code when SQLite failed the write, and whether it succeeded (a failed write's
+    /// transaction must never be committed, even if its rollback failed).
+    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Option<rusqlite::ffi::Error>, bool);
     fn fail(self: Box<Self>, e: super::StoreError);
 }
 
@@ -29,29 +30,21 @@ where
     F: FnOnce(&Tx) -> Result<T> + Send,
     T: Send + 'static,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Option<rusqlite::ffi::Error>) {
+    fn run(self: Box<Self>, conn: &Connection) -> (Reply, Option<rusqlite::ffi::Error>, bool) {
         let done = self.done;
         match call(conn, self.f) {
             Ok(Ok(value)) => {
                 let reply: Reply = Box::new(move |commit| {
                     let _ = done.send(Ok(commit.map(|_| value).map_err(|e| copy_error(e).into())));
                 });
-                (reply, None)
+                (reply, None, true)
             }
             failed => {
                 if !conn.is_autocommit() {
                     let _ = exec(conn, "ROLLBACK");
                 }
-                let code = match &failed {
-                    Ok(Err(e)) => failure_code(e),
-                    _ => None,
-                };
-                let _ = done.send(match failed {
-                    Ok(Err(e)) => Ok(Err(e)),
-                    Err(panic) => Err(panic),
-                    Ok(Ok(_)) => unreachable!("handled above"),
-                });
-                (Box::new(|_| {}), code)
+                let (reply, code) = answer_failed(done, failed);
+                (reply, code, false)
             }
         }
     }

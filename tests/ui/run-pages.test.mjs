@@ -289,6 +289,39 @@ test('live log lines take their place by time, as a process\'s last output may c
   await page.context().close();
 });
 
+test('a line streamed while the page is still reading the run\'s logs stays when that read answers', async () => {
+  const flow = await baton.post('/flows/', { name: 'live-early' });
+  const run = await baton.post('/flow_runs/', { flow_id: flow.id, name: 'early-run', state: { type: 'RUNNING' } });
+  const line = (message) => [{ name: 'baton.stdout', level: 20, message, timestamp: new Date().toISOString(), flow_run_id: run.id }];
+  const page = await openPage(browser, { viewport: WIDE });
+  // The page's first read of the logs is answered as it was read (no lines), but only after a line was
+  // stored and streamed meanwhile: a flow's first output often arrives just so.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  let asked = false;
+  await page.route('**/api/logs/filter', async (route) => {
+    if (asked) return route.continue();
+    asked = true;
+    const response = await route.fetch();
+    await held;
+    return route.fulfill({ response });
+  });
+  await page.goto(`${baton.url}/runs/${run.id}`);
+  await page.locator('html[data-live="open"]').waitFor({ state: 'attached' });
+  await waitFor(async () => asked, 'the page to read the logs');
+  const logs = page.getByRole('log', { name: 'Run logs' });
+  await baton.post('/logs/', line('early line'));
+  await logs.locator('.log .msg:text-is("early line")').waitFor();
+  const answered = page.waitForResponse('**/api/logs/filter');
+  release();
+  await answered;
+  await baton.post('/logs/', line('later line'));
+  await logs.locator('.log .msg:text-is("later line")').waitFor();
+  assert.deepEqual(await textOf(logs.locator('.log .msg')), ['early line', 'later line']);
+  assert.deepEqual(page.problems(), []);
+  await page.context().close();
+});
+
 test("Prefect's task-run links open the task run's page; a run or task run that does not exist gets the not-found page", async () => {
   const page = await openPage(browser, { viewport: NARROW });
   for (const prefix of ['/runs/task-run/', '/task-runs/task-run/']) {

@@ -82,13 +82,23 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
     },
     sort: 'TIMESTAMP_ASC',
   });
+  // Live lines that arrive while the first page is being read: the page's answer may have been read before
+  // they were stored, so they are kept and merged into it instead of being replaced by it.
+  const arriving = useRef(null);
   const load = async (offset) => {
+    const mine = offset ? null : [];
+    if (mine) arriving.current = mine;
     try {
       const got = await post('/logs/filter', { ...filter(), limit: PAGE, offset });
-      setLines((old) => (offset ? [...old, ...got] : got));
+      if (!mine) setLines((old) => [...old, ...got]);
+      else {
+        const ids = new Set(got.map((l) => l.id));
+        const during = mine.filter((l) => !ids.has(l.id));
+        setLines(during.length && got.length < PAGE ? merge(got, during) : got);
+      }
       setMore(got.length === PAGE);
       setError(null);
-    } catch (e) { setError(e); }
+    } catch (e) { setError(e); } finally { if (mine && arriving.current === mine) arriving.current = null; }
   };
   useLayoutEffect(() => { load(0); }, [runId, level, text, task]); // asked for before the first paint, like useData
   const seen = useRef(new Set());
@@ -97,6 +107,7 @@ export function Logs({ runId, taskRunId, tasks = [], onLive }) {
     onLive((batch) => {
       if (batch === null) { load(0); return; } // the stream may have missed lines: read them again
       const fresh = batch.filter((l) => !seen.current.has(l.id) && matches(l, level, text, task));
+      if (arriving.current) arriving.current.push(...fresh);
       if (fresh.length && !more) setLines((old) => merge(old, fresh));
     });
   }
