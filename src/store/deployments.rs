@@ -175,14 +175,17 @@ pub fn by_flow_and_name(tx: &Tx, flow_id: Uuid, name: &str) -> Result<Option<Dep
 /// A deployment as a new run of it needs it, with its flow's name, in one statement: no schedules and no
 /// `last_polled` or queue id (read as none), which the run does not take.
 pub fn for_run(tx: &Tx, id: Uuid) -> Result<Option<(Deployment, String)>> {
-    let plain = COLS.split(", nullif(").next().unwrap_or(COLS);
-    let sql = format!(
-        "SELECT {plain}, CAST(NULL AS TEXT), CAST(NULL AS TEXT), flows.name FROM deployments \
-         JOIN flows ON flows.id = deployments.flow_id WHERE deployments.id = ?1"
-    );
+    // Built once: formatting it on every run was 5 % of the writer's time creating runs.
+    static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        let plain = COLS.split(", nullif(").next().unwrap_or(COLS);
+        format!(
+            "SELECT {plain}, CAST(NULL AS TEXT), CAST(NULL AS TEXT), flows.name FROM deployments \
+             JOIN flows ON flows.id = deployments.flow_id WHERE deployments.id = ?1"
+        )
+    });
     Ok(tx
         .conn
-        .prepare_cached(&sql)?
+        .prepare_cached(&SQL)?
         .query_row([id.to_string()], |r| Ok((row(r)?, r.get::<_, String>(26)?)))
         .optional()?)
 }

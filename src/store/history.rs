@@ -37,22 +37,27 @@ fn row(r: &Row) -> crate::store::sql::Result<State> {
 
 /// Appends a state to a run's history (ignored when that state id is already there).
 pub fn insert(tx: &Tx, of: Of, run_id: Uuid, s: &State) -> Result<()> {
-    let (table, fk) = of.table();
-    tx.conn
-        .prepare_cached(&format!(
-            "INSERT OR IGNORE INTO {table} (id, {fk}, type, name, timestamp, message, data, state_details) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-        ))?
-        .execute(params![
-            s.id.to_string(),
-            run_id.to_string(),
-            s.kind.as_str(),
-            s.name,
-            codec::ts(s.timestamp),
-            s.message,
-            codec::json(&s.data),
-            codec::doc(&s.details.to_doc())
-        ])?;
+    // Static text: one state per run created or changed, on the writer's hot path.
+    let sql = match of {
+        Of::FlowRun => {
+            "INSERT OR IGNORE INTO flow_run_states (id, flow_run_id, type, name, timestamp, message, data, \
+             state_details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        }
+        Of::TaskRun => {
+            "INSERT OR IGNORE INTO task_run_states (id, task_run_id, type, name, timestamp, message, data, \
+             state_details) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        }
+    };
+    tx.conn.prepare_cached(sql)?.execute(params![
+        s.id.to_string(),
+        run_id.to_string(),
+        s.kind.as_str(),
+        s.name,
+        codec::ts(s.timestamp),
+        s.message,
+        codec::json(&s.data),
+        codec::doc(&s.details.to_doc())
+    ])?;
     Ok(())
 }
 

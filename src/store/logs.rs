@@ -29,12 +29,15 @@ const ROWS_PER_INSERT: usize = 32;
 
 /// Inserts a batch of log lines (a line whose id is already stored is ignored).
 pub fn insert_many(tx: &Tx, logs: &[Log]) -> Result<()> {
+    // The statement for a whole chunk is built once; a shorter last chunk builds its own.
+    static FULL: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| insert_sql(ROWS_PER_INSERT));
     for chunk in logs.chunks(ROWS_PER_INSERT) {
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let mut stmt = tx.conn.prepare_cached(&format!(
-            "INSERT OR IGNORE INTO logs (id, created, name, level, message, timestamp, flow_run_id, \
-             task_run_id) VALUES {rows}"
-        ))?;
+        let mut stmt = if chunk.len() == ROWS_PER_INSERT {
+            tx.conn.prepare_cached(&FULL)?
+        } else {
+            tx.conn.prepare_cached(&insert_sql(chunk.len()))?
+        };
         let mut i = 0;
         for l in chunk {
             let values: [&dyn ToSql; 8] = [
@@ -55,6 +58,14 @@ pub fn insert_many(tx: &Tx, logs: &[Log]) -> Result<()> {
         stmt.raw_execute()?;
     }
     tx.announce_logs(|| logs.iter().map(|l| l.id.to_string()).collect())
+}
+
+fn insert_sql(rows: usize) -> String {
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; rows].join(", ");
+    format!(
+        "INSERT OR IGNORE INTO logs (id, created, name, level, message, timestamp, flow_run_id, \
+         task_run_id) VALUES {rows}"
+    )
 }
 
 /// The log lines with these ids (those that exist), oldest first.

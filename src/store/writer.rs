@@ -325,7 +325,8 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
     while let Some(job) = queue.take() {
         counts.queued.fetch_sub(1, Relaxed);
         counts.writes.fetch_add(1, Relaxed);
-        if conn.is_autocommit() {
+        let fresh = conn.is_autocommit();
+        if fresh {
             if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
                 job.fail(e.into());
                 break;
@@ -338,7 +339,7 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
                 replies.push(reply);
                 failure
             }
-            Job::Repeatable(job) => group.run(conn, job, &mut replies),
+            Job::Repeatable(job) => group.run(conn, job, &mut replies, fresh),
             Job::Alone(job) => {
                 let (reply, failure, ok) = job.run(conn);
                 doomed = !ok;
