@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """One load workload against Baton, for profiling: seeds --runs runs, starts the server, runs the workloads
 named on the command line with wrk (as bench/compare.py does) and prints each result. With --perf, records
-the server with `perf record -g` during the workloads (perf.data in --out)."""
+the server with `perf record -g` during the workloads (perf.data in --out). With --cpu, also prints the
+server's CPU time per 2xx request, by thread name (the writer, the HTTP side, the checkpointer): a measure
+that a busy neighbour on the machine changes far less than requests per second."""
 import argparse
 import os
 import signal
@@ -16,6 +18,22 @@ from compare import seed  # noqa: E402
 from servers import Server, wipe  # noqa: E402
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu(pid: int) -> dict:
+    """The process's CPU time so far (user + system, in clock ticks), summed by thread name."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the thread ended meanwhile
+        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("workloads", nargs="+", choices=loadgen.WORKLOADS)
@@ -23,6 +41,7 @@ def main():
     ap.add_argument("--conns", type=int, default=8)
     ap.add_argument("--runs", type=int, default=10_000)
     ap.add_argument("--perf", action="store_true")
+    ap.add_argument("--cpu", action="store_true", help="CPU µs per 2xx request by server thread")
     ap.add_argument("--out", default="target/bench")
     a = ap.parse_args()
     root = tempfile.mkdtemp(prefix="bench-one-")
@@ -38,10 +57,16 @@ def main():
                                      os.path.join(a.out, "perf.data")], stderr=subprocess.DEVNULL)
         scratch = tempfile.mkdtemp(dir=root)
         for w in a.workloads:
+            before = thread_cpu(srv.proc.pid) if a.cpu else None
             r = loadgen.run_workload(w, f"http://127.0.0.1:{srv.port}", fx, a.seconds, a.conns, scratch)
             extra = f"  lines/s {r['lines_per_s']:,.0f}" if "lines_per_s" in r else ""
             print(f"{w:26} {r['ok_rps']:10,.0f} 2xx/s  p50 {r['p50_ms']:8.2f} ms  p99 {r['p99_ms']:8.2f} ms"
                   f"  non-2xx {r['non2xx']}{extra}", flush=True)
+            if before is not None:
+                after, ok = thread_cpu(srv.proc.pid), max(r["requests"] - r["non2xx"], 1)
+                per = {k: (after.get(k, 0) - before.get(k, 0)) * 1e6 / TICKS / ok for k in after}
+                parts = "  ".join(f"{k} {v:.0f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]) if v >= 0.5)
+                print(f"{'':26} CPU µs per request: total {sum(per.values()):.0f}  {parts}", flush=True)
     finally:
         if perf is not None and perf.poll() is None and perf.pid > 1:
             perf.send_signal(signal.SIGINT)

@@ -54,6 +54,19 @@ pub fn newer_due(tx: &Tx, deployment: Uuid, after: Ts, now: Ts) -> Result<bool> 
 /// Up to `limit` Late auto-scheduled runs of deployments whose policy is not `all`, oldest first, after
 /// the run time `after` (for paging): (run id, scheduled time, policy).
 pub fn late_candidates(tx: &Tx, after: Option<Ts>, limit: u32) -> Result<Vec<(Uuid, Ts, Catchup)>> {
+    // The query below walks every Late run (SQLite starts from the runs' index whatever the join order):
+    // 14 % of the writer's time with 50,000 Late runs and no policy set. Most servers set none.
+    let any_policy = tx
+        .conn
+        .query_row(
+            "SELECT 1 FROM deployment_catchup WHERE policy <> 'all' LIMIT 1",
+            [],
+            |_| Ok(()),
+        )
+        .optional()?;
+    if any_policy.is_none() {
+        return Ok(Vec::new());
+    }
     let mut stmt = tx.conn.prepare_cached(&format!(
         "SELECT r.id, r.next_scheduled_start_time, c.policy FROM flow_runs r \
          JOIN deployment_catchup c ON c.deployment_id = r.deployment_id \

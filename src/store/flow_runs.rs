@@ -2,6 +2,8 @@
 
 use super::codec;
 use super::error::{Result, StoreError};
+pub use super::flow_run_columns::update_changed;
+use super::flow_run_columns::{values, INSERT};
 use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity, Query};
@@ -56,65 +58,6 @@ fn row(r: &Row) -> crate::store::sql::Result<FlowRun> {
     })
 }
 
-fn values(run: &FlowRun) -> Vec<Box<dyn ToSql>> {
-    let s = run.state.as_ref();
-    vec![
-        Box::new(run.id.to_string()),
-        Box::new(codec::ts(run.created)),
-        Box::new(codec::ts(run.updated)),
-        Box::new(run.name.clone()),
-        Box::new(run.flow_id.to_string()),
-        Box::new(run.deployment_id.map(|u| u.to_string())),
-        Box::new(run.deployment_version.clone()),
-        Box::new(run.work_queue_name.clone()),
-        Box::new(run.work_queue_id.map(|u| u.to_string())),
-        Box::new(run.work_pool_id.map(|u| u.to_string())),
-        Box::new(run.work_pool_name.clone()),
-        Box::new(run.flow_version.clone()),
-        Box::new(codec::doc(&run.parameters)),
-        Box::new(run.idempotency_key.clone()),
-        Box::new(codec::doc(&run.context)),
-        Box::new(codec::doc(&run.empirical_policy.to_stored_doc())),
-        Box::new(codec::tags(&run.tags)),
-        Box::new(codec::doc(&run.labels)),
-        Box::new(run.parent_task_run_id.map(|u| u.to_string())),
-        Box::new(s.map(codec::state)),
-        Box::new(run.run_count),
-        Box::new(codec::opt_ts(run.expected_start_time)),
-        Box::new(codec::opt_ts(run.next_scheduled_start_time)),
-        Box::new(codec::opt_ts(run.start_time)),
-        Box::new(codec::opt_ts(run.end_time)),
-        Box::new(run.total_run_time),
-        Box::new(run.auto_scheduled),
-        Box::new(run.infrastructure_document_id.map(|u| u.to_string())),
-        Box::new(run.infrastructure_pid.clone()),
-        Box::new(codec::json(&run.created_by)),
-        Box::new(codec::doc(&run.job_variables)),
-        Box::new(s.map(|s| s.id.to_string())),
-        Box::new(s.map(|s| s.kind.as_str())),
-        Box::new(s.map(|s| s.name.clone())),
-        Box::new(s.map(|s| codec::ts(s.timestamp))),
-        Box::new(run.deployment_schedule_id.map(|u| u.to_string())),
-        Box::new(run.lateness_seconds()),
-    ]
-}
-
-const ALL_COLS: &str = "id, created, updated, name, flow_id, deployment_id, deployment_version, work_queue_name, \
-    work_queue_id, work_pool_id, work_pool_name, flow_version, parameters, idempotency_key, context, \
-    empirical_policy, tags, labels, parent_task_run_id, state, run_count, expected_start_time, \
-    next_scheduled_start_time, start_time, end_time, total_run_time, auto_scheduled, infrastructure_document_id, \
-    infrastructure_pid, created_by, job_variables, state_id, state_type, state_name, state_timestamp, \
-    deployment_schedule_id, lateness";
-
-/// `INSERT INTO flow_runs (…) VALUES (?1, …)` for every column, built once (it was built per insert).
-static INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let marks = (1..=ALL_COLS.split(", ").count())
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!("INSERT INTO flow_runs ({ALL_COLS}) VALUES ({marks})")
-});
-
 /// Inserts a new run (with its current state, if any, also written to the history).
 pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
     let vals = values(run);
@@ -129,29 +72,6 @@ pub fn insert(tx: &Tx, run: &FlowRun) -> Result<()> {
     };
     if let Some(s) = &run.state {
         insert_state(tx, run.id, s)?;
-    }
-    Ok(())
-}
-
-/// Writes the fields of `after` that differ from `before` (the same run as read): only the indexes on those
-/// columns are touched. A state change alters a handful of the 36 columns, and setting all of them made SQLite
-/// rewrite every index entry of the run (a third of `set_state`'s cost in the writer).
-pub fn update_changed(tx: &Tx, before: &FlowRun, after: &FlowRun) -> Result<()> {
-    let (old, new) = (values(before), values(after));
-    let mut sets = Vec::new();
-    let mut args: Vec<&dyn ToSql> = vec![new[0].as_ref()];
-    for (i, col) in ALL_COLS.split(", ").map(str::trim).enumerate().skip(1) {
-        if old[i].value() != new[i].value() {
-            args.push(new[i].as_ref());
-            sets.push(format!("{col} = ?{}", args.len()));
-        }
-    }
-    if sets.is_empty() {
-        return Ok(());
-    }
-    let sql = format!("UPDATE flow_runs SET {} WHERE id = ?1", sets.join(", "));
-    if tx.conn.prepare_cached(&sql)?.execute(args.as_slice())? == 0 {
-        return Err(StoreError::NotFound("flow run"));
     }
     Ok(())
 }
@@ -173,10 +93,20 @@ pub fn state(tx: &Tx, id: Uuid) -> Result<Option<State>> {
 
 /// The run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<FlowRun>> {
-    let sql = format!("SELECT {COLS} FROM flow_runs WHERE id = ?1{}", tx.lock());
+    // Built once for each ending: a run is read before each of its state changes.
+    static PLAIN: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT {COLS} FROM flow_runs WHERE id = ?1"));
+    static LOCKED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {COLS} FROM flow_runs WHERE id = ?1 FOR UPDATE")
+    });
+    let sql: &str = if tx.lock().is_empty() {
+        &PLAIN
+    } else {
+        &LOCKED
+    };
     Ok(tx
         .conn
-        .prepare_cached(&sql)?
+        .prepare_cached(sql)?
         .query_row([id.to_string()], row)
         .optional()?)
 }
@@ -347,11 +277,8 @@ mod tests {
     #[test]
     fn every_column_has_a_value() {
         let run = crate::domain::policy::tests::run(None);
-        let columns = super::ALL_COLS.split(", ").count();
+        let columns = super::super::flow_run_columns::COLUMNS.len();
         assert_eq!(super::values(&run).len(), columns);
         assert_eq!(super::INSERT.matches('?').count(), columns);
-        assert!(super::ALL_COLS
-            .split(", ")
-            .all(|c| !c.is_empty() && !c.contains(',')));
     }
 }

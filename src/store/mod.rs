@@ -18,6 +18,7 @@ pub mod concurrency_limits;
 pub mod deployments;
 mod error;
 pub mod events;
+mod flow_run_columns;
 pub mod flow_runs;
 pub mod flows;
 pub mod graph;

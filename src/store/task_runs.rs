@@ -104,10 +104,20 @@ pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
 
 /// The task run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<TaskRun>> {
-    let sql = format!("SELECT {COLS} FROM task_runs WHERE id = ?1{}", tx.lock());
+    // Built once for each ending: a run is read before each of its state changes.
+    static PLAIN: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| format!("SELECT {COLS} FROM task_runs WHERE id = ?1"));
+    static LOCKED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT {COLS} FROM task_runs WHERE id = ?1 FOR UPDATE")
+    });
+    let sql: &str = if tx.lock().is_empty() {
+        &PLAIN
+    } else {
+        &LOCKED
+    };
     Ok(tx
         .conn
-        .prepare_cached(&sql)?
+        .prepare_cached(sql)?
         .query_row([id.to_string()], row)
         .optional()?)
 }

@@ -326,11 +326,12 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
         counts.queued.fetch_sub(1, Relaxed);
         counts.writes.fetch_add(1, Relaxed);
         let fresh = conn.is_autocommit();
-        if fresh {
-            if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
-                job.fail(e.into());
-                break;
-            }
+        if let Err(e) = fresh
+            .then(|| exec(conn, "BEGIN IMMEDIATE"))
+            .unwrap_or(Ok(()))
+        {
+            job.fail(e.into());
+            break;
         }
         let failure = match job {
             Job::Once(job) => {
