@@ -9,6 +9,7 @@
 use super::checkpoint::Drain;
 use super::error::{Result, StoreError};
 use super::writer_alone::{Alone, AloneJob};
+use super::writer_errors::{copy_error, failure_code, sqlite_code};
 use super::writer_group::{Group, RepeatJob, Repeatable};
 use super::Tx;
 use rusqlite::Connection;
@@ -20,6 +21,7 @@ use tokio::sync::oneshot;
 
 /// Most closures committed together. Bounded so one commit never waits on a very long queue.
 pub const MAX_BATCH: usize = 64;
+const LOST: &str = "the transaction was rolled back by an error in a write committed with it";
 
 /// What a finished closure left for after the commit: answers its caller with the commit's outcome.
 pub(super) type Reply = Box<dyn FnOnce(std::result::Result<(), &rusqlite::Error>) + Send>;
@@ -260,37 +262,9 @@ pub(super) fn call<T>(conn: &Connection, f: impl FnOnce(&Tx) -> Result<T>) -> Ou
     }))
 }
 
-/// The SQLite error code of a write's failure, when SQLite failed it.
-pub(super) fn failure_code(e: &StoreError) -> Option<rusqlite::ffi::Error> {
-    match e {
-        StoreError::Sqlite(e) | StoreError::Disk(e) => sqlite_code(e),
-        _ => None,
-    }
-}
-
 /// Runs a statement without parameters through the statement cache.
 pub(super) fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
-}
-
-pub(super) fn sqlite_code(e: &rusqlite::Error) -> Option<rusqlite::ffi::Error> {
-    match e {
-        rusqlite::Error::SqliteFailure(code, _) => Some(*code),
-        _ => None,
-    }
-}
-
-/// A copy of a SQLite error for every caller of a failed commit (the error type is not `Clone`).
-pub(super) fn copy_error(e: &rusqlite::Error) -> rusqlite::Error {
-    match e {
-        rusqlite::Error::SqliteFailure(code, msg) => {
-            rusqlite::Error::SqliteFailure(*code, msg.clone())
-        }
-        other => rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-            Some(other.to_string()),
-        ),
-    }
 }
 
 fn run(conn: Connection, rx: mpsc::Receiver<Msg>, counts: &Counts, drain: &Drain) {
@@ -326,10 +300,12 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
         counts.queued.fetch_sub(1, Relaxed);
         counts.writes.fetch_add(1, Relaxed);
         let fresh = conn.is_autocommit();
-        if let Err(e) = fresh
-            .then(|| exec(conn, "BEGIN IMMEDIATE"))
-            .unwrap_or(Ok(()))
-        {
+        let begun = if fresh {
+            exec(conn, "BEGIN IMMEDIATE")
+        } else {
+            Ok(())
+        };
+        if let Err(e) = begun {
             job.fail(e.into());
             break;
         }
@@ -355,10 +331,7 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
             // with the same cause (a full disk stays a full disk for each of them).
             let lost = rusqlite::Error::SqliteFailure(
                 failure.unwrap_or(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT)),
-                Some(
-                    "the transaction was rolled back by an error in a write committed with it"
-                        .into(),
-                ),
+                Some(LOST.into()),
             );
             for reply in replies.drain(..) {
                 reply(Err(&lost));

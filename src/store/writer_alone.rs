@@ -5,7 +5,8 @@
 //! else is in it (a tenth of the writer's time when the scheduler materialised deployments).
 
 use super::error::Result;
-use super::writer::{answer_failed, call, copy_error, exec, Outcome, Reply};
+use super::writer::{answer_failed, call, exec, Outcome, Reply};
+use super::writer_errors::copy_error;
 use super::Tx;
 use rusqlite::Connection;
 use tokio::sync::oneshot;

@@ -14,7 +14,8 @@
 //! have returned (a new id, a later time).
 
 use super::error::{Result, StoreError};
-use super::writer::{call, exec, failure_code, sqlite_code, Outcome, Reply};
+use super::writer::{call, exec, Outcome, Reply};
+use super::writer_errors::{failure_code, sqlite_code};
 use super::Tx;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -77,7 +78,7 @@ where
             Some(Ok(Ok(value))) => Box::new(move |commit| {
                 let r = commit
                     .map(|()| value)
-                    .map_err(|e| super::writer::copy_error(e).into());
+                    .map_err(|e| super::writer_errors::copy_error(e).into());
                 let _ = done.send(Ok(r));
             }),
             // Every job is attempted or failed before it is finished; `Closed` is only a safe default.
