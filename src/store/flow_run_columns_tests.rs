@@ -1,6 +1,6 @@
 //! `same` must agree with the stored values: a column it calls unchanged is never left stale.
 
-use super::{same, value, COLUMNS};
+use super::{same, value, values, COLUMNS, INSERT};
 use crate::domain::flow_run::FlowRun;
 use crate::domain::policy::tests::{run, t};
 use crate::domain::{State, StateType};
@@ -156,4 +156,12 @@ fn a_column_is_the_same_exactly_when_its_stored_value_is() {
         .map(|(name, _)| name)
         .collect();
     assert!(missed.is_empty(), "no change altered {missed:?}");
+}
+
+/// The column list, the INSERT built from it and the values bound agree in number.
+#[test]
+fn every_column_has_a_value() {
+    let columns = COLUMNS.len();
+    assert_eq!(values(&base()).len(), columns);
+    assert_eq!(INSERT.matches('?').count(), columns);
 }

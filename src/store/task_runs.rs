@@ -105,10 +105,11 @@ pub fn insert_state(tx: &Tx, run_id: Uuid, s: &State) -> Result<()> {
 /// The task run with this id.
 pub fn get(tx: &Tx, id: Uuid) -> Result<Option<TaskRun>> {
     // Built once for each ending: a run is read before each of its state changes.
+    use crate::store::sql::dialect::FOR_UPDATE;
     static PLAIN: std::sync::LazyLock<String> =
         std::sync::LazyLock::new(|| format!("SELECT {COLS} FROM task_runs WHERE id = ?1"));
     static LOCKED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!("SELECT {COLS} FROM task_runs WHERE id = ?1 FOR UPDATE")
+        format!("SELECT {COLS} FROM task_runs WHERE id = ?1{FOR_UPDATE}")
     });
     let sql: &str = if tx.lock().is_empty() {
         &PLAIN

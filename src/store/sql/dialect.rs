@@ -75,10 +75,13 @@ fn is_word_at(b: &[u8], i: usize, word: &[u8]) -> bool {
         && b.get(i + word.len()).is_none_or(|c| !ident(*c))
 }
 
+/// What a locking read ends with on PostgreSQL.
+pub const FOR_UPDATE: &str = " FOR UPDATE";
+
 /// Row locks for a read inside a write transaction (PostgreSQL; SQLite's single writer needs none).
 pub fn for_update(conn: Conn) -> &'static str {
     if conn.is_pg() {
-        " FOR UPDATE"
+        FOR_UPDATE
     } else {
         ""
     }
