@@ -32,6 +32,7 @@ pub mod retention;
 pub mod run_input;
 pub mod run_names;
 pub mod run_policy;
+pub mod run_state_event;
 pub mod run_stats;
 pub mod saved_search;
 pub mod schedule;

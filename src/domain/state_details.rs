@@ -72,7 +72,7 @@ impl StateDetails {
     }
 
     /// Each key of Prefect's model with its value when set (a flag is set when true).
-    fn fields(&self) -> [(&'static str, Option<Value>); 18] {
+    pub fn fields(&self) -> [(&'static str, Option<Value>); 18] {
         let id = |u: Option<Uuid>| u.map(|u| Value::String(u.to_string()));
         let at = |t: Option<Ts>| t.map(|t| Value::String(time::format(t)));
         let text = |s: &Option<String>| s.clone().map(Value::String);

@@ -1,15 +1,15 @@
 //! The in-process event bus: every stored event is published here after its transaction commits, and
 //! websocket subscribers, the dashboard and the worker listen.
 
-use crate::domain::event::Event;
 use crate::domain::log::Log;
+use crate::domain::run_state_event::Published;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
 /// A broadcast channel of events. Slow subscribers lose the oldest events rather than block writers.
 #[derive(Debug, Clone)]
 pub struct Bus {
-    tx: broadcast::Sender<Arc<Event>>,
+    tx: broadcast::Sender<Arc<Published>>,
     logs: broadcast::Sender<Arc<Vec<Log>>>,
 }
 
@@ -27,10 +27,11 @@ impl Bus {
         Bus { tx, logs }
     }
 
-    /// Publishes events (no-op without subscribers).
-    pub fn publish(&self, events: impl IntoIterator<Item = Event>) {
+    /// Publishes events (no-op without subscribers). A flow run's state event is built from its facts
+    /// only when a subscriber reads it.
+    pub fn publish<E: Into<Published>>(&self, events: impl IntoIterator<Item = E>) {
         for e in events {
-            let _ = self.tx.send(Arc::new(e));
+            let _ = self.tx.send(Arc::new(e.into()));
         }
     }
 
@@ -47,7 +48,7 @@ impl Bus {
     }
 
     /// A new subscription, starting now.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
         self.tx.subscribe()
     }
 }

@@ -1,7 +1,7 @@
 //! Deployment use cases: create-or-update, read, pause, schedules, and runs created from a deployment (with
 //! its defaults merged in and parameters checked against its schema). Every change wakes the scheduler.
 
-use super::orchestration::{build_run, store_events};
+use super::orchestration::{build_run, store_events, store_run_events};
 use super::{Result, ServiceError, Services};
 use crate::domain::deployment::{
     merge_parameters, merge_tags, replace_schedules, Deployment, DeploymentPatch, NewSchedule,
@@ -207,7 +207,7 @@ impl Services {
                 let (mut run, events) = build_run(new, &flow_name, now);
                 flow_runs::place(tx, &mut run)?;
                 flow_runs::insert(tx, &run)?;
-                store_events(tx, &events)?;
+                store_run_events(tx, &events)?;
                 Ok((run, true, events))
             })
             .await

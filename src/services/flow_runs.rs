@@ -2,7 +2,7 @@
 //! the write transaction (through `orchestration`) and emits the state event in the same commit.
 
 pub use super::orchestration::SetStateOutcome;
-use super::orchestration::{build_run, store_events, transition};
+use super::orchestration::{build_run, store_run_events, transition};
 use super::{Result, ServiceError, Services};
 use crate::domain::filter::{Cond, Query};
 use crate::domain::flow_run::{FlowRun, FlowRunPatch, NewFlowRun, ProposedState};
@@ -29,7 +29,7 @@ impl Services {
                 let (mut run, events) = build_run(new.clone(), &flow.name, now);
                 flow_runs::place(tx, &mut run)?;
                 flow_runs::insert(tx, &run)?;
-                store_events(tx, &events)?;
+                store_run_events(tx, &events)?;
                 Ok((run, true, events))
             })
             .await?;
@@ -44,7 +44,7 @@ impl Services {
         &self,
         run: &FlowRun,
         created: bool,
-        events: Vec<crate::domain::event::Event>,
+        events: Vec<crate::domain::run_state_event::RunStateEvent>,
     ) {
         self.bus.publish(events);
         if created && run.state_type() == Some(StateType::Scheduled) {
@@ -170,7 +170,7 @@ impl Services {
     pub(super) fn after_transition(
         &self,
         outcome: SetStateOutcome,
-        events: Vec<crate::domain::event::Event>,
+        events: Vec<crate::domain::run_state_event::Published>,
     ) -> SetStateOutcome {
         let written = outcome.decision.written_state().map(|s| s.kind);
         if let (Some(StateType::Pending), Some(s)) = (written, &outcome.state) {

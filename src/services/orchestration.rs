@@ -8,10 +8,11 @@
 //! change a run's state.
 
 use crate::domain::catchup::Catchup;
-use crate::domain::event::{flow_run_state_event, Event};
+use crate::domain::event::Event;
 use crate::domain::flow_run::{generate_name, FlowRun, NewFlowRun, ProposedState};
 use crate::domain::lease::{Holder, HolderKind, Lease};
 use crate::domain::orchestration::{self, orchestrate, Context, DeploymentFacts, Slots};
+use crate::domain::run_state_event::{Published, RunStateEvent};
 use crate::domain::task_run::apply_state as apply_task_state;
 use crate::domain::{Decision, State, StateType, Ts};
 use crate::store::{
@@ -38,7 +39,7 @@ pub(super) fn transition(
     proposed: ProposedState,
     force: bool,
     now: Ts,
-) -> Result<(SetStateOutcome, Vec<Event>)> {
+) -> Result<(SetStateOutcome, Vec<Published>)> {
     let (deployment, gate) = if orchestration::reads_deployment(&run, &proposed, force) {
         deployment_facts(tx, &run, now)?
     } else {
@@ -48,7 +49,7 @@ pub(super) fn transition(
         deployment,
         ..Context::new(now).forced(force)
     };
-    let before = run.clone();
+    let mut before = run.clone();
     let mut decision = orchestrate(&mut run, proposed, &ctx);
     if decision.written_state().is_none() {
         let state = match decision {
@@ -78,14 +79,10 @@ pub(super) fn transition(
         }
         mirror_onto_parent_task(tx, &run, s, now)?;
         let flow = flows::name(tx, run.flow_id)?;
-        events.push(flow_run_state_event(
-            &run,
-            flow.as_deref(),
-            before.state.as_ref(),
-            s,
-        ));
+        let event = RunStateEvent::new(&run, flow.as_deref(), before.state.take(), s.clone());
+        crate::store::events::insert_stored(tx, &event.stored())?;
+        events.push(Published::from(event));
     }
-    store_events(tx, &events)?;
     let (state, pool) = (run.state, run.work_pool_name);
     Ok((
         SetStateOutcome {
@@ -267,7 +264,11 @@ pub(super) fn catchup_skip(tx: &Tx, run: &FlowRun, now: Ts) -> Result<Option<Sta
 }
 
 /// A new run from a client's request, its first state orchestrated, with the state event to store.
-pub(super) fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, Vec<Event>) {
+pub(super) fn build_run(
+    new: NewFlowRun,
+    flow_name: &str,
+    now: Ts,
+) -> (FlowRun, Vec<RunStateEvent>) {
     let id = new.id.unwrap_or_else(Uuid::now_v7);
     let mut run = FlowRun {
         id,
@@ -312,7 +313,7 @@ pub(super) fn build_run(new: NewFlowRun, flow_name: &str, now: Ts) -> (FlowRun, 
     let mut events = Vec::new();
     orchestrate(&mut run, proposed, &Context::new(now));
     if let Some(s) = &run.state {
-        events.push(flow_run_state_event(&run, Some(flow_name), None, s));
+        events.push(RunStateEvent::new(&run, Some(flow_name), None, s.clone()));
     }
     (run, events)
 }
@@ -336,6 +337,14 @@ fn mirror_onto_parent_task(tx: &Tx, run: &FlowRun, state: &State, now: Ts) -> Re
         if let Some(s) = &task.state {
             task_runs::insert_state(tx, parent, s)?;
         }
+    }
+    Ok(())
+}
+
+/// Stores flow runs' state events in the caller's transaction (published on the bus after the commit).
+pub(super) fn store_run_events(tx: &Tx, events: &[RunStateEvent]) -> Result<()> {
+    for e in events {
+        crate::store::events::insert_stored(tx, &e.stored())?;
     }
     Ok(())
 }

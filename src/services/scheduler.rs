@@ -5,13 +5,13 @@
 //! it sleeps until the earliest schedule needs a top-up.
 
 use super::deployments::{run_of, DeploymentRunRequest};
-use super::orchestration::{build_run, store_events};
+use super::orchestration::{build_run, store_run_events};
 use super::{Result, Services};
 use crate::domain::deployment::{
     merge_parameters, scheduled_run_key, times_ahead, times_in, Window,
 };
-use crate::domain::event::Event;
 use crate::domain::flow_run::ProposedState;
+use crate::domain::run_state_event::RunStateEvent;
 use crate::domain::{StateType, Ts};
 use crate::store::{deployments, flow_runs, flows, schedules};
 use chrono::Duration;
@@ -69,7 +69,7 @@ impl Services {
 fn materialise_batch(
     tx: &crate::store::Tx,
     now: Ts,
-) -> crate::store::Result<(usize, usize, Vec<Event>)> {
+) -> crate::store::Result<(usize, usize, Vec<RunStateEvent>)> {
     let due = schedules::due_schedules(tx, now, BATCH)?;
     let mut deployments_seen = HashMap::new();
     let mut created = 0;
@@ -114,7 +114,7 @@ fn create_runs(
     s: &crate::domain::deployment::DeploymentSchedule,
     times: &[Ts],
     now: Ts,
-    events: &mut Vec<Event>,
+    events: &mut Vec<RunStateEvent>,
 ) -> crate::store::Result<usize> {
     let mut created = 0;
     // Every run of a schedule goes to the same pool and queue: looked up for the first one only.
@@ -155,7 +155,7 @@ fn create_runs(
             }
         }
         flow_runs::insert(tx, &run)?;
-        store_events(tx, &evs)?;
+        store_run_events(tx, &evs)?;
         events.extend(evs);
         created += 1;
     }

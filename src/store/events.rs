@@ -4,6 +4,7 @@ use super::codec;
 use super::error::Result;
 use super::Tx;
 use crate::domain::event::{Event, EventFilter};
+use crate::domain::run_state_event::StoredEvent;
 use crate::domain::Ts;
 use crate::store::sql::{params, OptionalExtension, Row};
 use serde_json::Value;
@@ -34,7 +35,12 @@ fn row(r: &Row) -> crate::store::sql::Result<Event> {
 
 /// Stores an event; `false` when an event with that id was already stored (a client resend).
 pub fn insert(tx: &Tx, e: &Event) -> Result<bool> {
-    let related = codec::text(&e.related);
+    insert_stored(tx, &StoredEvent::of(e))
+}
+
+/// Stores an event given as its columns (a flow run's state event writes its JSON straight from its
+/// facts); `false` when an event with that id was already stored.
+pub fn insert_stored(tx: &Tx, e: &StoredEvent) -> Result<bool> {
     let id = e.id.to_string();
     let notice = tx.event_notice(&id);
     // On PostgreSQL the announcement to the other servers goes in the same statement (sent on commit, only
@@ -52,10 +58,10 @@ pub fn insert(tx: &Tx, e: &Event) -> Result<bool> {
         id,
         codec::ts(e.occurred),
         e.event,
-        e.resource_id(),
-        codec::doc(&e.resource),
-        related,
-        codec::doc(&e.payload),
+        e.resource_id,
+        e.resource,
+        e.related,
+        e.payload,
         e.follows.map(|u| u.to_string()),
         codec::ts(e.received)
     ];

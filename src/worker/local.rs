@@ -182,7 +182,7 @@ impl Transport for Local {
         let mut rx = self.services.bus.subscribe();
         loop {
             match tokio::time::timeout(MAX_IDLE, rx.recv()).await {
-                Ok(Ok(e)) if e.event == "prefect.flow-run.Cancelling" => return,
+                Ok(Ok(e)) if e.is_named("prefect.flow-run.Cancelling") => return,
                 Ok(Ok(_)) => continue,
                 _ => return,
             }
