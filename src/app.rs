@@ -14,6 +14,13 @@ use tokio::net::TcpListener;
 /// How long shutdown waits for open connections before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// What the process sets up before anything opens a database: SQLite's page cache layer
+/// ([`crate::store::page_cache`]), which SQLite accepts only before its first use. `false` when it came
+/// too late (the default cache stays).
+pub fn prepare_process() -> bool {
+    crate::store::page_cache::install()
+}
+
 /// Opens (creating when needed) the data dir at `home` and writes synthetic history into it.
 pub async fn seed(
     home: &std::path::Path,

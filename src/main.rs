@@ -9,6 +9,8 @@ use clap::Parser;
 use std::net::SocketAddr;
 
 fn main() -> std::process::ExitCode {
+    // Before anything opens a database: SQLite takes its page cache configuration only then.
+    baton::app::prepare_process();
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

@@ -27,6 +27,7 @@ pub mod logs;
 pub mod maintenance;
 mod merge;
 mod migrations;
+pub mod page_cache;
 mod pg;
 pub mod pool_status;
 mod query;
