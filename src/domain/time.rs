@@ -34,7 +34,8 @@ pub fn format(ts: Ts) -> String {
     put(14, 2, ts.minute());
     put(17, 2, ts.second());
     put(20, 6, nanos / 1_000);
-    out.iter().map(|&b| char::from(b)).collect()
+    // Every byte is an ASCII digit or separator.
+    std::str::from_utf8(&out).unwrap_or_default().to_owned()
 }
 
 /// Parses the forms Prefect clients send: `T` or space separator, any offset or `Z`, optional fraction;
