@@ -17,7 +17,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// What the process sets up before anything opens a database: SQLite's page cache layer
 /// ([`crate::store::page_cache`]), which SQLite accepts only before its first use. `false` when it came
 /// too late (the default cache stays).
-pub fn prepare_process() -> bool {
+///
+/// # Safety
+/// As [`crate::store::page_cache::install`]: no other thread may be using SQLite meanwhile (call it first
+/// in `main`).
+pub unsafe fn prepare_process() -> bool {
     crate::store::page_cache::install()
 }
 

@@ -10,7 +10,8 @@ use std::net::SocketAddr;
 
 fn main() -> std::process::ExitCode {
     // Before anything opens a database: SQLite takes its page cache configuration only then.
-    baton::app::prepare_process();
+    // SAFETY: the process has one thread here, and nothing has used SQLite yet.
+    unsafe { baton::app::prepare_process() };
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(

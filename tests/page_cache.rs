@@ -1,7 +1,8 @@
 //! The page cache layer (`baton::store::page_cache`) in a process of its own, installed before SQLite's
 //! first use as `main` does: a workload of inserts, updates and deletes across indexed columns makes SQLite
-//! swap pages through the moved key, and every row must read back as written, through the table and
-//! through each index, with the database intact.
+//! swap pages through the moved key, and every row must read back as committed, through the table and
+//! through each index, with the database intact: with Baton's pages and journal, and with small pages,
+//! auto-vacuum, a rollback journal and rolled-back transactions.
 
 use rusqlite::{params, Connection};
 use std::collections::BTreeMap;
@@ -28,15 +29,25 @@ impl Rng {
     }
 }
 
-#[test]
-fn pages_swapped_through_the_moved_key_keep_every_row() {
-    assert!(
-        baton::store::page_cache::install(),
-        "SQLite was in use before the test installed the layer"
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let conn = Connection::open(dir.path().join("t.db")).unwrap();
-    conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+/// How a database is set up for the workload.
+struct Shape {
+    page_size: u32,
+    journal: &'static str,
+    auto_vacuum: &'static str,
+    /// One transaction in this many is rolled back instead of committed.
+    rollback_every: u64,
+}
+
+/// Runs the workload on a database of `shape`; every row must read back as the committed ones were
+/// written, through the table and each index, and the database must be intact.
+fn workload(dir: &std::path::Path, name: &str, shape: &Shape) {
+    let mut conn = Connection::open(dir.join(name)).unwrap();
+    conn.pragma_update(None, "page_size", shape.page_size)
+        .unwrap();
+    conn.pragma_update(None, "auto_vacuum", shape.auto_vacuum)
+        .unwrap();
+    conn.pragma_update(None, "journal_mode", shape.journal)
+        .unwrap();
     // A cache smaller than the database: pages are evicted and fetched again between swaps.
     conn.pragma_update(None, "cache_size", 64).unwrap();
     conn.execute_batch(
@@ -45,18 +56,22 @@ fn pages_swapped_through_the_moved_key_keep_every_row() {
          CREATE INDEX t_n ON t (n, v);",
     )
     .unwrap();
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let page_size: u32 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(page_size, shape.page_size);
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ u64::from(shape.page_size));
     let mut model: BTreeMap<String, (String, i64)> = BTreeMap::new();
-    let mut conn = conn;
-    for _ in 0..300 {
+    for round in 0..300u64 {
+        let keep = round % shape.rollback_every != shape.rollback_every - 1;
+        let mut next = model.clone();
         let tx = conn.transaction().unwrap();
         for _ in 0..40 {
             let roll = rng.below(10);
-            let existing = (!model.is_empty())
+            let existing = (!next.is_empty())
                 .then(|| {
-                    model
-                        .keys()
-                        .nth(rng.below(model.len() as u64) as usize)
+                    next.keys()
+                        .nth(rng.below(next.len() as u64) as usize)
                         .cloned()
                 })
                 .flatten();
@@ -68,31 +83,32 @@ fn pages_swapped_through_the_moved_key_keep_every_row() {
                         params![k, v, n],
                     )
                     .unwrap();
-                    model.insert(k, (v, n));
+                    next.insert(k, (v, n));
                 }
                 (5..=7, Some(k)) => {
                     let (v, n) = (rng.text(40, 200), rng.below(1000) as i64);
                     tx.execute("UPDATE t SET v = ?2, n = ?3 WHERE k = ?1", params![k, v, n])
                         .unwrap();
-                    model.insert(k, (v, n));
+                    next.insert(k, (v, n));
                 }
                 (_, Some(k)) => {
                     tx.execute("DELETE FROM t WHERE k = ?1", params![k])
                         .unwrap();
-                    model.remove(&k);
+                    next.remove(&k);
                 }
             }
         }
-        tx.commit().unwrap();
+        if keep {
+            tx.commit().unwrap();
+            model = next;
+        } else {
+            tx.rollback().unwrap();
+        }
     }
-    assert!(
-        baton::store::page_cache::parked_swaps() > 0,
-        "the workload never swapped pages through the temporary key: it tests nothing"
-    );
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(check, "ok");
+    assert_eq!(check, "ok", "{name}");
     let rows = |sql: &str| -> Vec<(String, String, i64)> {
         let mut stmt = conn.prepare(sql).unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -104,17 +120,56 @@ fn pages_swapped_through_the_moved_key_keep_every_row() {
         .iter()
         .map(|(k, (v, n))| (k.clone(), v.clone(), *n))
         .collect();
-    assert_eq!(rows("SELECT k, v, n FROM t ORDER BY k"), expected);
+    assert_eq!(rows("SELECT k, v, n FROM t ORDER BY k"), expected, "{name}");
     let mut by_v = expected.clone();
     by_v.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
     assert_eq!(
         rows("SELECT k, v, n FROM t INDEXED BY t_v ORDER BY v, k"),
-        by_v
+        by_v,
+        "{name}"
     );
     let mut by_n = expected;
     by_n.sort_by(|a, b| (a.2, &a.1, &a.0).cmp(&(b.2, &b.1, &b.0)));
     assert_eq!(
         rows("SELECT k, v, n FROM t INDEXED BY t_n ORDER BY n, v, k"),
-        by_n
+        by_n,
+        "{name}"
+    );
+}
+
+#[test]
+fn pages_swapped_through_the_moved_key_keep_every_row() {
+    // SAFETY: the test harness has not used SQLite yet (this file's only test), and nothing else runs.
+    let installed = unsafe { baton::store::page_cache::install() };
+    assert!(
+        installed,
+        "SQLite was in use before the test installed the layer"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // Baton's shape: 4 KiB pages, WAL, every transaction committed.
+    let wal = Shape {
+        page_size: 4096,
+        journal: "WAL",
+        auto_vacuum: "NONE",
+        rollback_every: u64::MAX,
+    };
+    workload(dir.path(), "wal.db", &wal);
+    let swaps = baton::store::page_cache::parked_swaps();
+    assert!(
+        swaps > 0,
+        "the workload never swapped pages through the temporary key: it tests nothing"
+    );
+    // Another page size (another temporary key), pages moved by auto-vacuum, a rollback journal, and one
+    // transaction in five rolled back after its swaps.
+    let small = Shape {
+        page_size: 512,
+        journal: "DELETE",
+        auto_vacuum: "FULL",
+        rollback_every: 5,
+    };
+    workload(dir.path(), "small.db", &small);
+    assert!(
+        baton::store::page_cache::parked_swaps() > swaps,
+        "no swap with 512-byte pages"
     );
 }

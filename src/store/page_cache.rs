@@ -2,17 +2,20 @@
 //!
 //! When a rebalance gives sibling pages new numbers, SQLite swaps two of them through a temporary key: the
 //! number of the pending-byte page (page 262,145 with 4 KiB pages, one past the first GiB), which is never a
-//! real page. The cache remembers the largest key it has seen since its last truncation, and every commit
+//! real page. The cache remembers the largest key it has seen since its last truncation, and the commit
 //! truncates the cache to the database's size: with that largest key past the end, the truncation walks
 //! the whole cache (with the writer's 32 MiB, some 8,000 pages) instead of the few slots past the end. A
-//! database under 1 GiB pays that walk on every commit after such a swap: 7.6 % of the writer's time in a
-//! run of state changes (`perf`, 2026-12-06; BENCH.md "Writes, sixth round").
+//! database under 1 GiB pays that walk at the commit after each such swap, and index updates in the middle
+//! of a B-tree swap in most transactions: 7.6 % of the writer's time in a run of state changes (`perf`,
+//! 2026-12-06; BENCH.md "Writes, sixth round").
 //!
 //! This module installs SQLite's default cache behind a thin layer that files the temporary key under key
-//! 0 instead (a key no page has: page numbers start at 1, and truncations never reach it). A page sits
-//! there only between two calls of one swap. Everything else goes straight through.
+//! 0 instead: no page has it (SQLite rejects page 0 before it looks in the cache), and truncations never
+//! reach it (their limit is at least 1). A page sits there only between two calls of one swap, with nothing
+//! in between. Everything else goes straight through. `PENDING_BYTE` is SQLite's fixed default; only
+//! SQLite's own test harness moves it (a test control Baton never calls).
 //!
-//! It must be installed before SQLite is first used in the process ([`install`] in `main`); after that
+//! It must be installed before SQLite is first used in the process ([`install`], from `main`); after that
 //! SQLite refuses the configuration and the default cache stays, unchanged.
 
 use rusqlite::ffi;
@@ -58,7 +61,11 @@ fn filed(cache: &Cache, key: c_uint) -> c_uint {
 }
 
 /// Installs the layer; `false` when SQLite was already in use in this process (the default cache stays).
-pub fn install() -> bool {
+///
+/// # Safety
+/// SQLite's configuration takes no lock: no other thread may use SQLite while this runs. Call it from
+/// `main` before anything else starts.
+pub unsafe fn install() -> bool {
     *INSTALLED.get_or_init(|| {
         let mut default = std::mem::MaybeUninit::<ffi::sqlite3_pcache_methods2>::zeroed();
         // SAFETY: SQLite fills the struct (its default methods) or refuses once it has been initialized.
