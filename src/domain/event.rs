@@ -218,16 +218,6 @@ pub fn ts_field(doc: &Doc, key: &str) -> Option<Ts> {
     doc.get(key).and_then(Value::as_str).and_then(time::parse)
 }
 
-/// The event Prefect emits when a flow run enters a state (`prefect.flow-run.<StateName>`).
-pub fn flow_run_state_event(
-    run: &super::flow_run::FlowRun,
-    flow_name: Option<&str>,
-    from: Option<&super::State>,
-    to: &super::State,
-) -> Event {
-    super::run_state_event::RunStateEvent::new(run, flow_name, from.cloned(), to.clone()).event()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,7 +231,8 @@ mod tests {
         run.run_count = 3;
         run.infrastructure_pid = Some("42".into());
         let to = crate::domain::State::new(crate::domain::StateType::Running, now);
-        let e = flow_run_state_event(&run, Some("f"), None, &to);
+        let e =
+            crate::domain::run_state_event::RunStateEvent::new(&run, Some("f"), None, to).event();
         for labels in std::iter::once(&e.resource).chain(e.related.iter()) {
             for (k, v) in labels {
                 assert!(v.is_string(), "{k} = {v} is not a string");
