@@ -3,7 +3,8 @@
 named on the command line with wrk (as bench/compare.py does) and prints each result. With --perf, records
 the server with `perf record -g` during the workloads (perf.data in --out). With --cpu, also prints the
 server's CPU time per 2xx request, by thread name (the writer, the HTTP side, the checkpointer): a measure
-that a busy neighbour on the machine changes far less than requests per second."""
+that a busy neighbour on the machine changes far less than requests per second; the load generator's (wrk's)
+CPU per request; and how busy the whole machine was meanwhile (all cores, and the time the hypervisor took)."""
 import argparse
 import os
 import signal
@@ -34,6 +35,14 @@ def thread_cpu(pid: int) -> dict:
     return out
 
 
+def machine_ticks() -> tuple:
+    """(busy, steal, total) clock ticks of all cores so far, from /proc/stat."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle, steal = f[3] + f[4], (f[7] if len(f) > 7 else 0)
+    total = sum(f[:8])
+    return total - idle - steal, steal, total
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("workloads", nargs="+", choices=loadgen.WORKLOADS)
@@ -58,6 +67,7 @@ def main():
         scratch = tempfile.mkdtemp(dir=root)
         for w in a.workloads:
             before = thread_cpu(srv.proc.pid) if a.cpu else None
+            m0, c0 = machine_ticks(), os.times()
             r = loadgen.run_workload(w, f"http://127.0.0.1:{srv.port}", fx, a.seconds, a.conns, scratch)
             extra = f"  lines/s {r['lines_per_s']:,.0f}" if "lines_per_s" in r else ""
             print(f"{w:26} {r['ok_rps']:10,.0f} 2xx/s  p50 {r['p50_ms']:8.2f} ms  p99 {r['p99_ms']:8.2f} ms"
@@ -66,7 +76,14 @@ def main():
                 after, ok = thread_cpu(srv.proc.pid), max(r["requests"] - r["non2xx"], 1)
                 per = {k: (after.get(k, 0) - before.get(k, 0)) * 1e6 / TICKS / ok for k in after}
                 parts = "  ".join(f"{k} {v:.0f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]) if v >= 0.5)
-                print(f"{'':26} CPU µs per request: total {sum(per.values()):.0f}  {parts}", flush=True)
+                c1, m1 = os.times(), machine_ticks()
+                load = (c1.children_user + c1.children_system - c0.children_user - c0.children_system) * 1e6 / ok
+                busy, steal, total = (m1[i] - m0[i] for i in range(3))
+                cores = os.cpu_count() or 1
+                print(f"{'':26} CPU µs per request: total {sum(per.values()):.0f}  {parts}  (wrk {load:.0f})",
+                      flush=True)
+                print(f"{'':26} machine: {100 * busy / max(total, 1):.0f} % of {cores} cores busy, "
+                      f"{100 * steal / max(total, 1):.0f} % taken by the hypervisor", flush=True)
     finally:
         if perf is not None and perf.poll() is None and perf.pid > 1:
             perf.send_signal(signal.SIGINT)
