@@ -46,6 +46,7 @@ pub mod work_pools;
 pub mod work_queues;
 mod writer;
 mod writer_alone;
+mod writer_batching;
 mod writer_errors;
 mod writer_group;
 

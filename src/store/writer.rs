@@ -1,14 +1,17 @@
 //! The single writer with group commit. One thread owns the read-write connection. Callers queue closures;
-//! the thread takes every closure waiting at that moment (up to [`MAX_BATCH`]) and runs them in one
-//! transaction, each inside its own savepoint, then commits once. A closure that fails is rolled back to its
-//! savepoint alone; the others still commit. Every caller is answered only after the commit, so an
-//! acknowledged write is a committed write, exactly as with one transaction per call. What the batch saves
-//! is the commit: the WAL frames of pages several writes touched (index leaves, the table's last page) are
-//! written once per batch instead of once per write.
+//! the thread takes closures waiting at that moment (about half of them, see [`writer_batching`]) and runs
+//! them in one transaction, each inside its own savepoint, then commits once. A closure that fails is rolled
+//! back to its savepoint alone; the others still commit. Every caller is answered only after the commit, so
+//! an acknowledged write is a committed write, exactly as with one transaction per call. What the batch
+//! saves is the commit: the WAL frames of pages several writes touched (index leaves, the table's last page)
+//! are written once per batch instead of once per write.
+//!
+//! [`writer_batching`]: super::writer_batching
 
 use super::checkpoint::Drain;
 use super::error::{Result, StoreError};
 use super::writer_alone::{Alone, AloneJob};
+pub use super::writer_batching::Batching;
 use super::writer_errors::{copy_error, failure_code, sqlite_code};
 use super::writer_group::{Group, RepeatJob, Repeatable};
 use super::Tx;
@@ -19,8 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{mpsc, Arc};
 use tokio::sync::oneshot;
 
-/// Most closures committed together. Bounded so one commit never waits on a very long queue.
-pub const MAX_BATCH: usize = 64;
 const LOST: &str = "the transaction was rolled back by an error in a write committed with it";
 
 /// What a finished closure left for after the commit: answers its caller with the commit's outcome.
@@ -106,12 +107,21 @@ pub(super) type Outcome<T> = std::result::Result<Result<T>, Box<dyn Any + Send>>
 impl Writer {
     /// Starts the writer thread on `conn` (already configured and migrated).
     pub fn start(conn: Connection, drain: Arc<Drain>) -> std::io::Result<Writer> {
+        Writer::start_with(conn, drain, Batching::HALVES)
+    }
+
+    /// As [`Writer::start`], with batches sized by `batching`.
+    pub fn start_with(
+        conn: Connection,
+        drain: Arc<Drain>,
+        batching: Batching,
+    ) -> std::io::Result<Writer> {
         let (tx, rx) = mpsc::channel();
         let counts = Arc::new(Counts::default());
         let c = counts.clone();
         std::thread::Builder::new()
             .name("baton-writer".into())
-            .spawn(move || run(conn, rx, &c, &drain))?;
+            .spawn(move || run(conn, rx, &c, &drain, batching))?;
         Ok(Writer { tx, counts })
     }
 
@@ -267,13 +277,19 @@ pub(super) fn exec(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Msg>, counts: &Counts, drain: &Drain) {
+fn run(
+    conn: Connection,
+    rx: mpsc::Receiver<Msg>,
+    counts: &Counts,
+    drain: &Drain,
+    batching: Batching,
+) {
     let mut next = rx.recv().ok();
     while let Some(msg) = next.take() {
         drain.pause_if_asked();
         match msg {
             Msg::Raw(f) => f(&conn),
-            Msg::Write(job) => next = batch(&conn, job, &rx, counts),
+            Msg::Write(job) => next = batch(&conn, job, &rx, counts, batching),
             Msg::Close(done) => {
                 let closed = conn.close().map_err(|(_, e)| e);
                 let _ = done.send(closed);
@@ -286,9 +302,15 @@ fn run(conn: Connection, rx: mpsc::Receiver<Msg>, counts: &Counts, drain: &Drain
     }
 }
 
-/// Commits `first` and every write queued behind it (up to [`MAX_BATCH`]) together; returns a raw message
-/// that ended the batch early, to be run next.
-fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Counts) -> Option<Msg> {
+/// Commits `first` and writes queued behind it (as many as `batching` takes) together; returns a raw
+/// message that ended the batch early, to be run next.
+fn batch(
+    conn: &Connection,
+    first: Job,
+    rx: &mpsc::Receiver<Msg>,
+    counts: &Counts,
+    batching: Batching,
+) -> Option<Msg> {
     let mut replies: Vec<Reply> = Vec::new();
     let mut group = Group::default();
     let alone = matches!(first, Job::Alone(_));
@@ -337,7 +359,7 @@ fn batch(conn: &Connection, first: Job, rx: &mpsc::Receiver<Msg>, counts: &Count
                 reply(Err(&lost));
             }
         }
-        if taken < MAX_BATCH && !alone {
+        if !alone && batching.takes_more(taken, counts.queued.load(Relaxed) as usize) {
             match rx.try_recv() {
                 // A write that must be alone starts the next transaction.
                 Ok(Msg::Write(job @ Job::Alone(_))) => leftover = Some(Msg::Write(job)),

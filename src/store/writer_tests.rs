@@ -1,6 +1,7 @@
 //! Tests of the group-commit writer.
 
 use super::*;
+use crate::store::writer_batching::MAX_BATCH;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
@@ -20,11 +21,17 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A writer on a fresh table `t` that commits every write waiting together (up to [`MAX_BATCH`]): the
+/// tests of what one transaction does with its writes.
 fn writer() -> Writer {
+    writer_with(Batching::WHOLE)
+}
+
+fn writer_with(batching: Batching) -> Writer {
     let conn = Connection::open_in_memory().unwrap();
     conn.execute_batch("CREATE TABLE t (n INTEGER PRIMARY KEY)")
         .unwrap();
-    Writer::start(conn, Arc::default()).unwrap()
+    Writer::start_with(conn, Arc::default(), batching).unwrap()
 }
 
 fn insert(w: &Writer, n: i64) -> impl std::future::Future<Output = Result<()>> + '_ {
@@ -103,8 +110,13 @@ fn rows(rt: &tokio::runtime::Runtime, w: &Writer) -> Vec<i64> {
 
 /// `count` inserts committed as one batch; returns their outcomes and the rows left.
 fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
+    batched_by(Batching::WHOLE, count)
+}
+
+/// `count` inserts queued behind a blocking write, committed in the batches `batching` makes.
+fn batched_by(batching: Batching, count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
     let rt = runtime();
-    let w = writer();
+    let w = writer_with(batching);
     let outcomes = rt.block_on(async {
         let (held, out) = held_batch(&w, count as u64, || {
             (1..=count)
@@ -134,6 +146,17 @@ fn queued_writes_share_one_commit_and_a_failed_one_is_rolled_back_alone() {
     // the read-back.
     assert_eq!(w.counts().writes.load(Relaxed), 22);
     assert_eq!(w.counts().commits.load(Relaxed), 2);
+}
+
+#[test]
+fn the_server_commits_a_queue_in_halves() {
+    // The blocker and the 20 writes behind it make 21: 11, 5, 4 and 1 (writer_batching), then the read-back.
+    let (w, outcomes, rows) = batched_by(Batching::HALVES, 20);
+    let expected: Vec<i64> = (1..=20).filter(|n| n % 5 != 0).collect();
+    assert_eq!(rows, expected);
+    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 16);
+    assert_eq!(w.counts().writes.load(Relaxed), 22);
+    assert_eq!(w.counts().commits.load(Relaxed), 5);
 }
 
 #[test]
@@ -187,7 +210,7 @@ fn a_full_database_fails_writes_as_disk_errors() {
         .unwrap();
     conn.pragma_update(None, "max_page_count", pages + 8)
         .unwrap();
-    let w = Writer::start(conn, Arc::default()).unwrap();
+    let w = Writer::start_with(conn, Arc::default(), Batching::WHOLE).unwrap();
     rt.block_on(async {
         let (held, outcomes) = held_batch(&w, 10, || {
             (0..10)
