@@ -4,13 +4,15 @@ named on the command line with wrk (as bench/compare.py does) and prints each re
 the server with `perf record -g` during the workloads (perf.data in --out). With --cpu, also prints the
 server's CPU time per 2xx request, by thread name (the writer, the HTTP side, the checkpointer): a measure
 that a busy neighbour on the machine changes far less than requests per second; the load generator's (wrk's)
-CPU per request; and how busy the whole machine was meanwhile (all cores, and the time the hypervisor took)."""
+CPU per request; how busy the whole machine was meanwhile (all cores, and the time the hypervisor took); and
+how many writes shared each commit of the writer (from /metrics)."""
 import argparse
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -43,6 +45,18 @@ def machine_ticks() -> tuple:
     return total - idle - steal, steal, total
 
 
+def write_counts(port: int) -> tuple:
+    """(writes, commits) of the server's single writer so far, from its /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
+        text = r.read().decode()
+    found = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in ("baton_database_writes", "baton_database_commits"):
+            found[name] = float(value)
+    return found.get("baton_database_writes", 0.0), found.get("baton_database_commits", 0.0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("workloads", nargs="+", choices=loadgen.WORKLOADS)
@@ -68,6 +82,7 @@ def main():
         for w in a.workloads:
             before = thread_cpu(srv.proc.pid) if a.cpu else None
             m0, c0 = machine_ticks(), os.times()
+            w0 = write_counts(srv.port) if a.cpu else None
             r = loadgen.run_workload(w, f"http://127.0.0.1:{srv.port}", fx, a.seconds, a.conns, scratch)
             extra = f"  lines/s {r['lines_per_s']:,.0f}" if "lines_per_s" in r else ""
             print(f"{w:26} {r['ok_rps']:10,.0f} 2xx/s  p50 {r['p50_ms']:8.2f} ms  p99 {r['p99_ms']:8.2f} ms"
@@ -84,6 +99,9 @@ def main():
                       flush=True)
                 print(f"{'':26} machine: {100 * busy / max(total, 1):.0f} % of {cores} cores busy, "
                       f"{100 * steal / max(total, 1):.0f} % taken by the hypervisor", flush=True)
+                w1 = write_counts(srv.port)
+                print(f"{'':26} writer: {(w1[0] - w0[0]) / max(w1[1] - w0[1], 1):.2f} writes per commit",
+                      flush=True)
     finally:
         if perf is not None and perf.poll() is None and perf.pid > 1:
             perf.send_signal(signal.SIGINT)
