@@ -134,7 +134,7 @@ impl Metrics {
         );
         registry.register(
             "database_commits",
-            "Commits since start; writes queued together share one commit (counter)",
+            "Commits since start; writes queued together may share a commit (counter)",
             m.db_commits.clone(),
         );
         registry.register(

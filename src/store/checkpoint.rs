@@ -27,8 +27,9 @@ pub const DRAIN_AT: i64 = 32_000;
 /// The longest the writer waits for a drain (a reader holding an old snapshot can keep it from finishing).
 pub const MAX_PAUSE: Duration = Duration::from_millis(50);
 
-/// The writer's automatic checkpoint threshold (pages of WAL), reached only if this thread stops working.
-pub const BACKSTOP_PAGES: u32 = 100_000;
+/// The writer's automatic checkpoint threshold (pages of WAL), reached only if this thread stops working:
+/// well above the drain's later asks after a drain that could not finish (each [`DRAIN_AT`] further on).
+pub const BACKSTOP_PAGES: u32 = 200_000;
 
 #[derive(Debug, Default)]
 struct Flags {

@@ -249,8 +249,8 @@ impl Store {
     }
 
     /// Runs `f` atomically on the writer: its changes commit when it returns `Ok` and are rolled back
-    /// otherwise. Writes queued at the same moment share one commit (see [`writer`]); the call returns
-    /// after that commit.
+    /// otherwise. Writes queued at the same moment may share a commit (see [`writer`]); the call
+    /// returns after its commit.
     pub async fn write<T, F>(&self, f: F) -> Result<T>
     where
         F: FnOnce(&Tx) -> Result<T> + Send + 'static,

@@ -38,7 +38,9 @@ impl Batching {
 
     /// Whether a batch that has taken `taken` writes takes one more, with `waiting` still queued.
     pub fn takes_more(self, taken: usize, waiting: usize) -> bool {
-        waiting > 0 && taken < self.max && taken < self.min.max((taken + waiting).div_ceil(2))
+        waiting > 0
+            && taken < self.max
+            && taken < self.min.max(taken.saturating_add(waiting).div_ceil(2))
     }
 }
 

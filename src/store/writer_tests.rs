@@ -142,7 +142,7 @@ fn queued_writes_share_one_commit_and_a_failed_one_is_rolled_back_alone() {
     }
     let expected: Vec<i64> = (1..=20).filter(|n| n % 5 != 0).collect();
     assert_eq!(rows, expected);
-    // The blocker and the 20 writes behind it: one commit (the batch is capped at MAX_BATCH), plus
+    // The blocker and the 20 writes behind it: one commit (this writer takes every write waiting), plus
     // the read-back.
     assert_eq!(w.counts().writes.load(Relaxed), 22);
     assert_eq!(w.counts().commits.load(Relaxed), 2);
@@ -150,13 +150,47 @@ fn queued_writes_share_one_commit_and_a_failed_one_is_rolled_back_alone() {
 
 #[test]
 fn the_server_commits_a_queue_in_halves() {
-    // The blocker and the 20 writes behind it make 21: 11, 5, 4 and 1 (writer_batching), then the read-back.
-    let (w, outcomes, rows) = batched_by(Batching::HALVES, 20);
-    let expected: Vec<i64> = (1..=20).filter(|n| n % 5 != 0).collect();
-    assert_eq!(rows, expected);
-    assert_eq!(outcomes.iter().filter(|o| o.is_ok()).count(), 16);
-    assert_eq!(w.counts().writes.load(Relaxed), 22);
-    assert_eq!(w.counts().commits.load(Relaxed), 5);
+    // The blocker and the 20 writes behind it make 21: 11, 5, 4 and 1 (writer_batching). Each write notes
+    // how many commits came before it ran, which names its batch.
+    let rt = runtime();
+    let w = writer_with(Batching::HALVES);
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let outcomes = rt.block_on(async {
+        let (held, out) = held_batch(&w, 20, || {
+            (1..=20)
+                .map(|n: i64| {
+                    let (w, seen) = (w.clone(), seen.clone());
+                    tokio::spawn(async move {
+                        let counts = w.clone();
+                        w.write(move |tx| {
+                            let before = counts.counts().commits.load(Relaxed);
+                            seen.lock().unwrap().push(before);
+                            tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                            Ok(())
+                        })
+                        .await
+                    })
+                })
+                .collect()
+        })
+        .await;
+        assert!(held.unwrap());
+        out
+    });
+    assert!(outcomes.iter().all(|o| o.is_ok()));
+    assert_eq!(rows(&rt, &w), (1..=20).collect::<Vec<i64>>());
+    let mut sizes: Vec<usize> = Vec::new();
+    let mut last = None;
+    for batch in seen.lock().unwrap().iter() {
+        match sizes.last_mut() {
+            Some(size) if last == Some(*batch) => *size += 1,
+            _ => sizes.push(1),
+        }
+        last = Some(*batch);
+    }
+    // The blocker ran first in the first batch, before any of the 20.
+    assert_eq!(sizes, vec![10, 5, 4, 1]);
+    assert_eq!(w.counts().commits.load(Relaxed), 5, "and the read-back");
 }
 
 #[test]
