@@ -117,21 +117,34 @@ fn batched(count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
 fn batched_by(batching: Batching, count: i64) -> (Writer, Vec<Result<()>>, Vec<i64>) {
     let rt = runtime();
     let w = writer_with(batching);
-    let outcomes = rt.block_on(async {
-        let (held, out) = held_batch(&w, count as u64, || {
-            (1..=count)
-                .map(|n| {
-                    let w = w.clone();
-                    tokio::spawn(async move { insert(&w, n).await })
-                })
-                .collect()
+    let outcomes = held_writes(&rt, &w, count, |n| {
+        let w = w.clone();
+        async move { insert(&w, n).await }
+    });
+    let rows = rows(&rt, &w);
+    (w, outcomes, rows)
+}
+
+/// Queues the writes `make` starts for 1..=`count` (in that order) behind a blocking write, releases it
+/// once all are queued, and returns their outcomes.
+fn held_writes<T, Fut>(
+    rt: &tokio::runtime::Runtime,
+    w: &Writer,
+    count: i64,
+    make: impl Fn(i64) -> Fut,
+) -> Vec<T>
+where
+    T: Send + 'static,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    rt.block_on(async {
+        let (held, out) = held_batch(w, count as u64, || {
+            (1..=count).map(|n| tokio::spawn(make(n))).collect()
         })
         .await;
         assert!(held.unwrap());
         out
-    });
-    let rows = rows(&rt, &w);
-    (w, outcomes, rows)
+    })
 }
 
 #[test]
@@ -155,27 +168,19 @@ fn the_server_commits_a_queue_in_halves() {
     let rt = runtime();
     let w = writer_with(Batching::HALVES);
     let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let outcomes = rt.block_on(async {
-        let (held, out) = held_batch(&w, 20, || {
-            (1..=20)
-                .map(|n: i64| {
-                    let (w, seen) = (w.clone(), seen.clone());
-                    tokio::spawn(async move {
-                        let counts = w.clone();
-                        w.write(move |tx| {
-                            let before = counts.counts().commits.load(Relaxed);
-                            seen.lock().unwrap().push(before);
-                            tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
-                            Ok(())
-                        })
-                        .await
-                    })
-                })
-                .collect()
-        })
-        .await;
-        assert!(held.unwrap());
-        out
+    let outcomes = held_writes(&rt, &w, 20, |n| {
+        let (w, seen) = (w.clone(), seen.clone());
+        async move {
+            let counts = w.clone();
+            w.write(move |tx| {
+                seen.lock()
+                    .unwrap()
+                    .push(counts.counts().commits.load(Relaxed));
+                tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                Ok(())
+            })
+            .await
+        }
     });
     assert!(outcomes.iter().all(|o| o.is_ok()));
     assert_eq!(rows(&rt, &w), (1..=20).collect::<Vec<i64>>());
@@ -285,34 +290,23 @@ fn a_write_alone_commits_in_its_own_transaction_without_a_savepoint() {
     let rt = ordered_runtime();
     let w = writer();
     let alone = |n: i64| n == 3 || n == 5;
-    let outcomes = rt.block_on(async {
-        let (held, out) = held_batch(&w, 6, || {
-            (1..=6)
-                .map(|n| {
-                    let w = w.clone();
-                    tokio::spawn(async move {
-                        if !alone(n) {
-                            return insert(&w, n).await;
-                        }
-                        w.write_alone(move |tx| {
-                            let savepoint = tx.conn.execute("ROLLBACK TO job", []);
-                            assert!(savepoint.is_err(), "a write alone runs under no savepoint");
-                            tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
-                            if n == 5 {
-                                return Err(StoreError::Invalid(
-                                    "5 is refused after its insert".into(),
-                                ));
-                            }
-                            Ok(())
-                        })
-                        .await
-                    })
-                })
-                .collect()
-        })
-        .await;
-        assert!(held.unwrap());
-        out
+    let outcomes = held_writes(&rt, &w, 6, |n| {
+        let w = w.clone();
+        async move {
+            if !alone(n) {
+                return insert(&w, n).await;
+            }
+            w.write_alone(move |tx| {
+                let savepoint = tx.conn.execute("ROLLBACK TO job", []);
+                assert!(savepoint.is_err(), "a write alone runs under no savepoint");
+                tx.conn.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                if n == 5 {
+                    return Err(StoreError::Invalid("5 is refused after its insert".into()));
+                }
+                Ok(())
+            })
+            .await
+        }
     });
     let outcomes: Vec<bool> = outcomes.into_iter().map(|o| o.is_ok()).collect();
     assert_eq!(outcomes, vec![true, true, true, true, false, true]);
