@@ -1,4 +1,4 @@
-"""Shared by the bench scripts: which Baton binary to measure."""
+"""Shared by the bench scripts: which Baton binary to measure, and how busy the machine has been."""
 import os
 import sys
 from pathlib import Path
@@ -15,3 +15,12 @@ def binary() -> str:
         if p.exists():
             return str(p)
     sys.exit("build baton first (cargo build --release)")
+
+
+def machine_ticks() -> tuple:
+    """(busy, steal, total) clock ticks of all cores since boot, from /proc/stat (busy leaves out idle,
+    I/O wait and the time the hypervisor took)."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle, steal = f[3] + f[4], (f[7] if len(f) > 7 else 0)
+    total = sum(f[:8])
+    return total - idle - steal, steal, total

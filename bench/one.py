@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen  # noqa: E402
+from common import machine_ticks  # noqa: E402
 from compare import seed  # noqa: E402
 from servers import Server, wipe  # noqa: E402
 
@@ -35,14 +36,6 @@ def thread_cpu(pid: int) -> dict:
             continue  # the thread ended meanwhile
         out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
     return out
-
-
-def machine_ticks() -> tuple:
-    """(busy, steal, total) clock ticks of all cores so far, from /proc/stat."""
-    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle, steal = f[3] + f[4], (f[7] if len(f) > 7 else 0)
-    total = sum(f[:8])
-    return total - idle - steal, steal, total
 
 
 def write_counts(port: int) -> tuple:

@@ -20,6 +20,7 @@ import tempfile
 import time
 
 import loadgen
+from common import machine_ticks
 import pgdb
 from servers import Api, Server
 
@@ -89,8 +90,7 @@ def ticks(pids) -> float:
 
 
 def machine_busy() -> float:
-    f = [int(x) for x in open("/proc/stat").readline().split()[1:8]]
-    return (sum(f) - f[3] - f[4]) / os.sysconf("SC_CLK_TCK")
+    return machine_ticks()[0] / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_split(label: str, run, server_pid: int, pids):
