@@ -41,6 +41,8 @@ pub struct Metrics {
     leader: Gauge,
     db_writes: Gauge,
     db_commits: Gauge,
+    wal_calls: Gauge,
+    wal_writes: Gauge,
     slots_in_use: Family<Labels, Gauge>,
     slot_limit: Family<Labels, Gauge>,
     slot_waiters: Family<Labels, Gauge>,
@@ -75,6 +77,8 @@ impl Metrics {
             leader: Gauge::default(),
             db_writes: Gauge::default(),
             db_commits: Gauge::default(),
+            wal_calls: Gauge::default(),
+            wal_writes: Gauge::default(),
             slots_in_use: Family::default(),
             slot_limit: Family::default(),
             slot_waiters: Family::default(),
@@ -136,6 +140,16 @@ impl Metrics {
             "database_commits",
             "Commits since start; writes queued together may share a commit (counter)",
             m.db_commits.clone(),
+        );
+        registry.register(
+            "database_wal_write_calls",
+            "Writes SQLite asked for on the write-ahead log since start (counter)",
+            m.wal_calls.clone(),
+        );
+        registry.register(
+            "database_wal_writes",
+            "Writes that reached the write-ahead log file since start; a commit's frames go in one (counter)",
+            m.wal_writes.clone(),
         );
         registry.register(
             "concurrency_slots_in_use",
@@ -243,6 +257,9 @@ impl Services {
         let (writes, commits) = self.store.write_counts();
         m.db_writes.set(writes as i64);
         m.db_commits.set(commits as i64);
+        let (calls, wal_writes) = crate::store::Store::wal_write_counts();
+        m.wal_calls.set(calls as i64);
+        m.wal_writes.set(wal_writes as i64);
         Ok(m.encode())
     }
 

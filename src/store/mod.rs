@@ -42,6 +42,7 @@ pub mod stats;
 pub mod task_run_views;
 pub mod task_runs;
 pub mod variables;
+mod wal_file;
 pub mod work_pools;
 pub mod work_queues;
 mod writer;
@@ -151,7 +152,11 @@ impl Store {
     pub async fn open(path: &Path) -> Result<Store> {
         let file = path.to_path_buf();
         let (conn, side) = tokio::task::spawn_blocking(move || -> Result<_> {
-            let mut conn = Connection::open(&file)?;
+            // The writer alone appends to the WAL: through the layer that writes each commit in one call.
+            let mut conn = match wal_file::register() {
+                Some(vfs) => Connection::open_with_flags_and_vfs(&file, OpenFlags::default(), vfs)?,
+                None => Connection::open(&file)?,
+            };
             conn.pragma_update(None, "journal_mode", "WAL")?;
             pragmas(&conn)?;
             conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)?;
@@ -300,6 +305,12 @@ impl Store {
             c.writes.load(Ordering::Relaxed),
             c.commits.load(Ordering::Relaxed),
         )
+    }
+
+    /// `(write calls SQLite made on the WAL, writes that reached the file)` in this process: the writer's
+    /// WAL layer joins each commit's calls into one write (`wal_file`).
+    pub fn wal_write_counts() -> (u64, u64) {
+        wal_file::write_counts()
     }
 
     /// Runs `f` on a read-only connection (a consistent snapshot for its duration).
