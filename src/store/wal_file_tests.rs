@@ -1,6 +1,7 @@
 //! Tests of the WAL layer: what it holds and when it writes, and that readers and a fresh open see every
 //! commit whole.
 
+use super::io::Held;
 use super::*;
 use rusqlite::{Connection, OpenFlags};
 
@@ -56,8 +57,8 @@ fn rows(conn: &Connection) -> (i64, i64) {
     .unwrap()
 }
 
-/// Transactions small, large (past the limit, spilling the cache mid-transaction), rolled back and updated
-/// in place, through the layer; a reader through the default VFS sees each commit whole as it happens, and a
+/// Transactions small, large (past the limit, spilling the cache mid-transaction), rolled back (round 34 both
+/// large and rolled back) and updated in place, through the layer; a reader through the default VFS sees each commit whole as it happens, and a
 /// connection opened afresh (SQLite rebuilding the WAL index from the file, checking each frame's checksum)
 /// sees the same.
 #[test]
@@ -76,7 +77,7 @@ fn every_commit_reaches_the_file_before_readers_see_it() {
     let r = Connection::open(&path).unwrap();
     let (mut count, mut bytes) = (0i64, 0i64);
     for round in 0..40i64 {
-        let size = if round % 10 == 9 { 3_000 } else { 3 };
+        let size = if round % 5 == 4 { 3_000 } else { 3 };
         let len = 100 + round * 37;
         w.execute_batch("BEGIN").unwrap();
         for i in 0..size {
@@ -156,4 +157,90 @@ fn a_small_commit_is_one_write() {
         .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 4 * commits as i64);
+}
+
+fn open_layered(path: &std::path::Path, cache_pages: i64) -> Connection {
+    let w = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), register().unwrap())
+        .unwrap();
+    w.pragma_update(None, "journal_mode", "WAL").unwrap();
+    w.pragma_update(None, "synchronous", "NORMAL").unwrap();
+    w.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    w.pragma_update(None, "cache_size", cache_pages).unwrap();
+    w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+        .unwrap();
+    w
+}
+
+/// A transaction that spills pages and changes them again makes SQLite write those frames again in place
+/// and, at its commit, every checksum from the first of them on, the commit frame's header last, with no
+/// page after it. The files as they stand right after the commit (as a crash would leave them) must hold
+/// the transaction: SQLite's recovery drops a commit whose checksum does not match.
+#[test]
+fn a_commit_that_rewrites_its_checksums_is_whole_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let w = open_layered(&path, 10);
+    w.execute_batch(
+        "BEGIN; \
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
+         INSERT INTO t (v) SELECT randomblob(200) FROM n; \
+         UPDATE t SET v = randomblob(201) WHERE k <= 60; \
+         COMMIT;",
+    )
+    .unwrap();
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&path, &copy).unwrap();
+    std::fs::copy(dir.path().join("t.db-wal"), dir.path().join("copy.db-wal")).unwrap();
+    let recovered = Connection::open(&copy).unwrap();
+    assert_eq!(rows(&recovered), (2000, 2000 * 200 + 60));
+    let check: String = recovered
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    drop(w);
+}
+
+/// Frames a rolled-back transaction spilled are written when the write lock is released, as SQLite would
+/// have written them: the WAL file ends where it ends without the layer. The transaction ends with new
+/// overflow pages, so its last spill is appended and held (earlier ones are written when a page spilled
+/// before is changed again and written over its frame).
+#[test]
+fn a_rolled_back_spill_leaves_nothing_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let wal_len = |name: &str, layered: bool| {
+        let path = dir.path().join(name);
+        let w = if layered {
+            open_layered(&path, 10)
+        } else {
+            let w = Connection::open(&path).unwrap();
+            w.pragma_update(None, "journal_mode", "WAL").unwrap();
+            w.pragma_update(None, "synchronous", "NORMAL").unwrap();
+            w.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+            w.pragma_update(None, "cache_size", 10).unwrap();
+            w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
+                .unwrap();
+            w
+        };
+        // Checkpointed first, so that the rollback reads no page back from the WAL (a read writes what is
+        // held).
+        w.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        w.execute_batch(
+            "BEGIN; \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 700) \
+             INSERT INTO t (v) SELECT zeroblob(300) FROM n; \
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20) \
+             INSERT INTO t (v) SELECT zeroblob(50000) FROM n; \
+             ROLLBACK;",
+        )
+        .unwrap();
+        let len = std::fs::metadata(dir.path().join(format!("{name}-wal")))
+            .unwrap()
+            .len();
+        drop(w);
+        len
+    };
+    let plain = wal_len("plain.db", false);
+    assert!(plain > 20 * 4096, "the transaction spilled: {plain} bytes");
+    assert_eq!(wal_len("layered.db", true), plain);
 }
