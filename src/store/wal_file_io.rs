@@ -33,9 +33,12 @@ pub(super) struct Held {
     pub(super) bytes: Vec<u8>,
     /// The last write was a commit frame's header: the next one (its page) ends the commit.
     commit_page_next: bool,
-    /// The end of the furthest write since the WAL's header was last written: a write before it
-    /// rewrites a frame of the current transaction.
+    /// The end of the furthest write since the WAL's header was written or the write lock released: a write
+    /// before it rewrites a frame of the current transaction.
     high: i64,
+    /// A commit's page was written: what follows until the write lock is released (the padding frames
+    /// SQLite adds under `synchronous=FULL` on some disks) goes out at once.
+    committed: bool,
 }
 
 impl Held {
@@ -56,6 +59,7 @@ impl Held {
             &mut self.commit_page_next,
             data.len() == FRAME_HEADER && data[4..8] != [0; 4],
         );
+        self.committed |= commit;
         commit || self.bytes.len() >= HOLD_MAX
     }
 
@@ -189,11 +193,12 @@ unsafe extern "C" fn write(
             return rc;
         }
         h.high = 0;
+        h.committed = false;
     }
     let end = offset + i64::from(amount);
-    if offset < h.high {
+    if offset < h.high || h.committed {
         // A frame of this transaction written again (a page changed after a spill, or a checksum
-        // rewritten before the commit): passed on at once, after what is held.
+        // rewritten before the commit), or a write after the commit: passed on at once, after what is held.
         let rc = h.flush(real, x_write);
         if rc != ffi::SQLITE_OK {
             return rc;
@@ -263,7 +268,6 @@ forward!(truncate, xTruncate, true, (size: i64) -> c_int, ffi::SQLITE_IOERR_TRUN
 forward!(sync, xSync, true, (flags: c_int) -> c_int, ffi::SQLITE_IOERR_FSYNC);
 forward!(file_size, xFileSize, true, (size: *mut i64) -> c_int, ffi::SQLITE_IOERR_FSTAT);
 forward!(lock, xLock, true, (level: c_int) -> c_int, ffi::SQLITE_OK);
-forward!(unlock, xUnlock, true, (level: c_int) -> c_int, ffi::SQLITE_OK);
 forward!(reserved, xCheckReservedLock, false, (out: *mut c_int) -> c_int, ffi::SQLITE_OK);
 forward!(file_control, xFileControl, true, (op: c_int, arg: *mut c_void) -> c_int, ffi::SQLITE_NOTFOUND);
 forward!(sector_size, xSectorSize, false, () -> c_int, 4096);
@@ -285,6 +289,18 @@ unsafe fn flush_wal_of(p: *mut ffi::sqlite3_file) {
     }
 }
 
+/// A database file's lock released: in exclusive locking mode SQLite keeps the WAL-index locks and
+/// releases this one instead.
+unsafe extern "C" fn unlock(p: *mut ffi::sqlite3_file, level: c_int) -> c_int {
+    flush_wal_of(p);
+    let rc = flush(p);
+    if rc != ffi::SQLITE_OK {
+        return rc;
+    }
+    let (real, m) = parts(p);
+    m.xUnlock.map_or(ffi::SQLITE_OK, |f| f(real, level))
+}
+
 /// SQLite publishes a commit to readers by writing the WAL index's header twice with this barrier between:
 /// whatever the WAL file still holds goes to the file first. A commit's run was already written with its
 /// commit page (where a failure is reported); this covers any commit that does not end that way.
@@ -296,8 +312,12 @@ unsafe extern "C" fn shm_barrier(p: *mut ffi::sqlite3_file) {
     }
 }
 
+/// SQLite's index of its WAL-index locks that is the write lock (`WAL_WRITE_LOCK`).
+const WRITE_LOCK: c_int = 0;
+
 /// Releasing a lock of the WAL index (the write lock among them) first writes what the WAL file holds,
 /// such as the frames a rolled-back transaction spilled: nothing is held once another writer may append.
+/// The write lock's release also ends the transaction's frames: the next one's are all appended anew.
 unsafe extern "C" fn shm_lock(
     p: *mut ffi::sqlite3_file,
     offset: c_int,
@@ -306,6 +326,12 @@ unsafe extern "C" fn shm_lock(
 ) -> c_int {
     if flags & ffi::SQLITE_SHM_UNLOCK != 0 {
         flush_wal_of(p);
+        let wal = (*(p as *mut File)).wal;
+        if offset == WRITE_LOCK && !wal.is_null() && !(*wal).held.is_null() {
+            let h = &mut *(*wal).held;
+            h.high = 0;
+            h.committed = false;
+        }
     }
     let (real, m) = parts(p);
     match m.xShmLock {
