@@ -57,23 +57,46 @@ fn rows(conn: &Connection) -> (i64, i64) {
     .unwrap()
 }
 
-/// Transactions small, large (past the limit, spilling the cache mid-transaction), rolled back (round 34 both
-/// large and rolled back) and updated in place, through the layer; a reader through the default VFS sees each commit whole as it happens, and a
-/// connection opened afresh (SQLite rebuilding the WAL index from the file, checking each frame's checksum)
-/// sees the same.
-#[test]
-fn every_commit_reaches_the_file_before_readers_see_it() {
-    let name = register().expect("the default VFS is there to wrap");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
-    let w = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), name).unwrap();
+const TABLE: &str = "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)";
+
+/// A connection in WAL mode through the layer (or, not `layered`, the default VFS), with a cache of
+/// `cache_pages` (SQLite's default when `None`), automatic checkpoints only when `checkpoints`, and
+/// `schema` created.
+fn connect(
+    path: &std::path::Path,
+    layered: bool,
+    cache_pages: Option<i64>,
+    checkpoints: bool,
+    schema: &str,
+) -> Connection {
+    let w = if layered {
+        let name = register().expect("the default VFS is there to wrap");
+        Connection::open_with_flags_and_vfs(path, OpenFlags::default(), name).unwrap()
+    } else {
+        Connection::open(path).unwrap()
+    };
     w.pragma_update(None, "journal_mode", "WAL").unwrap();
     w.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    w.pragma_update(None, "cache_size", 50).unwrap();
-    w.execute_batch(
-        "CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL); CREATE INDEX t_v ON t (v);",
-    )
-    .unwrap();
+    if !checkpoints {
+        w.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
+    }
+    if let Some(pages) = cache_pages {
+        w.pragma_update(None, "cache_size", pages).unwrap();
+    }
+    w.execute_batch(schema).unwrap();
+    w
+}
+
+/// Transactions small, large (past the limit, spilling the cache mid-transaction), rolled back (round 34
+/// both large and rolled back) and updated in place, through the layer; a reader through the default VFS
+/// sees each commit whole as it happens, and a connection opened afresh (SQLite rebuilding the WAL index
+/// from the file, checking each frame's checksum) sees the same.
+#[test]
+fn every_commit_reaches_the_file_before_readers_see_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let schema = format!("{TABLE}; CREATE INDEX t_v ON t (v);");
+    let w = connect(&path, true, Some(50), true, &schema);
     let r = Connection::open(&path).unwrap();
     let (mut count, mut bytes) = (0i64, 0i64);
     for round in 0..40i64 {
@@ -119,17 +142,16 @@ fn every_commit_reaches_the_file_before_readers_see_it() {
 /// Small commits, as the server's writes are: each goes to the WAL in one write, whatever its frames.
 #[test]
 fn a_small_commit_is_one_write() {
-    let name = register().expect("the default VFS is there to wrap");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
-    let w = Connection::open_with_flags_and_vfs(&path, OpenFlags::default(), name).unwrap();
-    w.pragma_update(None, "journal_mode", "WAL").unwrap();
-    w.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    w.execute_batch(
+    let w = connect(
+        &path,
+        true,
+        None,
+        true,
         "CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB NOT NULL, n INTEGER); CREATE INDEX t_v ON t (v); \
          CREATE INDEX t_n ON t (n);",
-    )
-    .unwrap();
+    );
     let (calls0, writes0) = THREAD_COUNTS.with(|c| c.get());
     let commits = 300;
     for i in 0..commits {
@@ -159,18 +181,6 @@ fn a_small_commit_is_one_write() {
     assert_eq!(n, 4 * commits as i64);
 }
 
-fn open_layered(path: &std::path::Path, cache_pages: i64) -> Connection {
-    let w = Connection::open_with_flags_and_vfs(path, OpenFlags::default(), register().unwrap())
-        .unwrap();
-    w.pragma_update(None, "journal_mode", "WAL").unwrap();
-    w.pragma_update(None, "synchronous", "NORMAL").unwrap();
-    w.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-    w.pragma_update(None, "cache_size", cache_pages).unwrap();
-    w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-        .unwrap();
-    w
-}
-
 /// A transaction that spills pages and changes them again makes SQLite write those frames again in place
 /// and, at its commit, every checksum from the first of them on, the commit frame's header last, with no
 /// page after it. The files as they stand right after the commit (as a crash would leave them) must hold
@@ -179,7 +189,7 @@ fn open_layered(path: &std::path::Path, cache_pages: i64) -> Connection {
 fn a_commit_that_rewrites_its_checksums_is_whole_in_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.db");
-    let w = open_layered(&path, 10);
+    let w = connect(&path, true, Some(10), false, TABLE);
     w.execute_batch(
         "BEGIN; \
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) \
@@ -209,18 +219,7 @@ fn a_rolled_back_spill_leaves_nothing_held() {
     let dir = tempfile::tempdir().unwrap();
     let wal_len = |name: &str, layered: bool| {
         let path = dir.path().join(name);
-        let w = if layered {
-            open_layered(&path, 10)
-        } else {
-            let w = Connection::open(&path).unwrap();
-            w.pragma_update(None, "journal_mode", "WAL").unwrap();
-            w.pragma_update(None, "synchronous", "NORMAL").unwrap();
-            w.pragma_update(None, "wal_autocheckpoint", 0).unwrap();
-            w.pragma_update(None, "cache_size", 10).unwrap();
-            w.execute_batch("CREATE TABLE t (k INTEGER PRIMARY KEY, v BLOB NOT NULL)")
-                .unwrap();
-            w
-        };
+        let w = connect(&path, layered, Some(10), false, TABLE);
         // Checkpointed first, so that the rollback reads no page back from the WAL (a read writes what is
         // held).
         w.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
