@@ -5,7 +5,9 @@ the server with `perf record -g` during the workloads (perf.data in --out). With
 server's CPU time per 2xx request, by thread name (the writer, the HTTP side, the checkpointer): a measure
 that a busy neighbour on the machine changes far less than requests per second; the load generator's (wrk's)
 CPU per request; how busy the whole machine was meanwhile (all cores, and the time the hypervisor took); and
-how many writes shared each commit of the writer (from /metrics)."""
+how many writes shared each commit of the writer (from /metrics); and, by thread name, how long threads that
+could run waited for a CPU (from /proc/<pid>/task/<tid>/schedstat): on a machine where waking a thread on
+another CPU is slow, that wait is where a closed loop of a few connections loses its time (bench/wakeup.py)."""
 import argparse
 import os
 import signal
@@ -35,6 +37,19 @@ def thread_cpu(pid: int) -> dict:
         except OSError:
             continue  # the thread ended meanwhile
         out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def thread_waits(pid: int) -> dict:
+    """Nanoseconds the process's threads have waited, runnable, for a CPU so far, summed by thread name."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip()
+            waited = int((task / "schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the thread ended meanwhile, or the kernel keeps no schedstat
+        out[name] = out.get(name, 0) + waited
     return out
 
 
@@ -74,6 +89,7 @@ def main():
         scratch = tempfile.mkdtemp(dir=root)
         for w in a.workloads:
             before = thread_cpu(srv.proc.pid) if a.cpu else None
+            waits0 = thread_waits(srv.proc.pid) if a.cpu else None
             m0, c0 = machine_ticks(), os.times()
             w0 = write_counts(srv.port) if a.cpu else None
             r = loadgen.run_workload(w, f"http://127.0.0.1:{srv.port}", fx, a.seconds, a.conns, scratch)
@@ -84,6 +100,8 @@ def main():
                 after, ok = thread_cpu(srv.proc.pid), max(r["requests"] - r["non2xx"], 1)
                 per = {k: (after.get(k, 0) - before.get(k, 0)) * 1e6 / TICKS / ok for k in after}
                 parts = "  ".join(f"{k} {v:.0f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]) if v >= 0.5)
+                waits1 = thread_waits(srv.proc.pid)
+                waited = {k: (waits1.get(k, 0) - waits0.get(k, 0)) / 1e3 / ok for k in waits1}
                 c1, m1 = os.times(), machine_ticks()
                 load = (c1.children_user + c1.children_system - c0.children_user - c0.children_system) * 1e6 / ok
                 busy, steal, total = (m1[i] - m0[i] for i in range(3))
@@ -92,6 +110,9 @@ def main():
                       flush=True)
                 print(f"{'':26} machine: {100 * busy / max(total, 1):.0f} % of {cores} cores busy, "
                       f"{100 * steal / max(total, 1):.0f} % taken by the hypervisor", flush=True)
+                print(f"{'':26} waiting for a CPU, µs per request: "
+                      + "  ".join(f"{k} {v:.0f}" for k, v in sorted(waited.items(), key=lambda kv: -kv[1])
+                                  if v >= 0.5), flush=True)
                 w1 = write_counts(srv.port)
                 print(f"{'':26} writer: {(w1[0] - w0[0]) / max(w1[1] - w0[1], 1):.2f} writes per commit",
                       flush=True)
