@@ -17,6 +17,7 @@ def pingpong(cpus, rounds, gap_us):
     """Median and mean round trip in µs, the pinger on cpus[0] and the ponger on cpus[1]."""
     a_r, a_w = os.pipe()
     b_r, b_w = os.pipe()
+    mask = os.sched_getaffinity(0)
     pid = os.fork()
     if pid == 0:
         os.sched_setaffinity(0, {cpus[1]})
@@ -38,10 +39,11 @@ def pingpong(cpus, rounds, gap_us):
             os.read(b_r, 1)
             samples.append(time.perf_counter_ns() - t0)
     finally:
-        os.waitpid(pid, 0)
+        # Closing first ends the ponger's reads (end of file) if the loop stopped early.
         for fd in (a_r, a_w, b_r, b_w):
             os.close(fd)
-        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+        os.waitpid(pid, 0)
+        os.sched_setaffinity(0, mask)
     samples.sort()
     return samples[len(samples) // 2] / 1000, sum(samples) / len(samples) / 1000
 
