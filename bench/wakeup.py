@@ -20,10 +20,15 @@ def pingpong(cpus, rounds, gap_us):
     mask = os.sched_getaffinity(0)
     pid = os.fork()
     if pid == 0:
+        os.close(a_w)
+        os.close(b_r)
         os.sched_setaffinity(0, {cpus[1]})
         try:
             for _ in range(rounds):
-                os.write(b_w, os.read(a_r, 1))
+                byte = os.read(a_r, 1)
+                if not byte:
+                    break  # the pinger stopped early
+                os.write(b_w, byte)
         finally:
             os._exit(0)
     os.sched_setaffinity(0, {cpus[0]})
