@@ -27,30 +27,31 @@ from servers import Server, wipe  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def thread_cpu(pid: int) -> dict:
-    """The process's CPU time so far (user + system, in clock ticks), summed by thread name."""
+def by_thread(pid: int, value) -> dict:
+    """`value(task_dir)` of each of the process's threads, summed by thread name (a thread that ended meanwhile,
+    or a file the kernel does not keep, is left out)."""
     out = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             name = (task / "comm").read_text().strip()
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the thread ended meanwhile
-        out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+            v = value(task)
+        except (OSError, IndexError, ValueError):
+            continue
+        out[name] = out.get(name, 0) + v
     return out
+
+
+def thread_cpu(pid: int) -> dict:
+    """The process's CPU time so far (user + system, in clock ticks), summed by thread name."""
+    def ticks(task):
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    return by_thread(pid, ticks)
 
 
 def thread_waits(pid: int) -> dict:
     """Nanoseconds the process's threads have waited, runnable, for a CPU so far, summed by thread name."""
-    out = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            name = (task / "comm").read_text().strip()
-            waited = int((task / "schedstat").read_text().split()[1])
-        except (OSError, IndexError, ValueError):
-            continue  # the thread ended meanwhile, or the kernel keeps no schedstat
-        out[name] = out.get(name, 0) + waited
-    return out
+    return by_thread(pid, lambda task: int((task / "schedstat").read_text().split()[1]))
 
 
 def write_counts(port: int) -> tuple:
