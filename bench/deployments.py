@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Baton alone: creates N deployments on a minutely cron through the API from one client (as the scheduler
 row of bench/compare.py does), printing the time every 500. Then it waits until every deployment has its
-runs ahead and prints the resident memory at once and after --idle seconds. `--pool NAME` puts the
+runs ahead and prints the resident memory at once, after --idle seconds, and the server's peak (the
+kernel's high-water mark, VmHWM, so a short jump between readings is not missed). `--pool NAME` puts the
 deployments in a new pool that has no worker, so no run starts meanwhile; by default they go to `default`,
 where the in-process worker starts every run that falls due (`true`)."""
 import argparse
@@ -14,6 +15,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import sched_cmp  # noqa: E402
 from servers import Server, wipe  # noqa: E402
+
+
+def peak_mb(pid: int) -> float:
+    """The process's own peak resident memory since it started (its children not counted)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main():
@@ -47,6 +56,7 @@ def main():
         print(f"RSS {s.rss_mb():.1f} MB", flush=True)
         time.sleep(a.idle)
         print(f"RSS {s.rss_mb():.1f} MB after {a.idle:g} s", flush=True)
+        print(f"RSS peak {peak_mb(s.proc.pid):.1f} MB", flush=True)
     finally:
         s.stop()
         wipe(root)

@@ -121,7 +121,7 @@ fn create_runs(
     let mut placed: Option<(Option<uuid::Uuid>, Option<uuid::Uuid>, Option<String>)> = None;
     for at in times {
         let key = scheduled_run_key(d.id, s.id, *at);
-        if flow_runs::by_idempotency_key(tx, d.flow_id, &key)?.is_some() {
+        if flow_runs::idempotency_key_taken(tx, d.flow_id, &key)? {
             continue;
         }
         let mut state = ProposedState::of(StateType::Scheduled);

@@ -142,6 +142,18 @@ pub fn by_idempotency_key(tx: &Tx, flow_id: Uuid, key: &str) -> Result<Option<Fl
         .optional()?)
 }
 
+/// Whether a run of `flow_id` was created with this idempotency key. Answered from the key's index alone:
+/// the scheduler asks it for every time ahead of every schedule it renews (60 a minute for a minutely
+/// schedule), where decoding each existing run in full cost more than creating the one new run.
+pub fn idempotency_key_taken(tx: &Tx, flow_id: Uuid, key: &str) -> Result<bool> {
+    Ok(tx
+        .conn
+        .prepare_cached("SELECT 1 FROM flow_runs WHERE flow_id = ?1 AND idempotency_key = ?2")?
+        .query_row(params![flow_id.to_string(), key], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 /// Runs matching a query.
 pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
     let mut params = Vec::new();

@@ -321,3 +321,25 @@ fn a_write_alone_commits_in_its_own_transaction_without_a_savepoint() {
 
 #[path = "writer_group_tests.rs"]
 mod group;
+
+/// The bundled SQLite is built as `.cargo/config.toml` says: no global memory statistics (no allocator
+/// mutex), and a page cache of its own for each connection (no shared pool where readers recycle the
+/// writer's pages). A build that lost those flags would still pass every other test.
+#[test]
+fn sqlite_is_built_with_the_projects_flags() {
+    let conn = Connection::open_in_memory().unwrap();
+    let mut stmt = conn.prepare("PRAGMA compile_options").unwrap();
+    let options: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<std::result::Result<_, _>>()
+        .unwrap();
+    assert!(
+        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        "{options:?}"
+    );
+    assert!(
+        !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+        "{options:?}"
+    );
+}
