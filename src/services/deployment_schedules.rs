@@ -88,7 +88,7 @@ impl Services {
                 }
                 s.updated = now;
                 schedules::update_schedule(tx, &s)?;
-                schedules::delete_future_runs_of_schedule(tx, schedule_id, now)?;
+                schedules::delete_future_runs_of_schedule(tx, id, schedule_id, now)?;
                 Ok(())
             })
             .await
@@ -112,7 +112,7 @@ impl Services {
                 if !d.schedules.iter().any(|s| s.id == schedule_id) {
                     return Ok(false);
                 }
-                schedules::delete_future_runs_of_schedule(tx, schedule_id, now)?;
+                schedules::delete_future_runs_of_schedule(tx, id, schedule_id, now)?;
                 schedules::delete_schedule(tx, schedule_id)
             })
             .await

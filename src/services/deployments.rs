@@ -313,14 +313,14 @@ fn apply_patch(
     if let Some(incoming) = patch.schedules {
         let changes = replace_schedules(&d.schedules, incoming);
         for sid in changes.remove {
-            schedules::delete_future_runs_of_schedule(tx, sid, now)?;
+            schedules::delete_future_runs_of_schedule(tx, d.id, sid, now)?;
             schedules::delete_schedule(tx, sid)?;
         }
         for (sid, s) in changes.update {
             let mut stored = s.into_stored(d.id, now);
             stored.id = sid;
             schedules::update_schedule(tx, &stored)?;
-            schedules::delete_future_runs_of_schedule(tx, sid, now)?;
+            schedules::delete_future_runs_of_schedule(tx, d.id, sid, now)?;
         }
         for s in changes.add {
             schedules::insert_schedule(tx, &s.into_stored(d.id, now))?;

@@ -3,6 +3,7 @@
 use super::codec;
 use super::error::{Result, StoreError};
 use crate::domain::filter::{Cond, Entity, Field, Order, Query};
+use crate::domain::StateType;
 use crate::store::sql::Value as Sql;
 
 /// The table of an entity.
@@ -145,6 +146,20 @@ pub fn condition(e: Entity, cond: &Cond, params: &mut Vec<Sql>) -> Result<String
             } else {
                 exists.to_string()
             }
+        }
+        // Runs have no index on the state's name alone (migration 0020): with every state type named too,
+        // the indexes that lead with (state_type, state_name) answer it, one seek per type.
+        Cond::In(Field::StateName, vals) if e == Entity::FlowRun && !vals.is_empty() => {
+            params.extend(vals.iter().map(codec::val));
+            let types: Vec<String> = StateType::ALL
+                .iter()
+                .map(|t| format!("'{}'", t.as_str()))
+                .collect();
+            let names = placeholders(vals.len());
+            format!(
+                "(flow_runs.state_type IN ({}) AND flow_runs.state_name IN ({names}))",
+                types.join(", ")
+            )
         }
         Cond::In(f, vals) | Cond::NotIn(f, vals) => {
             let c = col(e, *f)?;
@@ -349,43 +364,5 @@ pub fn tail(e: Entity, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::filter::Val;
-
-    #[test]
-    fn builds_nested_conditions() {
-        let cond = Cond::All(vec![
-            Cond::In(Field::StateType, vec![Val::Text("RUNNING".into())]),
-            Cond::Related(
-                Entity::Flow,
-                Box::new(Cond::Like(Field::Name, "et_l".into())),
-            ),
-            Cond::TagsAll(vec!["a".into()]),
-        ]);
-        let mut p = Vec::new();
-        let sql = condition(Entity::FlowRun, &cond, &mut p).unwrap();
-        assert!(sql.starts_with("(flow_runs.state_type IN (?) AND flow_runs.flow_id IN (SELECT id FROM flows WHERE flows.name LIKE"), "{sql}");
-        assert_eq!(p.len(), 3);
-        assert_eq!(p[1], Sql::Text("et\\_l".into()));
-    }
-
-    #[test]
-    fn a_related_object_named_by_id_is_its_foreign_key() {
-        let ids = vec![Val::Text("f1".into()), Val::Text("f2".into())];
-        let by_id = Cond::Related(
-            Entity::Flow,
-            Box::new(Cond::All(vec![Cond::In(Field::Id, ids)])),
-        );
-        let mut p = Vec::new();
-        let sql = condition(Entity::FlowRun, &by_id, &mut p).unwrap();
-        assert_eq!(sql, "flow_runs.flow_id IN (?, ?)");
-        assert_eq!(p.len(), 2);
-    }
-
-    #[test]
-    fn rejects_unknown_fields() {
-        let mut p = Vec::new();
-        assert!(condition(Entity::Flow, &Cond::IsNull(Field::StartTime, true), &mut p).is_err());
-    }
-}
+#[path = "query_tests.rs"]
+mod tests;

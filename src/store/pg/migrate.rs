@@ -9,10 +9,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("0017_baseline.sql")),
     (18, include_str!("0018_flow_runs_by_flow.sql")),
     (19, include_str!("0019_waiting_runs_by_id.sql")),
+    (20, include_str!("0020_fewer_run_indexes.sql")),
 ];
 
 /// The newest schema version this build knows.
-pub const KNOWN_VERSION: i64 = 19;
+pub const KNOWN_VERSION: i64 = 20;
 
 /// The advisory lock key held while migrating ("baton-mg").
 const LOCK: i64 = 0x6261_746f_6e2d_6d67;
