@@ -3,10 +3,10 @@
 row of bench/compare.py does), printing the time every 500. Then it waits until every deployment has its
 runs ahead and prints the resident memory at once, after --idle seconds, and the server's peak (the
 kernel's high-water mark, VmHWM, so a short jump between readings is not missed). It also prints where the
-CPU went while the deployments were created: the server's threads (by name, the runs it starts included), this
-client, and how busy the whole machine was: the creation's wall time against the CPU it needed. `--pool NAME` puts the
-deployments in a new pool that has no worker, so no run starts meanwhile; by default they go to `default`,
-where the in-process worker starts every run that falls due (`true`)."""
+CPU went while the deployments were created: the server's threads by name (and the runs it started), this
+client, and how busy the whole machine was. `--pool NAME` puts the deployments in a new pool that has no
+worker, so no run starts meanwhile; by default they go to `default`, where the in-process worker starts
+every run that falls due (`true`)."""
 import argparse
 import os
 import sys
