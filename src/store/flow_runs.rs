@@ -247,6 +247,23 @@ pub fn active_ids_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<Vec<Uuid
     Ok(rows.collect::<crate::store::sql::Result<_>>()?)
 }
 
+/// The statement of [`longest_waiting_for_slot`]. It runs each time a run of a deployment with a limit frees
+/// a slot, mostly when no run waits. SQLite without statistics walked `flow_runs_state_expected`, every
+/// SCHEDULED run of every deployment in time order, to find none; it is told to read the runs waiting under
+/// that name (`flow_runs_history` leads with the state type and name, then the expected start time), which
+/// are few. PostgreSQL plans from its own statistics. Its plan is tested.
+pub(super) fn longest_waiting_for_slot_sql(pg: bool) -> String {
+    let hint = if pg {
+        ""
+    } else {
+        " INDEXED BY flow_runs_history"
+    };
+    format!(
+        "SELECT {COLS} FROM flow_runs{hint} WHERE deployment_id = ?1 AND state_type = ?2 \
+         AND state_name = ?3 AND id != ?4 ORDER BY expected_start_time, id LIMIT 1"
+    )
+}
+
 /// The run of a deployment that has waited longest for one of its concurrency slots (SCHEDULED, named
 /// `waiting_name`), other than `except`.
 pub fn longest_waiting_for_slot(
@@ -255,11 +272,9 @@ pub fn longest_waiting_for_slot(
     waiting_name: &str,
     except: Uuid,
 ) -> Result<Option<FlowRun>> {
-    let sql = format!(
-        "SELECT {COLS} FROM flow_runs WHERE deployment_id = ?1 AND state_type = ?2 AND state_name = ?3 \
-         AND id != ?4 ORDER BY expected_start_time, id LIMIT 1"
-    );
-    let mut stmt = tx.conn.prepare_cached(&sql)?;
+    let mut stmt = tx
+        .conn
+        .prepare_cached(&longest_waiting_for_slot_sql(tx.conn.is_pg()))?;
     Ok(stmt
         .query_row(
             params![

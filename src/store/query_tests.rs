@@ -82,6 +82,25 @@ fn future_runs_are_found_through_their_deployments_waiting_runs() {
             "USING INDEX flow_runs_deployment_state (deployment_id=? AND state_type=?)";
         assert!(plan.contains(by_deployment), "{plan}");
     }
+    let newer = plan(
+        &crate::store::catchup::newer_due_sql(false),
+        &[no(), no(), no()],
+    );
+    assert!(
+        newer.contains("USING INDEX flow_runs_deployment_state"),
+        "{newer}"
+    );
+    assert!(!crate::store::catchup::newer_due_sql(true).contains("INDEXED BY"));
     let pg = crate::store::schedules::delete_future_runs_sql(true, true);
     assert!(!pg.contains("INDEXED BY"), "{pg}");
+}
+
+#[test]
+fn the_run_waiting_longest_for_a_slot_is_looked_for_among_the_waiting_runs_only() {
+    let no = || Sql::Text(String::new());
+    let sql = crate::store::flow_runs::longest_waiting_for_slot_sql(false);
+    let plan = plan(&sql, &[no(), no(), no(), no()]);
+    let waiting = "USING INDEX flow_runs_history (state_type=? AND state_name=?)";
+    assert!(plan.contains(waiting), "{plan}");
+    assert!(!crate::store::flow_runs::longest_waiting_for_slot_sql(true).contains("INDEXED BY"));
 }
