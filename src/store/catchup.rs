@@ -35,11 +35,7 @@ pub fn set(tx: &Tx, deployment: Uuid, policy: Catchup) -> Result<()> {
 /// SQLite without statistics chose `flow_runs_waiting`, every deployment's waiting runs in the time window;
 /// it is told. PostgreSQL plans from its own statistics. Its plan is tested.
 pub(super) fn newer_due_sql(pg: bool) -> String {
-    let hint = if pg {
-        ""
-    } else {
-        " INDEXED BY flow_runs_deployment_state"
-    };
+    let hint = crate::store::sql::dialect::indexed_by(pg, "flow_runs_deployment_state");
     format!(
         "SELECT 1 FROM flow_runs{hint} WHERE deployment_id = ?1 AND state_type = 'SCHEDULED' \
          AND state_name IN ('{}', '{}') AND auto_scheduled = 1 \

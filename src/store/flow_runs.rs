@@ -253,11 +253,7 @@ pub fn active_ids_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<Vec<Uuid
 /// that name (`flow_runs_history` leads with the state type and name, then the expected start time), which
 /// are few. PostgreSQL plans from its own statistics. Its plan is tested.
 pub(super) fn longest_waiting_for_slot_sql(pg: bool) -> String {
-    let hint = if pg {
-        ""
-    } else {
-        " INDEXED BY flow_runs_history"
-    };
+    let hint = crate::store::sql::dialect::indexed_by(pg, "flow_runs_history");
     format!(
         "SELECT {COLS} FROM flow_runs{hint} WHERE deployment_id = ?1 AND state_type = ?2 \
          AND state_name = ?3 AND id != ?4 ORDER BY expected_start_time, id LIMIT 1"

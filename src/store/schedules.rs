@@ -214,11 +214,7 @@ pub fn delete_future_runs_of_deployment(tx: &Tx, deployment_id: Uuid, now: Ts) -
 /// state and time terms, which walks the waiting runs of every deployment. PostgreSQL plans from its own
 /// statistics. Its plan is tested.
 pub(super) fn delete_future_runs_sql(of_schedule: bool, pg: bool) -> String {
-    let hint = if pg {
-        ""
-    } else {
-        " INDEXED BY flow_runs_deployment_state"
-    };
+    let hint = crate::store::sql::dialect::indexed_by(pg, "flow_runs_deployment_state");
     let (schedule, after) = if of_schedule {
         (" AND deployment_schedule_id = ?2", 3)
     } else {

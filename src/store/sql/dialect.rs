@@ -87,6 +87,16 @@ pub fn for_update(conn: Conn) -> &'static str {
     }
 }
 
+/// What follows the table name where SQLite must be told which index to walk: without statistics it picks
+/// a worse one for some statements. Nothing on PostgreSQL, which plans from its own statistics.
+pub fn indexed_by(pg: bool, index: &str) -> String {
+    if pg {
+        String::new()
+    } else {
+        format!(" INDEXED BY {index}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::to_pg;
