@@ -163,7 +163,7 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
         let tail = super::query::tail(Entity::FlowRun, q, &mut params)?;
         format!("SELECT {COLS} FROM flow_runs {tail}")
     } else {
-        super::merge::select(Entity::FlowRun, COLS, q, &mut params)?
+        super::merge::select(tx, Entity::FlowRun, COLS, q, &mut params)?
     };
     let mut stmt = tx.conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(crate::store::sql::params_from_iter(params), row)?;
@@ -172,7 +172,12 @@ pub fn list(tx: &Tx, q: &Query) -> Result<Vec<FlowRun>> {
 
 /// How many runs match.
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
-    query::count(tx, Entity::FlowRun, cond)
+    // Per state name on SQLite, as `list` merges (see store/merge.rs); PostgreSQL plans the range itself.
+    if tx.conn.is_pg() {
+        query::count(tx, Entity::FlowRun, cond)
+    } else {
+        super::merge::count(tx, cond)
+    }
 }
 
 /// Deletes a run with its history, task runs and logs; `false` when it did not exist.
@@ -248,8 +253,8 @@ pub fn active_ids_in_deployment(tx: &Tx, deployment_id: Uuid) -> Result<Vec<Uuid
 }
 
 /// The statement of [`longest_waiting_for_slot`]. It runs each time a run of a deployment with a limit frees
-/// a slot, mostly when no run waits. SQLite without statistics walked `flow_runs_state_expected`, every
-/// SCHEDULED run of every deployment in time order, to find none; it is told to read the runs waiting under
+/// a slot, mostly when no run waits. SQLite without statistics walked an index of every SCHEDULED run of
+/// every deployment in time order (since dropped), to find none; it is told to read the runs waiting under
 /// that name (`flow_runs_history` leads with the state type and name, then the expected start time), which
 /// are few. PostgreSQL plans from its own statistics. Its plan is tested.
 pub(super) fn longest_waiting_for_slot_sql(pg: bool) -> String {

@@ -1,45 +1,209 @@
-//! Runs of several state types in sort order without sorting every match. `state_type IN (a, b)` with
+//! Runs of some state types in sort order without sorting every match. `state_type IN (a, b)` with
 //! `ORDER BY expected_start_time` made SQLite read every matching run and sort them all before returning
 //! the first page (a temporary B-tree), which grew with the history: ~65 ms for 18,000 finished runs. As one
 //! `SELECT … WHERE state_type = ?` arm per state type joined by `UNION ALL` under the same `ORDER BY`, each
-//! arm walks the `(state_type, expected_start_time, id)` index in order and SQLite merges the arms
-//! (`MERGE (UNION ALL)` in its query plan), stopping at the limit: the first page costs its own rows.
+//! arm walks an index in order and SQLite merges the arms (`MERGE (UNION ALL)` in its query plan), stopping
+//! at the limit: the first page costs its own rows.
+//!
+//! Flow runs keep no index on a state type followed by a time (each one was two more index entries to move
+//! on every state change). Ordered by expected or next scheduled start, their arms are one per state type
+//! *and name* present (found by seeking the index from one name to the next), and each walks
+//! `flow_runs_history` (`state_type, state_name, expected_start_time, …`) or `flow_runs_waiting`
+//! (`state_type, state_name, next_scheduled_start_time, id`) in order.
 
 use super::codec;
 use super::error::Result;
 use super::query;
+use super::Tx;
 use crate::domain::filter::{Cond, Entity, Field, Query, Val};
-use crate::store::sql::Value as Sql;
+use crate::store::sql::{OptionalExtension, Value as Sql};
 
 /// More state types than this are read with one `IN` (there are only nine).
 const MAX_ARMS: usize = 9;
 
-/// `SELECT {cols} FROM {table} WHERE … ORDER BY … LIMIT ? OFFSET ?` for `q`, merged per state type when
-/// its condition requires one of several state types (see the module docs), plain otherwise.
-pub fn select(e: Entity, cols: &str, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
-    let t = query::table(e);
-    if let Some((states, rest)) = split_states(&q.cond) {
-        if (2..=MAX_ARMS).contains(&states.len()) {
-            if let Some(order) = query::order_by_result_columns(e, &q.order) {
-                let mut arms = Vec::with_capacity(states.len());
-                for s in &states {
-                    params.push(codec::val(s));
-                    let c = query::condition(e, &rest, params)?;
-                    arms.push(format!(
-                        "SELECT {cols} FROM {t} WHERE {t}.state_type = ? AND {c}"
-                    ));
-                }
-                params.push(Sql::Integer(i64::from(q.limit)));
-                params.push(Sql::Integer(i64::try_from(q.offset).unwrap_or(i64::MAX)));
-                return Ok(format!(
-                    "{} ORDER BY {order} LIMIT ? OFFSET ?",
-                    arms.join(" UNION ALL ")
-                ));
+/// More (state type, state name) arms than this are read one arm per state type.
+const MAX_NAME_ARMS: usize = 32;
+
+/// One arm of the merge: a state type, and for flow runs ordered by a time, one of its state names
+/// (`Some(None)`: runs of that type without a name).
+type Arm = (Val, Option<Option<String>>);
+
+/// `SELECT {cols} FROM {table} WHERE … ORDER BY … LIMIT ? OFFSET ?` for `q`, merged per state type (and
+/// name, see the module docs) when its condition requires a state type, plain otherwise.
+pub fn select(tx: &Tx, e: Entity, cols: &str, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
+    let arms = match split_states(&q.cond) {
+        Some((states, rest)) => arms(tx, e, &q.order.0, states, &rest)?.map(|a| (a, rest)),
+        None => None,
+    };
+    select_arms(e, cols, q, arms, params)
+}
+
+/// How many flow runs match `cond`. Runs of some state types within a range of expected or next scheduled
+/// start are counted one state name at a time, each a range of an index that leads with the type and name
+/// (as a whole, every run in those types was read to test its time).
+pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
+    let e = Entity::FlowRun;
+    if let Some((states, rest)) = split_states(cond).filter(|(_, rest)| in_time_range(rest)) {
+        let by_time = [(Field::ExpectedStartTime, false)];
+        if let Some(arms) = arms(tx, e, &by_time, states, &rest)?.filter(|a| a[0].1.is_some()) {
+            let mut n = 0;
+            for arm in &arms {
+                let mut params = Vec::new();
+                let sql = arm_sql(e, "count(*)", arm, &rest, &mut params)?;
+                let params = crate::store::sql::params_from_iter(params);
+                n += tx.conn.query_row(&sql, params, |r| r.get::<_, i64>(0))?;
+            }
+            return Ok(u64::try_from(n).unwrap_or(0));
+        }
+    }
+    query::count(tx, e, cond)
+}
+
+/// Whether `cond` bounds the expected or next scheduled start time.
+fn in_time_range(cond: &Cond) -> bool {
+    match cond {
+        Cond::All(parts) => parts.iter().any(in_time_range),
+        Cond::After(f, _) | Cond::Before(f, _) => {
+            matches!(f, Field::ExpectedStartTime | Field::NextScheduledStartTime)
+        }
+        _ => false,
+    }
+}
+
+/// The arms to merge for these state types, `None` for a plain select.
+fn arms(
+    tx: &Tx,
+    e: Entity,
+    order: &[(Field, bool)],
+    states: Vec<Val>,
+    rest: &Cond,
+) -> Result<Option<Vec<Arm>>> {
+    let by_time = matches!(
+        order.first(),
+        Some((Field::ExpectedStartTime | Field::NextScheduledStartTime, _))
+    );
+    if e == Entity::FlowRun && by_time && !pinned(rest) {
+        let mut arms = Vec::new();
+        for s in &states {
+            let Val::Text(kind) = s else {
+                return Ok(None);
+            };
+            for name in state_names(tx, kind, MAX_NAME_ARMS + 1)? {
+                arms.push((s.clone(), Some(name)));
+            }
+            if arms.len() > MAX_NAME_ARMS {
+                return Ok(per_type(states));
             }
         }
+        // No run is in these states: the plain select finds none just as fast.
+        return Ok((!arms.is_empty()).then_some(arms));
+    }
+    Ok(per_type(states))
+}
+
+/// Whether `cond` requires the runs of given flows, deployments, queues, pools or parents: their own indexes
+/// (`flow_runs_deployment_expected`, `flow_runs_flow_expected`, `flow_runs_deployment_state`, …) find those
+/// few runs, where a walk of every run in a state name in time order would filter them out of all.
+fn pinned(cond: &Cond) -> bool {
+    match cond {
+        Cond::All(parts) => parts.iter().any(pinned),
+        Cond::In(f, _) => matches!(
+            f,
+            Field::Id
+                | Field::FlowId
+                | Field::DeploymentId
+                | Field::WorkQueueId
+                | Field::WorkPoolId
+                | Field::ParentTaskRunId
+                | Field::IdempotencyKey
+        ),
+        Cond::Related(Entity::Flow | Entity::Deployment, _) => true,
+        _ => false,
+    }
+}
+
+fn per_type(states: Vec<Val>) -> Option<Vec<Arm>> {
+    (2..=MAX_ARMS)
+        .contains(&states.len())
+        .then(|| states.into_iter().map(|s| (s, None)).collect())
+}
+
+/// The state names runs of `state_type` are in (`None` first when some have none), at most `max`, by
+/// seeking the `(state_type, state_name, …)` indexes from one name to the next.
+fn state_names(tx: &Tx, state_type: &str, max: usize) -> Result<Vec<Option<String>>> {
+    let mut out = Vec::new();
+    let unnamed = tx
+        .conn
+        .prepare_cached(
+            "SELECT 1 FROM flow_runs WHERE state_type = ?1 AND state_name IS NULL LIMIT 1",
+        )?
+        .query_row([state_type], |_| Ok(()))
+        .optional()?;
+    if unnamed.is_some() {
+        out.push(None);
+    }
+    let mut first = tx.conn.prepare_cached(
+        "SELECT state_name FROM flow_runs WHERE state_type = ?1 AND state_name IS NOT NULL \
+         ORDER BY state_name LIMIT 1",
+    )?;
+    let mut next = tx.conn.prepare_cached(
+        "SELECT state_name FROM flow_runs WHERE state_type = ?1 AND state_name > ?2 \
+         ORDER BY state_name LIMIT 1",
+    )?;
+    let name = |r: &crate::store::sql::Row| r.get::<_, String>(0);
+    let mut cur = first.query_row([state_type], name).optional()?;
+    while let Some(n) = cur {
+        if out.len() >= max {
+            break;
+        }
+        cur = next.query_row([state_type, n.as_str()], name).optional()?;
+        out.push(Some(n));
+    }
+    Ok(out)
+}
+
+/// The SQL of [`select`] once its arms are known (`None`: a plain select).
+fn select_arms(
+    e: Entity,
+    cols: &str,
+    q: &Query,
+    arms: Option<(Vec<Arm>, Cond)>,
+    params: &mut Vec<Sql>,
+) -> Result<String> {
+    let t = query::table(e);
+    if let (Some((arms, rest)), Some(order)) = (arms, query::order_by_result_columns(e, &q.order)) {
+        let mut sql = Vec::with_capacity(arms.len());
+        for arm in &arms {
+            sql.push(arm_sql(e, cols, arm, &rest, params)?);
+        }
+        params.push(Sql::Integer(i64::from(q.limit)));
+        params.push(Sql::Integer(i64::try_from(q.offset).unwrap_or(i64::MAX)));
+        return Ok(format!(
+            "{} ORDER BY {order} LIMIT ? OFFSET ?",
+            sql.join(" UNION ALL ")
+        ));
     }
     let tail = query::tail(e, q, params)?;
     Ok(format!("SELECT {cols} FROM {t} {tail}"))
+}
+
+/// `SELECT {cols} FROM {table} WHERE` the arm's state type (and name) and `rest`.
+fn arm_sql(e: Entity, cols: &str, arm: &Arm, rest: &Cond, params: &mut Vec<Sql>) -> Result<String> {
+    let t = query::table(e);
+    let (kind, name) = arm;
+    params.push(codec::val(kind));
+    let name = match name {
+        None => String::new(),
+        Some(None) => format!(" AND {t}.state_name IS NULL"),
+        Some(Some(n)) => {
+            params.push(Sql::Text(n.clone()));
+            format!(" AND {t}.state_name = ?")
+        }
+    };
+    let c = query::condition(e, rest, params)?;
+    Ok(format!(
+        "SELECT {cols} FROM {t} WHERE {t}.state_type = ?{name} AND {c}"
+    ))
 }
 
 /// The distinct state types a condition requires (an `IN` on the state type reached through `All`s only),
@@ -67,60 +231,5 @@ fn split_states(cond: &Cond) -> Option<(Vec<Val>, Cond)> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::filter::Order;
-
-    fn states(names: &[&str]) -> Cond {
-        Cond::In(
-            Field::StateType,
-            names.iter().map(|s| Val::Text(s.to_string())).collect(),
-        )
-    }
-
-    fn query(cond: Cond) -> Query {
-        Query {
-            cond,
-            order: Order(vec![(Field::ExpectedStartTime, true)]),
-            limit: 50,
-            offset: 0,
-        }
-    }
-
-    #[test]
-    fn several_states_become_merged_arms_with_the_rest_in_each() {
-        let cond = Cond::All(vec![
-            Cond::All(vec![states(&["COMPLETED", "FAILED", "COMPLETED"])]),
-            Cond::TagsAll(vec!["a".into()]),
-        ]);
-        let mut p = Vec::new();
-        let sql = select(Entity::FlowRun, "flow_runs.id", &query(cond), &mut p).unwrap();
-        assert_eq!(sql.matches("UNION ALL").count(), 1, "{sql}");
-        assert!(
-            sql.ends_with("ORDER BY expected_start_time DESC, id DESC LIMIT ? OFFSET ?"),
-            "{sql}"
-        );
-        let texts: Vec<_> = p.iter().map(|v| format!("{v:?}")).collect();
-        assert_eq!(texts.len(), 6, "{texts:?}");
-        assert!(
-            texts[0].contains("COMPLETED") && texts[1].contains("\"a\""),
-            "{texts:?}"
-        );
-        assert!(
-            texts[2].contains("FAILED") && texts[3].contains("\"a\""),
-            "{texts:?}"
-        );
-    }
-
-    #[test]
-    fn one_state_or_states_under_any_stay_a_plain_select() {
-        for cond in [
-            states(&["COMPLETED"]),
-            Cond::Any(vec![states(&["COMPLETED", "FAILED"])]),
-        ] {
-            let mut p = Vec::new();
-            let sql = select(Entity::FlowRun, "flow_runs.id", &query(cond), &mut p).unwrap();
-            assert!(!sql.contains("UNION"), "{sql}");
-        }
-    }
-}
+#[path = "merge_tests.rs"]
+mod tests;

@@ -27,6 +27,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("migrations/0018_flow_runs_by_flow.sql")),
         M::up(include_str!("migrations/0019_waiting_runs_by_id.sql")),
         M::up(include_str!("migrations/0020_fewer_run_indexes.sql")),
+        M::up(include_str!("migrations/0021_no_state_time_indexes.sql")),
     ])
 }
 
