@@ -24,6 +24,9 @@ const MAX_ARMS: usize = 9;
 /// More (state type, state name) arms than this are read one arm per state type.
 const MAX_NAME_ARMS: usize = 32;
 
+/// Parameters a merged statement may hold (SQLite allows 32,766).
+const MAX_PARAMS: usize = 30_000;
+
 /// One arm of the merge: a state type, and for flow runs ordered by a time, one of its state names
 /// (`Some(None)`: runs of that type without a name).
 type Arm = (Val, Option<Option<String>>);
@@ -82,23 +85,30 @@ fn arms(
         order.first(),
         Some((Field::ExpectedStartTime | Field::NextScheduledStartTime, _))
     );
+    // Each arm repeats the rest's parameters: at most as many arms as keep the statement within SQLite's
+    // limit on parameters.
+    let mut rest_params = Vec::new();
+    query::condition(e, rest, &mut rest_params)?;
+    let per_arm = rest_params.len() + 2;
+    let fit = MAX_PARAMS / per_arm;
     if e == Entity::FlowRun && by_time && !pinned(rest) {
+        let most = MAX_NAME_ARMS.min(fit);
         let mut arms = Vec::new();
         for s in &states {
             let Val::Text(kind) = s else {
                 return Ok(None);
             };
-            for name in state_names(tx, kind, MAX_NAME_ARMS + 1)? {
+            for name in state_names(tx, kind, most + 1)? {
                 arms.push((s.clone(), Some(name)));
             }
-            if arms.len() > MAX_NAME_ARMS {
-                return Ok(per_type(states));
+            if arms.len() > most {
+                return Ok(per_type(states, fit));
             }
         }
         // No run is in these states: the plain select finds none just as fast.
         return Ok((!arms.is_empty()).then_some(arms));
     }
-    Ok(per_type(states))
+    Ok(per_type(states, fit))
 }
 
 /// Whether `cond` requires the runs of given flows, deployments, queues, pools or parents: their own indexes
@@ -122,8 +132,9 @@ fn pinned(cond: &Cond) -> bool {
     }
 }
 
-fn per_type(states: Vec<Val>) -> Option<Vec<Arm>> {
-    (2..=MAX_ARMS)
+/// One arm per state type, when there are several and no more than `fit`.
+fn per_type(states: Vec<Val>, fit: usize) -> Option<Vec<Arm>> {
+    (2..=MAX_ARMS.min(fit))
         .contains(&states.len())
         .then(|| states.into_iter().map(|s| (s, None)).collect())
 }

@@ -334,3 +334,17 @@ fn runs_of_some_states_in_a_time_range_are_counted_per_state_name() {
         );
     }
 }
+
+#[test]
+fn a_condition_with_many_parameters_is_merged_in_fewer_arms_within_sqlites_limit() {
+    let conn = db(RUNS);
+    let tags = |n: usize| Cond::TagsAll((0..n).map(|i| format!("t{i}")).collect());
+    // COMPLETED and FAILED have 5 names between them: 5 arms of ~7,000 parameters would pass SQLite's limit
+    // (32,766), 2 arms (one per type) do not; 2 arms of ~16,000 would too: one plain select.
+    for (n, arms) in [(10, 5), (7_000, 2), (16_000, 1)] {
+        let cond = Cond::All(vec![states(&["COMPLETED", "FAILED"]), tags(n)]);
+        let (sql, ids, _) = run(&conn, &query(cond, Field::ExpectedStartTime, true));
+        assert_eq!(sql.matches(" UNION ALL ").count() + 1, arms, "{n} tags");
+        assert!(ids.is_empty(), "no run has these tags");
+    }
+}
