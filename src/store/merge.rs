@@ -34,8 +34,15 @@ type Arm = (Val, Option<Option<String>>);
 /// `SELECT {cols} FROM {table} WHERE … ORDER BY … LIMIT ? OFFSET ?` for `q`, merged per state type (and
 /// name, see the module docs) when its condition requires a state type, plain otherwise.
 pub fn select(tx: &Tx, e: Entity, cols: &str, q: &Query, params: &mut Vec<Sql>) -> Result<String> {
+    let by_time = matches!(
+        q.order.0.first(),
+        Some((Field::ExpectedStartTime | Field::NextScheduledStartTime, _))
+    );
     let arms = match split_states(&q.cond) {
-        Some((states, rest)) => arms(tx, e, &q.order.0, states, &rest)?.map(|a| (a, rest)),
+        Some((states, rest)) => {
+            let rest = Rest::new(e, &rest)?;
+            arms(tx, e, by_time, states, &rest)?.map(|a| (a, rest))
+        }
         None => None,
     };
     select_arms(e, cols, q, arms, params)
@@ -47,12 +54,12 @@ pub fn select(tx: &Tx, e: Entity, cols: &str, q: &Query, params: &mut Vec<Sql>) 
 pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
     let e = Entity::FlowRun;
     if let Some((states, rest)) = split_states(cond).filter(|(_, rest)| in_time_range(rest)) {
-        let by_time = [(Field::ExpectedStartTime, false)];
-        if let Some(arms) = arms(tx, e, &by_time, states, &rest)?.filter(|a| a[0].1.is_some()) {
+        let rest = Rest::new(e, &rest)?;
+        if let Some(arms) = arms(tx, e, true, states, &rest)?.filter(|a| a[0].1.is_some()) {
             let mut n = 0;
             for arm in &arms {
                 let mut params = Vec::new();
-                let sql = arm_sql(e, "count(*)", arm, &rest, &mut params)?;
+                let sql = arm_sql(e, "count(*)", arm, &rest, &mut params);
                 let params = crate::store::sql::params_from_iter(params);
                 n += tx.conn.query_row(&sql, params, |r| r.get::<_, i64>(0))?;
             }
@@ -60,6 +67,26 @@ pub fn count(tx: &Tx, cond: &Cond) -> Result<u64> {
         }
     }
     query::count(tx, e, cond)
+}
+
+/// The condition besides the state types, built once and repeated in every arm.
+struct Rest {
+    /// Whether it pins the runs to flows, deployments, … (see [`pinned`]).
+    pinned: bool,
+    sql: String,
+    params: Vec<Sql>,
+}
+
+impl Rest {
+    fn new(e: Entity, cond: &Cond) -> Result<Rest> {
+        let mut params = Vec::new();
+        let sql = query::condition(e, cond, &mut params)?;
+        Ok(Rest {
+            pinned: pinned(cond),
+            sql,
+            params,
+        })
+    }
 }
 
 /// Whether `cond` bounds the expected or next scheduled start time.
@@ -73,25 +100,19 @@ fn in_time_range(cond: &Cond) -> bool {
     }
 }
 
-/// The arms to merge for these state types, `None` for a plain select.
+/// The arms to merge for these state types (`by_time`: read in expected or next scheduled start order),
+/// `None` for a plain select.
 fn arms(
     tx: &Tx,
     e: Entity,
-    order: &[(Field, bool)],
+    by_time: bool,
     states: Vec<Val>,
-    rest: &Cond,
+    rest: &Rest,
 ) -> Result<Option<Vec<Arm>>> {
-    let by_time = matches!(
-        order.first(),
-        Some((Field::ExpectedStartTime | Field::NextScheduledStartTime, _))
-    );
     // Each arm repeats the rest's parameters: at most as many arms as keep the statement within SQLite's
     // limit on parameters.
-    let mut rest_params = Vec::new();
-    query::condition(e, rest, &mut rest_params)?;
-    let per_arm = rest_params.len() + 2;
-    let fit = MAX_PARAMS / per_arm;
-    if e == Entity::FlowRun && by_time && !pinned(rest) {
+    let fit = MAX_PARAMS / (rest.params.len() + 2);
+    if e == Entity::FlowRun && by_time && !rest.pinned {
         let most = MAX_NAME_ARMS.min(fit);
         let mut arms = Vec::new();
         for s in &states {
@@ -139,8 +160,7 @@ fn per_type(states: Vec<Val>, fit: usize) -> Option<Vec<Arm>> {
         .then(|| states.into_iter().map(|s| (s, None)).collect())
 }
 
-/// The state names runs of `state_type` are in (`None` first when some have none), at most `max`, by
-/// seeking the `(state_type, state_name, …)` indexes from one name to the next.
+/// The state names runs of `state_type` are in (`None` first when some have none), at most `max`.
 fn state_names(tx: &Tx, state_type: &str, max: usize) -> Result<Vec<Option<String>>> {
     let mut out = Vec::new();
     let unnamed = tx
@@ -153,22 +173,46 @@ fn state_names(tx: &Tx, state_type: &str, max: usize) -> Result<Vec<Option<Strin
     if unnamed.is_some() {
         out.push(None);
     }
-    let mut first = tx.conn.prepare_cached(
-        "SELECT state_name FROM flow_runs WHERE state_type = ?1 AND state_name IS NOT NULL \
-         ORDER BY state_name LIMIT 1",
+    let named = named_states(tx, Some(state_type), max.saturating_sub(out.len()))?;
+    out.extend(named.into_iter().map(|(_, name)| Some(name)));
+    Ok(out)
+}
+
+/// The (state type, state name) pairs flow runs are in, of one state type or of all, in index order and at
+/// most `max`, by seeking the indexes that lead with `(state_type, state_name)` from one pair to the next:
+/// the next name of the same type, else the first name of the next type. Runs without a name are left out.
+pub(super) fn named_states(tx: &Tx, of: Option<&str>, max: usize) -> Result<Vec<(String, String)>> {
+    let mut same_type = tx.conn.prepare_cached(
+        "SELECT state_type, state_name FROM flow_runs WHERE state_type = ?1 AND state_name > ?2 \
+         ORDER BY state_type, state_name LIMIT 1",
     )?;
-    let mut next = tx.conn.prepare_cached(
-        "SELECT state_name FROM flow_runs WHERE state_type = ?1 AND state_name > ?2 \
-         ORDER BY state_name LIMIT 1",
+    let mut next_type = tx.conn.prepare_cached(
+        "SELECT state_type, state_name FROM flow_runs WHERE state_type > ?1 AND state_name IS NOT NULL \
+         ORDER BY state_type, state_name LIMIT 1",
     )?;
-    let name = |r: &crate::store::sql::Row| r.get::<_, String>(0);
-    let mut cur = first.query_row([state_type], name).optional()?;
-    while let Some(n) = cur {
+    let pair = |r: &crate::store::sql::Row| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
+    let mut cur = match of {
+        Some(t) => tx
+            .conn
+            .prepare_cached(
+                "SELECT state_type, state_name FROM flow_runs WHERE state_type = ?1 \
+                 AND state_name IS NOT NULL ORDER BY state_type, state_name LIMIT 1",
+            )?
+            .query_row([t], pair)
+            .optional()?,
+        None => next_type.query_row([""], pair).optional()?,
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    while let Some(p) = cur {
         if out.len() >= max {
             break;
         }
-        cur = next.query_row([state_type, n.as_str()], name).optional()?;
-        out.push(Some(n));
+        cur = match same_type.query_row([&p.0, &p.1], pair).optional()? {
+            Some(n) => Some(n),
+            None if of.is_none() => next_type.query_row([&p.0], pair).optional()?,
+            None => None,
+        };
+        out.push(p);
     }
     Ok(out)
 }
@@ -178,14 +222,14 @@ fn select_arms(
     e: Entity,
     cols: &str,
     q: &Query,
-    arms: Option<(Vec<Arm>, Cond)>,
+    arms: Option<(Vec<Arm>, Rest)>,
     params: &mut Vec<Sql>,
 ) -> Result<String> {
     let t = query::table(e);
     if let (Some((arms, rest)), Some(order)) = (arms, query::order_by_result_columns(e, &q.order)) {
         let mut sql = Vec::with_capacity(arms.len());
         for arm in &arms {
-            sql.push(arm_sql(e, cols, arm, &rest, params)?);
+            sql.push(arm_sql(e, cols, arm, &rest, params));
         }
         params.push(Sql::Integer(i64::from(q.limit)));
         params.push(Sql::Integer(i64::try_from(q.offset).unwrap_or(i64::MAX)));
@@ -198,8 +242,8 @@ fn select_arms(
     Ok(format!("SELECT {cols} FROM {t} {tail}"))
 }
 
-/// `SELECT {cols} FROM {table} WHERE` the arm's state type (and name) and `rest`.
-fn arm_sql(e: Entity, cols: &str, arm: &Arm, rest: &Cond, params: &mut Vec<Sql>) -> Result<String> {
+/// `SELECT {cols} FROM {table} WHERE` the arm's state type (and name) and the rest.
+fn arm_sql(e: Entity, cols: &str, arm: &Arm, rest: &Rest, params: &mut Vec<Sql>) -> String {
     let t = query::table(e);
     let (kind, name) = arm;
     params.push(codec::val(kind));
@@ -211,10 +255,11 @@ fn arm_sql(e: Entity, cols: &str, arm: &Arm, rest: &Cond, params: &mut Vec<Sql>)
             format!(" AND {t}.state_name = ?")
         }
     };
-    let c = query::condition(e, rest, params)?;
-    Ok(format!(
-        "SELECT {cols} FROM {t} WHERE {t}.state_type = ?{name} AND {c}"
-    ))
+    params.extend(rest.params.iter().cloned());
+    format!(
+        "SELECT {cols} FROM {t} WHERE {t}.state_type = ?{name} AND {}",
+        rest.sql
+    )
 }
 
 /// The distinct state types a condition requires (an `IN` on the state type reached through `All`s only),

@@ -7,7 +7,6 @@ use super::query;
 use super::Tx;
 use crate::domain::filter::{Cond, Entity};
 use crate::domain::Ts;
-use crate::store::sql::OptionalExtension;
 use crate::store::sql::Value as Sql;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -51,7 +50,7 @@ pub fn history(
     );
     let mut cell = tx.conn.prepare_cached(&sql)?;
     let mut out = Vec::new();
-    for (state_type, state_name) in states(tx)? {
+    for (state_type, state_name) in super::merge::named_states(tx, None, 1001)? {
         for (i, w) in bounds.windows(2).enumerate() {
             let mut params = vec![
                 Sql::Text(state_type.clone()),
@@ -77,33 +76,6 @@ pub fn history(
         }
     }
     out.sort_by_key(|a| a.bucket);
-    Ok(out)
-}
-
-/// Every (state type, state name) pair runs are in, by seeking the index from one pair to the next (two
-/// plain seeks each: the next name of the same type, else the first name of the next type).
-fn states(tx: &Tx) -> Result<Vec<(String, String)>> {
-    let mut same_type = tx.conn.prepare_cached(
-        "SELECT state_type, state_name FROM flow_runs WHERE state_type = ?1 AND state_name > ?2 \
-         ORDER BY state_type, state_name LIMIT 1",
-    )?;
-    let mut next_type = tx.conn.prepare_cached(
-        "SELECT state_type, state_name FROM flow_runs WHERE state_type > ?1 AND state_name IS NOT NULL \
-         ORDER BY state_type, state_name LIMIT 1",
-    )?;
-    let pair = |r: &crate::store::sql::Row| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?));
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut cur = next_type.query_row([""], pair).optional()?;
-    while let Some(p) = cur {
-        cur = match same_type.query_row([&p.0, &p.1], pair).optional()? {
-            Some(n) => Some(n),
-            None => next_type.query_row([&p.0], pair).optional()?,
-        };
-        out.push(p);
-        if out.len() > 1000 {
-            break;
-        }
-    }
     Ok(out)
 }
 
