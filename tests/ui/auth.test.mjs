@@ -28,6 +28,7 @@ test('the dashboard asks for credentials and works with them', async () => {
     page.on('pageerror', (e) => problems.push(e.message));
     await page.goto(`${baton.url}/runs`);
     await page.locator('.page-head h1:has-text("Runs")').waitFor();
+    await page.locator('html[data-live="open"]').waitFor({ state: 'attached' }); // the live stream is connected
     const run = await (await fetch(`${baton.api}/flow_runs/`, { method: 'POST', headers, body: JSON.stringify({ flow_id: flow.id, state: { type: 'RUNNING' } }) })).json();
     await page.locator(`tr[data-run="${run.id}"]`).waitFor({ timeout: 5000 });
     assert.deepEqual(problems, []);
